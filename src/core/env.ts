@@ -1,0 +1,121 @@
+/**
+ * @module
+ * The Env contract: Gymnasium's semantics with camelCase names. Simulators are synchronous so the
+ * hot loop stays fast; an environment that must await (a browser, a remote process) is an
+ * `AsyncEnv` with the same shape returning promises.
+ */
+import { InvalidActionError } from "./errors.js";
+import { type Rng, rngFromSeed } from "./rng.js";
+import { formatValue, type Space } from "./spaces.js";
+
+/** Extra information an env returns beside the observation. */
+export type Info = Record<string, unknown>;
+
+export interface ResetOptions {
+  /** Seeds the env's generator as Gymnasium does (`np_random(seed)`); omitted, the stream continues. */
+  seed?: number | bigint;
+  /** Env-specific reset options (Gymnasium's `options`), such as a starting-state range. */
+  options?: Record<string, unknown>;
+}
+
+export interface ResetResult<O> {
+  observation: O;
+  info: Info;
+}
+
+export interface StepResult<O> {
+  observation: O;
+  reward: number;
+  /** The episode reached a terminal state of the MDP (goal, failure). */
+  terminated: boolean;
+  /** The episode was cut short from outside the MDP, by the TimeLimit wrapper. */
+  truncated: boolean;
+  info: Info;
+}
+
+/** What the registry knows about an env id. */
+export interface EnvSpec {
+  /** Versioned id, such as `CartPole-v1`. */
+  readonly id: string;
+  /** Steps after which TimeLimit truncates; absent means no limit. */
+  readonly maxEpisodeSteps?: number;
+  /** The return at which the task counts as solved. */
+  readonly rewardThreshold?: number;
+  /** True when reset with the same seed can still give different episodes. */
+  readonly nondeterministic?: boolean;
+  /** One line for `mimic envs`. */
+  readonly description?: string;
+}
+
+/** A rendered frame: RGB bytes, row-major. */
+export interface Frame {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+export interface Env<O = unknown, A = unknown> {
+  readonly spec: EnvSpec;
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  /** The innermost env, beneath every wrapper. */
+  readonly unwrapped: Env;
+  reset(options?: ResetOptions): ResetResult<O>;
+  step(action: A): StepResult<O>;
+  render?(): Frame;
+  close(): void;
+}
+
+/** The Env contract for environments that must await. `collect` and `evaluate` accept both. */
+export interface AsyncEnv<O = unknown, A = unknown> {
+  readonly spec: EnvSpec;
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  reset(options?: ResetOptions): Promise<ResetResult<O>>;
+  step(action: A): Promise<StepResult<O>>;
+  render?(): Promise<Frame>;
+  close(): Promise<void>;
+}
+
+/** Any env, synchronous or not. */
+export type AnyEnv<O = unknown, A = unknown> = Env<O, A> | AsyncEnv<O, A>;
+
+/** Lifts a synchronous env to the `AsyncEnv` contract (for code written once against AsyncEnv). */
+export function toAsync<O, A>(env: Env<O, A>): AsyncEnv<O, A> {
+  return {
+    spec: env.spec,
+    observationSpace: env.observationSpace,
+    actionSpace: env.actionSpace,
+    reset: async (options) => env.reset(options),
+    step: async (action) => env.step(action),
+    close: async () => env.close(),
+  };
+}
+
+/**
+ * Gymnasium's seeding rule for `reset`: a seed makes a new generator; without one the existing
+ * generator continues (or, the first time, one is seeded from fresh entropy).
+ */
+export function reseed(current: Rng | undefined, seed: number | bigint | undefined): Rng {
+  if (seed !== undefined) return rngFromSeed(seed);
+  return current ?? rngFromSeed();
+}
+
+/**
+ * Throws `InvalidActionError` unless `action` is in `space`. The message shows the value and the
+ * space, and singles out NaN, the usual sign of a diverged policy.
+ */
+export function assertAction(space: Space, action: unknown, where: string): void {
+  if (space.contains(action)) return;
+  const why = space.explain(action) ?? "not in the space";
+  const hasNaN =
+    (typeof action === "number" && Number.isNaN(action)) ||
+    (ArrayBuffer.isView(action) && Array.from(action as unknown as ArrayLike<number>).some(Number.isNaN)) ||
+    (Array.isArray(action) && action.some((v) => typeof v === "number" && Number.isNaN(v)));
+  const fix = hasNaN
+    ? "The action contains NaN: the policy produced an invalid number (a diverged network or unnormalized inputs?). Check the policy's outputs before stepping."
+    : "Pass an action from the action space; actionSpace.sample(rng) gives a valid one, and the ClipAction wrapper clips continuous actions into bounds.";
+  throw new InvalidActionError(
+    `${where}: action ${formatValue(action)} is not in the action space ${space} (${why}). ${fix}`,
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * @module
+ * Errors are data at the boundaries: one `MimicError` class with a machine-readable `code`,
+ * and subclasses whose messages say what went wrong and what to do next.
+ */
+
+/** Every code a `MimicError` can carry. */
+export type MimicErrorCode =
+  | "UNKNOWN_ENV"
+  | "INVALID_OPTION"
+  | "INVALID_ACTION"
+  | "RESET_NEEDED"
+  | "INVALID_SPACE"
+  | "SHAPE_MISMATCH"
+  | "INVALID_SEED"
+  | "ENV_CHECK_FAILED"
+  | "REGISTRY_CONFLICT"
+  | "ENV_CLOSED";
+
+/** Base class of every error mimic throws on purpose. */
+export class MimicError extends Error {
+  readonly code: MimicErrorCode;
+
+  constructor(code: MimicErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** `make()` was given an id that no registered environment has. */
+export class UnknownEnvError extends MimicError {
+  readonly id: string;
+  readonly suggestion: string | undefined;
+
+  constructor(id: string, suggestion: string | undefined, message: string) {
+    super("UNKNOWN_ENV", message);
+    this.id = id;
+    this.suggestion = suggestion;
+  }
+}
+
+/** An option (to `make`, a wrapper, an env constructor) has a bad value or is not known. */
+export class InvalidOptionError extends MimicError {
+  /** Dotted path to the bad value, e.g. `options.slip`. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super("INVALID_OPTION", message, options);
+    this.path = path;
+  }
+}
+
+/** `step()` got an action that is not in the env's action space (or has NaN). */
+export class InvalidActionError extends MimicError {
+  constructor(message: string) {
+    super("INVALID_ACTION", message);
+  }
+}
+
+/** `step()` was called before `reset()` (or after the episode ended, where that is refused). */
+export class ResetNeededError extends MimicError {
+  constructor(message: string) {
+    super("RESET_NEEDED", message);
+  }
+}
+
+/** A space description (constructor arguments or JSON) is malformed. */
+export class InvalidSpaceError extends MimicError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_SPACE", message, options);
+  }
+}
+
+/** A value has the wrong shape or length for where it is used. */
+export class ShapeMismatchError extends MimicError {
+  constructor(message: string) {
+    super("SHAPE_MISMATCH", message);
+  }
+}
+
+/** A seed is not a non-negative safe integer. */
+export class InvalidSeedError extends MimicError {
+  constructor(message: string) {
+    super("INVALID_SEED", message);
+  }
+}
+
+/** `checkEnv` found a broken promise of the Env contract. */
+export class EnvCheckError extends MimicError {
+  constructor(message: string) {
+    super("ENV_CHECK_FAILED", message);
+  }
+}
+
+/** `register()` was asked to register an id that already exists. */
+export class RegistryConflictError extends MimicError {
+  constructor(message: string) {
+    super("REGISTRY_CONFLICT", message);
+  }
+}
+
+/** A closed env was used. */
+export class EnvClosedError extends MimicError {
+  constructor(message: string) {
+    super("ENV_CLOSED", message);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * mimic: imitation learning for TypeScript. This file is the curated public API.
+ * @module
+ */
+
+// Errors: one MimicError class with a `code`, and subclasses whose messages say what to do.
+export {
+  EnvCheckError,
+  EnvClosedError,
+  InvalidActionError,
+  InvalidOptionError,
+  InvalidSeedError,
+  InvalidSpaceError,
+  MimicError,
+  type MimicErrorCode,
+  RegistryConflictError,
+  ResetNeededError,
+  ShapeMismatchError,
+  UnknownEnvError,
+} from "./core/errors.js";
+
+// Randomness: numpy's SeedSequence → PCG64 → Generator chain, as Gymnasium seeds envs.
+export { PCG64, type Pcg64State, Rng, rngFromSeed, SeedSequence } from "./core/rng.js";
+
+// Spaces: what observations and actions can be, with Minari's JSON form.
+export {
+  ALPHANUMERIC,
+  Box,
+  type BoxDtype,
+  Discrete,
+  DictSpace,
+  MultiBinary,
+  MultiDiscrete,
+  parsePythonJson,
+  type Space,
+  type SpaceJson,
+  type SpaceValue,
+  spaceFromJSON,
+  spaceToJSONString,
+  stringifyPythonJson,
+  TextSpace,
+  TupleSpace,
+  type TypedArray,
+} from "./core/spaces.js";
+
+// The Env contract (sync and async) and its helpers.
+export {
+  type AnyEnv,
+  type AsyncEnv,
+  assertAction,
+  type Env,
+  type EnvSpec,
+  type Frame,
+  type Info,
+  type ResetOptions,
+  type ResetResult,
+  reseed,
+  type StepResult,
+  toAsync,
+} from "./core/env.js";
+
+// Simulators as allocation-free kernels, shared by single and vector envs.
+export { type EnvKernel, KernelEnv, type KernelStepOut } from "./core/kernel.js";
+
+// The registry: make and register versioned env ids.
+export {
+  type EnvRegistration,
+  type MakeOptions,
+  make,
+  parseEnvId,
+  register,
+  registeredEnvs,
+  registration,
+  unregister,
+} from "./core/registry.js";
+
+// Wrappers, composed by make() in Gymnasium's order.
+export {
+  ClipAction,
+  type EpisodeStatistics,
+  NormalizeObservation,
+  OrderEnforcing,
+  RecordEpisodeStatistics,
+  RescaleAction,
+  RunningMeanStd,
+  TimeLimit,
+  Wrapper,
+} from "./core/wrappers.js";
+
+// Vector envs over typed arrays, with Gymnasium 1.x next-step autoreset.
+export { type MakeVecOptions, makeVec, VectorEnv, type VectorResetResult, type VectorStepResult } from "./core/vector.js";
+
+// Checking an env against the contract.
+export { type CheckEnvOptions, type CheckEnvReport, checkEnv } from "./core/check-env.js";
+
+// Built-in environments (registered on import).
+export { registerBuiltinEnvs } from "./envs/index.js";
+export { AcrobotEnv } from "./envs/classic/acrobot.js";
+export { CartPoleEnv } from "./envs/classic/cartpole.js";
+export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car.js";
+export { MountainCarEnv } from "./envs/classic/mountain-car.js";
+export { PendulumEnv } from "./envs/classic/pendulum.js";
+export { GridWorldEnv, type GridWorldOptions } from "./envs/toy/grid-world.js";
+
+// The package version.
+export { VERSION } from "./version.js";
