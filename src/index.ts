@@ -64,7 +64,9 @@ export { type EnvKernel, KernelEnv, type KernelStepOut } from "./core/kernel.js"
 
 // The registry: make and register versioned env ids.
 export {
+  type EnvFor,
   type EnvRegistration,
+  type EnvTypes,
   type MakeOptions,
   make,
   parseEnvId,

@@ -19,8 +19,11 @@ export class UsageError extends Error {
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** Flag values by name, as `util.parseArgs` returns them. */
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
 /** Parses `argv` strictly; an unknown flag suggests the nearest known one. */
-export function parseFlags<T extends Options>(command: string, argv: string[], options: T) {
+export function parseFlags(command: string, argv: string[], options: Options): { values: FlagValues; positionals: string[] } {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {

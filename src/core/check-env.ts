@@ -109,7 +109,9 @@ export function checkEnv(env: Env, options: CheckEnvOptions = {}): CheckEnvRepor
 
   // A different seed should usually change the start.
   const other = env.reset({ seed: seed + 12345 });
-  if (sameValue(other.observation, a.reset)) warnings.push("reset with a different seed gave the same first observation; is the seed used?");
+  if (sameValue(other.observation, a.reset)) warnings.push(
+      "reset with a different seed gave the same first observation; fine if the start state is fixed, otherwise check that reset() draws the start from a generator seeded with the seed.",
+    );
   // A reset without a seed must work after a seeded one.
   checkReset(env.reset(), "reset() without a seed");
 

@@ -106,10 +106,24 @@ export function registration(id: string): EnvRegistration<unknown> {
 }
 
 /**
+ * Observation and action types of registered ids, for typed `make` results. Env modules add their
+ * ids by declaration merging: `declare module "…/registry.js" { interface EnvTypes { "X-v0": { observation: …; action: … } } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in env modules.
+export interface EnvTypes {}
+
+/** The Env type `make(id)` returns: typed for ids in `EnvTypes`, `Env<unknown, unknown>` otherwise. */
+export type EnvFor<Id extends string> = Id extends keyof EnvTypes
+  ? EnvTypes[Id] extends { observation: infer O; action: infer A }
+    ? Env<O, A>
+    : Env
+  : Env;
+
+/**
  * Builds a registered env with its wrappers.
  * `options` holds the wrapper options of `MakeOptions` and, beside them, the env's own options.
  */
-export function make(id: string, options: MakeOptions & Record<string, unknown> = {}): Env {
+export function make<Id extends string>(id: Id, options: MakeOptions & Record<string, unknown> = {}): EnvFor<Id> {
   const reg = registration(id);
   const { wrappers, envOptions } = splitOptions(reg, options);
   const maxEpisodeSteps = wrappers.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : (wrappers.maxEpisodeSteps ?? undefined);
@@ -120,7 +134,7 @@ export function make(id: string, options: MakeOptions & Record<string, unknown> 
   if (wrappers.rescaleAction) env = new RescaleAction(env, wrappers.rescaleAction[0], wrappers.rescaleAction[1]);
   if (wrappers.clipAction) env = new ClipAction(env);
   if (wrappers.normalizeObservation) env = new NormalizeObservation(env);
-  return env;
+  return env as EnvFor<Id>;
 }
 
 /** Validates `make`'s options and splits them into wrapper options and the env's own options. */

@@ -24,8 +24,16 @@ const MIX_MULT_R = 0x4973f715;
 const XSHIFT = 16; // 4 * 8 / 2 bits, for uint32 words
 const DEFAULT_POOL_SIZE = 4;
 
-/** The 128-bit LCG multiplier of PCG64, low limb first (16 bits per limb). */
-const PCG_MULTIPLIER = [0xf645, 0x9fcc, 0xdf64, 0x4385, 0x5da4, 0x1fc6, 0xed05, 0x2360];
+/** The 128-bit LCG multiplier of PCG64 (0x2360ed051fc65da44385df649fccf645), in 16-bit limbs, low first. */
+const M0 = 0xf645;
+const M1 = 0x9fcc;
+const M2 = 0xdf64;
+const M3 = 0x4385;
+const M4 = 0x5da4;
+const M5 = 0x1fc6;
+const M6 = 0xed05;
+const M7 = 0x2360;
+const INV_2_16 = 1 / 65536;
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_NEG_53 = 1 / 9007199254740992;
@@ -150,7 +158,6 @@ export class PCG64 {
   private readonly s = new Uint32Array(8);
   /** 128-bit increment (always odd), same layout. */
   private readonly inc = new Uint32Array(8);
-  private readonly scratch = new Float64Array(8);
   private hasUint32 = false;
   private uinteger = 0;
   /** The last 64-bit output, split in halves (set by `next64`). */
@@ -178,22 +185,38 @@ export class PCG64 {
     this.uinteger = 0;
   }
 
-  /** One LCG step: s = s·M + inc mod 2^128, on 16-bit limbs (each partial sum < 2^40, exact). */
+  /**
+   * One LCG step: s = s·M + inc mod 2^128, on 16-bit limbs. Each column sum stays below 2^36, so
+   * float64 arithmetic is exact; `(x >>> 0) & 0xffff` takes the low 16 bits of such a sum.
+   * Unrolled: this runs for every draw.
+   */
   private step(): void {
     const s = this.s;
-    const r = this.scratch;
-    for (let k = 0; k < 8; k++) {
-      let acc = this.inc[k]!;
-      for (let i = 0; i <= k; i++) acc += s[i]! * PCG_MULTIPLIER[k - i]!;
-      r[k] = acc;
-    }
-    let carry = 0;
-    for (let k = 0; k < 8; k++) {
-      const v = r[k]! + carry;
-      const low = v % 65536;
-      s[k] = low;
-      carry = (v - low) / 65536;
-    }
+    const c = this.inc;
+    const s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!, s4 = s[4]!, s5 = s[5]!, s6 = s[6]!, s7 = s[7]!;
+    let acc = c[0]! + s0 * M0;
+    let low = (acc >>> 0) & 0xffff;
+    s[0] = low;
+    acc = (acc - low) * INV_2_16 + c[1]! + s0 * M1 + s1 * M0;
+    low = (acc >>> 0) & 0xffff;
+    s[1] = low;
+    acc = (acc - low) * INV_2_16 + c[2]! + s0 * M2 + s1 * M1 + s2 * M0;
+    low = (acc >>> 0) & 0xffff;
+    s[2] = low;
+    acc = (acc - low) * INV_2_16 + c[3]! + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0;
+    low = (acc >>> 0) & 0xffff;
+    s[3] = low;
+    acc = (acc - low) * INV_2_16 + c[4]! + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0;
+    low = (acc >>> 0) & 0xffff;
+    s[4] = low;
+    acc = (acc - low) * INV_2_16 + c[5]! + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
+    low = (acc >>> 0) & 0xffff;
+    s[5] = low;
+    acc = (acc - low) * INV_2_16 + c[6]! + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
+    low = (acc >>> 0) & 0xffff;
+    s[6] = low;
+    acc = (acc - low) * INV_2_16 + c[7]! + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0;
+    s[7] = (acc >>> 0) & 0xffff;
   }
 
   /** Advances and leaves the 64-bit output in `outHi`/`outLo`. */

@@ -12,10 +12,10 @@
  */
 import { assertAction, type Env, type EnvSpec, type Info, reseed } from "./env.js";
 import { InvalidOptionError, ResetNeededError, ShapeMismatchError } from "./errors.js";
-import type { EnvKernel, KernelStepOut } from "./kernel.js";
+import type { EnvKernel } from "./kernel.js";
 import { type MakeOptions, make, registration, splitOptions } from "./registry.js";
 import type { Rng } from "./rng.js";
-import { Box, type Space } from "./spaces.js";
+import { Box, Discrete, type Space } from "./spaces.js";
 
 export interface VectorResetResult {
   /** numEnvs × obsSize, row-major. Overwritten by the next call. */
@@ -37,8 +37,12 @@ export interface VectorStepResult {
 /** How the vector env advances its sub-envs. */
 interface Backend {
   reset(i: number, seed: number | bigint | undefined, options: Record<string, unknown> | undefined, obs: Float32Array): Info;
-  /** Steps sub-env i with the action at actions[i·actionSize…]; fills obs, reward and flags. */
-  step(i: number, actions: ArrayLike<number>, obs: Float32Array, out: VectorStepResult): Info | undefined;
+  /**
+   * Advances every sub-env with next-step autoreset: where `autoreset[i]` is set, resets sub-env i
+   * (reward 0, flags cleared); otherwise steps it with the action at actions[i·actionSize…]. Then
+   * sets `autoreset[i]` for the sub-envs that ended. Actions are already validated.
+   */
+  stepAll(actions: ArrayLike<number>, autoreset: Uint8Array, out: VectorStepResult): void;
   close(): void;
 }
 
@@ -54,7 +58,6 @@ export class VectorEnv {
   private readonly backend: Backend;
   private readonly result: VectorStepResult;
   private readonly autoreset: Uint8Array;
-  private readonly noInfos: readonly Info[];
   private hasReset = false;
 
   private constructor(spec: EnvSpec, numEnvs: number, observationSpace: Space, actionSpace: Space, backend: (env: VectorEnv) => Backend) {
@@ -78,13 +81,12 @@ export class VectorEnv {
       infos: [],
     };
     this.autoreset = new Uint8Array(numEnvs);
-    this.noInfos = Object.freeze(Array.from({ length: numEnvs }, () => Object.freeze({})));
     this.backend = backend(this);
   }
 
   /** Steps `numEnvs` copies of a kernel over one float64 state buffer. */
   static fromKernel(spec: EnvSpec, kernel: EnvKernel, numEnvs: number): VectorEnv {
-    return new VectorEnv(spec, numEnvs, kernel.observationSpace, kernel.actionSpace, (v) => new KernelBackend(v, spec, kernel));
+    return new VectorEnv(spec, numEnvs, kernel.observationSpace, kernel.actionSpace, (v) => new KernelBackend(v.numEnvs, spec, kernel));
   }
 
   /** Drives any envs (all with the same spaces) through the Env interface. */
@@ -125,28 +127,10 @@ export class VectorEnv {
         `VectorEnv(${this.spec.id}).step: expected ${this.numEnvs * this.actionSize} action values (${this.numEnvs} envs × ${this.actionSize}), got ${actions.length}.`,
       );
     }
-    const out = this.result;
-    const obs = out.observations;
-    let infos: Info[] | undefined;
-    for (let i = 0; i < this.numEnvs; i++) {
-      let info: Info | undefined;
-      if (this.autoreset[i] === 1) {
-        // Next-step autoreset: this call resets sub-env i and ignores its action.
-        info = this.backend.reset(i, undefined, undefined, obs);
-        out.rewards[i] = 0;
-        out.terminations[i] = 0;
-        out.truncations[i] = 0;
-      } else {
-        info = this.backend.step(i, actions, obs, out);
-      }
-      if (info !== undefined && Object.keys(info).length > 0) {
-        infos ??= [...this.noInfos];
-        infos[i] = info;
-      }
-      this.autoreset[i] = out.terminations[i]! | out.truncations[i]!;
-    }
-    out.infos = infos ?? this.noInfos;
-    return out;
+    // Validate every action first, so a bad one leaves no sub-env half stepped.
+    for (let i = 0; i < this.numEnvs; i++) if (this.autoreset[i] === 0) this.checkAction(i, actions);
+    this.backend.stepAll(actions, this.autoreset, this.result);
+    return this.result;
   }
 
   close(): void {
@@ -156,7 +140,12 @@ export class VectorEnv {
   /** Validates the action of sub-env i (numbers at actions[i·actionSize…]). */
   checkAction(i: number, actions: ArrayLike<number>): void {
     const space = this.singleActionSpace;
-    if (space instanceof Box) {
+    if (space instanceof Discrete) {
+      const a = actions[i]!;
+      if (!(a >= space.start && a < space.start + space.n && Number.isInteger(a))) {
+        assertAction(space, a, `VectorEnv(${this.spec.id}) env ${i}`);
+      }
+    } else if (space instanceof Box) {
       const base = i * this.actionSize;
       for (let j = 0; j < this.actionSize; j++) {
         const v = actions[base + j]!;
@@ -175,19 +164,19 @@ class KernelBackend implements Backend {
   private readonly state: Float64Array;
   private readonly rngs: (Rng | undefined)[];
   private readonly elapsed: Int32Array;
-  private readonly kernelOut: KernelStepOut;
   private readonly maxEpisodeSteps: number;
+  private readonly noInfos: readonly Info[];
 
   constructor(
-    private readonly vec: VectorEnv,
+    private readonly numEnvs: number,
     spec: EnvSpec,
     private readonly kernel: EnvKernel,
   ) {
-    this.state = new Float64Array(vec.numEnvs * kernel.stateSize);
-    this.rngs = new Array(vec.numEnvs).fill(undefined);
-    this.elapsed = new Int32Array(vec.numEnvs);
+    this.state = new Float64Array(numEnvs * kernel.stateSize);
+    this.rngs = new Array(numEnvs).fill(undefined);
+    this.elapsed = new Int32Array(numEnvs);
     this.maxEpisodeSteps = spec.maxEpisodeSteps ?? Number.POSITIVE_INFINITY;
-    this.kernelOut = { rewards: new Float64Array(vec.numEnvs), terminations: new Uint8Array(vec.numEnvs) };
+    this.noInfos = Object.freeze(Array.from({ length: numEnvs }, () => Object.freeze({})));
   }
 
   reset(i: number, seed: number | bigint | undefined, options: Record<string, unknown> | undefined, obs: Float32Array): Info {
@@ -199,26 +188,46 @@ class KernelBackend implements Backend {
     return {};
   }
 
-  step(i: number, actions: ArrayLike<number>, obs: Float32Array, out: VectorStepResult): undefined {
-    this.vec.checkAction(i, actions);
+  stepAll(actions: ArrayLike<number>, autoreset: Uint8Array, out: VectorStepResult): void {
     const k = this.kernel;
-    k.step(this.state, i * k.stateSize, actions, i * k.actionSize, this.kernelOut, i);
-    k.observe(this.state, i * k.stateSize, obs, i * k.obsSize);
-    out.rewards[i] = this.kernelOut.rewards[i]!;
-    out.terminations[i] = this.kernelOut.terminations[i]!;
-    this.elapsed[i] = this.elapsed[i]! + 1;
-    out.truncations[i] = this.elapsed[i]! >= this.maxEpisodeSteps ? 1 : 0;
-    return undefined;
+    const { state, elapsed, maxEpisodeSteps } = this;
+    const stateSize = k.stateSize;
+    const obsSize = k.obsSize;
+    const actionSize = k.actionSize;
+    const obs = out.observations;
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (autoreset[i] === 1) {
+        this.reset(i, undefined, undefined, obs);
+        out.rewards[i] = 0;
+        out.terminations[i] = 0;
+        out.truncations[i] = 0;
+        autoreset[i] = 0;
+        continue;
+      }
+      // The kernel writes reward and termination straight into the result arrays.
+      k.step(state, i * stateSize, actions, i * actionSize, out, i);
+      k.observe(state, i * stateSize, obs, i * obsSize);
+      const steps = elapsed[i]! + 1;
+      elapsed[i] = steps;
+      const truncated = steps >= maxEpisodeSteps ? 1 : 0;
+      out.truncations[i] = truncated;
+      autoreset[i] = out.terminations[i]! | truncated;
+    }
+    out.infos = this.noInfos;
   }
 
   close(): void {}
 }
 
 class EnvBackend implements Backend {
+  private readonly noInfos: readonly Info[];
+
   constructor(
     private readonly vec: VectorEnv,
     private readonly envs: readonly Env[],
-  ) {}
+  ) {
+    this.noInfos = Object.freeze(envs.map(() => Object.freeze({})));
+  }
 
   reset(i: number, seed: number | bigint | undefined, options: Record<string, unknown> | undefined, obs: Float32Array): Info {
     const result = this.envs[i]!.reset({ seed, options });
@@ -226,15 +235,34 @@ class EnvBackend implements Backend {
     return result.info;
   }
 
-  step(i: number, actions: ArrayLike<number>, obs: Float32Array, out: VectorStepResult): Info {
+  stepAll(actions: ArrayLike<number>, autoreset: Uint8Array, out: VectorStepResult): void {
     const size = this.vec.actionSize;
-    const action = this.vec.singleActionSpace instanceof Box ? Float32Array.from({ length: size }, (_, j) => actions[i * size + j]!) : actions[i];
-    const result = this.envs[i]!.step(action);
-    this.write(i, result.observation, obs);
-    out.rewards[i] = result.reward;
-    out.terminations[i] = result.terminated ? 1 : 0;
-    out.truncations[i] = result.truncated ? 1 : 0;
-    return result.info;
+    const isBox = this.vec.singleActionSpace instanceof Box;
+    const obs = out.observations;
+    let infos: Info[] | undefined;
+    for (let i = 0; i < this.envs.length; i++) {
+      let info: Info;
+      if (autoreset[i] === 1) {
+        info = this.reset(i, undefined, undefined, obs);
+        out.rewards[i] = 0;
+        out.terminations[i] = 0;
+        out.truncations[i] = 0;
+      } else {
+        const action = isBox ? Float32Array.from({ length: size }, (_, j) => actions[i * size + j]!) : actions[i];
+        const result = this.envs[i]!.step(action);
+        this.write(i, result.observation, obs);
+        out.rewards[i] = result.reward;
+        out.terminations[i] = result.terminated ? 1 : 0;
+        out.truncations[i] = result.truncated ? 1 : 0;
+        info = result.info;
+      }
+      if (Object.keys(info).length > 0) {
+        infos ??= Array.from({ length: this.envs.length }, () => ({}));
+        infos[i] = info;
+      }
+      autoreset[i] = out.terminations[i]! | out.truncations[i]!;
+    }
+    out.infos = infos ?? this.noInfos;
   }
 
   private write(i: number, observation: unknown, obs: Float32Array): void {

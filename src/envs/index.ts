@@ -19,6 +19,17 @@ import { GridWorldEnv, gridWorldOptionsSchema, gridWorldSpec } from "./toy/grid-
 const goalVelocityOptions = z.object({ goalVelocity: z.number().finite().optional() }).strict();
 const pendulumOptions = z.object({ g: z.number().finite().positive().optional() }).strict();
 
+declare module "../core/registry.js" {
+  interface EnvTypes {
+    "CartPole-v1": { observation: Float32Array; action: number };
+    "MountainCar-v0": { observation: Float32Array; action: number };
+    "MountainCarContinuous-v0": { observation: Float32Array; action: ArrayLike<number> };
+    "Pendulum-v1": { observation: Float32Array; action: ArrayLike<number> };
+    "Acrobot-v1": { observation: Float32Array; action: number };
+    "GridWorld-v0": { observation: number; action: number };
+  }
+}
+
 let registered = false;
 
 /** Registers the built-in envs (idempotent; runs on import). */

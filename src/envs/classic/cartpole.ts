@@ -87,8 +87,8 @@ export class CartPoleKernel implements EnvKernel {
     const sintheta = Math.sin(theta);
 
     // For the interested reader: https://coneural.org/florian/papers/05_cart_pole.pdf
-    const temp = (force + polemassLength * thetaDot ** 2 * sintheta) / totalMass;
-    const thetaacc = (gravity * sintheta - costheta * temp) / (length * (4.0 / 3.0 - (masspole * costheta ** 2) / totalMass));
+    const temp = (force + polemassLength * (thetaDot * thetaDot) * sintheta) / totalMass;
+    const thetaacc = (gravity * sintheta - costheta * temp) / (length * (4.0 / 3.0 - (masspole * (costheta * costheta)) / totalMass));
     const xacc = temp - (polemassLength * thetaacc * costheta) / totalMass;
 
     // Euler integration (Gymnasium's default kinematics_integrator).

@@ -89,7 +89,14 @@ export class ContinuousMountainCarKernel implements EnvKernel {
     state[s + 1] = 0;
   }
 
-  step(state: Float64Array, s: number, actions: ArrayLike<number>, a: number, out: KernelStepOut, i: number): void {
+  step(
+    state: Float64Array,
+    s: number,
+    actions: ArrayLike<number>,
+    a: number,
+    out: KernelStepOut,
+    i: number,
+  ): void {
     let position = state[s]!;
     let velocity = state[s + 1]!;
     const action = Math.fround(actions[a]!);

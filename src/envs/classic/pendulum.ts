@@ -45,8 +45,9 @@
  * - v1: simplified the math equations, no difference in behaviour (Gymnasium's current version).
  * - v0: initial version (not registered here).
  */
-import { type EnvKernel, KernelEnv, type KernelStepOut } from "../../core/kernel.js";
+
 import { InvalidOptionError } from "../../core/errors.js";
+import { type EnvKernel, KernelEnv, type KernelStepOut } from "../../core/kernel.js";
 import type { Rng } from "../../core/rng.js";
 import { Box } from "../../core/spaces.js";
 import { numberOption } from "./utils.js";
@@ -99,14 +100,29 @@ export class PendulumKernel implements EnvKernel {
       if ("y_init" in options) y = numberOption(options.y_init, "options.y_init", "Pendulum-v1.reset");
     }
     // numpy's Generator.uniform refuses high − low < 0, which a negative half-width gives.
-    if (x < 0) throw new InvalidOptionError("options.x_init", `Pendulum-v1.reset: x_init is the half-width of theta's range and must be at least 0, got ${x}.`);
-    if (y < 0) throw new InvalidOptionError("options.y_init", `Pendulum-v1.reset: y_init is the half-width of theta_dt's range and must be at least 0, got ${y}.`);
+    if (x < 0)
+      throw new InvalidOptionError(
+        "options.x_init",
+        `Pendulum-v1.reset: x_init is the half-width of theta's range and must be at least 0, got ${x}.`,
+      );
+    if (y < 0)
+      throw new InvalidOptionError(
+        "options.y_init",
+        `Pendulum-v1.reset: y_init is the half-width of theta_dt's range and must be at least 0, got ${y}.`,
+      );
     // We enforce symmetric limits: low = −high.
     state[s] = rng.uniform(-x, x);
     state[s + 1] = rng.uniform(-y, y);
   }
 
-  step(state: Float64Array, s: number, actions: ArrayLike<number>, a: number, out: KernelStepOut, i: number): void {
+  step(
+    state: Float64Array,
+    s: number,
+    actions: ArrayLike<number>,
+    a: number,
+    out: KernelStepOut,
+    i: number,
+  ): void {
     const th = state[s]!; // th := theta
     const thdot = state[s + 1]!;
     const g = this.g;
@@ -114,7 +130,7 @@ export class PendulumKernel implements EnvKernel {
     // np.clip keeps the float32 dtype, so u and u² are float32; numpy 1.x promotes to float64 below.
     const u = Math.fround(Math.min(Math.max(Math.fround(actions[a]!), -maxTorque), maxTorque));
     const thNorm = angleNormalize(th);
-    const costs = thNorm * thNorm + 0.1 * (thdot * thdot) + 0.001 * Math.fround(u * u);
+    const costs = thNorm * thNorm + 0.1 * (thdot * thdot) + 0.001 * (u * u);
 
     let newthdot = thdot + (((3 * g) / (2 * l)) * Math.sin(th) + (3.0 / (m * l ** 2)) * u) * dt;
     newthdot = Math.min(Math.max(newthdot, -maxSpeed), maxSpeed);

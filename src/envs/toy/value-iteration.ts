@@ -66,7 +66,13 @@ function sparsify(p: Float64Array, nRows: number, nStates: number): SparseTransi
 }
 
 /** Q(s, a) = R(s, a) + γ Σ_s' P[s, a, s'] V(s') for every (s, a), written into `q`. */
-function backup(sparse: SparseTransitions, r: Float64Array, gamma: number, values: Float64Array, q: Float64Array): void {
+function backup(
+  sparse: SparseTransitions,
+  r: Float64Array,
+  gamma: number,
+  values: Float64Array,
+  q: Float64Array,
+): void {
   const { rowStart, next, prob } = sparse;
   for (let row = 0; row < q.length; row++) {
     let expected = 0;
@@ -97,7 +103,10 @@ export function valueIteration(
     );
   }
   if (typeof tol !== "number" || !(tol > 0) || !Number.isFinite(tol)) {
-    throw new InvalidOptionError("tol", `valueIteration: tol must be a positive number, got ${String(tol)}. Use e.g. 1e-10.`);
+    throw new InvalidOptionError(
+      "tol",
+      `valueIteration: tol must be a positive number, got ${String(tol)}. Use e.g. 1e-10.`,
+    );
   }
   const { nStates, nActions } = mdp;
   const p = mdp.transitions;
