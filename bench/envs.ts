@@ -39,7 +39,10 @@ function singleEnv(id: string, steps: number): number {
   const size = env.actionSpace.kind === "discrete" ? 1 : env.actionSpace.flatDim;
   const pool = actionPool(id, 4096, size);
   const actions: (number | Float32Array)[] = [];
-  for (let i = 0; i < 4096; i++) actions.push(size === 1 && env.actionSpace.kind === "discrete" ? pool[i]! : pool.subarray(i * size, (i + 1) * size));
+  for (let i = 0; i < 4096; i++)
+    actions.push(
+      size === 1 && env.actionSpace.kind === "discrete" ? pool[i]! : pool.subarray(i * size, (i + 1) * size),
+    );
   env.reset({ seed: 0 });
   return measure(() => {
     for (let t = 0; t < steps; t++) {
@@ -63,7 +66,8 @@ type Mode = "single" | "generic" | "kernel";
 /** Runs one measurement in this process and returns steps per second. */
 export function measureOne(id: string, mode: Mode): number {
   if (mode === "single") return singleEnv(id, 200_000);
-  if (mode === "generic") return vectorEnv(VectorEnv.fromEnvs(Array.from({ length: NUM_ENVS }, () => make(id))), id, 3_000);
+  if (mode === "generic")
+    return vectorEnv(VectorEnv.fromEnvs(Array.from({ length: NUM_ENVS }, () => make(id))), id, 3_000);
   return vectorEnv(makeVec(id, { numEnvs: NUM_ENVS }), id, 20_000);
 }
 
@@ -92,6 +96,18 @@ export function benchEnvs(): void {
       id === "CartPole-v1" ? `${(kernel / PYTHON_CARTPOLE_STEPS_PER_SECOND).toFixed(0)}×` : "",
     ]);
   }
-  printTable(["env", "single env", `${NUM_ENVS}-env vector (Env path)`, `${NUM_ENVS}-env vector (kernel)`, "kernel / single", "kernel / Python 2e5*"], rows);
-  console.log("* Python Gymnasium CartPole-v1 ≈ 2×10^5 steps/s on this kind of machine, as quoted in the issue; not measured in this run.");
+  printTable(
+    [
+      "env",
+      "single env",
+      `${NUM_ENVS}-env vector (Env path)`,
+      `${NUM_ENVS}-env vector (kernel)`,
+      "kernel / single",
+      "kernel / Python 2e5*",
+    ],
+    rows,
+  );
+  console.log(
+    "* Python Gymnasium CartPole-v1 ≈ 2×10^5 steps/s on this kind of machine, as quoted in the issue; not measured in this run.",
+  );
 }

@@ -30,7 +30,8 @@ export function measure(body: () => void, units: number, repeats = 5): Measureme
 export function machineReport(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const [load1] = loadavg();
-  const busy = load1! > 0.5 ? `  WARNING: 1-minute load average is ${load1!.toFixed(2)}; numbers may be low.` : "";
+  const busy =
+    load1! > 0.5 ? `  WARNING: 1-minute load average is ${load1!.toFixed(2)}; numbers may be low.` : "";
   return `machine: ${cpu}, ${cpus().length} cores, Node ${process.version}, load ${load1!.toFixed(2)}${busy}`;
 }
 
@@ -42,7 +43,8 @@ export function formatRate(perSecond: number): string {
 
 export function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
   console.log(line(header));
   console.log(line(widths.map((w) => "-".repeat(w))));
   for (const row of rows) console.log(line(row));

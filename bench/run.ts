@@ -8,7 +8,9 @@ const suites: Record<string, () => void | Promise<void>> = { envs: benchEnvs };
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = requested.filter((name) => !(name in suites));
 if (unknown.length > 0) {
-  console.error(`bench: unknown suite ${unknown.map((u) => JSON.stringify(u)).join(", ")}; suites: ${Object.keys(suites).join(", ")}.`);
+  console.error(
+    `bench: unknown suite ${unknown.map((u) => JSON.stringify(u)).join(", ")}; suites: ${Object.keys(suites).join(", ")}.`,
+  );
   process.exit(2);
 }
 for (const name of requested.length > 0 ? requested : Object.keys(suites)) await suites[name]!();

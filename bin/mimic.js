@@ -4,7 +4,9 @@ import { existsSync } from "node:fs";
 
 const entry = new URL("../dist/src/cli/main.js", import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write("mimic: the compiled CLI is missing (dist/). Run `npm run build` in the mimic checkout, then try again.\n");
+  process.stderr.write(
+    "mimic: the compiled CLI is missing (dist/). Run `npm run build` in the mimic checkout, then try again.\n",
+  );
   process.exit(1);
 }
 const { main } = await import(entry.href);

@@ -11,7 +11,9 @@ const slow = args.includes("--slow");
 const filters = args.filter((a) => !a.startsWith("--"));
 const root = join("build", "test");
 if (!existsSync(root)) {
-  console.error("run-tests: build/test is missing; compile first with `npx tsc -p tsconfig.json` (npm test does this).");
+  console.error(
+    "run-tests: build/test is missing; compile first with `npx tsc -p tsconfig.json` (npm test does this).",
+  );
   process.exit(1);
 }
 

@@ -3,46 +3,8 @@
  * @module
  */
 
-// Errors: one MimicError class with a `code`, and subclasses whose messages say what to do.
-export {
-  EnvCheckError,
-  EnvClosedError,
-  InvalidActionError,
-  InvalidOptionError,
-  InvalidSeedError,
-  InvalidSpaceError,
-  MimicError,
-  type MimicErrorCode,
-  RegistryConflictError,
-  ResetNeededError,
-  ShapeMismatchError,
-  UnknownEnvError,
-} from "./core/errors.js";
-
-// Randomness: numpy's SeedSequence → PCG64 → Generator chain, as Gymnasium seeds envs.
-export { PCG64, type Pcg64State, Rng, rngFromSeed, SeedSequence } from "./core/rng.js";
-
-// Spaces: what observations and actions can be, with Minari's JSON form.
-export {
-  ALPHANUMERIC,
-  Box,
-  type BoxDtype,
-  Discrete,
-  DictSpace,
-  MultiBinary,
-  MultiDiscrete,
-  parsePythonJson,
-  type Space,
-  type SpaceJson,
-  type SpaceValue,
-  spaceFromJSON,
-  spaceToJSONString,
-  stringifyPythonJson,
-  TextSpace,
-  TupleSpace,
-  type TypedArray,
-} from "./core/spaces.js";
-
+// Checking an env against the contract.
+export { type CheckEnvOptions, type CheckEnvReport, checkEnv } from "./core/check-env.js";
 // The Env contract (sync and async) and its helpers.
 export {
   type AnyEnv,
@@ -58,10 +20,23 @@ export {
   type StepResult,
   toAsync,
 } from "./core/env.js";
-
+// Errors: one MimicError class with a `code`, and subclasses whose messages say what to do.
+export {
+  EnvCheckError,
+  EnvClosedError,
+  InvalidActionError,
+  InvalidOptionError,
+  InvalidSeedError,
+  InvalidSpaceError,
+  MimicError,
+  type MimicErrorCode,
+  RegistryConflictError,
+  ResetNeededError,
+  ShapeMismatchError,
+  UnknownEnvError,
+} from "./core/errors.js";
 // Simulators as allocation-free kernels, shared by single and vector envs.
 export { type EnvKernel, KernelEnv, type KernelStepOut } from "./core/kernel.js";
-
 // The registry: make and register versioned env ids.
 export {
   type EnvFor,
@@ -75,7 +50,37 @@ export {
   registration,
   unregister,
 } from "./core/registry.js";
+// Randomness: numpy's SeedSequence → PCG64 → Generator chain, as Gymnasium seeds envs.
+export { PCG64, type Pcg64State, Rng, rngFromSeed, SeedSequence } from "./core/rng.js";
+// Spaces: what observations and actions can be, with Minari's JSON form.
+export {
+  ALPHANUMERIC,
+  Box,
+  type BoxDtype,
+  DictSpace,
+  Discrete,
+  MultiBinary,
+  MultiDiscrete,
+  parsePythonJson,
+  type Space,
+  type SpaceJson,
+  type SpaceValue,
+  spaceFromJSON,
+  spaceToJSONString,
+  stringifyPythonJson,
+  TextSpace,
+  TupleSpace,
+  type TypedArray,
+} from "./core/spaces.js";
 
+// Vector envs over typed arrays, with Gymnasium 1.x next-step autoreset.
+export {
+  type MakeVecOptions,
+  makeVec,
+  VectorEnv,
+  type VectorResetResult,
+  type VectorStepResult,
+} from "./core/vector.js";
 // Wrappers, composed by make() in Gymnasium's order.
 export {
   ClipAction,
@@ -88,20 +93,13 @@ export {
   TimeLimit,
   Wrapper,
 } from "./core/wrappers.js";
-
-// Vector envs over typed arrays, with Gymnasium 1.x next-step autoreset.
-export { type MakeVecOptions, makeVec, VectorEnv, type VectorResetResult, type VectorStepResult } from "./core/vector.js";
-
-// Checking an env against the contract.
-export { type CheckEnvOptions, type CheckEnvReport, checkEnv } from "./core/check-env.js";
-
-// Built-in environments (registered on import).
-export { registerBuiltinEnvs } from "./envs/index.js";
 export { AcrobotEnv } from "./envs/classic/acrobot.js";
 export { CartPoleEnv } from "./envs/classic/cartpole.js";
 export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car.js";
 export { MountainCarEnv } from "./envs/classic/mountain-car.js";
 export { PendulumEnv } from "./envs/classic/pendulum.js";
+// Built-in environments (registered on import).
+export { registerBuiltinEnvs } from "./envs/index.js";
 export { GridWorldEnv, type GridWorldOptions } from "./envs/toy/grid-world.js";
 
 // The package version.

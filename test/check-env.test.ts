@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Box, checkEnv, Discrete, type Env, EnvCheckError, type EnvSpec, make, registeredEnvs, type StepResult } from "../src/index.js";
+import {
+  Box,
+  checkEnv,
+  Discrete,
+  type Env,
+  EnvCheckError,
+  type EnvSpec,
+  make,
+  registeredEnvs,
+  type StepResult,
+} from "../src/index.js";
 
 describe("checkEnv", () => {
   test("every built-in env passes", () => {
@@ -35,7 +45,13 @@ describe("checkEnv", () => {
         t += 1;
         noise = (noise * 7 + 3) % 11; // hidden state that a seed does not reset
         const value = flaw === "random" ? noise / 11 : flaw === "outside" && t > 2 ? 5 : 0;
-        const result: StepResult<Float32Array> = { observation: new Float32Array([value]), reward: flaw === "reward" ? Number.NaN : 1, terminated: t >= 7, truncated: false, info: {} };
+        const result: StepResult<Float32Array> = {
+          observation: new Float32Array([value]),
+          reward: flaw === "reward" ? Number.NaN : 1,
+          terminated: t >= 7,
+          truncated: false,
+          info: {},
+        };
         if (flaw === "flag") (result as unknown as { terminated: number }).terminated = 0;
         return result;
       },
@@ -44,11 +60,18 @@ describe("checkEnv", () => {
   }
 
   test("catches nondeterminism under a seed", () => {
-    assert.throws(() => checkEnv(flawed("random")), (e: unknown) => e instanceof EnvCheckError && e.code === "ENV_CHECK_FAILED" && /not deterministic/.test(e.message));
+    assert.throws(
+      () => checkEnv(flawed("random")),
+      (e: unknown) =>
+        e instanceof EnvCheckError && e.code === "ENV_CHECK_FAILED" && /not deterministic/.test(e.message),
+    );
   });
 
   test("catches an observation outside the space", () => {
-    assert.throws(() => checkEnv(flawed("outside")), /step #3 returned an observation outside the observation space Box\(-1, 1, \(1,\), float32\): element 0 is 5/);
+    assert.throws(
+      () => checkEnv(flawed("outside")),
+      /step #3 returned an observation outside the observation space Box\(-1, 1, \(1,\), float32\): element 0 is 5/,
+    );
   });
 
   test("catches a NaN reward and a non-boolean flag", () => {

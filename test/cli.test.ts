@@ -26,7 +26,11 @@ describe("mimic CLI", () => {
   test("envs --json gives Minari space JSON", async () => {
     const { code, out } = await run("envs", "--json");
     assert.equal(code, 0);
-    const rows = JSON.parse(out) as { id: string; actionSpace: { type: string; n?: number }; maxEpisodeSteps: number }[];
+    const rows = JSON.parse(out) as {
+      id: string;
+      actionSpace: { type: string; n?: number };
+      maxEpisodeSteps: number;
+    }[];
     const cartpole = rows.find((r) => r.id === "CartPole-v1")!;
     assert.deepEqual(cartpole.actionSpace, { type: "Discrete", dtype: "int64", start: 0, n: 2 });
     assert.equal(cartpole.maxEpisodeSteps, 500);
@@ -54,10 +58,14 @@ describe("mimic CLI", () => {
   });
 
   test("the installed bin runs from dist/", () => {
-    const result = spawnSync(process.execPath, [join(repoRoot, "bin", "mimic.js"), "envs", "--json"], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, [join(repoRoot, "bin", "mimic.js"), "envs", "--json"], {
+      encoding: "utf8",
+    });
     assert.equal(result.status, 0, result.stderr);
     assert.ok((JSON.parse(result.stdout) as unknown[]).length >= 6);
-    const bad = spawnSync(process.execPath, [join(repoRoot, "bin", "mimic.js"), "--frobnicate"], { encoding: "utf8" });
+    const bad = spawnSync(process.execPath, [join(repoRoot, "bin", "mimic.js"), "--frobnicate"], {
+      encoding: "utf8",
+    });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown flag "--frobnicate"/);
   });

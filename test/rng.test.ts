@@ -25,14 +25,30 @@ describe("numpy parity (SeedSequence → PCG64 → Generator)", () => {
       assert.deepEqual(Array.from(seq.pool), c.pool, "SeedSequence.pool");
       assert.deepEqual(Array.from(seq.generateState(8)), c.generate_state_8, "generate_state(8)");
       const bits = new PCG64(new SeedSequence(seed));
-      assert.deepEqual(c.raw_uint64.map(() => bits.nextUint64().toString()), c.raw_uint64, "PCG64.random_raw");
+      assert.deepEqual(
+        c.raw_uint64.map(() => bits.nextUint64().toString()),
+        c.raw_uint64,
+        "PCG64.random_raw",
+      );
       let rng = rngFromSeed(seed);
-      assert.deepEqual(c.random.map(() => rng.random()), c.random, "Generator.random");
+      assert.deepEqual(
+        c.random.map(() => rng.random()),
+        c.random,
+        "Generator.random",
+      );
       rng = rngFromSeed(seed);
-      assert.deepEqual(c["uniform_-0.05_0.05"].map(() => rng.uniform(-0.05, 0.05)), c["uniform_-0.05_0.05"], "uniform");
+      assert.deepEqual(
+        c["uniform_-0.05_0.05"].map(() => rng.uniform(-0.05, 0.05)),
+        c["uniform_-0.05_0.05"],
+        "uniform",
+      );
       for (const [n, expected] of Object.entries(c.integers)) {
         rng = rngFromSeed(seed);
-        assert.deepEqual(expected.map(() => rng.integers(Number(n))), expected, `integers(${n})`);
+        assert.deepEqual(
+          expected.map(() => rng.integers(Number(n))),
+          expected,
+          `integers(${n})`,
+        );
       }
       rng = rngFromSeed(seed);
       const mixed = c.mixed_integers5_random.map((_, k) => (k % 2 === 0 ? rng.integers(5) : rng.random()));
@@ -47,7 +63,7 @@ function referencePcg64(seed: bigint): () => bigint {
   const u64 = (k: number) => (BigInt(w[2 * k + 1]!) << 32n) | BigInt(w[2 * k]!);
   const M = (2549297995355413924n << 64n) + 4865540595714422341n;
   const mask = (1n << 128n) - 1n;
-  const inc = (((u64(2) << 64n) | u64(3)) << 1n | 1n) & mask;
+  const inc = ((((u64(2) << 64n) | u64(3)) << 1n) | 1n) & mask;
   let state = 0n;
   const step = () => {
     state = (state * M + inc) & mask;
@@ -134,7 +150,10 @@ describe("Rng draws", () => {
 
   test("bad seeds get InvalidSeedError", () => {
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 60]) {
-      assert.throws(() => rngFromSeed(bad), (e: unknown) => e instanceof InvalidSeedError && e.code === "INVALID_SEED");
+      assert.throws(
+        () => rngFromSeed(bad),
+        (e: unknown) => e instanceof InvalidSeedError && e.code === "INVALID_SEED",
+      );
     }
     assert.throws(() => rngFromSeed(-1n), InvalidSeedError);
   });

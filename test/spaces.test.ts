@@ -21,28 +21,45 @@ import {
 // Arbitrary spaces, nested up to two levels, to drive the property tests.
 const leafSpace: fc.Arbitrary<Space> = fc.oneof(
   fc
-    .tuple(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }), fc.constantFrom("float32", "float64", "int32", "uint8" as const))
+    .tuple(
+      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }),
+      fc.constantFrom("float32", "float64", "int32", "uint8" as const),
+    )
     .chain(([shape, dtype]) => {
       const size = shape.reduce((a, b) => a * b, 1);
       const bound = dtype === "uint8" ? fc.integer({ min: 0, max: 100 }) : fc.integer({ min: -50, max: 50 });
-      return fc.tuple(fc.array(bound, { minLength: size, maxLength: size }), fc.array(fc.integer({ min: 0, max: 20 }), { minLength: size, maxLength: size }), fc.boolean()).map(
-        ([low, width, unbounded]) =>
-          new Box(
-            low.map((l) => (unbounded && dtype.startsWith("float") ? Number.NEGATIVE_INFINITY : l)),
-            low.map((l, i) => l + width[i]!),
-            shape,
-            dtype as "float32",
-          ),
-      );
+      return fc
+        .tuple(
+          fc.array(bound, { minLength: size, maxLength: size }),
+          fc.array(fc.integer({ min: 0, max: 20 }), { minLength: size, maxLength: size }),
+          fc.boolean(),
+        )
+        .map(
+          ([low, width, unbounded]) =>
+            new Box(
+              low.map((l) => (unbounded && dtype.startsWith("float") ? Number.NEGATIVE_INFINITY : l)),
+              low.map((l, i) => l + width[i]!),
+              shape,
+              dtype as "float32",
+            ),
+        );
     }),
-  fc.tuple(fc.integer({ min: 1, max: 10 }), fc.integer({ min: -5, max: 5 })).map(([n, start]) => new Discrete(n, start)),
-  fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }).map((nvec) => new MultiDiscrete(nvec)),
+  fc
+    .tuple(fc.integer({ min: 1, max: 10 }), fc.integer({ min: -5, max: 5 }))
+    .map(([n, start]) => new Discrete(n, start)),
+  fc
+    .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })
+    .map((nvec) => new MultiDiscrete(nvec)),
   fc.integer({ min: 1, max: 6 }).map((n) => new MultiBinary(n)),
-  fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 3 })).map(([max, min]) => new TextSpace(max + min, { minLength: min, charset: "abc01" })),
+  fc
+    .tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 3 }))
+    .map(([max, min]) => new TextSpace(max + min, { minLength: min, charset: "abc01" })),
 );
 const anySpace: fc.Arbitrary<Space> = fc.oneof(
   { weight: 3, arbitrary: leafSpace },
-  fc.dictionary(fc.constantFrom("a", "b", "pos", "vel"), leafSpace, { minKeys: 1, maxKeys: 3 }).map((d) => new DictSpace(d)),
+  fc
+    .dictionary(fc.constantFrom("a", "b", "pos", "vel"), leafSpace, { minKeys: 1, maxKeys: 3 })
+    .map((d) => new DictSpace(d)),
   fc.array(leafSpace, { minLength: 1, maxLength: 3 }).map((s) => new TupleSpace(s)),
 );
 
@@ -184,11 +201,12 @@ describe("Minari JSON", () => {
     const space = spaceFromJSON(text) as Box;
     assert.ok(space instanceof Box);
     assert.deepEqual(space.shape, [4]);
-    assert.equal(space.high[2], Math.fround((12 * 2 * Math.PI) / 360 * 2));
+    assert.equal(space.high[2], Math.fround(((12 * 2 * Math.PI) / 360) * 2));
   });
 
   test("reads bare Infinity and nested (2, 2) bounds", () => {
-    const text = '{"type": "Box", "dtype": "float64", "shape": [2, 2], "low": [[-Infinity, 0.0], [0.0, -1.5]], "high": [[Infinity, 1.0], [2.0, 1.5]]}';
+    const text =
+      '{"type": "Box", "dtype": "float64", "shape": [2, 2], "low": [[-Infinity, 0.0], [0.0, -1.5]], "high": [[Infinity, 1.0], [2.0, 1.5]]}';
     const space = spaceFromJSON(text) as Box;
     assert.deepEqual(Array.from(space.low), [Number.NEGATIVE_INFINITY, 0, 0, -1.5]);
     assert.ok(spaceToJSONString(space).includes("[[-Infinity, 0], [0, -1.5]]".replaceAll(", ", ",")));
@@ -207,8 +225,11 @@ describe("Minari JSON", () => {
     assert.throws(() => spaceFromJSON({ type: "Blob" } as never), /unknown space type "Blob"/);
     assert.throws(() => spaceFromJSON({ type: "Discrete" } as never), /needs a "n" field/);
     assert.throws(
-      () => spaceFromJSON({ type: "Dict", subspaces: { arm: { type: "Discrete", n: -1, start: 0 } } } as never),
-      (e: unknown) => e instanceof InvalidSpaceError && /space\.arm: Discrete: n must be a positive integer/.test(e.message),
+      () =>
+        spaceFromJSON({ type: "Dict", subspaces: { arm: { type: "Discrete", n: -1, start: 0 } } } as never),
+      (e: unknown) =>
+        e instanceof InvalidSpaceError &&
+        /space\.arm: Discrete: n must be a positive integer/.test(e.message),
     );
   });
 

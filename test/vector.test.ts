@@ -1,11 +1,21 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InvalidActionError, make, makeVec, ResetNeededError, rngFromSeed, ShapeMismatchError, VectorEnv } from "../src/index.js";
+import {
+  InvalidActionError,
+  make,
+  makeVec,
+  ResetNeededError,
+  rngFromSeed,
+  ShapeMismatchError,
+  VectorEnv,
+} from "../src/index.js";
 
 describe("VectorEnv next-step autoreset (Gymnasium 1.x)", () => {
   test("the step after an episode ends resets that sub-env and ignores its action", () => {
     for (const kernelPath of [true, false]) {
-      const options = kernelPath ? { numEnvs: 2, maxEpisodeSteps: 3 } : { numEnvs: 2, maxEpisodeSteps: 3, recordEpisodeStatistics: true };
+      const options = kernelPath
+        ? { numEnvs: 2, maxEpisodeSteps: 3 }
+        : { numEnvs: 2, maxEpisodeSteps: 3, recordEpisodeStatistics: true };
       const vec = makeVec("CartPole-v1", options);
       const twin = makeVec("CartPole-v1", options);
       vec.reset({ seed: 10 });
@@ -26,7 +36,10 @@ describe("VectorEnv next-step autoreset (Gymnasium 1.x)", () => {
       const single = make("CartPole-v1", { maxEpisodeSteps: 3 });
       single.reset({ seed: 10 });
       for (let t = 0; t < 3; t++) single.step(1);
-      assert.deepEqual(Array.from(a.observations.subarray(0, 4)), Array.from(single.reset().observation as Float32Array));
+      assert.deepEqual(
+        Array.from(a.observations.subarray(0, 4)),
+        Array.from(single.reset().observation as Float32Array),
+      );
       // After the ignored step, actions count again.
       const c = vec.step([0, 0]);
       const d = twin.step([1, 1]);
@@ -44,7 +57,7 @@ describe("VectorEnv next-step autoreset (Gymnasium 1.x)", () => {
       const r = vec.step([0, 1, 0]);
       steps += 1;
       previous = r.terminations.slice();
-      ended = Array.from(r.terminations).findIndex((x) => x === 1);
+      ended = Array.from(r.terminations).indexOf(1);
     }
     assert.ok(ended >= 0, "pushing one way should topple the pole");
     const next = vec.step([0, 1, 0]);
@@ -67,10 +80,19 @@ describe("VectorEnv seeding and paths", () => {
   });
 
   test("the kernel path and the Env path agree step for step", () => {
-    for (const id of ["CartPole-v1", "MountainCarContinuous-v0", "Pendulum-v1", "Acrobot-v1", "MountainCar-v0"]) {
+    for (const id of [
+      "CartPole-v1",
+      "MountainCarContinuous-v0",
+      "Pendulum-v1",
+      "Acrobot-v1",
+      "MountainCar-v0",
+    ]) {
       const fast = makeVec(id, { numEnvs: 3, maxEpisodeSteps: 40 });
       const slow = VectorEnv.fromEnvs([0, 1, 2].map(() => make(id, { maxEpisodeSteps: 40 })));
-      assert.deepEqual(Array.from(fast.reset({ seed: 7 }).observations), Array.from(slow.reset({ seed: 7 }).observations));
+      assert.deepEqual(
+        Array.from(fast.reset({ seed: 7 }).observations),
+        Array.from(slow.reset({ seed: 7 }).observations),
+      );
       const rng = rngFromSeed(1);
       for (let t = 0; t < 150; t++) {
         const actions = new Float32Array(3 * fast.actionSize);
@@ -93,7 +115,10 @@ describe("VectorEnv seeding and paths", () => {
     const vec = makeVec("GridWorld-v0", { numEnvs: 2 });
     assert.equal(vec.obsSize, vec.singleObservationSpace.flatDim);
     const { observations } = vec.reset({ seed: 0 });
-    assert.equal(observations.reduce((a, b) => a + b, 0), 2);
+    assert.equal(
+      observations.reduce((a, b) => a + b, 0),
+      2,
+    );
     vec.step([1, 2]);
   });
 });
@@ -103,11 +128,21 @@ describe("VectorEnv bad input", () => {
     const vec = makeVec("CartPole-v1", { numEnvs: 2 });
     assert.throws(() => vec.step([0, 1]), ResetNeededError);
     vec.reset({ seed: 0 });
-    assert.throws(() => vec.step([0]), (e: unknown) => e instanceof ShapeMismatchError && /expected 2 action values/.test(e.message));
-    assert.throws(() => vec.step([0, 2]), (e: unknown) => e instanceof InvalidActionError && /env 1/.test(e.message) && /Discrete\(2\)/.test(e.message));
+    assert.throws(
+      () => vec.step([0]),
+      (e: unknown) => e instanceof ShapeMismatchError && /expected 2 action values/.test(e.message),
+    );
+    assert.throws(
+      () => vec.step([0, 2]),
+      (e: unknown) =>
+        e instanceof InvalidActionError && /env 1/.test(e.message) && /Discrete\(2\)/.test(e.message),
+    );
     const pendulum = makeVec("Pendulum-v1", { numEnvs: 2 });
     pendulum.reset({ seed: 0 });
-    assert.throws(() => pendulum.step([0, Number.NaN]), (e: unknown) => e instanceof InvalidActionError && /NaN/.test(e.message));
+    assert.throws(
+      () => pendulum.step([0, Number.NaN]),
+      (e: unknown) => e instanceof InvalidActionError && /NaN/.test(e.message),
+    );
     assert.throws(() => makeVec("CartPole-v1", { numEnvs: 0 }), /numEnvs must be a positive integer/);
   });
 });

@@ -5,7 +5,7 @@ import {
   type EpisodeStatistics,
   InvalidActionError,
   make,
-  NormalizeObservation,
+  type NormalizeObservation,
   RescaleAction,
   ResetNeededError,
   RunningMeanStd,
@@ -35,7 +35,8 @@ describe("OrderEnforcing", () => {
     const env = make("CartPole-v1");
     assert.throws(
       () => env.step(0),
-      (e: unknown) => e instanceof ResetNeededError && e.code === "RESET_NEEDED" && /Call env\.reset\(\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof ResetNeededError && e.code === "RESET_NEEDED" && /Call env\.reset\(\)/.test(e.message),
     );
   });
 
@@ -87,7 +88,10 @@ describe("ClipAction and RescaleAction", () => {
     plain.reset({ seed: 4 });
     assert.deepEqual(scaled.step([0.5]).observation, plain.step([1]).observation);
     assert.deepEqual(scaled.step([-1]).observation, plain.step([-2]).observation);
-    assert.throws(() => scaled.step([1.5]), (e: unknown) => e instanceof InvalidActionError && /Box\(-1, 1, \(1,\), float32\)/.test(e.message));
+    assert.throws(
+      () => scaled.step([1.5]),
+      (e: unknown) => e instanceof InvalidActionError && /Box\(-1, 1, \(1,\), float32\)/.test(e.message),
+    );
     assert.ok(scaled instanceof RescaleAction);
   });
 

@@ -23,7 +23,11 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** Parses `argv` strictly; an unknown flag suggests the nearest known one. */
-export function parseFlags(command: string, argv: string[], options: Options): { values: FlagValues; positionals: string[] } {
+export function parseFlags(
+  command: string,
+  argv: string[],
+  options: Options,
+): { values: FlagValues; positionals: string[] } {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {

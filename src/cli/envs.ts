@@ -48,19 +48,32 @@ function rows(): { row: EnvRow; json: object }[] {
 /** Renders rows as an aligned text table. */
 export function table(header: string[], body: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
 export function runEnvs(argv: string[], print: (text: string) => void): number {
-  const { values } = parseFlags("envs", argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } });
+  const { values } = parseFlags("envs", argv, {
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     print(envsHelp);
     return 0;
   }
   const all = rows();
   if (values.json) {
-    print(JSON.stringify(all.map((r) => r.json), null, 2));
+    print(
+      JSON.stringify(
+        all.map((r) => r.json),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   const body = all.map(({ row }) => [

@@ -10,7 +10,11 @@ import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
 import { envsHelp, runEnvs } from "./envs.js";
 
-type Command = { summary: string; help: string; run: (argv: string[], print: (text: string) => void) => number | Promise<number> };
+type Command = {
+  summary: string;
+  help: string;
+  run: (argv: string[], print: (text: string) => void) => number | Promise<number>;
+};
 
 const commands: Record<string, Command> = {
   envs: { summary: "list the registered environments", help: envsHelp, run: runEnvs },
@@ -58,8 +62,13 @@ export async function main(
   const command = commands[first];
   try {
     if (!command) {
-      const hint = first.startsWith("-") ? closest(first, ["--help", "--version"]) : closest(first, Object.keys(commands));
-      throw new UsageError("", `unknown ${first.startsWith("-") ? "flag" : "command"} ${JSON.stringify(first)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : "."}`);
+      const hint = first.startsWith("-")
+        ? closest(first, ["--help", "--version"])
+        : closest(first, Object.keys(commands));
+      throw new UsageError(
+        "",
+        `unknown ${first.startsWith("-") ? "flag" : "command"} ${JSON.stringify(first)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : "."}`,
+      );
     }
     return await command.run(rest, io.out);
   } catch (error) {

@@ -5,7 +5,16 @@
  * kernel drives a single `KernelEnv` (one state slot) and the vector env (one slot per sub-env),
  * so both step with exactly the same arithmetic.
  */
-import { assertAction, type Env, type EnvSpec, type Info, type ResetOptions, type ResetResult, reseed, type StepResult } from "./env.js";
+import {
+  assertAction,
+  type Env,
+  type EnvSpec,
+  type Info,
+  type ResetOptions,
+  type ResetResult,
+  reseed,
+  type StepResult,
+} from "./env.js";
 import { ResetNeededError } from "./errors.js";
 import type { Rng } from "./rng.js";
 import type { Space } from "./spaces.js";
@@ -28,7 +37,14 @@ export interface EnvKernel {
   /** Draws a starting state into `state[s…]` with `rng`, as the reference env's `reset`. */
   reset(state: Float64Array, s: number, rng: Rng, options: Record<string, unknown> | undefined): void;
   /** Advances `state[s…]` by the action at `actions[a…]`; writes reward and termination at `out[i]`. */
-  step(state: Float64Array, s: number, actions: ArrayLike<number>, a: number, out: KernelStepOut, i: number): void;
+  step(
+    state: Float64Array,
+    s: number,
+    actions: ArrayLike<number>,
+    a: number,
+    out: KernelStepOut,
+    i: number,
+  ): void;
   /** Writes the observation of `state[s…]` to `out[o…]`, rounding to float32 as the reference does. */
   observe(state: Float64Array, s: number, out: Float32Array, o: number): void;
 }
@@ -73,7 +89,9 @@ export class KernelEnv implements Env<Float32Array, number | ArrayLike<number>> 
 
   step(action: number | ArrayLike<number>): StepResult<Float32Array> {
     if (!this.hasReset) {
-      throw new ResetNeededError(`${this.spec.id}: step() was called before reset(). Call env.reset() first.`);
+      throw new ResetNeededError(
+        `${this.spec.id}: step() was called before reset(). Call env.reset() first.`,
+      );
     }
     assertAction(this.actionSpace, action, `${this.spec.id}.step`);
     let actions: ArrayLike<number>;

@@ -66,19 +66,33 @@ const registry = new Map<string, EnvRegistration<unknown>>();
 const ID_PATTERN = /^(?:([\w:.-]+)\/)?([\w:.-]+?)(?:-v(\d+))?$/;
 
 /** Splits `ns/Name-vN` into its parts; throws when the id is malformed. */
-export function parseEnvId(id: string): { namespace: string | undefined; name: string; version: number | undefined } {
+export function parseEnvId(id: string): {
+  namespace: string | undefined;
+  name: string;
+  version: number | undefined;
+} {
   const match = typeof id === "string" ? ID_PATTERN.exec(id) : null;
   if (!match) {
-    throw new UnknownEnvError(String(id), undefined, `Malformed env id ${JSON.stringify(id)}: ids look like "CartPole-v1" ([namespace/]Name-vN).`);
+    throw new UnknownEnvError(
+      String(id),
+      undefined,
+      `Malformed env id ${JSON.stringify(id)}: ids look like "CartPole-v1" ([namespace/]Name-vN).`,
+    );
   }
-  return { namespace: match[1], name: match[2]!, version: match[3] === undefined ? undefined : Number(match[3]) };
+  return {
+    namespace: match[1],
+    name: match[2]!,
+    version: match[3] === undefined ? undefined : Number(match[3]),
+  };
 }
 
 /** Adds an env to the registry. The id must carry a version and must not be registered yet. */
 export function register<Options>(registration: EnvRegistration<Options>): void {
   const { version } = parseEnvId(registration.id);
   if (version === undefined) {
-    throw new RegistryConflictError(`register: id ${JSON.stringify(registration.id)} has no version; use an id like "${registration.id}-v0".`);
+    throw new RegistryConflictError(
+      `register: id ${JSON.stringify(registration.id)} has no version; use an id like "${registration.id}-v0".`,
+    );
   }
   if (registry.has(registration.id)) {
     throw new RegistryConflictError(
@@ -123,15 +137,20 @@ export type EnvFor<Id extends string> = Id extends keyof EnvTypes
  * Builds a registered env with its wrappers.
  * `options` holds the wrapper options of `MakeOptions` and, beside them, the env's own options.
  */
-export function make<Id extends string>(id: Id, options: MakeOptions & Record<string, unknown> = {}): EnvFor<Id> {
+export function make<Id extends string>(
+  id: Id,
+  options: MakeOptions & Record<string, unknown> = {},
+): EnvFor<Id> {
   const reg = registration(id);
   const { wrappers, envOptions } = splitOptions(reg, options);
-  const maxEpisodeSteps = wrappers.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : (wrappers.maxEpisodeSteps ?? undefined);
+  const maxEpisodeSteps =
+    wrappers.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : (wrappers.maxEpisodeSteps ?? undefined);
   let env: Env = reg.entryPoint(envOptions);
   if (wrappers.orderEnforce !== false) env = new OrderEnforcing(env);
   if (maxEpisodeSteps !== undefined) env = new TimeLimit(env, maxEpisodeSteps);
   if (wrappers.recordEpisodeStatistics) env = new RecordEpisodeStatistics(env);
-  if (wrappers.rescaleAction) env = new RescaleAction(env, wrappers.rescaleAction[0], wrappers.rescaleAction[1]);
+  if (wrappers.rescaleAction)
+    env = new RescaleAction(env, wrappers.rescaleAction[0], wrappers.rescaleAction[1]);
   if (wrappers.clipAction) env = new ClipAction(env);
   if (wrappers.normalizeObservation) env = new NormalizeObservation(env);
   return env as EnvFor<Id>;
@@ -143,7 +162,10 @@ export function splitOptions(
   options: Record<string, unknown>,
 ): { wrappers: MakeOptions; envOptions: unknown } {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError("options", `make(${JSON.stringify(reg.id)}): options must be an object, got ${String(options)}.`);
+    throw new InvalidOptionError(
+      "options",
+      `make(${JSON.stringify(reg.id)}): options must be an object, got ${String(options)}.`,
+    );
   }
   const wrapperPart: Record<string, unknown> = {};
   const envPart: Record<string, unknown> = {};
@@ -194,7 +216,8 @@ function parseWith(schema: z.ZodType, value: unknown, id: string, knownKeys: str
 /** Formats a zod issue path as `walls[2][0]` or `goal.reward`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
+  for (const part of path)
+    out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
   return out || "(options)";
 }
 
@@ -223,7 +246,11 @@ function unknownEnvError(id: string): UnknownEnvError {
         parsed.version === undefined
           ? `${JSON.stringify(id)} has no version`
           : `version v${parsed.version} of ${parsed.name} is not registered (outdated or not yet available)`;
-      return new UnknownEnvError(id, latest, `Unknown env id ${JSON.stringify(id)}: ${why}. Use ${JSON.stringify(latest)} instead.`);
+      return new UnknownEnvError(
+        id,
+        latest,
+        `Unknown env id ${JSON.stringify(id)}: ${why}. Use ${JSON.stringify(latest)} instead.`,
+      );
     }
   }
   const suggestion = closest(id, ids);
@@ -256,7 +283,11 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }

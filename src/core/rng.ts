@@ -193,7 +193,14 @@ export class PCG64 {
   private step(): void {
     const s = this.s;
     const c = this.inc;
-    const s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!, s4 = s[4]!, s5 = s[5]!, s6 = s[6]!, s7 = s[7]!;
+    const s0 = s[0]!,
+      s1 = s[1]!,
+      s2 = s[2]!,
+      s3 = s[3]!,
+      s4 = s[4]!,
+      s5 = s[5]!,
+      s6 = s[6]!,
+      s7 = s[7]!;
     let acc = c[0]! + s0 * M0;
     let low = (acc >>> 0) & 0xffff;
     s[0] = low;
@@ -212,10 +219,21 @@ export class PCG64 {
     acc = (acc - low) * INV_2_16 + c[5]! + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
     low = (acc >>> 0) & 0xffff;
     s[5] = low;
-    acc = (acc - low) * INV_2_16 + c[6]! + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
+    acc =
+      (acc - low) * INV_2_16 + c[6]! + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
     low = (acc >>> 0) & 0xffff;
     s[6] = low;
-    acc = (acc - low) * INV_2_16 + c[7]! + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0;
+    acc =
+      (acc - low) * INV_2_16 +
+      c[7]! +
+      s0 * M7 +
+      s1 * M6 +
+      s2 * M5 +
+      s3 * M4 +
+      s4 * M3 +
+      s5 * M2 +
+      s6 * M1 +
+      s7 * M0;
     s[7] = (acc >>> 0) & 0xffff;
   }
 
@@ -355,7 +373,8 @@ export class Rng {
 
   /** A fresh generator seeded from this one's stream, for handing to a child component. */
   spawn(): Rng {
-    const seed = BigInt(this.bitGenerator.nextUint32()) * BigInt(TWO_POW_32) + BigInt(this.bitGenerator.nextUint32());
+    const seed =
+      BigInt(this.bitGenerator.nextUint32()) * BigInt(TWO_POW_32) + BigInt(this.bitGenerator.nextUint32());
     return rngFromSeed(seed);
   }
 }
@@ -369,7 +388,8 @@ function mul32(a: number, b: number): [number, number] {
   const lowWord = lowPart % TWO_POW_32;
   const sumLow = lowWord + (highPart % 65536) * 65536; // < 2^33
   const low = sumLow % TWO_POW_32;
-  const high = Math.floor(lowPart / TWO_POW_32) + Math.floor(highPart / 65536) + Math.floor(sumLow / TWO_POW_32);
+  const high =
+    Math.floor(lowPart / TWO_POW_32) + Math.floor(highPart / 65536) + Math.floor(sumLow / TWO_POW_32);
   return [high >>> 0, low >>> 0];
 }
 

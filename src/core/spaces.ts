@@ -20,7 +20,12 @@ export type TypedArray =
   | Uint32Array;
 
 /** Any value a space can hold. */
-export type SpaceValue = number | TypedArray | string | readonly SpaceValue[] | { readonly [key: string]: SpaceValue };
+export type SpaceValue =
+  | number
+  | TypedArray
+  | string
+  | readonly SpaceValue[]
+  | { readonly [key: string]: SpaceValue };
 
 /** The JSON description of a space, as Minari writes it. */
 export type SpaceJson =
@@ -59,7 +64,16 @@ export interface Space<T extends SpaceValue = SpaceValue> {
 // Box
 // ---------------------------------------------------------------------------------------------
 
-export type BoxDtype = "float32" | "float64" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32";
+export type BoxDtype =
+  | "float32"
+  | "float64"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32";
 
 const BOX_DTYPES: readonly BoxDtype[] = [
   "float32",
@@ -73,7 +87,10 @@ const BOX_DTYPES: readonly BoxDtype[] = [
   "uint32",
 ];
 
-type TypedArrayConstructor = { new (length: number): TypedArray; from(values: ArrayLike<number>): TypedArray };
+type TypedArrayConstructor = {
+  new (length: number): TypedArray;
+  from(values: ArrayLike<number>): TypedArray;
+};
 
 /** int64 has no exact typed array; its values live in a Float64Array (exact up to 2^53). */
 const ARRAY_OF: Record<BoxDtype, TypedArrayConstructor> = {
@@ -110,7 +127,8 @@ function castTo(dtype: BoxDtype, v: number): number {
 }
 
 function isArrayLikeOfNumbers(x: unknown): x is ArrayLike<number> {
-  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return !(x instanceof BigInt64Array || x instanceof BigUint64Array);
+  if (ArrayBuffer.isView(x) && !(x instanceof DataView))
+    return !(x instanceof BigInt64Array || x instanceof BigUint64Array);
   return Array.isArray(x) && x.every((v) => typeof v === "number");
 }
 
@@ -119,7 +137,9 @@ export function formatValue(x: unknown, maxItems = 8): string {
   if (typeof x === "number") return formatNumber(x);
   if (typeof x === "string") return JSON.stringify(x);
   if (isArrayLikeOfNumbers(x)) {
-    const items = Array.from(x as ArrayLike<number>).slice(0, maxItems).map(formatNumber);
+    const items = Array.from(x as ArrayLike<number>)
+      .slice(0, maxItems)
+      .map(formatNumber);
     const more = x.length > maxItems ? `, … (${x.length} values)` : "";
     const prefix = Array.isArray(x) ? "" : x.constructor.name;
     return `${prefix}[${items.join(", ")}${more}]`;
@@ -146,7 +166,9 @@ function product(shape: readonly number[]): number {
 
 function checkShape(shape: readonly number[], what: string): number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new InvalidSpaceError(`${what}: shape must be a list of non-negative integers, got ${formatValue(shape)}.`);
+    throw new InvalidSpaceError(
+      `${what}: shape must be a list of non-negative integers, got ${formatValue(shape)}.`,
+    );
   }
   return [...shape];
 }
@@ -194,7 +216,9 @@ export class Box implements Space<TypedArray> {
     dtype: BoxDtype = "float32",
   ) {
     if (!BOX_DTYPES.includes(dtype)) {
-      throw new InvalidSpaceError(`Box: unknown dtype ${formatValue(dtype)}; use one of ${BOX_DTYPES.join(", ")}.`);
+      throw new InvalidSpaceError(
+        `Box: unknown dtype ${formatValue(dtype)}; use one of ${BOX_DTYPES.join(", ")}.`,
+      );
     }
     const lowFlat = typeof low === "number" ? null : flattenNested(low as NestedNumbers);
     const highFlat = typeof high === "number" ? null : flattenNested(high as NestedNumbers);
@@ -216,7 +240,9 @@ export class Box implements Space<TypedArray> {
       for (let i = 0; i < this.size; i++) {
         const v = flat ? flat[i]! : bound!;
         if (typeof v !== "number" || Number.isNaN(v)) {
-          throw new InvalidSpaceError(`Box: ${name}[${i}] is ${formatValue(v)}; bounds must be numbers (±Infinity allowed).`);
+          throw new InvalidSpaceError(
+            `Box: ${name}[${i}] is ${formatValue(v)}; bounds must be numbers (±Infinity allowed).`,
+          );
         }
         out[i] = Number.isFinite(v) ? castTo(dtype, v) : v;
       }
@@ -255,7 +281,8 @@ export class Box implements Space<TypedArray> {
     for (let i = 0; i < this.size; i++) {
       const v = values[i]!;
       if (Number.isNaN(v)) return `element ${i} is NaN`;
-      if (!isFloat && !Number.isInteger(v)) return `element ${i} is ${v}, not an integer (dtype ${this.dtype})`;
+      if (!isFloat && !Number.isInteger(v))
+        return `element ${i} is ${v}, not an integer (dtype ${this.dtype})`;
       const cast = Number.isFinite(v) ? castTo(this.dtype, v) : v;
       if (cast < this.low[i]! || cast > this.high[i]!) {
         return `element ${i} is ${formatNumber(v)}, outside [${formatNumber(this.low[i]!)}, ${formatNumber(this.high[i]!)}]`;
@@ -277,9 +304,12 @@ export class Box implements Space<TypedArray> {
     const highFinite = (i: number) => Number.isFinite(this.high[i]!);
     const raw = new Float64Array(this.size);
     for (let i = 0; i < this.size; i++) if (!lowFinite(i) && !highFinite(i)) raw[i] = rng.normal();
-    for (let i = 0; i < this.size; i++) if (lowFinite(i) && !highFinite(i)) raw[i] = rng.exponential() + this.low[i]!;
-    for (let i = 0; i < this.size; i++) if (!lowFinite(i) && highFinite(i)) raw[i] = highs[i]! - rng.exponential();
-    for (let i = 0; i < this.size; i++) if (lowFinite(i) && highFinite(i)) raw[i] = rng.uniform(this.low[i]!, highs[i]!);
+    for (let i = 0; i < this.size; i++)
+      if (lowFinite(i) && !highFinite(i)) raw[i] = rng.exponential() + this.low[i]!;
+    for (let i = 0; i < this.size; i++)
+      if (!lowFinite(i) && highFinite(i)) raw[i] = highs[i]! - rng.exponential();
+    for (let i = 0; i < this.size; i++)
+      if (lowFinite(i) && highFinite(i)) raw[i] = rng.uniform(this.low[i]!, highs[i]!);
     for (let i = 0; i < this.size; i++) {
       let v = isFloat ? raw[i]! : Math.floor(raw[i]!);
       if (!isFloat) {
@@ -296,7 +326,8 @@ export class Box implements Space<TypedArray> {
   }
 
   unflatten(flat: ArrayLike<number>): TypedArray {
-    if (flat.length !== this.size) throw new InvalidSpaceError(`Box.unflatten: expected ${this.size} values, got ${flat.length}.`);
+    if (flat.length !== this.size)
+      throw new InvalidSpaceError(`Box.unflatten: expected ${this.size} values, got ${flat.length}.`);
     return ARRAY_OF[this.dtype].from(flat);
   }
 
@@ -330,8 +361,10 @@ export class Discrete implements Space<number> {
   readonly flatDim: number;
 
   constructor(n: number, start = 0) {
-    if (!Number.isSafeInteger(n) || n < 1) throw new InvalidSpaceError(`Discrete: n must be a positive integer, got ${formatValue(n)}.`);
-    if (!Number.isSafeInteger(start)) throw new InvalidSpaceError(`Discrete: start must be an integer, got ${formatValue(start)}.`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new InvalidSpaceError(`Discrete: n must be a positive integer, got ${formatValue(n)}.`);
+    if (!Number.isSafeInteger(start))
+      throw new InvalidSpaceError(`Discrete: start must be an integer, got ${formatValue(start)}.`);
     this.n = n;
     this.start = start;
     this.flatDim = n;
@@ -360,7 +393,8 @@ export class Discrete implements Space<number> {
   }
 
   unflatten(flat: ArrayLike<number>): number {
-    if (flat.length !== this.n) throw new InvalidSpaceError(`Discrete.unflatten: expected ${this.n} values, got ${flat.length}.`);
+    if (flat.length !== this.n)
+      throw new InvalidSpaceError(`Discrete.unflatten: expected ${this.n} values, got ${flat.length}.`);
     for (let i = 0; i < flat.length; i++) if (flat[i] !== 0) return this.start + i;
     throw new InvalidSpaceError("Discrete.unflatten: the one-hot vector is all zeros.");
   }
@@ -392,7 +426,9 @@ export class MultiDiscrete implements Space<Int32Array> {
     }
     const s = start ? Array.from(start) : n.map(() => 0);
     if (s.length !== n.length || !s.every((v) => Number.isInteger(v))) {
-      throw new InvalidSpaceError(`MultiDiscrete: start must be ${n.length} integers, got ${formatValue(s)}.`);
+      throw new InvalidSpaceError(
+        `MultiDiscrete: start must be ${n.length} integers, got ${formatValue(s)}.`,
+      );
     }
     this.nvec = Int32Array.from(n);
     this.start = Int32Array.from(s);
@@ -411,7 +447,8 @@ export class MultiDiscrete implements Space<Int32Array> {
       const v = x[i]!;
       const lo = this.start[i]!;
       const hi = lo + this.nvec[i]! - 1;
-      if (!Number.isInteger(v) || v < lo || v > hi) return `element ${i} is ${formatNumber(v)}; expected an integer from ${lo} to ${hi}`;
+      if (!Number.isInteger(v) || v < lo || v > hi)
+        return `element ${i} is ${formatNumber(v)}; expected an integer from ${lo} to ${hi}`;
     }
     return null;
   }
@@ -435,7 +472,9 @@ export class MultiDiscrete implements Space<Int32Array> {
 
   unflatten(flat: ArrayLike<number>): Int32Array {
     if (flat.length !== this.flatDim) {
-      throw new InvalidSpaceError(`MultiDiscrete.unflatten: expected ${this.flatDim} values, got ${flat.length}.`);
+      throw new InvalidSpaceError(
+        `MultiDiscrete.unflatten: expected ${this.flatDim} values, got ${flat.length}.`,
+      );
     }
     const out = new Int32Array(this.nvec.length);
     let offset = 0;
@@ -450,7 +489,12 @@ export class MultiDiscrete implements Space<Int32Array> {
   }
 
   toJSON(): SpaceJson {
-    return { type: "MultiDiscrete", dtype: "int64", nvec: Array.from(this.nvec), start: Array.from(this.start) };
+    return {
+      type: "MultiDiscrete",
+      dtype: "int64",
+      nvec: Array.from(this.nvec),
+      start: Array.from(this.start),
+    };
   }
 
   toString(): string {
@@ -472,7 +516,10 @@ export class MultiBinary implements Space<Int8Array | Uint8Array> {
   constructor(n: number | readonly number[]) {
     this.shape = checkShape(typeof n === "number" ? [n] : n, "MultiBinary");
     this.size = product(this.shape);
-    if (this.size < 1) throw new InvalidSpaceError(`MultiBinary: needs at least one element, got shape ${formatValue(this.shape)}.`);
+    if (this.size < 1)
+      throw new InvalidSpaceError(
+        `MultiBinary: needs at least one element, got shape ${formatValue(this.shape)}.`,
+      );
     this.flatDim = this.size;
   }
 
@@ -481,8 +528,10 @@ export class MultiBinary implements Space<Int8Array | Uint8Array> {
   }
 
   explain(x: unknown): string | null {
-    if (!isArrayLikeOfNumbers(x) || x.length !== this.size) return `expected ${this.size} values of 0 or 1, got ${formatValue(x)}`;
-    for (let i = 0; i < x.length; i++) if (x[i] !== 0 && x[i] !== 1) return `element ${i} is ${formatNumber(x[i]!)}, not 0 or 1`;
+    if (!isArrayLikeOfNumbers(x) || x.length !== this.size)
+      return `expected ${this.size} values of 0 or 1, got ${formatValue(x)}`;
+    for (let i = 0; i < x.length; i++)
+      if (x[i] !== 0 && x[i] !== 1) return `element ${i} is ${formatNumber(x[i]!)}, not 0 or 1`;
     return null;
   }
 
@@ -497,7 +546,8 @@ export class MultiBinary implements Space<Int8Array | Uint8Array> {
   }
 
   unflatten(flat: ArrayLike<number>): Int8Array {
-    if (flat.length !== this.size) throw new InvalidSpaceError(`MultiBinary.unflatten: expected ${this.size} values, got ${flat.length}.`);
+    if (flat.length !== this.size)
+      throw new InvalidSpaceError(`MultiBinary.unflatten: expected ${this.size} values, got ${flat.length}.`);
     return Int8Array.from(flat, (v) => (v !== 0 ? 1 : 0));
   }
 
@@ -565,7 +615,8 @@ export class DictSpace implements Space<DictValue> {
   }
 
   unflatten(flat: ArrayLike<number>): DictValue {
-    if (flat.length !== this.flatDim) throw new InvalidSpaceError(`Dict.unflatten: expected ${this.flatDim} values, got ${flat.length}.`);
+    if (flat.length !== this.flatDim)
+      throw new InvalidSpaceError(`Dict.unflatten: expected ${this.flatDim} values, got ${flat.length}.`);
     const values = Array.from(flat);
     let offset = 0;
     const out: Record<string, SpaceValue> = {};
@@ -578,7 +629,10 @@ export class DictSpace implements Space<DictValue> {
   }
 
   toJSON(): SpaceJson {
-    return { type: "Dict", subspaces: Object.fromEntries(this.keys.map((k) => [k, this.spaces[k]!.toJSON()])) };
+    return {
+      type: "Dict",
+      subspaces: Object.fromEntries(this.keys.map((k) => [k, this.spaces[k]!.toJSON()])),
+    };
   }
 
   toString(): string {
@@ -603,7 +657,8 @@ export class TupleSpace implements Space<readonly SpaceValue[]> {
   }
 
   explain(x: unknown): string | null {
-    if (!Array.isArray(x) || x.length !== this.spaces.length) return `expected an array of ${this.spaces.length} values, got ${formatValue(x)}`;
+    if (!Array.isArray(x) || x.length !== this.spaces.length)
+      return `expected an array of ${this.spaces.length} values, got ${formatValue(x)}`;
     for (let i = 0; i < x.length; i++) {
       const why = this.spaces[i]!.explain(x[i]);
       if (why !== null) return `[${i}]: ${why}`;
@@ -626,7 +681,8 @@ export class TupleSpace implements Space<readonly SpaceValue[]> {
   }
 
   unflatten(flat: ArrayLike<number>): SpaceValue[] {
-    if (flat.length !== this.flatDim) throw new InvalidSpaceError(`Tuple.unflatten: expected ${this.flatDim} values, got ${flat.length}.`);
+    if (flat.length !== this.flatDim)
+      throw new InvalidSpaceError(`Tuple.unflatten: expected ${this.flatDim} values, got ${flat.length}.`);
     const values = Array.from(flat);
     let offset = 0;
     return this.spaces.map((s) => {
@@ -665,9 +721,14 @@ export class TextSpace implements Space<string> {
 
   constructor(maxLength: number, options: { minLength?: number; charset?: string } = {}) {
     const minLength = options.minLength ?? 1;
-    if (!Number.isInteger(maxLength) || maxLength < 1) throw new InvalidSpaceError(`Text: maxLength must be a positive integer, got ${formatValue(maxLength)}.`);
+    if (!Number.isInteger(maxLength) || maxLength < 1)
+      throw new InvalidSpaceError(
+        `Text: maxLength must be a positive integer, got ${formatValue(maxLength)}.`,
+      );
     if (!Number.isInteger(minLength) || minLength < 0 || minLength > maxLength) {
-      throw new InvalidSpaceError(`Text: minLength must be an integer from 0 to maxLength (${maxLength}), got ${formatValue(minLength)}.`);
+      throw new InvalidSpaceError(
+        `Text: minLength must be an integer from 0 to maxLength (${maxLength}), got ${formatValue(minLength)}.`,
+      );
     }
     this.chars = [...new Set(Array.from(options.charset ?? ALPHANUMERIC))];
     if (this.chars.length === 0) throw new InvalidSpaceError("Text: the charset is empty.");
@@ -750,10 +811,9 @@ export function parsePythonJson(text: string): unknown {
 
 /** Writes JSON the way Python's `json.dumps` does for floats: ±Infinity and NaN as bare tokens. */
 export function stringifyPythonJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? `__mimic_float__${v}` : v)).replace(
-    /"__mimic_float__(-?Infinity|NaN)"/g,
-    "$1",
-  );
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? `__mimic_float__${v}` : v,
+  ).replace(/"__mimic_float__(-?Infinity|NaN)"/g, "$1");
 }
 
 /** Builds a space from Minari's JSON form (an object, or the string Minari stores). */
@@ -764,10 +824,12 @@ export function spaceFromJSON(json: SpaceJson | string, path = "space"): Space {
   } catch (cause) {
     throw new InvalidSpaceError(`${path}: not valid JSON (${(cause as Error).message}).`, { cause });
   }
-  if (typeof value !== "object" || value === null) throw new InvalidSpaceError(`${path}: expected an object with a "type" field.`);
+  if (typeof value !== "object" || value === null)
+    throw new InvalidSpaceError(`${path}: expected an object with a "type" field.`);
   const v = value as Record<string, unknown>;
   const need = (field: string): unknown => {
-    if (!(field in v)) throw new InvalidSpaceError(`${path}: a ${String(v.type)} space needs a "${field}" field.`);
+    if (!(field in v))
+      throw new InvalidSpaceError(`${path}: a ${String(v.type)} space needs a "${field}" field.`);
     return v[field];
   };
   try {
@@ -782,15 +844,24 @@ export function spaceFromJSON(json: SpaceJson | string, path = "space"): Space {
       case "Discrete":
         return new Discrete(need("n") as number, (v.start ?? 0) as number);
       case "MultiDiscrete":
-        return new MultiDiscrete(flattenNested(need("nvec") as NestedNumbers), v.start ? flattenNested(v.start as NestedNumbers) : undefined);
+        return new MultiDiscrete(
+          flattenNested(need("nvec") as NestedNumbers),
+          v.start ? flattenNested(v.start as NestedNumbers) : undefined,
+        );
       case "MultiBinary":
         return new MultiBinary(need("n") as number | number[]);
       case "Dict": {
         const subspaces = need("subspaces") as Record<string, SpaceJson>;
-        return new DictSpace(Object.fromEntries(Object.entries(subspaces).map(([k, s]) => [k, spaceFromJSON(s, `${path}.${k}`)])));
+        return new DictSpace(
+          Object.fromEntries(
+            Object.entries(subspaces).map(([k, s]) => [k, spaceFromJSON(s, `${path}.${k}`)]),
+          ),
+        );
       }
       case "Tuple":
-        return new TupleSpace((need("subspaces") as SpaceJson[]).map((s, i) => spaceFromJSON(s, `${path}[${i}]`)));
+        return new TupleSpace(
+          (need("subspaces") as SpaceJson[]).map((s, i) => spaceFromJSON(s, `${path}[${i}]`)),
+        );
       case "Text":
         return new TextSpace(need("max_length") as number, {
           minLength: (v.min_length ?? 1) as number,

@@ -36,7 +36,12 @@ export interface VectorStepResult {
 
 /** How the vector env advances its sub-envs. */
 interface Backend {
-  reset(i: number, seed: number | bigint | undefined, options: Record<string, unknown> | undefined, obs: Float32Array): Info;
+  reset(
+    i: number,
+    seed: number | bigint | undefined,
+    options: Record<string, unknown> | undefined,
+    obs: Float32Array,
+  ): Info;
   /**
    * Advances every sub-env with next-step autoreset: where `autoreset[i]` is set, resets sub-env i
    * (reward 0, flags cleared); otherwise steps it with the action at actions[i·actionSize…]. Then
@@ -60,9 +65,18 @@ export class VectorEnv {
   private readonly autoreset: Uint8Array;
   private hasReset = false;
 
-  private constructor(spec: EnvSpec, numEnvs: number, observationSpace: Space, actionSpace: Space, backend: (env: VectorEnv) => Backend) {
+  private constructor(
+    spec: EnvSpec,
+    numEnvs: number,
+    observationSpace: Space,
+    actionSpace: Space,
+    backend: (env: VectorEnv) => Backend,
+  ) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {
-      throw new InvalidOptionError("numEnvs", `VectorEnv: numEnvs must be a positive integer, got ${numEnvs}.`);
+      throw new InvalidOptionError(
+        "numEnvs",
+        `VectorEnv: numEnvs must be a positive integer, got ${numEnvs}.`,
+      );
     }
     this.spec = spec;
     this.numEnvs = numEnvs;
@@ -71,7 +85,10 @@ export class VectorEnv {
     this.obsSize = observationSpace.flatDim;
     this.actionSize = actionSpace instanceof Box ? actionSpace.size : 1;
     if (!(actionSpace instanceof Box) && actionSpace.kind !== "discrete") {
-      throw new InvalidOptionError("actionSpace", `VectorEnv supports Discrete and Box action spaces, got ${actionSpace}.`);
+      throw new InvalidOptionError(
+        "actionSpace",
+        `VectorEnv supports Discrete and Box action spaces, got ${actionSpace}.`,
+      );
     }
     this.result = {
       observations: new Float32Array(numEnvs * this.obsSize),
@@ -86,7 +103,13 @@ export class VectorEnv {
 
   /** Steps `numEnvs` copies of a kernel over one float64 state buffer. */
   static fromKernel(spec: EnvSpec, kernel: EnvKernel, numEnvs: number): VectorEnv {
-    return new VectorEnv(spec, numEnvs, kernel.observationSpace, kernel.actionSpace, (v) => new KernelBackend(v.numEnvs, spec, kernel));
+    return new VectorEnv(
+      spec,
+      numEnvs,
+      kernel.observationSpace,
+      kernel.actionSpace,
+      (v) => new KernelBackend(v.numEnvs, spec, kernel),
+    );
   }
 
   /** Drives any envs (all with the same spaces) through the Env interface. */
@@ -94,11 +117,22 @@ export class VectorEnv {
     if (envs.length === 0) throw new InvalidOptionError("envs", "VectorEnv.fromEnvs needs at least one env.");
     const first = envs[0]!;
     for (const env of envs) {
-      if (String(env.observationSpace) !== String(first.observationSpace) || String(env.actionSpace) !== String(first.actionSpace)) {
-        throw new ShapeMismatchError(`VectorEnv.fromEnvs: all envs need the same spaces; ${env.spec.id} differs from ${first.spec.id}.`);
+      if (
+        String(env.observationSpace) !== String(first.observationSpace) ||
+        String(env.actionSpace) !== String(first.actionSpace)
+      ) {
+        throw new ShapeMismatchError(
+          `VectorEnv.fromEnvs: all envs need the same spaces; ${env.spec.id} differs from ${first.spec.id}.`,
+        );
       }
     }
-    return new VectorEnv(first.spec, envs.length, first.observationSpace, first.actionSpace, (v) => new EnvBackend(v, envs));
+    return new VectorEnv(
+      first.spec,
+      envs.length,
+      first.observationSpace,
+      first.actionSpace,
+      (v) => new EnvBackend(v, envs),
+    );
   }
 
   /**
@@ -121,7 +155,10 @@ export class VectorEnv {
    * Discrete action space). The returned arrays are reused by the next call.
    */
   step(actions: ArrayLike<number>): VectorStepResult {
-    if (!this.hasReset) throw new ResetNeededError(`VectorEnv(${this.spec.id}): step() was called before reset(). Call reset() first.`);
+    if (!this.hasReset)
+      throw new ResetNeededError(
+        `VectorEnv(${this.spec.id}): step() was called before reset(). Call reset() first.`,
+      );
     if (actions.length !== this.numEnvs * this.actionSize) {
       throw new ShapeMismatchError(
         `VectorEnv(${this.spec.id}).step: expected ${this.numEnvs * this.actionSize} action values (${this.numEnvs} envs × ${this.actionSize}), got ${actions.length}.`,
@@ -151,7 +188,11 @@ export class VectorEnv {
         const v = actions[base + j]!;
         const cast = space.dtype === "float32" ? Math.fround(v) : v;
         if (!(cast >= space.low[j]! && cast <= space.high[j]!)) {
-          assertAction(space, Array.from({ length: this.actionSize }, (_, k) => actions[base + k]!), `VectorEnv(${this.spec.id}) env ${i}`);
+          assertAction(
+            space,
+            Array.from({ length: this.actionSize }, (_, k) => actions[base + k]!),
+            `VectorEnv(${this.spec.id}) env ${i}`,
+          );
         }
       }
     } else if (!space.contains(actions[i])) {
@@ -179,7 +220,12 @@ class KernelBackend implements Backend {
     this.noInfos = Object.freeze(Array.from({ length: numEnvs }, () => Object.freeze({})));
   }
 
-  reset(i: number, seed: number | bigint | undefined, options: Record<string, unknown> | undefined, obs: Float32Array): Info {
+  reset(
+    i: number,
+    seed: number | bigint | undefined,
+    options: Record<string, unknown> | undefined,
+    obs: Float32Array,
+  ): Info {
     const rng = reseed(this.rngs[i], seed);
     this.rngs[i] = rng;
     this.kernel.reset(this.state, i * this.kernel.stateSize, rng, options);
@@ -229,7 +275,12 @@ class EnvBackend implements Backend {
     this.noInfos = Object.freeze(envs.map(() => Object.freeze({})));
   }
 
-  reset(i: number, seed: number | bigint | undefined, options: Record<string, unknown> | undefined, obs: Float32Array): Info {
+  reset(
+    i: number,
+    seed: number | bigint | undefined,
+    options: Record<string, unknown> | undefined,
+    obs: Float32Array,
+  ): Info {
     const result = this.envs[i]!.reset({ seed, options });
     this.write(i, result.observation, obs);
     return result.info;
@@ -248,7 +299,9 @@ class EnvBackend implements Backend {
         out.terminations[i] = 0;
         out.truncations[i] = 0;
       } else {
-        const action = isBox ? Float32Array.from({ length: size }, (_, j) => actions[i * size + j]!) : actions[i];
+        const action = isBox
+          ? Float32Array.from({ length: size }, (_, j) => actions[i * size + j]!)
+          : actions[i];
         const result = this.envs[i]!.step(action);
         this.write(i, result.observation, obs);
         out.rewards[i] = result.reward;
@@ -290,9 +343,12 @@ export function makeVec(id: string, options: MakeVecOptions & Record<string, unk
   const { numEnvs, ...rest } = options;
   const reg = registration(id);
   const { wrappers, envOptions } = splitOptions(reg, rest);
-  const onlyTimeLimit = Object.entries(wrappers).every(([key, value]) => key === "maxEpisodeSteps" || key === "orderEnforce" || !value);
+  const onlyTimeLimit = Object.entries(wrappers).every(
+    ([key, value]) => key === "maxEpisodeSteps" || key === "orderEnforce" || !value,
+  );
   if (reg.kernel && onlyTimeLimit) {
-    const maxEpisodeSteps = wrappers.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : (wrappers.maxEpisodeSteps ?? undefined);
+    const maxEpisodeSteps =
+      wrappers.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : (wrappers.maxEpisodeSteps ?? undefined);
     const spec: EnvSpec = { ...specOf(reg), maxEpisodeSteps };
     return VectorEnv.fromKernel(spec, reg.kernel(envOptions), numEnvs);
   }

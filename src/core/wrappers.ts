@@ -6,7 +6,15 @@
  * gymnasium/wrappers/stateful_observation.py: NormalizeObservation;
  * gymnasium/wrappers/utils.py: RunningMeanStd).
  */
-import { assertAction, type Env, type EnvSpec, type Info, type ResetOptions, type ResetResult, type StepResult } from "./env.js";
+import {
+  assertAction,
+  type Env,
+  type EnvSpec,
+  type Info,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult,
+} from "./env.js";
 import { InvalidOptionError, ResetNeededError } from "./errors.js";
 import { Box, type Space } from "./spaces.js";
 
@@ -66,7 +74,10 @@ export class TimeLimit<O = unknown, A = unknown> extends Wrapper<O, A> {
   constructor(env: Env, maxEpisodeSteps: number) {
     super(env);
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-      throw new InvalidOptionError("maxEpisodeSteps", `TimeLimit: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}.`);
+      throw new InvalidOptionError(
+        "maxEpisodeSteps",
+        `TimeLimit: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}.`,
+      );
     }
     this.maxEpisodeSteps = maxEpisodeSteps;
   }
@@ -99,7 +110,9 @@ export class OrderEnforcing<O = unknown, A = unknown> extends Wrapper<O, A> {
 
   override step(action: A): StepResult<O> {
     if (!this.hasReset) {
-      throw new ResetNeededError(`${this.spec.id}: step() was called before reset(). Call env.reset() to start an episode first.`);
+      throw new ResetNeededError(
+        `${this.spec.id}: step() was called before reset(). Call env.reset() to start an episode first.`,
+      );
     }
     return this.env.step(action) as StepResult<O>;
   }
@@ -178,14 +191,17 @@ export class ClipAction<O = unknown> extends Wrapper<O, ArrayLike<number>> {
 
   constructor(env: Env) {
     const box = requireBox(env.actionSpace, "ClipAction", "action");
-    super(env, { actionSpace: new Box(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, box.shape, box.dtype) });
+    super(env, {
+      actionSpace: new Box(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, box.shape, box.dtype),
+    });
     this.box = box;
   }
 
   override step(action: ArrayLike<number>): StepResult<O> {
     assertAction(this.actionSpace, action, `${this.spec.id}.step (ClipAction)`);
     const clipped = new Float32Array(this.box.size);
-    for (let i = 0; i < clipped.length; i++) clipped[i] = Math.min(Math.max(action[i]!, this.box.low[i]!), this.box.high[i]!);
+    for (let i = 0; i < clipped.length; i++)
+      clipped[i] = Math.min(Math.max(action[i]!, this.box.low[i]!), this.box.high[i]!);
     return this.env.step(clipped) as StepResult<O>;
   }
 }
@@ -202,10 +218,16 @@ export class RescaleAction<O = unknown> extends Wrapper<O, ArrayLike<number>> {
   constructor(env: Env, minAction: number, maxAction: number) {
     const box = requireBox(env.actionSpace, "RescaleAction", "action");
     if (!box.isBounded) {
-      throw new InvalidOptionError("rescaleAction", `RescaleAction needs a bounded action space, got ${box}.`);
+      throw new InvalidOptionError(
+        "rescaleAction",
+        `RescaleAction needs a bounded action space, got ${box}.`,
+      );
     }
     if (!(minAction < maxAction)) {
-      throw new InvalidOptionError("rescaleAction", `RescaleAction: min (${minAction}) must be below max (${maxAction}).`);
+      throw new InvalidOptionError(
+        "rescaleAction",
+        `RescaleAction: min (${minAction}) must be below max (${maxAction}).`,
+      );
     }
     super(env, { actionSpace: new Box(minAction, maxAction, box.shape, box.dtype) });
     this.box = box;
@@ -271,7 +293,9 @@ export class NormalizeObservation<A = unknown> extends Wrapper<Float32Array, A> 
 
   constructor(env: Env, epsilon = 1e-8) {
     const box = requireBox(env.observationSpace, "NormalizeObservation", "observation");
-    super(env, { observationSpace: new Box(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, box.shape, "float32") });
+    super(env, {
+      observationSpace: new Box(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, box.shape, "float32"),
+    });
     this.obsRms = new RunningMeanStd(box.size);
     this.epsilon = epsilon;
   }

@@ -45,7 +45,13 @@ export interface GymFixture {
   episodes: GymEpisode[];
 }
 
-export const GYM_IDS = ["CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "Acrobot-v1"] as const;
+export const GYM_IDS = [
+  "CartPole-v1",
+  "MountainCar-v0",
+  "MountainCarContinuous-v0",
+  "Pendulum-v1",
+  "Acrobot-v1",
+] as const;
 
 export function gymFixture(id: string): GymFixture {
   return readFixture<GymFixture>("gymnasium", `${id}.json`);

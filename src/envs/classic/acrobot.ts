@@ -166,7 +166,7 @@ function dsdt(sAugmented: Float64Array, out: Float64Array): void {
   const theta2 = sAugmented[1]!;
   const dtheta1 = sAugmented[2]!;
   const dtheta2 = sAugmented[3]!;
-  // x ** 2 on a numpy float64 is C's pow(x, 2), the correctly rounded square: written x * x.
+  // numpy computes x ** 2 on a float64 as C's pow(x, 2); x * x is the correctly rounded square.
   const d1 = m1 * lc1 ** 2 + m2 * (l1 ** 2 + lc2 ** 2 + 2 * l1 * lc2 * Math.cos(theta2)) + I1 + I2;
   const d2 = m2 * (lc2 ** 2 + l1 * lc2 * Math.cos(theta2)) + I2;
   const phi2 = m2 * lc2 * g * Math.cos(theta1 + theta2 - pi / 2.0);

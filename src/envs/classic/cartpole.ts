@@ -77,7 +77,14 @@ export class CartPoleKernel implements EnvKernel {
     state[s + 4] = -1;
   }
 
-  step(state: Float64Array, s: number, actions: ArrayLike<number>, a: number, out: KernelStepOut, i: number): void {
+  step(
+    state: Float64Array,
+    s: number,
+    actions: ArrayLike<number>,
+    a: number,
+    out: KernelStepOut,
+    i: number,
+  ): void {
     let x = state[s]!;
     let xDot = state[s + 1]!;
     let theta = state[s + 2]!;
@@ -88,7 +95,9 @@ export class CartPoleKernel implements EnvKernel {
 
     // For the interested reader: https://coneural.org/florian/papers/05_cart_pole.pdf
     const temp = (force + polemassLength * (thetaDot * thetaDot) * sintheta) / totalMass;
-    const thetaacc = (gravity * sintheta - costheta * temp) / (length * (4.0 / 3.0 - (masspole * (costheta * costheta)) / totalMass));
+    const thetaacc =
+      (gravity * sintheta - costheta * temp) /
+      (length * (4.0 / 3.0 - (masspole * (costheta * costheta)) / totalMass));
     const xacc = temp - (polemassLength * thetaacc * costheta) / totalMass;
 
     // Euler integration (Gymnasium's default kinematics_integrator).
@@ -101,7 +110,8 @@ export class CartPoleKernel implements EnvKernel {
     state[s + 2] = theta;
     state[s + 3] = thetaDot;
 
-    const terminated = x < -xThreshold || x > xThreshold || theta < -thetaThresholdRadians || theta > thetaThresholdRadians;
+    const terminated =
+      x < -xThreshold || x > xThreshold || theta < -thetaThresholdRadians || theta > thetaThresholdRadians;
     let reward: number;
     if (!terminated) {
       reward = 1.0;

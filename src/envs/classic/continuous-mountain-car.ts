@@ -112,7 +112,7 @@ export class ContinuousMountainCarKernel implements EnvKernel {
     if (position === minPosition && velocity < 0) velocity = 0;
 
     const terminated = position >= goalPosition && velocity >= this.goalVelocity;
-    // math.pow(action, 2) is the correctly rounded square, as action · action is.
+    // math.pow(action, 2): the square of a float32 is exact in float64, so action * action equals it.
     const reward = (terminated ? 100.0 : 0) - action * action * 0.1;
 
     // Gymnasium stores the new state as np.float32.

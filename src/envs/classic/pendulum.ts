@@ -100,16 +100,14 @@ export class PendulumKernel implements EnvKernel {
       if ("y_init" in options) y = numberOption(options.y_init, "options.y_init", "Pendulum-v1.reset");
     }
     // numpy's Generator.uniform refuses high − low < 0, which a negative half-width gives.
-    if (x < 0)
-      throw new InvalidOptionError(
-        "options.x_init",
-        `Pendulum-v1.reset: x_init is the half-width of theta's range and must be at least 0, got ${x}.`,
-      );
-    if (y < 0)
-      throw new InvalidOptionError(
-        "options.y_init",
-        `Pendulum-v1.reset: y_init is the half-width of theta_dt's range and must be at least 0, got ${y}.`,
-      );
+    if (x < 0) {
+      const why = `x_init is the half-width of theta's range and must be at least 0, got ${x}.`;
+      throw new InvalidOptionError("options.x_init", `Pendulum-v1.reset: ${why}`);
+    }
+    if (y < 0) {
+      const why = `y_init is the half-width of theta_dt's range and must be at least 0, got ${y}.`;
+      throw new InvalidOptionError("options.y_init", `Pendulum-v1.reset: ${why}`);
+    }
     // We enforce symmetric limits: low = −high.
     state[s] = rng.uniform(-x, x);
     state[s + 1] = rng.uniform(-y, y);
@@ -127,11 +125,15 @@ export class PendulumKernel implements EnvKernel {
     const thdot = state[s + 1]!;
     const g = this.g;
 
-    // np.clip keeps the float32 dtype, so u and u² are float32; numpy 1.x promotes to float64 below.
-    const u = Math.fround(Math.min(Math.max(Math.fround(actions[a]!), -maxTorque), maxTorque));
+    // u is a float32 (np.clip keeps the action's dtype); numpy 1.x promotes u ** 2 and 3.0 * u to
+    // float64. numpy computes x ** 2 as C's pow(x, 2); x * x is the correctly rounded square.
+    const u = Math.min(Math.max(Math.fround(actions[a]!), -maxTorque), maxTorque);
+    // The cost is taken from the state before the update.
     const thNorm = angleNormalize(th);
     const costs = thNorm * thNorm + 0.1 * (thdot * thdot) + 0.001 * (u * u);
 
+    // np.sin is the platform's sin (glibc's, or Intel SVML's in numpy 1.22-1.24 on AVX-512), so the
+    // last bits of the state can differ from a given Gymnasium run's; Math.sin is within 1 ulp.
     let newthdot = thdot + (((3 * g) / (2 * l)) * Math.sin(th) + (3.0 / (m * l ** 2)) * u) * dt;
     newthdot = Math.min(Math.max(newthdot, -maxSpeed), maxSpeed);
     const newth = th + newthdot * dt;

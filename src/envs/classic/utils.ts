@@ -19,13 +19,22 @@ export function resetBounds(
   const low = "low" in options ? options.low : defaultLow;
   const high = "high" in options ? options.high : defaultHigh;
   if (typeof low !== "number" || !Number.isFinite(low)) {
-    throw new InvalidOptionError("options.low", `${where}: reset option low must be a finite number, got ${String(low)}.`);
+    throw new InvalidOptionError(
+      "options.low",
+      `${where}: reset option low must be a finite number, got ${String(low)}.`,
+    );
   }
   if (typeof high !== "number" || !Number.isFinite(high)) {
-    throw new InvalidOptionError("options.high", `${where}: reset option high must be a finite number, got ${String(high)}.`);
+    throw new InvalidOptionError(
+      "options.high",
+      `${where}: reset option high must be a finite number, got ${String(high)}.`,
+    );
   }
   if (low > high) {
-    throw new InvalidOptionError("options.low", `${where}: reset option low (${low}) is greater than high (${high}); swap them.`);
+    throw new InvalidOptionError(
+      "options.low",
+      `${where}: reset option low (${low}) is greater than high (${high}); swap them.`,
+    );
   }
   return [low, high];
 }
@@ -33,7 +42,10 @@ export function resetBounds(
 /** Gymnasium's `utils.verify_number_and_cast` for a numeric env option. */
 export function numberOption(value: unknown, name: string, where: string): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new InvalidOptionError(name, `${where}: option ${name} must be a finite number, got ${String(value)}.`);
+    throw new InvalidOptionError(
+      name,
+      `${where}: option ${name} must be a finite number, got ${String(value)}.`,
+    );
   }
   return value;
 }
