@@ -160,6 +160,16 @@ function formatNumber(v: number): string {
   return String(v);
 }
 
+/** The shortest decimal that reads back as the same float32 (as numpy prints float32 values). */
+function formatFloat32(v: number): string {
+  if (!Number.isFinite(v) || Math.fround(v) !== v) return formatNumber(v);
+  for (let digits = 1; digits <= 9; digits++) {
+    const text = v.toPrecision(digits);
+    if (Math.fround(Number(text)) === v) return String(Number(text));
+  }
+  return String(v);
+}
+
 function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -285,7 +295,8 @@ export class Box implements Space<TypedArray> {
         return `element ${i} is ${v}, not an integer (dtype ${this.dtype})`;
       const cast = Number.isFinite(v) ? castTo(this.dtype, v) : v;
       if (cast < this.low[i]! || cast > this.high[i]!) {
-        return `element ${i} is ${formatNumber(v)}, outside [${formatNumber(this.low[i]!)}, ${formatNumber(this.high[i]!)}]`;
+        const format = this.dtype === "float32" ? formatFloat32 : formatNumber;
+        return `element ${i} is ${formatNumber(v)}, outside [${format(this.low[i]!)}, ${format(this.high[i]!)}]`;
       }
     }
     return null;
@@ -342,8 +353,9 @@ export class Box implements Space<TypedArray> {
   }
 
   toString(): string {
+    const format = this.dtype === "float32" ? formatFloat32 : formatNumber;
     const bound = (arr: Float64Array) =>
-      arr.every((v) => v === arr[0]) ? formatNumber(arr[0] ?? 0) : formatValue(Array.from(arr));
+      arr.every((v) => v === arr[0]) ? format(arr[0] ?? 0) : `[${Array.from(arr, format).join(", ")}]`;
     const shape = this.shape.length === 1 ? `(${this.shape[0]},)` : `(${this.shape.join(", ")})`;
     return `Box(${bound(this.low)}, ${bound(this.high)}, ${shape}, ${this.dtype})`;
   }
