@@ -35,6 +35,9 @@ export {
   ShapeMismatchError,
   UnknownEnvError,
 } from "./core/errors.js";
+// Policies: anything that acts.
+export type { ActOptions, AsyncPolicy, Policy } from "./core/policy.js";
+
 // Simulators as allocation-free kernels, shared by single and vector envs.
 export { type EnvKernel, KernelEnv, type KernelStepOut } from "./core/kernel.js";
 // The registry: make and register versioned env ids.

@@ -93,3 +93,20 @@ describe("checkEnv", () => {
     assert.match(checkEnv(fixed).warnings[0]!, /different seed gave the same first observation/);
   });
 });
+
+describe("AsyncEnv", () => {
+  test("toAsync lifts a sync env to the async contract with the same results", async () => {
+    const { toAsync } = await import("../src/index.js");
+    const sync = make("CartPole-v1");
+    const lifted = toAsync(make("CartPole-v1"));
+    const a = sync.reset({ seed: 9 });
+    const b = await lifted.reset({ seed: 9 });
+    assert.deepEqual(b.observation, a.observation);
+    const x = sync.step(1);
+    const y = await lifted.step(1);
+    assert.deepEqual(y.observation, x.observation);
+    assert.equal(y.reward, x.reward);
+    assert.equal(String(lifted.actionSpace), "Discrete(2)");
+    await lifted.close();
+  });
+});
