@@ -1,0 +1,172 @@
+/**
+ * @module
+ * Trajectory types. An `Episode` has T + 1 observations, T actions and T rewards (as in Minari and
+ * `imitation`), stored as flat row-major typed arrays: row t of `observations` is
+ * `observations[t·obsDim … (t+1)·obsDim)`. A Discrete observation or action is one integer per
+ * row. Episodes are only built through the `Episode` constructor, which checks the invariants and
+ * names the episode and the field on a violation. `Transitions` is the flat
+ * (obs, action, nextObs, done, reward) view used for training.
+ */
+import { ShapeMismatchError } from "../core/errors.js";
+import type { TypedArray } from "../core/spaces.js";
+
+/** What an `Episode` is built from. */
+export interface EpisodeInit {
+  /** The episode's index in its dataset (Minari's `episode_<id>`). */
+  id: number;
+  /** (T + 1) × obsDim values, row-major. */
+  observations: TypedArray;
+  /** T × actDim values, row-major. */
+  actions: TypedArray;
+  /** T rewards. */
+  rewards: Float64Array | readonly number[];
+  /** The episode ended in a terminal state of the MDP. */
+  terminated: boolean;
+  /** The episode was cut short by a time limit. */
+  truncated: boolean;
+  /** Values per observation row (default: inferred from the lengths). */
+  obsDim?: number;
+  /** Values per action row (default: inferred from the lengths). */
+  actDim?: number;
+  /** The seed the episode's reset used, when known. */
+  seed?: number;
+  /** Per-step info columns (each with T + 1 rows: one per observation), as Minari stores infos. */
+  infos?: Readonly<Record<string, TypedArray>>;
+}
+
+export class Episode {
+  readonly id: number;
+  readonly observations: TypedArray;
+  readonly actions: TypedArray;
+  readonly rewards: Float64Array;
+  readonly terminated: boolean;
+  readonly truncated: boolean;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly seed: number | undefined;
+  readonly infos: Readonly<Record<string, TypedArray>>;
+
+  constructor(init: EpisodeInit) {
+    const where = `episode ${init.id}`;
+    if (!Number.isInteger(init.id) || init.id < 0)
+      throw new ShapeMismatchError(`${where}: id must be a non-negative integer.`);
+    const rewards = init.rewards instanceof Float64Array ? init.rewards : Float64Array.from(init.rewards);
+    const steps = rewards.length;
+    if (steps < 1)
+      throw new ShapeMismatchError(`${where}: rewards is empty; an episode needs at least one action.`);
+    const actDim = init.actDim ?? init.actions.length / steps;
+    if (!Number.isInteger(actDim) || actDim < 1 || init.actions.length !== steps * actDim) {
+      throw new ShapeMismatchError(
+        `${where}: actions has ${init.actions.length} values, which is not ${steps} rows (one per reward)${init.actDim ? ` of ${init.actDim}` : ""}.`,
+      );
+    }
+    const obsDim = init.obsDim ?? init.observations.length / (steps + 1);
+    if (!Number.isInteger(obsDim) || obsDim < 1 || init.observations.length !== (steps + 1) * obsDim) {
+      const rows = init.obsDim ? init.observations.length / init.obsDim : undefined;
+      throw new ShapeMismatchError(
+        `${where}: observations has ${rows !== undefined && Number.isInteger(rows) ? `${rows} rows` : `${init.observations.length} values`} ` +
+          `but ${steps} actions need ${steps + 1} (T + 1) rows${init.obsDim ? ` of ${init.obsDim}` : ""}.`,
+      );
+    }
+    if (typeof init.terminated !== "boolean" || typeof init.truncated !== "boolean") {
+      throw new ShapeMismatchError(`${where}: terminated and truncated must be booleans.`);
+    }
+    for (const [key, column] of Object.entries(init.infos ?? {})) {
+      if (column.length % (steps + 1) !== 0) {
+        throw new ShapeMismatchError(
+          `${where}: infos.${key} has ${column.length} values, not a multiple of ${steps + 1} rows (T + 1).`,
+        );
+      }
+    }
+    this.id = init.id;
+    this.observations = init.observations;
+    this.actions = init.actions;
+    this.rewards = rewards;
+    this.terminated = init.terminated;
+    this.truncated = init.truncated;
+    this.obsDim = obsDim;
+    this.actDim = actDim;
+    this.seed = init.seed;
+    this.infos = init.infos ?? {};
+  }
+
+  /** T, the number of actions. */
+  get length(): number {
+    return this.rewards.length;
+  }
+
+  /** The undiscounted return. */
+  get return(): number {
+    let sum = 0;
+    for (let t = 0; t < this.rewards.length; t++) sum += this.rewards[t]!;
+    return sum;
+  }
+
+  /** Observation row t (0 ≤ t ≤ T), a view into the episode's array. */
+  observation(t: number): TypedArray {
+    return this.observations.subarray(t * this.obsDim, (t + 1) * this.obsDim);
+  }
+
+  /** Action row t (0 ≤ t < T), a view into the episode's array. */
+  action(t: number): TypedArray {
+    return this.actions.subarray(t * this.actDim, (t + 1) * this.actDim);
+  }
+
+  /** A copy with another id (for merging datasets). */
+  withId(id: number): Episode {
+    return new Episode({ ...this, id, infos: this.infos });
+  }
+}
+
+/** The flat view of many episodes, one row per transition, as `imitation`'s `Transitions`. */
+export interface Transitions {
+  /** N × obsDim. */
+  obs: Float32Array;
+  /** N × actDim. */
+  acts: Float32Array;
+  /** N × obsDim: the observation after each action. */
+  nextObs: Float32Array;
+  /** 1 where the transition ended its episode in a terminal state (truncation is not done). */
+  dones: Uint8Array;
+  rewards: Float64Array;
+  obsDim: number;
+  actDim: number;
+  /** Number of transitions. */
+  length: number;
+}
+
+/** Flattens episodes into transitions (all episodes must share obsDim and actDim). */
+export function toTransitions(episodes: readonly Episode[]): Transitions {
+  if (episodes.length === 0) throw new ShapeMismatchError("toTransitions: no episodes.");
+  const { obsDim, actDim } = episodes[0]!;
+  let n = 0;
+  for (const e of episodes) {
+    if (e.obsDim !== obsDim || e.actDim !== actDim) {
+      throw new ShapeMismatchError(
+        `toTransitions: episode ${e.id} has obsDim ${e.obsDim} and actDim ${e.actDim}; expected ${obsDim} and ${actDim}.`,
+      );
+    }
+    n += e.length;
+  }
+  const out: Transitions = {
+    obs: new Float32Array(n * obsDim),
+    acts: new Float32Array(n * actDim),
+    nextObs: new Float32Array(n * obsDim),
+    dones: new Uint8Array(n),
+    rewards: new Float64Array(n),
+    obsDim,
+    actDim,
+    length: n,
+  };
+  let row = 0;
+  for (const e of episodes) {
+    const T = e.length;
+    out.obs.set(e.observations.subarray(0, T * obsDim), row * obsDim);
+    out.nextObs.set(e.observations.subarray(obsDim), row * obsDim);
+    out.acts.set(e.actions, row * actDim);
+    out.rewards.set(e.rewards, row);
+    if (e.terminated) out.dones[row + T - 1] = 1;
+    row += T;
+  }
+  return out;
+}
