@@ -821,11 +821,16 @@ export function parsePythonJson(text: string): unknown {
   });
 }
 
-/** Writes JSON the way Python's `json.dumps` does for floats: ±Infinity and NaN as bare tokens. */
+/**
+ * Writes JSON the way Python's `json.dumps` does for floats: ±Infinity and NaN as bare tokens, and
+ * negative zero as `-0.0` (plain JSON.stringify would lose its sign).
+ */
 export function stringifyPythonJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "number" && !Number.isFinite(v) ? `__mimic_float__${v}` : v,
-  ).replace(/"__mimic_float__(-?Infinity|NaN)"/g, "$1");
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== "number") return v;
+    if (!Number.isFinite(v)) return `__mimic_float__${v}`;
+    return Object.is(v, -0) ? "__mimic_float__-0.0" : v;
+  }).replace(/"__mimic_float__(-?Infinity|NaN|-0\.0)"/g, "$1");
 }
 
 /** Builds a space from Minari's JSON form (an object, or the string Minari stores). */

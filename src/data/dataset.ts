@@ -4,10 +4,53 @@
  * operations return new datasets and never change the one they are called on.
  */
 import type { EnvSpec } from "../core/env.js";
-import { ShapeMismatchError } from "../core/errors.js";
+import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import { type Rng, rngFromSeed } from "../core/rng.js";
 import type { Space } from "../core/spaces.js";
 import { columnFor } from "./columns.js";
-import type { Episode } from "./episode.js";
+import { Episode } from "./episode.js";
+
+/** Per-dimension statistics of observations or actions. */
+export interface ColumnStats {
+  mean: number[];
+  std: number[];
+  min: number[];
+  max: number[];
+}
+
+/** What `mimic data info` prints, and what training uses to normalize. */
+export interface DatasetStats {
+  episodes: number;
+  steps: number;
+  returnMean: number;
+  returnStd: number;
+  returnMin: number;
+  returnMax: number;
+  lengthMean: number;
+  terminatedEpisodes: number;
+  truncatedEpisodes: number;
+  observations: ColumnStats;
+  actions: ColumnStats;
+}
+
+/** Criteria for `filter`: every given bound must hold. */
+export interface EpisodeFilter {
+  minReturn?: number;
+  maxReturn?: number;
+  minLength?: number;
+  maxLength?: number;
+  /** Keep only episodes that terminated (true) or did not (false). */
+  terminated?: boolean;
+  /** Keep only episodes that were truncated (true) or were not (false). */
+  truncated?: boolean;
+}
+
+/** Fractions of episodes per split; they must sum to 1. */
+export interface SplitFractions {
+  train: number;
+  validation?: number;
+  test?: number;
+}
 
 export interface DatasetInit {
   /** Minari's dataset id, `[namespace/]name-vN`, e.g. `cartpole/expert-v0`. */
@@ -61,4 +104,240 @@ export class Dataset {
   withEpisodes(episodes: readonly Episode[], id = this.id): Dataset {
     return new Dataset({ ...this, id, episodes });
   }
+
+  /** Episodes that meet every bound of `criteria` (or a predicate). */
+  filter(criteria: EpisodeFilter | ((episode: Episode) => boolean)): Dataset {
+    const keep =
+      typeof criteria === "function"
+        ? criteria
+        : (e: Episode) => {
+            const ret = e.return;
+            return (
+              (criteria.minReturn === undefined || ret >= criteria.minReturn) &&
+              (criteria.maxReturn === undefined || ret <= criteria.maxReturn) &&
+              (criteria.minLength === undefined || e.length >= criteria.minLength) &&
+              (criteria.maxLength === undefined || e.length <= criteria.maxLength) &&
+              (criteria.terminated === undefined || e.terminated === criteria.terminated) &&
+              (criteria.truncated === undefined || e.truncated === criteria.truncated)
+            );
+          };
+    return this.withEpisodes(this.episodes.filter(keep));
+  }
+
+  /** The k episodes with the highest return (ties keep dataset order), in dataset order. */
+  topK(k: number): Dataset {
+    checkCount(k, "topK");
+    const chosen = new Set(
+      this.episodes
+        .map((e, index) => ({ index, ret: e.return }))
+        .sort((a, b) => b.ret - a.ret || a.index - b.index)
+        .slice(0, k)
+        .map((x) => x.index),
+    );
+    return this.withEpisodes(this.episodes.filter((_, index) => chosen.has(index)));
+  }
+
+  /** A uniform random sample of k episodes (without replacement), in dataset order. */
+  sample(k: number, seed: number | Rng): Dataset {
+    checkCount(k, "sample");
+    const order = shuffledIndices(this.episodes.length, seed)
+      .slice(0, k)
+      .sort((a, b) => a - b);
+    return this.withEpisodes(order.map((i) => this.episodes[i]!));
+  }
+
+  /**
+   * Cuts every episode before its first step that holds NaN or ±Infinity (in the observation, the
+   * action, the reward or the next observation). A cut episode keeps its clean prefix and is
+   * marked truncated; one with no clean step is dropped. Reports what it removed.
+   */
+  dropNonFinite(): { dataset: Dataset; droppedSteps: number; droppedEpisodes: number; cutEpisodes: number } {
+    let droppedSteps = 0;
+    let droppedEpisodes = 0;
+    let cutEpisodes = 0;
+    const kept: Episode[] = [];
+    for (const e of this.episodes) {
+      const bad = firstNonFiniteStep(e);
+      if (bad === -1) {
+        kept.push(e);
+        continue;
+      }
+      droppedSteps += e.length - bad;
+      if (bad === 0) {
+        droppedEpisodes += 1;
+        continue;
+      }
+      cutEpisodes += 1;
+      kept.push(
+        new Episode({
+          id: e.id,
+          observations: e.observations.slice(0, (bad + 1) * e.obsDim),
+          actions: e.actions.slice(0, bad * e.actDim),
+          rewards: e.rewards.slice(0, bad),
+          terminated: false,
+          truncated: true,
+          obsDim: e.obsDim,
+          actDim: e.actDim,
+          seed: e.seed,
+        }),
+      );
+    }
+    return { dataset: this.withEpisodes(kept), droppedSteps, droppedEpisodes, cutEpisodes };
+  }
+
+  /** This dataset's episodes followed by the others', renumbered 0…n−1. Spaces must match. */
+  merge(others: readonly Dataset[], id = this.id): Dataset {
+    for (const other of others) {
+      if (
+        String(other.observationSpace) !== String(this.observationSpace) ||
+        String(other.actionSpace) !== String(this.actionSpace)
+      ) {
+        throw new ShapeMismatchError(
+          `merge: dataset ${other.id} has spaces ${other.observationSpace} / ${other.actionSpace}, but ${this.id} has ${this.observationSpace} / ${this.actionSpace}.`,
+        );
+      }
+    }
+    const all = [this, ...others].flatMap((d) => d.episodes);
+    return this.withEpisodes(
+      all.map((e, i) => e.withId(i)),
+      id,
+    );
+  }
+
+  /** Splits by episode under a seed: each episode lands in exactly one part. */
+  split(
+    fractions: SplitFractions,
+    seed: number | Rng,
+  ): { train: Dataset; validation: Dataset; test: Dataset } {
+    const parts = [fractions.train, fractions.validation ?? 0, fractions.test ?? 0];
+    if (parts.some((f) => !(f >= 0 && f <= 1)) || Math.abs(parts.reduce((a, b) => a + b, 0) - 1) > 1e-9) {
+      throw new InvalidOptionError(
+        "fractions",
+        `split: train, validation and test must be in [0, 1] and sum to 1, got ${parts.join(", ")}.`,
+      );
+    }
+    const order = shuffledIndices(this.episodes.length, seed);
+    const n = order.length;
+    const nTrain = Math.round(parts[0]! * n);
+    const nValidation = Math.min(n - nTrain, Math.round(parts[1]! * n));
+    const pick = (indices: number[], suffix: string) =>
+      this.withEpisodes(
+        indices.sort((a, b) => a - b).map((i) => this.episodes[i]!),
+        `${this.id}:${suffix}`,
+      );
+    return {
+      train: pick(order.slice(0, nTrain), "train"),
+      validation: pick(order.slice(nTrain, nTrain + nValidation), "validation"),
+      test: pick(order.slice(nTrain + nValidation), "test"),
+    };
+  }
+
+  /** k folds by episode under a seed: fold i validates on the i-th part and trains on the rest. */
+  kFold(k: number, seed: number | Rng): { train: Dataset; validation: Dataset }[] {
+    if (!Number.isInteger(k) || k < 2 || k > this.episodes.length) {
+      throw new InvalidOptionError(
+        "k",
+        `kFold: k must be an integer from 2 to the number of episodes (${this.episodes.length}), got ${k}.`,
+      );
+    }
+    const order = shuffledIndices(this.episodes.length, seed);
+    return Array.from({ length: k }, (_, fold) => {
+      const inFold = new Set(order.filter((_, j) => j % k === fold));
+      const pick = (keep: (i: number) => boolean, suffix: string) =>
+        this.withEpisodes(
+          this.episodes.filter((_, i) => keep(i)),
+          `${this.id}:fold${fold}-${suffix}`,
+        );
+      return {
+        train: pick((i) => !inFold.has(i), "train"),
+        validation: pick((i) => inFold.has(i), "validation"),
+      };
+    });
+  }
+
+  /** Episode counts, returns, and per-dimension observation and action statistics. */
+  stats(): DatasetStats {
+    const returns = this.episodes.map((e) => e.return);
+    const n = returns.length;
+    const mean = n === 0 ? Number.NaN : returns.reduce((a, b) => a + b, 0) / n;
+    const std = n === 0 ? Number.NaN : Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / n);
+    const obsDim = columnFor(this.observationSpace, "observation").dim;
+    const actDim = columnFor(this.actionSpace, "action").dim;
+    return {
+      episodes: n,
+      steps: this.totalSteps,
+      returnMean: mean,
+      returnStd: std,
+      returnMin: n === 0 ? Number.NaN : Math.min(...returns),
+      returnMax: n === 0 ? Number.NaN : Math.max(...returns),
+      lengthMean: n === 0 ? Number.NaN : this.totalSteps / n,
+      terminatedEpisodes: this.episodes.filter((e) => e.terminated).length,
+      truncatedEpisodes: this.episodes.filter((e) => e.truncated).length,
+      observations: columnStats(
+        this.episodes.map((e) => e.observations),
+        obsDim,
+      ),
+      actions: columnStats(
+        this.episodes.map((e) => e.actions),
+        actDim,
+      ),
+    };
+  }
+}
+
+function checkCount(k: number, what: string): void {
+  if (!Number.isInteger(k) || k < 0)
+    throw new InvalidOptionError("k", `${what}: k must be a non-negative integer, got ${k}.`);
+}
+
+/** A Fisher–Yates permutation of 0…n−1 under a seed. */
+function shuffledIndices(n: number, seed: number | Rng): number[] {
+  const rng = typeof seed === "number" ? rngFromSeed(seed) : seed;
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.integers(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+function firstNonFiniteStep(e: Episode): number {
+  const rowOk = (data: ArrayLike<number>, row: number, dim: number) => {
+    for (let k = row * dim; k < (row + 1) * dim; k++) if (!Number.isFinite(data[k]!)) return false;
+    return true;
+  };
+  for (let t = 0; t < e.length; t++) {
+    if (
+      !rowOk(e.observations, t, e.obsDim) ||
+      !rowOk(e.observations, t + 1, e.obsDim) ||
+      !rowOk(e.actions, t, e.actDim) ||
+      !Number.isFinite(e.rewards[t]!)
+    ) {
+      return t;
+    }
+  }
+  return -1;
+}
+
+/** Mean, population std, min and max per dimension over all rows (float64 accumulation). */
+function columnStats(columns: readonly ArrayLike<number>[], dim: number): ColumnStats {
+  const sum = new Float64Array(dim);
+  const sumSq = new Float64Array(dim);
+  const min = new Float64Array(dim).fill(Number.POSITIVE_INFINITY);
+  const max = new Float64Array(dim).fill(Number.NEGATIVE_INFINITY);
+  let rows = 0;
+  for (const data of columns) {
+    for (let k = 0; k < data.length; k++) {
+      const d = k % dim;
+      const v = data[k]!;
+      sum[d] = sum[d]! + v;
+      sumSq[d] = sumSq[d]! + v * v;
+      if (v < min[d]!) min[d] = v;
+      if (v > max[d]!) max[d] = v;
+    }
+    rows += data.length / dim;
+  }
+  const mean = Array.from(sum, (s) => s / rows);
+  const std = Array.from(sumSq, (s, d) => Math.sqrt(Math.max(0, s / rows - mean[d]! ** 2)));
+  return { mean, std, min: Array.from(min), max: Array.from(max) };
 }

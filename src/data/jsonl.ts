@@ -1,0 +1,171 @@
+/**
+ * @module
+ * JSONL import and export, for small or hand-made data. The first line is a header with the
+ * dataset id, the spaces (Minari's JSON form) and the env id; every other line is one episode:
+ * `{"id":0,"seed":5,"observations":[[…],…],"actions":[…],"rewards":[…],"terminated":true,"truncated":false}`.
+ * Non-finite numbers are written as Python's json module writes them (bare `NaN`, `Infinity`).
+ * Float32 values round-trip exactly: JSON holds their exact float64 value.
+ */
+import type { EnvSpec } from "../core/env.js";
+import { ShapeMismatchError } from "../core/errors.js";
+import {
+  parsePythonJson,
+  type Space,
+  type SpaceJson,
+  spaceFromJSON,
+  stringifyPythonJson,
+} from "../core/spaces.js";
+import { columnFor } from "./columns.js";
+import { Dataset } from "./dataset.js";
+import { Episode } from "./episode.js";
+
+interface JsonlHeader {
+  format: "mimic-jsonl";
+  version: 1;
+  dataset_id: string;
+  env_id: string | null;
+  observation_space: SpaceJson;
+  action_space: SpaceJson;
+}
+
+function rows(data: ArrayLike<number>, dim: number, scalar: boolean): (number | number[])[] {
+  const out: (number | number[])[] = [];
+  for (let r = 0; r < data.length / dim; r++) {
+    out.push(scalar ? data[r]! : Array.from({ length: dim }, (_, k) => data[r * dim + k]!));
+  }
+  return out;
+}
+
+/** The dataset as JSONL text (header line, then one episode per line). */
+export function toJsonl(dataset: Dataset): string {
+  const header: JsonlHeader = {
+    format: "mimic-jsonl",
+    version: 1,
+    dataset_id: dataset.id,
+    env_id: dataset.envSpec?.id ?? null,
+    observation_space: dataset.observationSpace.toJSON(),
+    action_space: dataset.actionSpace.toJSON(),
+  };
+  const obsScalar = dataset.observationSpace.kind === "discrete";
+  const actScalar = dataset.actionSpace.kind === "discrete";
+  const lines = [stringifyPythonJson(header)];
+  for (const e of dataset.episodes) {
+    lines.push(
+      stringifyPythonJson({
+        id: e.id,
+        ...(e.seed === undefined ? {} : { seed: e.seed }),
+        observations: rows(e.observations, e.obsDim, obsScalar),
+        actions: rows(e.actions, e.actDim, actScalar),
+        rewards: Array.from(e.rewards),
+        terminated: e.terminated,
+        truncated: e.truncated,
+      }),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Parses JSONL text. Without a header line, pass the spaces in `options`. Errors name the line,
+ * the episode and the field.
+ */
+export function fromJsonl(
+  text: string,
+  options: {
+    file?: string;
+    observationSpace?: Space;
+    actionSpace?: Space;
+    id?: string;
+    envSpec?: EnvSpec;
+  } = {},
+): Dataset {
+  const file = options.file ?? "JSONL input";
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  let observationSpace = options.observationSpace;
+  let actionSpace = options.actionSpace;
+  let id = options.id ?? "dataset-v0";
+  let envSpec: EnvSpec | undefined = options.envSpec;
+  let start = 0;
+  const parse = (line: string, n: number): Record<string, unknown> => {
+    try {
+      const value = parsePythonJson(line);
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw new Error("not an object");
+      return value as Record<string, unknown>;
+    } catch (cause) {
+      throw new ShapeMismatchError(
+        `${file}, line ${n + 1}: not a JSON object (${(cause as Error).message}).`,
+      );
+    }
+  };
+  if (lines.length > 0) {
+    const first = parse(lines[0]!, 0);
+    if (first.format === "mimic-jsonl") {
+      observationSpace = spaceFromJSON(
+        first.observation_space as SpaceJson,
+        `${file} header observation_space`,
+      );
+      actionSpace = spaceFromJSON(first.action_space as SpaceJson, `${file} header action_space`);
+      id = options.id ?? String(first.dataset_id ?? id);
+      if (typeof first.env_id === "string" && envSpec === undefined) envSpec = { id: first.env_id };
+      start = 1;
+    }
+  }
+  if (!observationSpace || !actionSpace) {
+    throw new ShapeMismatchError(
+      `${file}: no header line with the spaces; pass observationSpace and actionSpace.`,
+    );
+  }
+  const obsColumn = columnFor(observationSpace, "observation");
+  const actColumn = columnFor(actionSpace, "action");
+  const episodes: Episode[] = [];
+  for (let n = start; n < lines.length; n++) {
+    const record = parse(lines[n]!, n);
+    const where = `${file}, line ${n + 1}, episode ${String(record.id ?? episodes.length)}`;
+    const column = (field: string, col: typeof obsColumn, space: Space) => {
+      const values = record[field];
+      if (!Array.isArray(values)) throw new ShapeMismatchError(`${where}: field ${field} must be an array.`);
+      const out = col.create(values.length);
+      values.forEach((v, t) => {
+        const why = space.explain(
+          typeof v === "number" || space.kind === "discrete" ? v : Array.isArray(v) ? v : undefined,
+        );
+        if (
+          why !== null &&
+          !(
+            space.kind === "box" &&
+            Array.isArray(v) &&
+            v.some((x) => typeof x === "number" && !Number.isFinite(x))
+          )
+        ) {
+          throw new ShapeMismatchError(`${where}: ${field}[${t}] does not fit ${space}: ${why}.`);
+        }
+        col.write(v as never, out, t);
+      });
+      return out;
+    };
+    const rewards = record.rewards;
+    if (!Array.isArray(rewards) || !rewards.every((r) => typeof r === "number")) {
+      throw new ShapeMismatchError(`${where}: field rewards must be an array of numbers.`);
+    }
+    try {
+      episodes.push(
+        new Episode({
+          id: typeof record.id === "number" ? record.id : episodes.length,
+          observations: column("observations", obsColumn, observationSpace),
+          actions: column("actions", actColumn, actionSpace),
+          rewards: rewards as number[],
+          terminated: record.terminated === true,
+          truncated: record.truncated === true,
+          obsDim: obsColumn.dim,
+          actDim: actColumn.dim,
+          seed: typeof record.seed === "number" ? record.seed : undefined,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ShapeMismatchError) throw new ShapeMismatchError(`${where}: ${error.message}`);
+      throw error;
+    }
+  }
+  return new Dataset({ id, episodes, observationSpace, actionSpace, envSpec });
+}
