@@ -1,0 +1,100 @@
+/**
+ * @module
+ * Expert policies for every built-in env: scripted controllers and planners that use the env's own
+ * dynamics, good enough to demonstrate each task (each file's header gives its method and its
+ * measured mean return). `scriptedExpert(id)` picks the one for a registered id.
+ */
+import "../envs/index.js";
+import { InvalidOptionError } from "../core/errors.js";
+import type { Policy } from "../core/policy.js";
+import { closest, type EnvTypes, type MakeOptions, registration, splitOptions } from "../core/registry.js";
+import type { MountainCarOptions } from "../envs/classic/mountain-car.js";
+import type { GridWorldOptions } from "../envs/toy/grid-world.js";
+import { acrobotExpert } from "./acrobot.js";
+import { cartPoleExpert } from "./cartpole.js";
+import { continuousMountainCarExpert } from "./continuous-mountain-car.js";
+import { gridWorldExpert } from "./grid-world.js";
+import { mountainCarExpert } from "./mountain-car.js";
+import { pendulumExpert } from "./pendulum.js";
+
+export { acrobotExpert, acrobotPump } from "./acrobot.js";
+export { cartPoleExpert, cartPoleLqrGain } from "./cartpole.js";
+export { continuousMountainCarExpert } from "./continuous-mountain-car.js";
+export { discreteLqrGain, RolloutPlanner } from "./control.js";
+export {
+  gridWorldExpert,
+  type TabularExpert,
+  type TabularExpertOptions,
+  tabularExpert,
+} from "./grid-world.js";
+export { mountainCarExpert, mountainCarPump } from "./mountain-car.js";
+export { type PendulumExpertOptions, pendulumExpert, pendulumLqrGain } from "./pendulum.js";
+
+/** Options of `scriptedExpert`. */
+export interface ScriptedExpertOptions {
+  /**
+   * The options the env was made with, `make(envId, makeOptions)`, so the expert models the same
+   * dynamics: GridWorld-v0's layout and slip, Pendulum-v1's `g`, MountainCar-v0's `goalVelocity`.
+   * They are checked as `make` checks them. `rescaleAction` and `normalizeObservation` are refused:
+   * the experts act on the env's own spaces.
+   */
+  makeOptions?: MakeOptions & Record<string, unknown>;
+  /** GridWorld-v0's discount, which its value-iteration expert is optimal for (default 0.99). */
+  gamma?: number;
+}
+
+/** The policy type of the expert for `Id`: typed for the built-in ids, `Policy` otherwise. */
+export type ExpertFor<Id extends string> = Id extends keyof EnvTypes
+  ? EnvTypes[Id] extends { observation: infer O; action: infer A }
+    ? Policy<O, A>
+    : Policy
+  : Policy;
+
+type ExpertFactory = (envOptions: Record<string, unknown>, options: ScriptedExpertOptions) => Policy;
+
+/** The expert of each id, given the env's parsed options. */
+const experts: Readonly<Record<string, ExpertFactory>> = {
+  "CartPole-v1": () => cartPoleExpert(),
+  "MountainCar-v0": (envOptions) => mountainCarExpert(envOptions as MountainCarOptions),
+  "MountainCarContinuous-v0": () => continuousMountainCarExpert(),
+  "Pendulum-v1": (envOptions) => pendulumExpert(envOptions),
+  "Acrobot-v1": () => acrobotExpert(),
+  "GridWorld-v0": (envOptions, { gamma }) =>
+    gridWorldExpert(envOptions as GridWorldOptions, gamma === undefined ? {} : { gamma }),
+};
+
+/** The ids `scriptedExpert` has an expert for. */
+export function expertEnvIds(): string[] {
+  return Object.keys(experts);
+}
+
+/**
+ * The scripted expert for a registered env id, deterministic and with no state across steps.
+ * Throws an `InvalidOptionError` (path `envId`) for an id without an expert, listing those that
+ * have one.
+ */
+export function scriptedExpert<Id extends string>(
+  envId: Id,
+  options: ScriptedExpertOptions = {},
+): ExpertFor<Id> {
+  const factory = Object.hasOwn(experts, envId) ? experts[envId] : undefined;
+  if (factory === undefined) {
+    const ids = expertEnvIds();
+    const guess = typeof envId === "string" ? closest(envId, ids) : undefined;
+    const hint = guess === undefined ? "" : ` Did you mean ${JSON.stringify(guess)}?`;
+    throw new InvalidOptionError(
+      "envId",
+      `scriptedExpert: there is no scripted expert for ${JSON.stringify(envId)}.${hint} Experts exist for ${ids.join(", ")}; for another env, write a Policy or train one.`,
+    );
+  }
+  const { wrappers, envOptions } = splitOptions(registration(envId), options.makeOptions ?? {});
+  for (const key of ["rescaleAction", "normalizeObservation"] as const) {
+    if (wrappers[key] !== undefined && wrappers[key] !== false) {
+      throw new InvalidOptionError(
+        `makeOptions.${key}`,
+        `scriptedExpert(${JSON.stringify(envId)}): the expert acts on the env's own observation and action spaces, so it cannot drive an env made with ${key}. Make the env without ${key}, or wrap the expert's input and output yourself.`,
+      );
+    }
+  }
+  return factory(envOptions as Record<string, unknown>, options) as ExpertFor<Id>;
+}
