@@ -107,3 +107,21 @@ export { GridWorldEnv, type GridWorldOptions } from "./envs/toy/grid-world.js";
 
 // The package version.
 export { VERSION } from "./version.js";
+
+// Expert policies: scripted controllers for every built-in env.
+export {
+  acrobotExpert,
+  cartPoleExpert,
+  continuousMountainCarExpert,
+  type ExpertFor,
+  expertEnvIds,
+  gridWorldExpert,
+  mountainCarExpert,
+  type PendulumExpertOptions,
+  pendulumExpert,
+  type ScriptedExpertOptions,
+  scriptedExpert,
+  type TabularExpert,
+  type TabularExpertOptions,
+  tabularExpert,
+} from "./experts/index.js";

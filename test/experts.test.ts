@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { discreteLqrGain } from "../src/experts/control.js";
+import { pendulumLqrGain } from "../src/experts/pendulum.js";
 import {
   cartPoleExpert,
-  discreteLqrGain,
   type Env,
   expertEnvIds,
   gridWorldExpert,
@@ -14,7 +15,6 @@ import {
   make,
   type Policy,
   pendulumExpert,
-  pendulumLqrGain,
   ShapeMismatchError,
   scriptedExpert,
 } from "../src/index.js";
