@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data. Without a name, all suites run.
  */
+import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
 
-const suites: Record<string, () => void | Promise<void>> = { envs: benchEnvs };
+const suites: Record<string, () => void | Promise<void>> = { envs: benchEnvs, data: benchData };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = requested.filter((name) => !(name in suites));

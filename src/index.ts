@@ -22,6 +22,8 @@ export {
 } from "./core/env.js";
 // Errors: one MimicError class with a `code`, and subclasses whose messages say what to do.
 export {
+  DatasetFormatError,
+  type DatasetLocation,
   EnvCheckError,
   EnvClosedError,
   InvalidActionError,
@@ -35,11 +37,10 @@ export {
   ShapeMismatchError,
   UnknownEnvError,
 } from "./core/errors.js";
-// Policies: anything that acts.
-export type { ActOptions, AsyncPolicy, Policy } from "./core/policy.js";
-
 // Simulators as allocation-free kernels, shared by single and vector envs.
 export { type EnvKernel, KernelEnv, type KernelStepOut } from "./core/kernel.js";
+// Policies: anything that acts.
+export type { ActOptions, AsyncPolicy, Policy } from "./core/policy.js";
 // The registry: make and register versioned env ids.
 export {
   type EnvFor,
@@ -96,6 +97,14 @@ export {
   TimeLimit,
   Wrapper,
 } from "./core/wrappers.js";
+// Datasets in Minari's HDF5 layout.
+export {
+  MINARI_VERSION,
+  type ReadMinariResult,
+  readMinari,
+  type WriteMinariOptions,
+  writeMinari,
+} from "./data/io/minari-hdf5.js";
 export { AcrobotEnv } from "./envs/classic/acrobot.js";
 export { CartPoleEnv } from "./envs/classic/cartpole.js";
 export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car.js";
@@ -104,9 +113,6 @@ export { PendulumEnv } from "./envs/classic/pendulum.js";
 // Built-in environments (registered on import).
 export { registerBuiltinEnvs } from "./envs/index.js";
 export { GridWorldEnv, type GridWorldOptions } from "./envs/toy/grid-world.js";
-
-// The package version.
-export { VERSION } from "./version.js";
 
 // Expert policies: scripted controllers for every built-in env.
 export {
@@ -125,3 +131,5 @@ export {
   type TabularExpertOptions,
   tabularExpert,
 } from "./experts/index.js";
+// The package version.
+export { VERSION } from "./version.js";

@@ -199,3 +199,17 @@ describe("JSONL", () => {
     assert.throws(() => fromJsonl(lines[1]!), /no header line/);
   });
 });
+
+describe("contentHash", () => {
+  test("same content, same hash; any change, another hash", async () => {
+    const { contentHash } = await import("../src/data/hash.js");
+    const a = contentHash(dataset(4));
+    assert.match(a, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(contentHash(dataset(4)), a);
+    assert.equal(contentHash(fromJsonl(toJsonl(dataset(4)))), a);
+    assert.notEqual(contentHash(dataset(5)), a);
+    const changed = dataset(4);
+    (changed.episodes[1]!.rewards as Float64Array)[0] = 0.5;
+    assert.notEqual(contentHash(changed), a);
+  });
+});

@@ -27,9 +27,10 @@ export function parseFlags(
   command: string,
   argv: string[],
   options: Options,
+  allowPositionals = false,
 ): { values: FlagValues; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (error) {
     const message = (error as Error).message;
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
@@ -42,4 +43,42 @@ export function parseFlags(
     if (positional) throw new UsageError(command, `unexpected argument ${JSON.stringify(positional[1])}.`);
     throw new UsageError(command, message.replace(/\. To specify.*$/s, "."));
   }
+}
+
+/** A flag's value as a number, or a UsageError that says what was expected. */
+export function numberFlag(
+  command: string,
+  values: FlagValues,
+  name: string,
+  kind: "integer" | "positive-integer" | "number" | "fraction",
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  const ok =
+    typeof raw === "string" &&
+    raw.trim() !== "" &&
+    Number.isFinite(value) &&
+    (kind === "number" ||
+      (kind === "integer" && Number.isInteger(value)) ||
+      (kind === "positive-integer" && Number.isInteger(value) && value > 0) ||
+      (kind === "fraction" && value >= 0 && value <= 1));
+  if (!ok) {
+    const expected = {
+      integer: "an integer",
+      "positive-integer": "a positive integer",
+      number: "a number",
+      fraction: "a number from 0 to 1",
+    }[kind];
+    throw new UsageError(command, `--${name} must be ${expected}, got ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+
+/** A required string flag, or a UsageError naming it. */
+export function requiredFlag(command: string, values: FlagValues, name: string, example: string): string {
+  const raw = values[name];
+  if (typeof raw !== "string" || raw === "")
+    throw new UsageError(command, `--${name} is required, e.g. --${name} ${example}.`);
+  return raw;
 }

@@ -8,16 +8,29 @@ import { closest } from "../core/registry.js";
 import "../envs/index.js";
 import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
+import { collectHelp, runCollect } from "./collect.js";
+import { dataHelp, runData } from "./data.js";
 import { envsHelp, runEnvs } from "./envs.js";
 
-type Command = {
-  summary: string;
-  help: string;
-  run: (argv: string[], print: (text: string) => void) => number | Promise<number>;
-};
+type Io = { out: (text: string) => void; err: (text: string) => void };
+type Command = { summary: string; help: string; run: (argv: string[], io: Io) => number | Promise<number> };
 
 const commands: Record<string, Command> = {
-  envs: { summary: "list the registered environments", help: envsHelp, run: runEnvs },
+  envs: {
+    summary: "list the registered environments",
+    help: envsHelp,
+    run: (argv, io) => runEnvs(argv, io.out),
+  },
+  collect: {
+    summary: "record expert demonstrations into a dataset",
+    help: collectHelp,
+    run: (argv, io) => runCollect(argv, io.out),
+  },
+  data: {
+    summary: "inspect and prepare datasets (info, filter, split, merge, convert)",
+    help: dataHelp,
+    run: runData,
+  },
 };
 
 export const mainHelp = `mimic ${VERSION}: imitation learning for TypeScript
@@ -35,13 +48,14 @@ Options:
 
 Examples:
   mimic envs
-  mimic envs --json
+  mimic collect --env CartPole-v1 --expert scripted --episodes 10 --seed 0 --out datasets/cartpole-expert
+  mimic data info datasets/cartpole-expert
 `;
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(
   argv: string[],
-  io: { out: (text: string) => void; err: (text: string) => void } = {
+  io: Io = {
     out: (text) => process.stdout.write(`${text.replace(/\n$/, "")}\n`),
     err: (text) => process.stderr.write(`${text.replace(/\n$/, "")}\n`),
   },
@@ -70,7 +84,7 @@ export async function main(
         `unknown ${first.startsWith("-") ? "flag" : "command"} ${JSON.stringify(first)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : "."}`,
       );
     }
-    return await command.run(rest, io.out);
+    return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       const where = error.command ? `mimic ${error.command}` : "mimic";

@@ -15,7 +15,8 @@ export type MimicErrorCode =
   | "INVALID_SEED"
   | "ENV_CHECK_FAILED"
   | "REGISTRY_CONFLICT"
-  | "ENV_CLOSED";
+  | "ENV_CLOSED"
+  | "DATASET_FORMAT";
 
 /** Base class of every error mimic throws on purpose. */
 export class MimicError extends Error {
@@ -104,5 +105,29 @@ export class RegistryConflictError extends MimicError {
 export class EnvClosedError extends MimicError {
   constructor(message: string) {
     super("ENV_CLOSED", message);
+  }
+}
+
+/** Where in a dataset on disk a `DatasetFormatError` was found. */
+export interface DatasetLocation {
+  /** The file (or directory) at fault. */
+  file: string;
+  /** The episode at fault (its `episode_<id>` number), when one is. */
+  episode?: number;
+  /** The field at fault (`observations`, `terminations`, `observation_space`, …), when one is. */
+  field?: string;
+}
+
+/** A dataset on disk is missing, damaged or not in the layout it should have, or would not be. */
+export class DatasetFormatError extends MimicError {
+  readonly file: string;
+  readonly episode: number | undefined;
+  readonly field: string | undefined;
+
+  constructor(where: DatasetLocation, message: string, options?: { cause?: unknown }) {
+    super("DATASET_FORMAT", message, options);
+    this.file = where.file;
+    this.episode = where.episode;
+    this.field = where.field;
   }
 }

@@ -180,7 +180,8 @@ async function collectSingle<O, A>(
 /**
  * A vector env keeps one episode in progress per sub-env. When sub-env i ends, its episode is
  * finished; the next step is the autoreset step, whose observation starts i's next episode and
- * whose action is ignored (so it is not recorded).
+ * whose action is ignored (so it is not recorded). Only finished episodes are returned, in the
+ * order they finished; with `steps`, collection stops once finished episodes hold that many.
  */
 function collectVector<A>(
   vec: VectorEnv,
@@ -241,15 +242,16 @@ function collectVector<A>(
         continue;
       }
       builder.add(chosen[i]!, result.rewards[i]!, rowOf(result.observations, i));
-      totalSteps += 1;
       if (result.terminations[i] === 1 || result.truncations[i] === 1) {
-        if (episodes.length < limit.episodes) {
+        // Only finished episodes count toward the budget; unfinished ones are discarded at the end.
+        if (episodes.length < limit.episodes && totalSteps < limit.steps) {
           const episode = builder.finish(
             episodes.length,
             result.terminations[i] === 1,
             result.truncations[i] === 1,
           );
           episodes.push(episode);
+          totalSteps += episode.length;
           options.onEpisode?.(episode, totalSteps);
         }
         builders[i] = null;

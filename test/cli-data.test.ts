@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { main } from "../src/cli/main.js";
+
+const dir = mkdtempSync(join(tmpdir(), "mimic-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+interface Info {
+  id: string;
+  envId: string;
+  episodes: number;
+  steps: number;
+  returnMean: number;
+  returnMin: number;
+  hash: string;
+  observations: { mean: number[] };
+}
+
+async function info(path: string): Promise<Info> {
+  const r = await run("data", "info", path, "--json");
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out) as Info;
+}
+
+describe("mimic collect and mimic data", () => {
+  const minari = join(dir, "cartpole-expert");
+  const jsonl = join(dir, "cartpole.jsonl");
+
+  test("collect writes a Minari dataset and prints a summary", async () => {
+    const r = await run(
+      "collect",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      "--episodes",
+      "4",
+      "--seed",
+      "0",
+      "--out",
+      minari,
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /collected 4 episodes, \d+ steps, return [\d.]+ ± [\d.]+/);
+    assert.ok(existsSync(join(minari, "data", "main_data.hdf5")));
+    assert.ok(existsSync(join(minari, "metadata.json")));
+    const i = await info(minari);
+    assert.equal(i.id, "cartpole-expert-v0");
+    assert.equal(i.envId, "CartPole-v1");
+    assert.equal(i.episodes, 4);
+    assert.ok(i.returnMin >= 475, `the scripted expert should balance the pole (min return ${i.returnMin})`);
+    assert.equal(i.observations.mean.length, 4);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes(".tmp")),
+      [],
+      "no temporary files are left",
+    );
+  });
+
+  test("info prints a readable table", async () => {
+    const r = await run("data", "info", minari);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /episodes\s+4 \(/);
+    assert.match(r.out, /obs\[3\]/);
+    assert.match(r.out, /hash\s+sha256:/);
+  });
+
+  test("convert HDF5 → JSONL → HDF5 keeps the content hash", async () => {
+    assert.equal((await run("data", "convert", minari, jsonl)).code, 0);
+    const back = join(dir, "back");
+    assert.equal((await run("data", "convert", jsonl, back)).code, 0);
+    assert.equal((await info(jsonl)).hash, (await info(minari)).hash);
+    assert.equal((await info(back)).hash, (await info(minari)).hash);
+  });
+
+  test("collect with a vector env and --steps", async () => {
+    const out = join(dir, "mc.jsonl");
+    const r = await run(
+      "collect",
+      "--env",
+      "MountainCar-v0",
+      "--expert",
+      "scripted",
+      "--steps",
+      "300",
+      "--num-envs",
+      "4",
+      "--out",
+      out,
+    );
+    assert.equal(r.code, 0, r.err);
+    const i = await info(out);
+    assert.ok(i.steps >= 300);
+  });
+
+  test("filter, split and merge", async () => {
+    const best = join(dir, "best");
+    const f = await run("data", "filter", minari, "--top-k", "2", "--out", best);
+    assert.equal(f.code, 0, f.err);
+    assert.match(f.out, /kept 2 of 4 episodes/);
+    const s = await run(
+      "data",
+      "split",
+      minari,
+      "--train",
+      "0.5",
+      "--validation",
+      "0.5",
+      "--seed",
+      "1",
+      "--out",
+      join(dir, "part"),
+    );
+    assert.equal(s.code, 0, s.err);
+    assert.equal(
+      (await info(join(dir, "part-train"))).episodes + (await info(join(dir, "part-validation"))).episodes,
+      4,
+    );
+    const m = await run(
+      "data",
+      "merge",
+      join(dir, "part-train"),
+      join(dir, "part-validation"),
+      "--out",
+      join(dir, "merged"),
+    );
+    assert.equal(m.code, 0, m.err);
+    assert.equal((await info(join(dir, "merged"))).steps, (await info(minari)).steps);
+    const k = await run("data", "split", minari, "--folds", "2", "--out", join(dir, "kf"));
+    assert.equal(k.code, 0, k.err);
+    assert.ok(existsSync(join(dir, "kf-fold1-validation")));
+  });
+
+  test("mistakes get exit code 2 and a fix; a missing dataset exits 1 naming the file", async () => {
+    const noOut = await run("collect", "--env", "CartPole-v1", "--expert", "scripted", "--episodes", "1");
+    assert.equal(noOut.code, 2);
+    assert.match(noOut.err, /--out is required, e\.g\. --out datasets\/cartpole-expert/);
+    const badNumber = await run(
+      "collect",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      "--episodes",
+      "ten",
+      "--out",
+      join(dir, "x"),
+    );
+    assert.equal(badNumber.code, 2);
+    assert.match(badNumber.err, /--episodes must be a positive integer, got "ten"/);
+    const badEnv = await run(
+      "collect",
+      "--env",
+      "CartPol-v1",
+      "--expert",
+      "scripted",
+      "--episodes",
+      "1",
+      "--out",
+      join(dir, "x"),
+    );
+    assert.equal(badEnv.code, 1);
+    assert.match(badEnv.err, /Did you mean "CartPole-v1"/);
+    const missing = await run("data", "info", join(dir, "nope"));
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /nope/);
+    const unknown = await run("data", "inf", minari);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /did you mean "info"/);
+    assert.equal(
+      (await run("data", "split", minari, "--train", "0.7", "--validation", "0.7", "--out", join(dir, "y")))
+        .code,
+      2,
+    );
+  });
+});
