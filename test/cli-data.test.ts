@@ -53,7 +53,8 @@ describe("mimic collect and mimic data", () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /collected 4 episodes, \d+ steps, return [\d.]+ ± [\d.]+/);
     assert.ok(existsSync(join(minari, "data", "main_data.hdf5")));
-    assert.ok(existsSync(join(minari, "metadata.json")));
+    assert.ok(existsSync(join(minari, "data", "metadata.json")));
+    assert.ok(existsSync(join(minari, "normalization.json")));
     const i = await info(minari);
     assert.equal(i.id, "cartpole-expert-v0");
     assert.equal(i.envId, "CartPole-v1");
@@ -65,6 +66,15 @@ describe("mimic collect and mimic data", () => {
       [],
       "no temporary files are left",
     );
+  });
+
+  test("the normalization statistics saved with the dataset match its content", async () => {
+    const { loadNormalization } = await import("../src/data/store.js");
+    const saved = await loadNormalization(minari);
+    const i = await info(minari);
+    assert.equal(saved.hash, i.hash);
+    assert.deepEqual(saved.observations.mean, i.observations.mean);
+    assert.equal(saved.steps, i.steps);
   });
 
   test("info prints a readable table", async () => {

@@ -407,13 +407,7 @@ describe("bad input throws DatasetFormatError naming the file, episode and field
   test("a missing metadata.json", async () => {
     const dir = freshDir();
     await writeMinari(dir, goodDataset());
-    // The copy at the top stands in for data/metadata.json, with a warning.
     await rm(join(dir, "data", "metadata.json"));
-    const { dataset, warnings } = await readMinari(dir);
-    assertSameDataset(dataset, goodDataset());
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /data\/metadata\.json is missing; read .*\/metadata\.json instead/);
-    await rm(join(dir, "metadata.json"));
     await expectFormatError(() => readMinari(dir), {
       file: /data\/metadata\.json$/,
       message: /metadata\.json is missing.*Write the dataset again/,
@@ -681,12 +675,7 @@ describe("atomic writes", () => {
     await writeMinari(dir, second);
     assertSameDataset((await readMinari(dir)).dataset, second);
     assert.deepEqual(await siblingsOf(dir), []);
-    assert.deepEqual((await readdir(dir)).sort(), ["data", "metadata.json"]);
-    assert.equal(
-      await readFile(join(dir, "metadata.json"), "utf8"),
-      await readFile(join(dir, "data", "metadata.json"), "utf8"),
-      "the top-level metadata.json is a copy of Minari's data/metadata.json",
-    );
+    assert.deepEqual((await readdir(dir)).sort(), ["data"]);
     assert.deepEqual((await readdir(join(dir, "data"))).sort(), ["main_data.hdf5", "metadata.json"]);
   });
 

@@ -7,8 +7,11 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { DatasetFormatError } from "../core/errors.js";
-import type { Dataset } from "./dataset.js";
+import { parsePythonJson, stringifyPythonJson } from "../core/spaces.js";
+import type { ColumnStats, Dataset } from "./dataset.js";
+import { contentHash } from "./hash.js";
 import { readMinari, type WriteMinariOptions, writeMinari } from "./io/minari-hdf5.js";
 import { fromJsonl, toJsonl } from "./jsonl.js";
 
@@ -28,14 +31,45 @@ export async function loadDataset(path: string): Promise<{ dataset: Dataset; war
   return { dataset: fromJsonl(await readFile(path, "utf8"), { file: path }), warnings: [] };
 }
 
-/** Writes a dataset to a Minari directory or a `.jsonl` file, atomically. */
+/** The file beside a Minari dataset's data/ that holds its normalization statistics. */
+export const NORMALIZATION_FILE = "normalization.json";
+
+/** What training needs to normalize inputs: per-dimension statistics, and what they were computed on. */
+export interface NormalizationStats {
+  /** The content hash of the dataset the statistics describe. */
+  hash: string;
+  episodes: number;
+  steps: number;
+  observations: ColumnStats;
+  actions: ColumnStats;
+}
+
+export function normalizationStats(dataset: Dataset): NormalizationStats {
+  const stats = dataset.stats();
+  return {
+    hash: contentHash(dataset),
+    episodes: stats.episodes,
+    steps: stats.steps,
+    observations: stats.observations,
+    actions: stats.actions,
+  };
+}
+
+/**
+ * Writes a dataset to a Minari directory or a `.jsonl` file, atomically. A Minari directory also
+ * gets `normalization.json` (per-dimension observation and action statistics) in the same swap.
+ */
 export async function saveDataset(
   path: string,
   dataset: Dataset,
   options: WriteMinariOptions = {},
 ): Promise<void> {
   if (!isJsonlPath(path)) {
-    await writeMinari(path, dataset, options);
+    const normalization = `${stringifyPythonJson(normalizationStats(dataset))}\n`;
+    await writeMinari(path, dataset, {
+      ...options,
+      extraFiles: { ...options.extraFiles, [NORMALIZATION_FILE]: normalization },
+    });
     return;
   }
   const temporary = `${path}.tmp-${randomUUID()}`;
@@ -46,4 +80,18 @@ export async function saveDataset(
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * The normalization statistics saved with a dataset: read from `normalization.json` when it is
+ * there and still describes the dataset's content, computed from the episodes otherwise.
+ */
+export async function loadNormalization(path: string): Promise<NormalizationStats> {
+  const { dataset } = await loadDataset(path);
+  const file = join(path, NORMALIZATION_FILE);
+  if (!isJsonlPath(path) && existsSync(file)) {
+    const saved = parsePythonJson(await readFile(file, "utf8")) as NormalizationStats;
+    if (saved.hash === contentHash(dataset)) return saved;
+  }
+  return normalizationStats(dataset);
 }

@@ -70,6 +70,8 @@ const MAIN_FILE = "main_data.hdf5";
 const METADATA_FILE = "metadata.json";
 
 export interface WriteMinariOptions {
+  /** Extra files to write at the top of the dataset directory (name → text), in the same atomic swap. */
+  extraFiles?: Readonly<Record<string, string>>;
   /** Minari's `author`, stored as a list. Default: `dataset.metadata.author`. */
   author?: string | readonly string[];
   /** Minari's `author_email`, stored as a list. Default: `dataset.metadata.author_email`. */
@@ -569,10 +571,15 @@ export async function writeMinari(
     const h5Bytes = (await stat(tmpMain)).size;
     const draft = pythonJsonDumps({ ...metadata, dataset_size: new PyFloat(0) });
     metadata.dataset_size = new PyFloat(Math.round((h5Bytes + Buffer.byteLength(draft)) / 1e5) / 10);
-    // data/metadata.json is the one Minari reads; the copy at the top is for tools that look there.
-    const tmpMetas = [join(tmp, "data", METADATA_FILE), join(tmp, METADATA_FILE)];
-    for (const path of tmpMetas) await writeFile(path, pythonJsonDumps(metadata));
-    for (const path of [tmpMain, ...tmpMetas]) await fsync(path);
+    // data/metadata.json is where Minari reads it.
+    const tmpMeta = join(tmp, "data", METADATA_FILE);
+    await writeFile(tmpMeta, pythonJsonDumps(metadata));
+    // Files of mimic's own beside data/ (Minari ignores them), written inside the same atomic swap.
+    const extras = Object.entries(options.extraFiles ?? {}).map(
+      ([name, text]) => [join(tmp, name), text] as const,
+    );
+    for (const [path, text] of extras) await writeFile(path, text);
+    for (const path of [tmpMain, tmpMeta, ...extras.map(([path]) => path)]) await fsync(path);
     for (const path of [join(tmp, "data"), tmp]) await fsync(path, true);
     await swapIntoPlace(tmp, target);
   } catch (error) {
