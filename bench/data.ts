@@ -50,6 +50,11 @@ export async function benchData(): Promise<void> {
       }
       return steps / seconds(start);
     });
+    const memoryRate = await median(3, async () => {
+      const start = process.hrtime.bigint();
+      const eps = collectSync(make("CartPole-v1"), policy, { episodes, seed: 0 });
+      return eps.reduce((n, e) => n + e.length, 0) / seconds(start);
+    });
     let recorded: Dataset | undefined;
     const collectRate = await median(3, async () => {
       const start = process.hrtime.bigint();
@@ -69,6 +74,7 @@ export async function benchData(): Promise<void> {
       ["collection (CartPole-v1, scripted expert)", "steps/s", "vs rollout only"],
       [
         ["rollout only (baseline)", formatRate(rolloutRate), "1.00×"],
+        ["collect into memory", formatRate(memoryRate), `${(memoryRate / rolloutRate).toFixed(2)}×`],
         ["collect + save Minari HDF5", formatRate(collectRate), `${(collectRate / rolloutRate).toFixed(2)}×`],
       ],
     );
