@@ -102,12 +102,10 @@ function withPath(command: string, positionals: string[], count: number | "many"
   return positionals;
 }
 
+/** A statistic for the table: 4 decimals, or exponent notation when very large or small. */
 function fmt(v: number): string {
-  return Number.isInteger(v)
-    ? String(v)
-    : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
-      ? v.toExponential(3)
-      : v.toFixed(4);
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
 }
 
 async function info(argv: string[], io: Io): Promise<number> {
@@ -148,7 +146,7 @@ async function info(argv: string[], io: Io): Promise<number> {
       `env          ${summary.envId ?? "-"}`,
       `spaces       observation ${summary.observationSpace}, action ${summary.actionSpace}`,
       `episodes     ${stats.episodes} (${stats.terminatedEpisodes} terminated, ${stats.truncatedEpisodes} truncated)`,
-      `steps        ${stats.steps} (mean length ${fmt(stats.lengthMean)})`,
+      `steps        ${stats.steps} (mean length ${stats.lengthMean.toFixed(1)})`,
       `return       mean ${fmt(stats.returnMean)}, std ${fmt(stats.returnStd)}, min ${fmt(stats.returnMin)}, max ${fmt(stats.returnMax)}`,
       `hash         ${summary.hash}`,
       "",
