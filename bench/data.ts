@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { collectSync } from "../src/data/collect.js";
+import { collect } from "../src/data/collect.js";
 import { Dataset } from "../src/data/dataset.js";
 import { loadDataset, saveDataset } from "../src/data/store.js";
 import { scriptedExpert } from "../src/experts/index.js";
@@ -52,13 +52,13 @@ export async function benchData(): Promise<void> {
     });
     const memoryRate = await median(3, async () => {
       const start = process.hrtime.bigint();
-      const eps = collectSync(make("CartPole-v1"), policy, { episodes, seed: 0 });
+      const eps = await collect(make("CartPole-v1"), policy, { episodes, seed: 0 });
       return eps.reduce((n, e) => n + e.length, 0) / seconds(start);
     });
     let recorded: Dataset | undefined;
     const collectRate = await median(3, async () => {
       const start = process.hrtime.bigint();
-      const eps = collectSync(make("CartPole-v1"), policy, { episodes, seed: 0 });
+      const eps = await collect(make("CartPole-v1"), policy, { episodes, seed: 0 });
       const env = make("CartPole-v1");
       recorded = new Dataset({
         id: "bench/cartpole-v0",

@@ -97,6 +97,18 @@ export {
   TimeLimit,
   Wrapper,
 } from "./core/wrappers.js";
+// Demonstrations: episodes, collection, datasets and their preparation.
+export { type CollectOptions, collect } from "./data/collect.js";
+export {
+  type ColumnStats,
+  Dataset,
+  type DatasetInit,
+  type DatasetStats,
+  type EpisodeFilter,
+  type SplitFractions,
+} from "./data/dataset.js";
+export { Episode, type EpisodeInit, type Transitions, toTransitions } from "./data/episode.js";
+export { contentHash } from "./data/hash.js";
 // Datasets in Minari's HDF5 layout.
 export {
   MINARI_VERSION,
@@ -105,6 +117,14 @@ export {
   type WriteMinariOptions,
   writeMinari,
 } from "./data/io/minari-hdf5.js";
+export { fromJsonl, toJsonl } from "./data/jsonl.js";
+export {
+  loadDataset,
+  loadNormalization,
+  type NormalizationStats,
+  normalizationStats,
+  saveDataset,
+} from "./data/store.js";
 export { AcrobotEnv } from "./envs/classic/acrobot.js";
 export { CartPoleEnv } from "./envs/classic/cartpole.js";
 export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { collect, collectSync } from "../src/data/collect.js";
+import { collect } from "../src/data/collect.js";
 import { make, makeVec, type Policy, toAsync } from "../src/index.js";
 
 /** Pushes toward the lean: a decent CartPole controller, deterministic. */
@@ -50,7 +50,7 @@ describe("collect", () => {
   test("AsyncEnv and async policies give the same episodes as the sync path", async () => {
     const asyncPolicy = { act: async (o: Float32Array) => lean.act(o) };
     const a = await collect(toAsync(make("CartPole-v1")), asyncPolicy, { episodes: 2, seed: 1 });
-    const b = collectSync(make("CartPole-v1"), lean, { episodes: 2, seed: 1 });
+    const b = await collect(make("CartPole-v1"), lean, { episodes: 2, seed: 1 });
     assert.deepEqual(a, b);
   });
 
@@ -68,7 +68,7 @@ describe("collect", () => {
     const firstOfEach = episodes.filter((e) => e.seed !== undefined);
     assert.ok(firstOfEach.length >= 1);
     for (const e of firstOfEach) {
-      const [single] = collectSync(make("CartPole-v1", { maxEpisodeSteps: 30 }), lean, {
+      const [single] = await collect(make("CartPole-v1", { maxEpisodeSteps: 30 }), lean, {
         episodes: 1,
         seed: e.seed!,
       });

@@ -124,7 +124,8 @@ function isThenable<T>(x: T | Promise<T>): x is Promise<T> {
 
 /**
  * Rolls `policy` out in `env` and returns the finished episodes, in the order they finished.
- * Pass `episodes` or `steps` (or both: whichever is reached first).
+ * Pass `episodes` or `steps` (or both: whichever is reached first). With a sync env and policy
+ * nothing is awaited inside the loop, so the rollout runs at the env's own speed.
  */
 export async function collect<O, A>(
   env: AnyEnv<O, A> | VectorEnv,
@@ -265,39 +266,4 @@ function readObservation(space: Space, flat: Float32Array, i: number, size: numb
   if (space.kind === "box") return flat.subarray(i * size, (i + 1) * size);
   // Non-Box observations arrive flattened (one-hot for Discrete); store them in their own form.
   return space.unflatten(flat.subarray(i * size, (i + 1) * size));
-}
-
-/** Collects from a sync env without promises (faster for long runs; same result as `collect`). */
-export function collectSync<O, A>(env: Env<O, A>, policy: Policy<O, A>, options: CollectOptions): Episode[] {
-  const limit = budget(options);
-  const obsColumn = columnFor(env.observationSpace, "observation");
-  const actColumn = columnFor(env.actionSpace, "action");
-  const actOptions: ActOptions = {
-    deterministic: options.deterministic ?? false,
-    rng: rngFromSeed(options.policySeed ?? options.seed ?? 0),
-  };
-  const episodes: Episode[] = [];
-  let totalSteps = 0;
-  while (episodes.length < limit.episodes && totalSteps < limit.steps && !options.signal?.aborted) {
-    const seed = options.seed === undefined ? undefined : options.seed + episodes.length;
-    const first = env.reset({ seed });
-    policy.reset?.();
-    const builder = new EpisodeBuilder(obsColumn, actColumn, first.observation as SpaceValue, seed);
-    let observation = first.observation;
-    for (;;) {
-      const action = policy.act(observation, actOptions);
-      const recorded = snapshot(action);
-      const result = env.step(action);
-      builder.add(recorded, result.reward, result.observation as SpaceValue);
-      observation = result.observation;
-      if (result.terminated || result.truncated) {
-        const episode = builder.finish(episodes.length, result.terminated, result.truncated);
-        episodes.push(episode);
-        totalSteps += episode.length;
-        options.onEpisode?.(episode, totalSteps);
-        break;
-      }
-    }
-  }
-  return episodes;
 }
