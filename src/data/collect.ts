@@ -5,7 +5,7 @@
  * returned them. Works with a sync `Env`, an `AsyncEnv` (or async policy), and a `VectorEnv` with
  * next-step autoreset.
  */
-import type { AnyEnv, Env, ResetResult, StepResult } from "../core/env.js";
+import type { AnyEnv, ResetResult, StepResult } from "../core/env.js";
 import { InvalidOptionError } from "../core/errors.js";
 import type { ActOptions, AsyncPolicy, Policy } from "../core/policy.js";
 import { rngFromSeed } from "../core/rng.js";
