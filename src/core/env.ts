@@ -45,6 +45,29 @@ export interface EnvSpec {
   readonly nondeterministic?: boolean;
   /** One line for `mimic envs`. */
   readonly description?: string;
+  /**
+   * Measured mean returns of the uniform random policy and of the scripted expert, the 0 and 1 of
+   * the normalized score `(return − random) / (expert − random)`. Absent means no normalized score.
+   */
+  readonly referenceReturns?: ReferenceReturns;
+  /** Whether a finished episode achieved the task; absent means the env has no success criterion. */
+  readonly isSuccess?: (episode: EpisodeOutcome) => boolean;
+}
+
+/** The two returns a normalized score is measured against (random = 0, expert = 1). */
+export interface ReferenceReturns {
+  readonly random: number;
+  readonly expert: number;
+}
+
+/** What `isSuccess` sees of a finished episode. */
+export interface EpisodeOutcome {
+  /** The undiscounted return. */
+  readonly return: number;
+  /** The number of steps. */
+  readonly length: number;
+  readonly terminated: boolean;
+  readonly truncated: boolean;
 }
 
 /** A rendered frame: RGB bytes, row-major. */

@@ -4,6 +4,7 @@
  * Gymnasium) and GridWorld for tabular inverse RL.
  */
 import { z } from "zod";
+import type { EnvSpec, EpisodeOutcome } from "../core/env.js";
 import { register } from "../core/registry.js";
 import { AcrobotEnv, AcrobotKernel, acrobotSpec } from "./classic/acrobot.js";
 import { CartPoleEnv, CartPoleKernel, cartPoleSpec } from "./classic/cartpole.js";
@@ -30,33 +31,78 @@ declare module "../core/registry.js" {
   }
 }
 
+/** Success for the goal-reaching tasks: the episode terminated, which they do only at the goal. */
+const reachedGoal = ({ terminated }: EpisodeOutcome): boolean => terminated;
+
+/**
+ * What `evaluate` scores each built-in env against, for its default options.
+ * `referenceReturns` were measured with scripts/reference-returns.ts on 2026-11-23: the mean return
+ * over 100 episodes reset with seeds 0–99 (apart from evaluate's default seeds, 1000 onward) of the
+ * uniform random policy (random) and of the scripted expert (expert), rounded to 3 decimals.
+ * Pendulum-v1 has no natural success criterion (it never terminates), so it has no success rate.
+ */
+const scoring: Record<string, Pick<EnvSpec, "referenceReturns" | "isSuccess">> = {
+  // Success: the pole stayed up for v1's whole 500-step time limit.
+  "CartPole-v1": {
+    referenceReturns: { random: 23.68, expert: 500 },
+    isSuccess: ({ terminated, length }) => !terminated && length >= 500,
+  },
+  "MountainCar-v0": { referenceReturns: { random: -200, expert: -102.56 }, isSuccess: reachedGoal },
+  "MountainCarContinuous-v0": {
+    referenceReturns: { random: -33.252, expert: 98.313 },
+    isSuccess: reachedGoal,
+  },
+  "Pendulum-v1": { referenceReturns: { random: -1207.555, expert: -144.701 } },
+  "Acrobot-v1": { referenceReturns: { random: -497.08, expert: -64.19 }, isSuccess: reachedGoal },
+  // The default layout has one goal and no traps, so terminating means reaching the goal.
+  "GridWorld-v0": { referenceReturns: { random: 0.3, expert: 1 }, isSuccess: reachedGoal },
+};
+
 let registered = false;
 
 /** Registers the built-in envs (idempotent; runs on import). */
 export function registerBuiltinEnvs(): void {
   if (registered) return;
   registered = true;
-  register({ ...cartPoleSpec, entryPoint: () => new CartPoleEnv(), kernel: () => new CartPoleKernel() });
+  register({
+    ...cartPoleSpec,
+    ...scoring[cartPoleSpec.id],
+    entryPoint: () => new CartPoleEnv(),
+    kernel: () => new CartPoleKernel(),
+  });
   register({
     ...mountainCarSpec,
+    ...scoring[mountainCarSpec.id],
     options: goalVelocityOptions,
     entryPoint: (o) => new MountainCarEnv(o),
     kernel: (o) => new MountainCarKernel(o),
   });
   register({
     ...continuousMountainCarSpec,
+    ...scoring[continuousMountainCarSpec.id],
     options: goalVelocityOptions,
     entryPoint: (o) => new ContinuousMountainCarEnv(o),
     kernel: (o) => new ContinuousMountainCarKernel(o),
   });
   register({
     ...pendulumSpec,
+    ...scoring[pendulumSpec.id],
     options: pendulumOptions,
     entryPoint: (o) => new PendulumEnv(o),
     kernel: (o) => new PendulumKernel(o),
   });
-  register({ ...acrobotSpec, entryPoint: () => new AcrobotEnv(), kernel: () => new AcrobotKernel() });
-  register({ ...gridWorldSpec, options: gridWorldOptionsSchema, entryPoint: (o) => new GridWorldEnv(o) });
+  register({
+    ...acrobotSpec,
+    ...scoring[acrobotSpec.id],
+    entryPoint: () => new AcrobotEnv(),
+    kernel: () => new AcrobotKernel(),
+  });
+  register({
+    ...gridWorldSpec,
+    ...scoring[gridWorldSpec.id],
+    options: gridWorldOptionsSchema,
+    entryPoint: (o) => new GridWorldEnv(o),
+  });
 }
 
 registerBuiltinEnvs();
