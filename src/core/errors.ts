@@ -16,7 +16,10 @@ export type MimicErrorCode =
   | "ENV_CHECK_FAILED"
   | "REGISTRY_CONFLICT"
   | "ENV_CLOSED"
-  | "DATASET_FORMAT";
+  | "DATASET_FORMAT"
+  | "RUN_DIRECTORY"
+  | "POLICY_LOAD"
+  | "ENV_MISMATCH";
 
 /** Base class of every error mimic throws on purpose. */
 export class MimicError extends Error {
@@ -129,5 +132,41 @@ export class DatasetFormatError extends MimicError {
     this.file = where.file;
     this.episode = where.episode;
     this.field = where.field;
+  }
+}
+
+/** A run directory (`runs/<name>/`) is missing, damaged, closed, or not one that may be written. */
+export class RunDirectoryError extends MimicError {
+  /** The run directory, or the file in it, at fault. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super("RUN_DIRECTORY", message, options);
+    this.path = path;
+  }
+}
+
+/** A saved policy directory is missing, damaged, or was written by an incompatible version. */
+export class PolicyLoadError extends MimicError {
+  /** The directory (or file inside it) at fault. */
+  readonly file: string;
+
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super("POLICY_LOAD", message, options);
+    this.file = file;
+  }
+}
+
+/** A policy trained for one environment was loaded for another. */
+export class EnvMismatchError extends MimicError {
+  /** The environment the caller asked for. */
+  readonly expected: string;
+  /** The environment the policy was saved for. */
+  readonly actual: string;
+
+  constructor(expected: string, actual: string, message: string) {
+    super("ENV_MISMATCH", message);
+    this.expected = expected;
+    this.actual = actual;
   }
 }
