@@ -12,8 +12,10 @@ export {
   assertAction,
   type Env,
   type EnvSpec,
+  type EpisodeOutcome,
   type Frame,
   type Info,
+  type ReferenceReturns,
   type ResetOptions,
   type ResetResult,
   reseed,
@@ -153,3 +155,23 @@ export {
 } from "./experts/index.js";
 // The package version.
 export { VERSION } from "./version.js";
+
+// Evaluation: rollouts to returns and success, offline action agreement, and statistics.
+export {
+  type EvalResult,
+  type EvaluateOptions,
+  evaluate,
+  normalizedScore,
+  normalizeReturn,
+} from "./eval/evaluate.js";
+export {
+  type ActionAgreement,
+  actionAgreement,
+  type ClassificationReport,
+  classificationReport,
+  confusionMatrix,
+  type RegressionErrors,
+  regressionErrors,
+} from "./eval/metrics.js";
+export { randomPolicy } from "./eval/random-policy.js";
+export { bootstrapCi, iqm, mean, permutationTest, std } from "./eval/stats.js";

@@ -11,6 +11,9 @@ import { UsageError } from "./args.js";
 import { collectHelp, runCollect } from "./collect.js";
 import { dataHelp, runData } from "./data.js";
 import { envsHelp, runEnvs } from "./envs.js";
+import { evalHelp, runEval } from "./eval.js";
+import { quickstartHelp, runQuickstart } from "./quickstart.js";
+import { runTrain, runTune, trainHelp, tuneHelp } from "./train.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 type Command = { summary: string; help: string; run: (argv: string[], io: Io) => number | Promise<number> };
@@ -31,6 +34,14 @@ const commands: Record<string, Command> = {
     help: dataHelp,
     run: runData,
   },
+  train: { summary: "train a policy (bc) into a run directory", help: trainHelp, run: runTrain },
+  eval: { summary: "evaluate a trained policy by rollouts", help: evalHelp, run: runEval },
+  tune: { summary: "grid search with k-fold cross-validation (bc)", help: tuneHelp, run: runTune },
+  quickstart: {
+    summary: "record, train, evaluate and report on CartPole in under a minute",
+    help: quickstartHelp,
+    run: runQuickstart,
+  },
 };
 
 export const mainHelp = `mimic ${VERSION}: imitation learning for TypeScript
@@ -47,9 +58,12 @@ Options:
   -v, --version  print the version
 
 Examples:
+  mimic quickstart
   mimic envs
   mimic collect --env CartPole-v1 --expert scripted --episodes 10 --seed 0 --out datasets/cartpole-expert
   mimic data info datasets/cartpole-expert
+  mimic train bc --dataset datasets/cartpole-expert --out runs/cartpole-bc
+  mimic eval --policy runs/cartpole-bc --episodes 50
 `;
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */

@@ -1,30 +1,42 @@
 /**
  * @module
- * A progress line for long jobs: redrawn in place on a terminal, printed every few seconds
- * otherwise (so CI logs stay short).
+ * A progress line for long jobs, with elapsed time and an ETA: redrawn in place on a terminal,
+ * printed every few seconds otherwise (so CI logs stay short).
  */
 export interface Progress {
   update(done: number, detail?: string): void;
+  /** Changes the total (when it is known only once the job starts). */
+  setTotal(total: number): void;
   finish(detail?: string): void;
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
 export function progressBar(
   label: string,
-  total: number,
+  initialTotal: number,
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
   const start = performance.now();
+  let total = initialTotal;
   let lastPrint = 0;
+  let last = 0;
   const render = (done: number, detail: string) => {
     const fraction = total > 0 ? Math.min(1, done / total) : 0;
     const width = 24;
     const filled = Math.round(fraction * width);
     const elapsed = (performance.now() - start) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
     const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-    return `${label} ${bar} ${done}/${total} ${elapsed.toFixed(1)}s${detail ? `  ${detail}` : ""}`;
+    return `${label} ${bar} ${done}/${total} ${clock(elapsed)} ETA ${clock(eta)}${detail ? `  ${detail}` : ""}`;
   };
   return {
     update(done, detail = "") {
+      last = done;
       const now = performance.now();
       if (stream.isTTY) {
         if (now - lastPrint < 50 && done < total) return;
@@ -36,8 +48,11 @@ export function progressBar(
       }
       lastPrint = now;
     },
+    setTotal(next) {
+      total = next;
+    },
     finish(detail = "") {
-      if (stream.isTTY) stream.write(`\r${render(total, detail)}\u001b[K\n`);
+      if (stream.isTTY) stream.write(`\r${render(Math.max(last, 0), detail)}\u001b[K\n`);
     },
   };
 }

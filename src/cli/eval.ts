@@ -1,0 +1,97 @@
+/**
+ * @module
+ * `mimic eval`: roll a trained policy out and report its returns.
+ */
+import type { EvalResult } from "../eval/evaluate.js";
+import { evaluateRun } from "../runs/pipelines.js";
+import { numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+
+export const evalHelp = `Usage: mimic eval --policy runs/<name> [--episodes 50] [--seed 1000] [--json]
+
+Evaluate a trained policy by rollouts in its environment: mean, std, min and max return, the
+interquartile mean with a 95% bootstrap confidence interval, the normalized score (random = 0,
+expert = 1) and the success rate where the env defines success. Episode k uses seed + k.
+
+Options:
+  --policy <dir>    a run directory (runs/<name>) or its policy/ directory
+  --episodes <N>    evaluation episodes (default 50)
+  --seed <S>        seed of the first episode (default 1000)
+  --json            print JSON (camelCase keys)
+  -h, --help        show this help
+`;
+
+function fmt(x: number | null, digits = 2): string {
+  return x === null ? "-" : x.toFixed(digits);
+}
+
+/** One line: mean ± std, IQM with CI, normalized score, success. */
+export function summarizeEvaluation(r: EvalResult): string {
+  return (
+    `eval    ${r.env}, ${r.episodes} episodes: return ${fmt(r.meanReturn)} ± ${fmt(r.stdReturn)}, ` +
+    `IQM ${fmt(r.iqm)} [${fmt(r.ci95[0])}, ${fmt(r.ci95[1])}], normalized score ${fmt(r.normalizedScore, 3)}` +
+    (r.successRate === null ? "" : `, success ${(100 * r.successRate).toFixed(0)}%`)
+  );
+}
+
+type Io = { out: (text: string) => void; err: (text: string) => void };
+
+export async function runEval(argv: string[], io: Io): Promise<number> {
+  const { values } = parseFlags("eval", argv, {
+    policy: { type: "string" },
+    episodes: { type: "string" },
+    seed: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(evalHelp);
+    return 0;
+  }
+  const policy = requiredFlag("eval", values, "policy", "runs/cartpole-bc");
+  const episodes = numberFlag("eval", values, "episodes", "positive-integer") ?? 50;
+  const seed = numberFlag("eval", values, "seed", "integer") ?? 1000;
+  if (seed < 0) throw new UsageError("eval", "--seed must be ≥ 0.");
+  const result = await evaluateRun({ policy, episodes, seed });
+  if (values.json) {
+    const {
+      env,
+      episodes: n,
+      meanReturn,
+      stdReturn,
+      minReturn,
+      maxReturn,
+      iqm,
+      ci95,
+      meanLength,
+      normalizedScore,
+      successRate,
+      returns,
+      lengths,
+    } = result;
+    io.out(
+      JSON.stringify(
+        {
+          env,
+          episodes: n,
+          seed,
+          meanReturn,
+          stdReturn,
+          minReturn,
+          maxReturn,
+          iqm,
+          ci95,
+          meanLength,
+          normalizedScore,
+          successRate,
+          returns,
+          lengths,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(summarizeEvaluation(result));
+  }
+  return 0;
+}

@@ -1,0 +1,331 @@
+/**
+ * @module
+ * `mimic train bc` and `mimic tune bc`: behavior cloning into a run directory, and grid search
+ * with k-fold cross-validation.
+ */
+import type { BcConfig } from "../algorithms/bc.js";
+import { trainBcRun, tuneBc } from "../runs/pipelines.js";
+import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { summarizeEvaluation } from "./eval.js";
+import { progressBar } from "./progress.js";
+
+export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
+
+Train a policy by behavior cloning on a dataset of demonstrations. The environment comes from the
+dataset's metadata. The run directory gets manifest.json, metrics.jsonl, TensorBoard event files,
+checkpoints/, policy/ and report.html.
+
+Options:
+  --dataset <path>       dataset directory (Minari HDF5) or .jsonl file
+  --out <dir>            run directory, e.g. runs/cartpole-bc
+  --epochs <N>           passes over the data (default 30; early stopping may end sooner)
+  --batches <N>          or: exactly N minibatches
+  --batch-size <N>       transitions per minibatch (default 32)
+  --lr <x>               Adam learning rate (default 0.001)
+  --hidden <sizes>       hidden layers, e.g. 64,64 or 64x64 (default 64,64)
+  --activation <name>    tanh or relu (default tanh)
+  --loss <name>          nll (default) or mse (Box actions)
+  --entropy-weight <x>   entropy bonus weight (default 0.001)
+  --l2-weight <x>        L2 weight (default 0)
+  --validation <f>       fraction of episodes held out (default 0.2; 0 turns off early stopping)
+  --patience <N>         epochs without a better validation loss before stopping (default 5; 0 = never)
+  --checkpoint-every <N> save a checkpoint every N minibatches (default: every epoch)
+  --seed <S>             seed of initialization, split and shuffles (default 0)
+  --eval-episodes <N>    evaluation rollouts after training (default 50; 0 skips)
+  --eval-seed <S>        seed of the first evaluation episode (default 1000)
+  --resume               continue the run in --out from its last checkpoint
+  --overwrite            replace an existing run in --out
+  -h, --help             show this help
+
+Example:
+  mimic train bc --dataset datasets/cartpole-expert --out runs/cartpole-bc --epochs 20
+`;
+
+export const tuneHelp = `Usage: mimic tune bc --dataset <path> --grid "<key>=<v>,<v>;<key>=<v>,…" [--folds 5] --out runs/<name>
+
+Grid search for behavior cloning with k-fold cross-validation by episode: every combination is
+scored by its mean validation loss over the folds; the best one is retrained on the whole dataset,
+evaluated by rollouts, and the results table goes into the run's report.
+
+Grid keys: lr, hidden (e.g. 32x32), batch-size, epochs, entropy-weight, l2-weight, activation.
+
+Options:
+  --dataset <path>     dataset directory or .jsonl file
+  --grid <spec>        e.g. "lr=1e-3,3e-4;hidden=32x32,64x64"
+  --folds <K>          folds (default 5)
+  --epochs <N>         epochs per fit (default 30)
+  --seed <S>           seed (default 0)
+  --eval-episodes <N>  rollouts to evaluate the best configuration (default 50)
+  --out <dir>          run directory for the best configuration
+  --overwrite          replace an existing run in --out
+  -h, --help           show this help
+`;
+
+/** Parses `64,64` or `64x64` into layer sizes. */
+export function parseHidden(command: string, text: string): number[] {
+  const parts = text.split(/[,x]/).map((p) => p.trim());
+  const sizes = parts.map(Number);
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p)) || sizes.some((n) => n < 1)) {
+    throw new UsageError(
+      command,
+      `--hidden must be layer sizes like 64,64 or 64x64, got ${JSON.stringify(text)}.`,
+    );
+  }
+  return sizes;
+}
+
+const GRID_KEYS: Record<string, { field: keyof BcConfig; parse: (command: string, v: string) => unknown }> = {
+  lr: { field: "learningRate", parse: (c, v) => positiveNumber(c, "lr", v) },
+  "learning-rate": { field: "learningRate", parse: (c, v) => positiveNumber(c, "lr", v) },
+  hidden: { field: "hidden", parse: parseHidden },
+  "batch-size": { field: "batchSize", parse: (c, v) => positiveInteger(c, "batch-size", v) },
+  epochs: { field: "epochs", parse: (c, v) => positiveInteger(c, "epochs", v) },
+  "entropy-weight": { field: "entropyWeight", parse: (c, v) => nonNegative(c, "entropy-weight", v) },
+  "l2-weight": { field: "l2Weight", parse: (c, v) => nonNegative(c, "l2-weight", v) },
+  activation: {
+    field: "activation",
+    parse: (c, v) => {
+      if (v !== "tanh" && v !== "relu")
+        throw new UsageError(c, `grid activation must be tanh or relu, got ${JSON.stringify(v)}.`);
+      return v;
+    },
+  },
+};
+
+function positiveNumber(command: string, name: string, v: string): number {
+  const x = Number(v);
+  if (!(Number.isFinite(x) && x > 0) || v.trim() === "")
+    throw new UsageError(command, `${name} must be a positive number, got ${JSON.stringify(v)}.`);
+  return x;
+}
+function nonNegative(command: string, name: string, v: string): number {
+  const x = Number(v);
+  if (!(Number.isFinite(x) && x >= 0) || v.trim() === "")
+    throw new UsageError(command, `${name} must be a number ≥ 0, got ${JSON.stringify(v)}.`);
+  return x;
+}
+function positiveInteger(command: string, name: string, v: string): number {
+  const x = Number(v);
+  if (!(Number.isInteger(x) && x > 0))
+    throw new UsageError(command, `${name} must be a positive integer, got ${JSON.stringify(v)}.`);
+  return x;
+}
+
+/** Parses `lr=1e-3,3e-4;hidden=32x32,64x64` into BC config fields and their values. */
+export function parseGrid(command: string, text: string): Record<string, unknown[]> {
+  const grid: Record<string, unknown[]> = {};
+  for (const part of text
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([\w-]+)\s*=\s*(.+)$/.exec(part);
+    if (!match)
+      throw new UsageError(command, `--grid entries look like key=v1,v2; got ${JSON.stringify(part)}.`);
+    const key = GRID_KEYS[match[1]!];
+    if (!key)
+      throw new UsageError(
+        command,
+        `--grid key ${JSON.stringify(match[1])} is not tunable; use one of ${Object.keys(GRID_KEYS).join(", ")}.`,
+      );
+    // hidden values use "x" inside a value, so split values on "," only.
+    grid[key.field] = match[2]!.split(",").map((v) => key.parse(command, v.trim()));
+  }
+  if (Object.keys(grid).length === 0)
+    throw new UsageError(command, `--grid is empty; e.g. --grid "lr=1e-3,3e-4;hidden=32x32,64x64".`);
+  return grid;
+}
+
+function bcConfigFrom(command: string, values: FlagValues): BcConfig {
+  const config: BcConfig = {};
+  const num = (name: string, kind: "positive-integer" | "number" | "integer" | "fraction") =>
+    numberFlag(command, values, name, kind);
+  const set = <K extends keyof BcConfig>(key: K, value: BcConfig[K] | undefined) => {
+    if (value !== undefined) config[key] = value;
+  };
+  set("epochs", num("epochs", "positive-integer"));
+  set("batches", num("batches", "positive-integer"));
+  set("batchSize", num("batch-size", "positive-integer"));
+  const lr = num("lr", "number");
+  if (lr !== undefined && !(lr > 0))
+    throw new UsageError(command, `--lr must be a positive number, got ${values.lr}.`);
+  set("learningRate", lr);
+  if (typeof values.hidden === "string") set("hidden", parseHidden(command, values.hidden));
+  if (typeof values.activation === "string") {
+    if (values.activation !== "tanh" && values.activation !== "relu")
+      throw new UsageError(
+        command,
+        `--activation must be tanh or relu, got ${JSON.stringify(values.activation)}.`,
+      );
+    set("activation", values.activation);
+  }
+  if (typeof values.loss === "string") {
+    if (values.loss !== "nll" && values.loss !== "mse")
+      throw new UsageError(command, `--loss must be nll or mse, got ${JSON.stringify(values.loss)}.`);
+    set("loss", values.loss);
+  }
+  const entropy = num("entropy-weight", "number");
+  if (entropy !== undefined && entropy < 0) throw new UsageError(command, "--entropy-weight must be ≥ 0.");
+  set("entropyWeight", entropy);
+  const l2 = num("l2-weight", "number");
+  if (l2 !== undefined && l2 < 0) throw new UsageError(command, "--l2-weight must be ≥ 0.");
+  set("l2Weight", l2);
+  set("validationFraction", num("validation", "fraction"));
+  const patience = num("patience", "integer");
+  if (patience !== undefined && patience < 0) throw new UsageError(command, "--patience must be ≥ 0.");
+  set("patience", patience);
+  const every = num("checkpoint-every", "integer");
+  if (every !== undefined && every < 0) throw new UsageError(command, "--checkpoint-every must be ≥ 0.");
+  set("checkpointEvery", every);
+  const seed = num("seed", "integer");
+  if (seed !== undefined && seed < 0) throw new UsageError(command, "--seed must be ≥ 0.");
+  set("seed", seed);
+  return config;
+}
+
+const bcFlags = {
+  dataset: { type: "string" },
+  out: { type: "string" },
+  epochs: { type: "string" },
+  batches: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  hidden: { type: "string" },
+  activation: { type: "string" },
+  loss: { type: "string" },
+  "entropy-weight": { type: "string" },
+  "l2-weight": { type: "string" },
+  validation: { type: "string" },
+  patience: { type: "string" },
+  "checkpoint-every": { type: "string" },
+  seed: { type: "string" },
+  "eval-episodes": { type: "string" },
+  "eval-seed": { type: "string" },
+  resume: { type: "boolean" },
+  overwrite: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Io = { out: (text: string) => void; err: (text: string) => void };
+
+export async function runTrain(argv: string[], io: Io): Promise<number> {
+  const [algorithm, ...rest] = argv;
+  if (algorithm === undefined || algorithm === "--help" || algorithm === "-h") {
+    io.out(trainHelp);
+    return algorithm === undefined ? 2 : 0;
+  }
+  if (algorithm !== "bc") {
+    throw new UsageError(
+      "train",
+      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc (DAgger, GAIL, AIRL and MaxEnt IRL come later).`,
+    );
+  }
+  const command = "train bc";
+  const { values } = parseFlags(command, rest, bcFlags);
+  if (values.help) {
+    io.out(trainHelp);
+    return 0;
+  }
+  const out = requiredFlag(command, values, "out", "runs/cartpole-bc");
+  const resume = values.resume === true;
+  const dataset =
+    resume && typeof values.dataset !== "string"
+      ? ""
+      : requiredFlag(command, values, "dataset", "datasets/cartpole-expert");
+  const config = bcConfigFrom(command, values);
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer");
+  if (evalEpisodes !== undefined && evalEpisodes < 0)
+    throw new UsageError(command, "--eval-episodes must be ≥ 0.");
+  const bar = progressBar("train bc", 1);
+  const result = await trainBcRun({
+    dataset,
+    out,
+    config,
+    resume,
+    overwrite: values.overwrite === true,
+    evalEpisodes,
+    evalSeed: numberFlag(command, values, "eval-seed", "integer"),
+    command: ["mimic", "train", ...argv],
+    onWarning: (w) => io.err(`warning: ${w}`),
+    onProgress: (p) => {
+      bar.setTotal(p.totalBatches);
+      bar.update(
+        p.batch,
+        `loss ${p.loss.toFixed(4)}${p.epoch?.validationLoss != null ? `  val ${p.epoch.validationLoss.toFixed(4)}` : ""}`,
+      );
+    },
+  });
+  bar.finish();
+  const last = result.history.at(-1);
+  io.out(
+    [
+      `${result.resumedFrom !== null ? `resumed from minibatch ${result.resumedFrom}; ` : ""}trained ${result.history.length} epochs${result.stoppedEarly ? " (stopped early)" : ""}, final train loss ${last ? last.trainLoss.toFixed(4) : "-"}`,
+      ...(result.evaluation ? [summarizeEvaluation(result.evaluation)] : []),
+      `policy  ${result.policyDir}`,
+      `report  ${result.reportPath}`,
+    ].join("\n"),
+  );
+  return 0;
+}
+
+export async function runTune(argv: string[], io: Io): Promise<number> {
+  const [algorithm, ...rest] = argv;
+  if (algorithm === undefined || algorithm === "--help" || algorithm === "-h") {
+    io.out(tuneHelp);
+    return algorithm === undefined ? 2 : 0;
+  }
+  if (algorithm !== "bc")
+    throw new UsageError("tune", `unknown algorithm ${JSON.stringify(algorithm)}; available: bc.`);
+  const command = "tune bc";
+  const { values } = parseFlags(command, rest, {
+    dataset: { type: "string" },
+    grid: { type: "string" },
+    folds: { type: "string" },
+    epochs: { type: "string" },
+    seed: { type: "string" },
+    "eval-episodes": { type: "string" },
+    out: { type: "string" },
+    overwrite: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(tuneHelp);
+    return 0;
+  }
+  const dataset = requiredFlag(command, values, "dataset", "datasets/cartpole-expert");
+  const out = requiredFlag(command, values, "out", "runs/cartpole-tune");
+  const grid = parseGrid(command, requiredFlag(command, values, "grid", `"lr=1e-3,3e-4;hidden=32x32,64x64"`));
+  const folds = numberFlag(command, values, "folds", "positive-integer") ?? 5;
+  if (folds < 2) throw new UsageError(command, "--folds must be at least 2.");
+  const base: BcConfig = {};
+  const epochs = numberFlag(command, values, "epochs", "positive-integer");
+  if (epochs !== undefined) base.epochs = epochs;
+  const seed = numberFlag(command, values, "seed", "integer");
+  if (seed !== undefined) base.seed = seed;
+  const result = await tuneBc({
+    dataset,
+    out,
+    grid,
+    folds,
+    base,
+    evalEpisodes: numberFlag(command, values, "eval-episodes", "integer"),
+    overwrite: values.overwrite === true,
+    command: ["mimic", "tune", ...argv],
+    onWarning: (w) => io.err(`warning: ${w}`),
+    onCell: (done, total, config, loss) =>
+      io.err(
+        `[${done}/${total}] ${Object.keys(grid)
+          .map((k) => `${k}=${JSON.stringify((config as Record<string, unknown>)[k])}`)
+          .join(" ")}  mean validation loss ${loss.toFixed(5)}`,
+      ),
+  });
+  io.out(
+    [
+      `best: ${Object.keys(grid)
+        .map((k) => `${k}=${JSON.stringify((result.best.config as Record<string, unknown>)[k])}`)
+        .join(" ")} (mean validation loss ${result.best.meanValidationLoss.toFixed(5)})`,
+      ...(result.final.evaluation ? [summarizeEvaluation(result.final.evaluation)] : []),
+      `report  ${result.final.reportPath}`,
+    ].join("\n"),
+  );
+  return 0;
+}

@@ -1,0 +1,554 @@
+/**
+ * @module
+ * The workflows behind `mimic train bc`, `mimic eval`, `mimic tune bc` and `mimic quickstart`:
+ * load a dataset, train into a run directory (with checkpoints and resume), evaluate, and write the
+ * report. They report progress through callbacks and never print; the CLI does the talking.
+ */
+import { join } from "node:path";
+import {
+  type BcCheckpoint,
+  type BcConfig,
+  type BcRecord,
+  resolveBcConfig,
+  type TrainBcOptions,
+  trainBc,
+} from "../algorithms/bc.js";
+import { InvalidOptionError, RunDirectoryError, ShapeMismatchError } from "../core/errors.js";
+import { make } from "../core/registry.js";
+import { collect } from "../data/collect.js";
+import { Dataset } from "../data/dataset.js";
+import { contentHash } from "../data/hash.js";
+import { loadDataset, saveDataset } from "../data/store.js";
+import { type EvalResult, evaluate } from "../eval/evaluate.js";
+import { randomPolicy } from "../eval/random-policy.js";
+import { scriptedExpert } from "../experts/index.js";
+import { engineVersions } from "../nn/engine.js";
+import { NeuralPolicy } from "../nn/policy.js";
+import { metricsPlot, type ReportEvaluation, type ReportTable } from "./report.js";
+import { RunDirectory } from "./run-directory.js";
+
+export interface TrainProgress {
+  /** Minibatches done and planned (planned assumes no early stop). */
+  batch: number;
+  totalBatches: number;
+  loss: number;
+  epoch?: BcRecord;
+}
+
+export interface TrainBcRunOptions {
+  /** Path of the dataset (Minari directory or .jsonl). */
+  dataset: string;
+  /** The run directory to create (or to resume). */
+  out: string;
+  config?: BcConfig;
+  /** Continue the run in `out` from its latest checkpoint (its saved config wins). */
+  resume?: boolean;
+  /** Replace an existing run in `out`. */
+  overwrite?: boolean;
+  /** Evaluation episodes after training (0 skips evaluation). */
+  evalEpisodes?: number;
+  /** Seed of evaluation episode 0; episode k uses seed + k. */
+  evalSeed?: number;
+  /** The command line, for the manifest. */
+  command?: string[];
+  onProgress?: (progress: TrainProgress) => void;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainBcRunResult {
+  run: string;
+  policyDir: string;
+  reportPath: string;
+  history: BcRecord[];
+  evaluation: EvalResult | null;
+  stoppedEarly: boolean;
+  resumedFrom: number | null;
+}
+
+function weightsToBytes(weights: readonly Float32Array[]): Uint8Array {
+  const total = weights.reduce((n, w) => n + w.length, 0);
+  const flat = new Float32Array(total);
+  let offset = 0;
+  for (const w of weights) {
+    flat.set(w, offset);
+    offset += w.length;
+  }
+  return new Uint8Array(flat.buffer);
+}
+
+function bytesToWeights(bytes: Uint8Array, lengths: readonly number[]): Float32Array[] {
+  const copy = bytes.slice(); // aligned copy
+  const flat = new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
+  const out: Float32Array[] = [];
+  let offset = 0;
+  for (const n of lengths) {
+    out.push(flat.slice(offset, offset + n));
+    offset += n;
+  }
+  return out;
+}
+
+interface SavedCheckpoint {
+  bc: BcCheckpoint;
+  weightLengths: number[];
+  hasBest: boolean;
+}
+
+/** Loads a dataset and checks it against its env: the env must exist and its spaces must match. */
+export async function loadTrainingData(
+  path: string,
+  onWarning?: (message: string) => void,
+): Promise<{ dataset: Dataset; envId: string }> {
+  const { dataset, warnings } = await loadDataset(path);
+  for (const w of warnings) onWarning?.(w);
+  if (dataset.episodes.length === 0) {
+    throw new ShapeMismatchError(`${path}: the dataset has no episodes; record some with \`mimic collect\`.`);
+  }
+  const envId = dataset.envSpec?.id;
+  if (!envId) {
+    throw new InvalidOptionError(
+      "dataset",
+      `${path}: the dataset's metadata names no environment (env_spec), so mimic cannot evaluate a policy trained on it.`,
+    );
+  }
+  const env = make(envId);
+  for (const [what, ours, theirs] of [
+    ["observation", dataset.observationSpace, env.observationSpace],
+    ["action", dataset.actionSpace, env.actionSpace],
+  ] as const) {
+    if (String(ours) !== String(theirs)) {
+      throw new ShapeMismatchError(
+        `${path}: the dataset's ${what} space ${ours} does not match ${envId}'s ${theirs}. Was it recorded with another version of the env?`,
+      );
+    }
+  }
+  env.close();
+  return { dataset, envId };
+}
+
+/** Trains BC on a dataset into a run directory, evaluates the policy, and writes the report. */
+export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRunResult> {
+  const evalEpisodes = options.evalEpisodes ?? 50;
+  const evalSeed = options.evalSeed ?? 1000;
+  if (!Number.isInteger(evalEpisodes) || evalEpisodes < 0) {
+    throw new InvalidOptionError(
+      "evalEpisodes",
+      `evalEpisodes must be a non-negative integer, got ${evalEpisodes}.`,
+    );
+  }
+  let run: RunDirectory;
+  let config = resolveBcConfig(options.config);
+  let resume: TrainBcOptions["resume"];
+  let resumedFrom: number | null = null;
+  let datasetPath = options.dataset;
+  if (options.resume) {
+    run = await RunDirectory.open(options.out);
+    const saved = run.manifest.config as { bc: BcConfig; dataset: string };
+    config = resolveBcConfig(saved.bc);
+    datasetPath = saved.dataset;
+    const latest = await run.latestCheckpoint<SavedCheckpoint>();
+    if (!latest) {
+      await run.close();
+      throw new RunDirectoryError(
+        options.out,
+        `${options.out} has no checkpoint to resume from (it was stopped before its first one). Start it again without --resume (add --overwrite to replace it).`,
+      );
+    }
+    const { bc, weightLengths, hasBest } = latest.json;
+    resume = {
+      checkpoint: bc,
+      weights: bytesToWeights(latest.files["weights.bin"]!, weightLengths),
+      bestWeights: hasBest ? bytesToWeights(latest.files["best.bin"]!, weightLengths) : null,
+    };
+    resumedFrom = bc.batch;
+    await run.truncateMetricsAfter(bc.batch);
+  }
+  const { dataset, envId } = await loadTrainingData(datasetPath, options.onWarning);
+  if (!options.resume) {
+    run = await RunDirectory.create(options.out, {
+      command: options.command ?? [],
+      config: { algorithm: "bc", dataset: datasetPath, env: envId, bc: config, evalEpisodes, evalSeed },
+      seeds: { train: config.seed, eval: evalSeed },
+      datasetHash: contentHash(dataset),
+      versions: engineVersions(),
+      overwrite: options.overwrite,
+    });
+  }
+  run = run!;
+  try {
+    const batchesPerEpoch = Math.ceil(dataset.totalSteps / Math.min(config.batchSize, dataset.totalSteps));
+    const totalBatches = config.batches ?? config.epochs * batchesPerEpoch;
+    const result = await trainBc(dataset, config, {
+      envId,
+      signal: options.signal,
+      resume,
+      callbacks: {
+        onBatchEnd: (batch, loss) => options.onProgress?.({ batch, totalBatches, loss }),
+        onEpochEnd: (record) => {
+          run.log(record.batch, {
+            epoch: record.epoch,
+            train_loss: record.trainLoss,
+            train_nll: record.trainNll,
+            entropy: record.entropy,
+            ...(record.validationLoss === null ? {} : { validation_loss: record.validationLoss }),
+          });
+          options.onProgress?.({ batch: record.batch, totalBatches, loss: record.trainLoss, epoch: record });
+        },
+        onCheckpoint: async (checkpoint, weights, bestWeights) => {
+          const files: Record<string, Uint8Array> = { "weights.bin": weightsToBytes(weights) };
+          if (bestWeights) files["best.bin"] = weightsToBytes(bestWeights);
+          const json: SavedCheckpoint = {
+            bc: checkpoint,
+            weightLengths: weights.map((w) => w.length),
+            hasBest: bestWeights !== null,
+          };
+          await run.saveCheckpoint(`batch-${String(checkpoint.batch).padStart(8, "0")}`, { json, files });
+        },
+      },
+    });
+    if (result.aborted) {
+      await run.finish("aborted", { batches: result.history.at(-1)?.batch ?? 0 });
+      throw new RunDirectoryError(options.out, `training was aborted; resume it with --resume.`);
+    }
+    await result.policy.save(run.policyDir);
+    let evaluation: EvalResult | null = null;
+    if (evalEpisodes > 0) {
+      evaluation = await evaluate(make(envId), result.policy, {
+        episodes: evalEpisodes,
+        seed: evalSeed,
+        deterministic: true,
+      });
+      run.log(result.history.at(-1)?.batch ?? 0, {
+        eval_mean_return: evaluation.meanReturn,
+        eval_iqm: evaluation.iqm,
+        ...(evaluation.normalizedScore === null ? {} : { eval_normalized_score: evaluation.normalizedScore }),
+      });
+    }
+    const reportPath = await run.writeReport(
+      bcReport({
+        run,
+        envId,
+        datasetPath,
+        dataset,
+        history: result.history,
+        evaluation,
+        config,
+        stoppedEarly: result.stoppedEarly,
+        parameterCount: result.policy.parameterCount,
+      }),
+    );
+    await run.finish("finished", {
+      epochs: result.history.length,
+      stoppedEarly: result.stoppedEarly,
+      bestValidationLoss: result.bestValidationLoss,
+      ...(evaluation
+        ? { meanReturn: evaluation.meanReturn, normalizedScore: evaluation.normalizedScore }
+        : {}),
+    });
+    result.policy.dispose();
+    return {
+      run: run.dir,
+      policyDir: run.policyDir,
+      reportPath,
+      history: result.history,
+      evaluation,
+      stoppedEarly: result.stoppedEarly,
+      resumedFrom,
+    };
+  } catch (error) {
+    if (run.manifest.status === "running")
+      await run.finish("failed", { error: (error as Error).message }).catch(() => undefined);
+    throw error;
+  }
+}
+
+function bcReport(input: {
+  run: RunDirectory;
+  envId: string;
+  datasetPath: string;
+  dataset: Dataset;
+  history: BcRecord[];
+  evaluation: EvalResult | null;
+  config: unknown;
+  stoppedEarly: boolean;
+  parameterCount: number;
+  extraTables?: ReportTable[];
+  extraEvaluations?: ReportEvaluation[];
+}) {
+  const records = input.run.readMetrics();
+  const last = input.history.at(-1);
+  return {
+    title: `Behavior cloning on ${input.envId}`,
+    subtitle: `dataset ${input.datasetPath} (${input.dataset.episodes.length} episodes, ${input.dataset.totalSteps} steps)`,
+    status: "finished" as const,
+    summary: [
+      { label: "epochs", value: input.history.length },
+      { label: "final train loss", value: last ? last.trainLoss.toFixed(4) : "-" },
+      { label: "best validation loss", value: bestOf(input.history) },
+      { label: "parameters", value: input.parameterCount },
+      ...(input.evaluation
+        ? [
+            { label: "mean return", value: input.evaluation.meanReturn.toFixed(1) },
+            {
+              label: "normalized score",
+              value:
+                input.evaluation.normalizedScore === null ? "-" : input.evaluation.normalizedScore.toFixed(3),
+            },
+          ]
+        : []),
+    ],
+    plots: [
+      metricsPlot(records, ["train_loss", "validation_loss"], {
+        title: "loss",
+        xLabel: "minibatch",
+        yLabel: "loss",
+        dashed: ["validation_loss"],
+      }),
+    ],
+    evaluations: [
+      ...(input.evaluation ? [{ name: "BC policy", ...input.evaluation }] : []),
+      ...(input.extraEvaluations ?? []),
+    ],
+    tables: input.extraTables ?? [],
+    config: input.config,
+    footer: `${input.stoppedEarly ? "Stopped early on validation loss. " : ""}Run directory: ${input.run.dir}`,
+  };
+}
+
+function bestOf(history: readonly BcRecord[]): string {
+  const values = history.map((h) => h.validationLoss).filter((v): v is number => v !== null);
+  return values.length === 0 ? "-" : Math.min(...values).toFixed(4);
+}
+
+/** Loads a trained policy from a run directory (or a policy directory) and evaluates it. */
+export async function evaluateRun(options: {
+  policy: string;
+  episodes?: number;
+  seed?: number;
+}): Promise<EvalResult> {
+  const policyDir = (await isRunDirectory(options.policy)) ? join(options.policy, "policy") : options.policy;
+  const policy = await NeuralPolicy.load(policyDir);
+  try {
+    return await evaluate(make(policy.envId), policy, {
+      episodes: options.episodes ?? 50,
+      seed: options.seed ?? 1000,
+      deterministic: true,
+    });
+  } finally {
+    policy.dispose();
+  }
+}
+
+async function isRunDirectory(path: string): Promise<boolean> {
+  try {
+    await RunDirectory.readManifest(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grid search with k-fold cross-validation
+// ---------------------------------------------------------------------------------------------
+
+export interface TuneBcOptions {
+  dataset: string;
+  out: string;
+  /** Each key is a BC config field; each value the list of values to try. */
+  grid: Record<string, unknown[]>;
+  folds?: number;
+  base?: BcConfig;
+  evalEpisodes?: number;
+  evalSeed?: number;
+  command?: string[];
+  overwrite?: boolean;
+  onCell?: (done: number, total: number, config: BcConfig, meanValidationLoss: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface TuneCell {
+  config: BcConfig;
+  foldLosses: number[];
+  meanValidationLoss: number;
+}
+
+/** Every combination of the grid's values. */
+export function gridConfigs(grid: Record<string, unknown[]>): Record<string, unknown>[] {
+  return Object.entries(grid).reduce<Record<string, unknown>[]>(
+    (configs, [key, values]) => configs.flatMap((c) => values.map((v) => ({ ...c, [key]: v }))),
+    [{}],
+  );
+}
+
+/**
+ * Grid search: each configuration trains on k−1 folds and is scored by its best validation loss
+ * on the held-out fold, averaged over the folds. The best configuration then trains on the whole
+ * dataset into `out` and is evaluated by rollouts; the report holds the results table.
+ */
+export async function tuneBc(
+  options: TuneBcOptions,
+): Promise<{ cells: TuneCell[]; best: TuneCell; final: TrainBcRunResult }> {
+  const folds = options.folds ?? 5;
+  const { dataset } = await loadTrainingData(options.dataset, options.onWarning);
+  const configs = gridConfigs(options.grid).map((c) => ({ ...options.base, ...c }) as BcConfig);
+  for (const c of configs) resolveBcConfig(c); // fail fast on a bad grid value
+  const seed = resolveBcConfig(options.base).seed;
+  const parts = dataset.kFold(folds, seed);
+  const cells: TuneCell[] = [];
+  for (const [index, config] of configs.entries()) {
+    const foldLosses: number[] = [];
+    for (const part of parts) {
+      const result = await trainBc(part.train, config, { validation: part.validation });
+      foldLosses.push(result.bestValidationLoss ?? Number.NaN);
+      result.policy.dispose();
+    }
+    const meanValidationLoss = foldLosses.reduce((a, b) => a + b, 0) / foldLosses.length;
+    cells.push({ config, foldLosses, meanValidationLoss });
+    options.onCell?.(index + 1, configs.length, config, meanValidationLoss);
+  }
+  const bestIndex = cells.reduce(
+    (best, c, i) => (c.meanValidationLoss < cells[best]!.meanValidationLoss ? i : best),
+    0,
+  );
+  const best = cells[bestIndex]!;
+  const keys = Object.keys(options.grid);
+  const table: ReportTable = {
+    title: `Grid search: ${folds}-fold cross-validation`,
+    caption:
+      "Mean of each fold's best validation loss (lower is better). The highlighted row was retrained on the whole dataset.",
+    columns: [...keys, "mean validation loss", ...parts.map((_, i) => `fold ${i + 1}`)],
+    rows: cells.map((c) => [
+      ...keys.map((k) => formatGridValue((c.config as Record<string, unknown>)[k])),
+      Number(c.meanValidationLoss.toFixed(5)),
+      ...c.foldLosses.map((l) => Number(l.toFixed(5))),
+    ]),
+    highlightRow: bestIndex,
+  };
+  const final = await trainBcRun({
+    dataset: options.dataset,
+    out: options.out,
+    config: best.config,
+    evalEpisodes: options.evalEpisodes,
+    evalSeed: options.evalSeed,
+    command: options.command,
+    overwrite: options.overwrite,
+  });
+  // Rewrite the report with the grid-search table added.
+  const run = await RunDirectory.open(options.out);
+  const policy = await NeuralPolicy.load(run.policyDir);
+  await run.writeReport({
+    ...bcReport({
+      run,
+      envId: policy.envId,
+      datasetPath: options.dataset,
+      dataset,
+      history: final.history,
+      evaluation: final.evaluation,
+      config: { grid: options.grid, folds, best: best.config },
+      stoppedEarly: final.stoppedEarly,
+      parameterCount: policy.parameterCount,
+      extraTables: [table],
+    }),
+    title: `Behavior cloning on ${policy.envId}: grid search`,
+  });
+  await run.finish("finished", {
+    ...(run.manifest.result ?? {}),
+    grid: cells.map((c) => ({ config: c.config, meanValidationLoss: c.meanValidationLoss })),
+  });
+  policy.dispose();
+  return { cells, best, final };
+}
+
+function formatGridValue(value: unknown): string {
+  return Array.isArray(value) ? value.join("x") : String(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quickstart
+// ---------------------------------------------------------------------------------------------
+
+export interface QuickstartOptions {
+  out: string;
+  envId?: string;
+  episodes?: number;
+  seed?: number;
+  evalEpisodes?: number;
+  onStage?: (stage: string) => void;
+  onProgress?: (progress: TrainProgress) => void;
+}
+
+export interface QuickstartResult {
+  datasetPath: string;
+  train: TrainBcRunResult;
+  expert: EvalResult;
+  random: EvalResult;
+}
+
+/**
+ * The main job: record expert episodes, train BC on them, evaluate it against the expert and a
+ * random policy over the same seeds, and write the report.
+ */
+export async function quickstart(options: QuickstartOptions): Promise<QuickstartResult> {
+  const envId = options.envId ?? "CartPole-v1";
+  const episodes = options.episodes ?? 10;
+  const seed = options.seed ?? 0;
+  const evalEpisodes = options.evalEpisodes ?? 50;
+  const datasetPath = join(options.out, "demonstrations");
+  const runPath = join(options.out, "bc");
+  options.onStage?.(`recording ${episodes} expert episodes of ${envId}`);
+  const env = make(envId);
+  const expertPolicy = scriptedExpert(envId);
+  const recorded = await collect(env, expertPolicy, { episodes, seed, deterministic: true });
+  const dataset = new Dataset({
+    id: `quickstart/${envId.toLowerCase().replace(/-v\d+$/, "")}-expert-v0`,
+    episodes: recorded,
+    observationSpace: env.observationSpace,
+    actionSpace: env.actionSpace,
+    envSpec: env.spec,
+  });
+  await saveDataset(datasetPath, dataset, {
+    algorithmName: `scripted expert (${expertPolicy.name ?? envId})`,
+  });
+  options.onStage?.("training behavior cloning");
+  const train = await trainBcRun({
+    dataset: datasetPath,
+    out: runPath,
+    config: { seed },
+    evalEpisodes,
+    overwrite: true,
+    command: ["mimic", "quickstart"],
+    onProgress: options.onProgress,
+  });
+  options.onStage?.(`evaluating over ${evalEpisodes} episodes`);
+  const evalSeed = 1000;
+  const expert = await evaluate(make(envId), expertPolicy, { episodes: evalEpisodes, seed: evalSeed });
+  const random = await evaluate(make(envId), randomPolicy(env.actionSpace, { seed }), {
+    episodes: evalEpisodes,
+    seed: evalSeed,
+  });
+  // The report compares the learner with the expert it imitated and with chance.
+  const run = await RunDirectory.open(runPath);
+  const policy = await NeuralPolicy.load(run.policyDir);
+  await run.writeReport(
+    bcReport({
+      run,
+      envId,
+      datasetPath,
+      dataset,
+      history: train.history,
+      evaluation: train.evaluation,
+      config: run.manifest.config,
+      stoppedEarly: train.stoppedEarly,
+      parameterCount: policy.parameterCount,
+      extraEvaluations: [
+        { name: "expert", ...expert },
+        { name: "random", ...random },
+      ],
+    }),
+  );
+  await run.finish("finished", run.manifest.result ?? {});
+  policy.dispose();
+  return { datasetPath, train, expert, random };
+}
