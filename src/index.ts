@@ -26,6 +26,7 @@ export {
 export {
   DatasetFormatError,
   type DatasetLocation,
+  EnvMismatchError,
   EnvCheckError,
   EnvClosedError,
   InvalidActionError,
@@ -35,7 +36,9 @@ export {
   MimicError,
   type MimicErrorCode,
   RegistryConflictError,
+  PolicyLoadError,
   ResetNeededError,
+  RunDirectoryError,
   ShapeMismatchError,
   UnknownEnvError,
 } from "./core/errors.js";

@@ -194,7 +194,11 @@ export async function trainBc(
     envId: options.envId ?? dataset.envSpec?.id ?? "unknown",
     hidden: cfg.hidden,
     activation: cfg.activation,
-    normalization: cfg.normalizeObservations ? { mean: obsStats.mean, std: obsStats.std } : undefined,
+    // Normalization applies to Box observations; a Discrete observation is one-hot encoded instead.
+    normalization:
+      cfg.normalizeObservations && dataset.observationSpace.kind === "box"
+        ? { mean: obsStats.mean, std: obsStats.std }
+        : undefined,
     seed: cfg.seed,
   });
   const trainer = policy.createTrainer({
