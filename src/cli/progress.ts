@@ -3,6 +3,8 @@
  * A progress line for long jobs, with elapsed time and an ETA: redrawn in place on a terminal,
  * printed every few seconds otherwise (so CI logs stay short).
  */
+import { isAbsolute, relative } from "node:path";
+
 export interface Progress {
   update(done: number, detail?: string): void;
   /** Changes the total (when it is known only once the job starts). */
@@ -55,4 +57,10 @@ export function progressBar(
       if (stream.isTTY) stream.write(`\r${render(Math.max(last, 0), detail)}\u001b[K\n`);
     },
   };
+}
+
+/** A path as a person would type it: relative to the working directory when inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }

@@ -5,7 +5,7 @@
 import { quickstart } from "../runs/pipelines.js";
 import { numberFlag, parseFlags } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
-import { progressBar } from "./progress.js";
+import { displayPath, progressBar } from "./progress.js";
 
 export const quickstartHelp = `Usage: mimic quickstart [--out runs/quickstart] [--episodes 10] [--seed 0]
 
@@ -52,11 +52,11 @@ export async function runQuickstart(argv: string[], io: Io): Promise<number> {
   const seconds = (performance.now() - start) / 1000;
   io.out(
     [
-      `dataset ${result.datasetPath}`,
+      `dataset ${displayPath(result.datasetPath)}`,
       summarizeEvaluation(result.train.evaluation!).replace(/^eval {3}/, "BC     "),
       summarizeEvaluation(result.expert).replace(/^eval {3}/, "expert "),
       summarizeEvaluation(result.random).replace(/^eval {3}/, "random "),
-      `report  ${result.train.reportPath}`,
+      `report  ${displayPath(result.train.reportPath)}`,
       `done in ${seconds.toFixed(1)} s`,
     ].join("\n"),
   );

@@ -7,7 +7,7 @@ import type { BcConfig } from "../algorithms/bc.js";
 import { trainBcRun, tuneBc } from "../runs/pipelines.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
-import { progressBar } from "./progress.js";
+import { displayPath, progressBar } from "./progress.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
 
@@ -260,8 +260,8 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
     [
       `${result.resumedFrom !== null ? `resumed from minibatch ${result.resumedFrom}; ` : ""}trained ${result.history.length} epochs${result.stoppedEarly ? " (stopped early)" : ""}, final train loss ${last ? last.trainLoss.toFixed(4) : "-"}`,
       ...(result.evaluation ? [summarizeEvaluation(result.evaluation)] : []),
-      `policy  ${result.policyDir}`,
-      `report  ${result.reportPath}`,
+      `policy  ${displayPath(result.policyDir)}`,
+      `report  ${displayPath(result.reportPath)}`,
     ].join("\n"),
   );
   return 0;
@@ -324,7 +324,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
         .map((k) => `${k}=${JSON.stringify((result.best.config as Record<string, unknown>)[k])}`)
         .join(" ")} (mean validation loss ${result.best.meanValidationLoss.toFixed(5)})`,
       ...(result.final.evaluation ? [summarizeEvaluation(result.final.evaluation)] : []),
-      `report  ${result.final.reportPath}`,
+      `report  ${displayPath(result.final.reportPath)}`,
     ].join("\n"),
   );
   return 0;
