@@ -15,7 +15,8 @@ import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js"
 import { engineMemory, initEngine } from "../src/nn/engine.js";
 import { NeuralPolicy, type NeuralPolicyOptions } from "../src/nn/policy.js";
 
-const obsSpace = new Box(-5, 5, [3]);
+// Unbounded in the middle, like CartPole's velocities: policy.json must keep the infinities.
+const obsSpace = new Box([-5, Number.NEGATIVE_INFINITY, -5], [5, Number.POSITIVE_INFINITY, 5]);
 const HALF_LOG_2PI_E = 0.5 * Math.log(2 * Math.PI * Math.E);
 
 let dir: string;

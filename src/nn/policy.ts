@@ -9,8 +9,9 @@
  * sampled from them uses the same code and the same `Rng` draws either way.
  *
  * On disk a policy is a directory:
- * - `policy.json`: format version, environment id, the spaces in Minari's JSON form, the network
- *   (hidden sizes, activation), the head kind and the observation normalization;
+ * - `policy.json` (strict JSON): format version, environment id, the spaces as Minari serializes
+ *   them (`serialize_space` strings, as in a dataset's metadata, so ±Infinity bounds survive), the
+ *   network (hidden sizes, activation), the head kind and the observation normalization;
  * - `model.json`: the network in TensorFlow.js's layers-model format (a `Sequential` of `Dense`
  *   layers producing the head's parameters) with its weights manifest; a Gaussian head's
  *   `log_std` is listed too, so load it in tfjs with `{ strict: false }`;
@@ -41,7 +42,7 @@ import {
   type Space,
   type SpaceJson,
   spaceFromJSON,
-  stringifyPythonJson,
+  spaceToJSONString,
 } from "../core/spaces.js";
 import { VERSION } from "../version.js";
 import { type ActionArray, type ActionHead, createHead, type HeadKind } from "./distributions.js";
@@ -465,8 +466,8 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       formatVersion: FORMAT_VERSION,
       generatedBy: `mimic ${VERSION}`,
       envId: this.envId,
-      observationSpace: this.observationSpace.toJSON(),
-      actionSpace: this.actionSpace.toJSON(),
+      observationSpace: spaceToJSONString(this.observationSpace),
+      actionSpace: spaceToJSONString(this.actionSpace),
       network: { type: "mlp", hidden: [...this.hidden], activation: this.activation },
       head: this.headKind,
       normalization: this.normalization
@@ -488,7 +489,9 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       await writeFile(join(temporary, MODEL_FILE), `${JSON.stringify(modelJson, null, 2)}\n`, {
         flush: true,
       });
-      await writeFile(join(temporary, POLICY_FILE), `${stringifyPythonJson(policyJson)}\n`, { flush: true });
+      await writeFile(join(temporary, POLICY_FILE), `${JSON.stringify(policyJson, null, 2)}\n`, {
+        flush: true,
+      });
       await swapIntoPlace(temporary, target);
     } catch (error) {
       await rm(temporary, { recursive: true, force: true });
@@ -637,8 +640,9 @@ const policyFileSchema = z.object({
   formatVersion: z.number().int(),
   generatedBy: z.string().optional(),
   envId: z.string().min(1),
-  observationSpace: z.record(z.string(), z.unknown()),
-  actionSpace: z.record(z.string(), z.unknown()),
+  /** Minari's string form (`serialize_space`); a plain object in Minari's JSON form is read too. */
+  observationSpace: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  actionSpace: z.union([z.string(), z.record(z.string(), z.unknown())]),
   network: z.object({
     type: z.literal("mlp"),
     hidden: z.array(z.number().int().positive()),
@@ -648,10 +652,7 @@ const policyFileSchema = z.object({
   normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable(),
 });
 
-type PolicyFile = Omit<z.infer<typeof policyFileSchema>, "observationSpace" | "actionSpace"> & {
-  observationSpace: SpaceJson;
-  actionSpace: SpaceJson;
-};
+type PolicyFile = z.infer<typeof policyFileSchema>;
 
 const modelFileSchema = z.object({
   weightsManifest: z
@@ -727,8 +728,8 @@ async function readPolicyDir(dir: string): Promise<{ config: PolicyConfig; weigh
   let observationSpace: Space;
   let actionSpace: Space;
   try {
-    observationSpace = spaceFromJSON(file.observationSpace as SpaceJson, "observationSpace");
-    actionSpace = spaceFromJSON(file.actionSpace as SpaceJson, "actionSpace");
+    observationSpace = spaceFromJSON(file.observationSpace as SpaceJson | string, "observationSpace");
+    actionSpace = spaceFromJSON(file.actionSpace as SpaceJson | string, "actionSpace");
   } catch (cause) {
     throw new PolicyLoadError(policyPath, `${policyPath}: ${(cause as Error).message}`, { cause });
   }
