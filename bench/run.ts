@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc. Without a name, all suites run.
  */
+import { benchBc } from "./bc.js";
 import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
 
-const suites: Record<string, () => void | Promise<void>> = { envs: benchEnvs, data: benchData };
+const suites: Record<string, () => void | Promise<void>> = { envs: benchEnvs, data: benchData, bc: benchBc };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = requested.filter((name) => !(name in suites));
