@@ -14,7 +14,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { trainBc } from "../src/algorithms/bc.js";
-import { Box, collect, Dataset, Discrete, evaluate, make, rngFromSeed, scriptedExpert } from "../src/index.js";
+import {
+  Box,
+  collect,
+  Dataset,
+  Discrete,
+  evaluate,
+  make,
+  rngFromSeed,
+  scriptedExpert,
+} from "../src/index.js";
 import { initEngine, tf } from "../src/nn/engine.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
 import { machineReport, printTable } from "./harness.js";
@@ -25,7 +34,9 @@ const N = 4096;
 function data() {
   const rng = rngFromSeed(0);
   const obs = Float32Array.from({ length: N * OBS }, () => rng.normal());
-  const acts = Float32Array.from({ length: N }, (_, i) => (obs[i * OBS + 2]! + 0.5 * obs[i * OBS + 3]! > 0 ? 1 : 0));
+  const acts = Float32Array.from({ length: N }, (_, i) =>
+    obs[i * OBS + 2]! + 0.5 * obs[i * OBS + 3]! > 0 ? 1 : 0,
+  );
   return { obs, acts };
 }
 
@@ -36,7 +47,13 @@ function median(values: number[]): number {
 
 async function mimicTraining(hidden: number[], batch: number, steps: number): Promise<number> {
   const { obs, acts } = data();
-  const policy = await NeuralPolicy.create({ observationSpace: new Box(-10, 10, [OBS]), actionSpace: new Discrete(2), envId: "CartPole-v1", hidden, seed: 0 });
+  const policy = await NeuralPolicy.create({
+    observationSpace: new Box(-10, 10, [OBS]),
+    actionSpace: new Discrete(2),
+    envId: "CartPole-v1",
+    hidden,
+    seed: 0,
+  });
   const trainer = policy.createTrainer({ learningRate: 1e-3 });
   trainer.setData(obs, acts);
   const indices = Int32Array.from({ length: N }, (_, i) => i);
@@ -57,7 +74,9 @@ async function mimicTraining(hidden: number[], batch: number, steps: number): Pr
 
 function layersModel(hidden: number[]) {
   const model = tf.sequential();
-  hidden.forEach((units, i) => model.add(tf.layers.dense({ units, activation: "tanh", ...(i === 0 ? { inputShape: [OBS] } : {}) })));
+  hidden.forEach((units, i) => {
+    model.add(tf.layers.dense({ units, activation: "tanh", ...(i === 0 ? { inputShape: [OBS] } : {}) }));
+  });
   model.add(tf.layers.dense({ units: 2 }));
   return model;
 }
@@ -75,7 +94,9 @@ function layersTraining(hidden: number[], batch: number, steps: number): number 
       tf.tidy(() => {
         const xb = x.slice([from, 0], [batch, OBS]);
         const yb = y.slice([from, 0], [batch, 2]);
-        optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.predict(xb) as tf.Tensor) as tf.Scalar);
+        optimizer.minimize(
+          () => tf.losses.softmaxCrossEntropy(yb, model.predict(xb) as tf.Tensor) as tf.Scalar,
+        );
       });
     }
     return (steps * batch) / (Number(process.hrtime.bigint() - start) / 1e9);
@@ -90,7 +111,13 @@ function layersTraining(hidden: number[], batch: number, steps: number): number 
 }
 
 async function mimicAct(hidden: number[], calls: number): Promise<number> {
-  const policy = await NeuralPolicy.create({ observationSpace: new Box(-10, 10, [OBS]), actionSpace: new Discrete(2), envId: "CartPole-v1", hidden, seed: 0 });
+  const policy = await NeuralPolicy.create({
+    observationSpace: new Box(-10, 10, [OBS]),
+    actionSpace: new Discrete(2),
+    envId: "CartPole-v1",
+    hidden,
+    seed: 0,
+  });
   const obs = new Float32Array([0.01, -0.02, 0.03, 0.04]);
   const run = () => {
     const start = process.hrtime.bigint();
@@ -122,8 +149,18 @@ function layersAct(hidden: number[], calls: number): number {
 /** Seconds to train BC on 10 expert CartPole episodes (3 epochs, batch 32) and the return it reaches. */
 async function cartPoleTo500(): Promise<{ seconds: number; meanReturn: number }> {
   const env = make("CartPole-v1");
-  const episodes = await collect(env, scriptedExpert("CartPole-v1"), { episodes: 10, seed: 0, deterministic: true });
-  const dataset = new Dataset({ id: "bench/cartpole-v0", episodes, observationSpace: env.observationSpace, actionSpace: env.actionSpace, envSpec: env.spec });
+  const episodes = await collect(env, scriptedExpert("CartPole-v1"), {
+    episodes: 10,
+    seed: 0,
+    deterministic: true,
+  });
+  const dataset = new Dataset({
+    id: "bench/cartpole-v0",
+    episodes,
+    observationSpace: env.observationSpace,
+    actionSpace: env.actionSpace,
+    envSpec: env.spec,
+  });
   const start = process.hrtime.bigint();
   const { policy } = await trainBc(dataset, { epochs: 3, seed: 0 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -156,20 +193,38 @@ export async function benchBc(): Promise<void> {
   ] as const) {
     const ours = await mimicTraining([...hidden], batch, steps);
     const base = layersTraining([...hidden], batch, steps);
-    rows.push([`${hidden.join("×")}, batch ${batch}`, `${(base / batch).toFixed(0)} steps/s (${(base / 1000).toFixed(1)} k samples/s)`, `${(ours / batch).toFixed(0)} steps/s (${(ours / 1000).toFixed(1)} k samples/s)`, `${(ours / base).toFixed(2)}×`]);
+    rows.push([
+      `${hidden.join("×")}, batch ${batch}`,
+      `${(base / batch).toFixed(0)} steps/s (${(base / 1000).toFixed(1)} k samples/s)`,
+      `${(ours / batch).toFixed(0)} steps/s (${(ours / 1000).toFixed(1)} k samples/s)`,
+      `${(ours / base).toFixed(2)}×`,
+    ]);
   }
-  printTable(["BC training", "tf.layers + tf.train.adam (baseline)", "mimic trainer", "mimic / baseline"], rows);
+  printTable(
+    ["BC training", "tf.layers + tf.train.adam (baseline)", "mimic trainer", "mimic / baseline"],
+    rows,
+  );
   console.log("");
   const actRows: string[][] = [];
-  for (const hidden of [[64, 64], [256, 256]]) {
+  for (const hidden of [
+    [64, 64],
+    [256, 256],
+  ]) {
     const ours = await mimicAct(hidden, 2000);
     const base = layersAct(hidden, 500);
-    actRows.push([`${hidden.join("×")}`, `${base.toFixed(1)} µs`, `${ours.toFixed(1)} µs`, `${(base / ours).toFixed(1)}× faster`]);
+    actRows.push([
+      `${hidden.join("×")}`,
+      `${base.toFixed(1)} µs`,
+      `${ours.toFixed(1)} µs`,
+      `${(base / ours).toFixed(1)}× faster`,
+    ]);
   }
   printTable(["batch-1 act", "tf.layers predict (baseline)", "NeuralPolicy.act", "speed-up"], actRows);
   const to500 = await cartPoleTo500();
   console.log(
     `\nBC on CartPole-v1 from 10 expert episodes, 3 epochs: ${to500.seconds.toFixed(2)} s of training, mean return ${to500.meanReturn.toFixed(1)} over 50 episodes (imitation, PyTorch: about 2 s to 500, as quoted in issue 5)`,
   );
-  console.log(`\nquickstart wall time (fresh process, record + train + evaluate + report): ${quickstartSeconds().toFixed(1)} s`);
+  console.log(
+    `\nquickstart wall time (fresh process, record + train + evaluate + report): ${quickstartSeconds().toFixed(1)} s`,
+  );
 }

@@ -3,25 +3,6 @@
  * @module
  */
 
-// Checking an env against the contract.
-export { type CheckEnvOptions, type CheckEnvReport, checkEnv } from "./core/check-env.js";
-// The Env contract (sync and async) and its helpers.
-export {
-  type AnyEnv,
-  type AsyncEnv,
-  assertAction,
-  type Env,
-  type EnvSpec,
-  type EpisodeOutcome,
-  type Frame,
-  type Info,
-  type ReferenceReturns,
-  type ResetOptions,
-  type ResetResult,
-  reseed,
-  type StepResult,
-  toAsync,
-} from "./core/env.js";
 // Errors: one MimicError class with a `code`, and subclasses whose messages say what to do.
 export {
   DatasetFormatError,
@@ -42,25 +23,10 @@ export {
   ShapeMismatchError,
   UnknownEnvError,
 } from "./core/errors.js";
-// Simulators as allocation-free kernels, shared by single and vector envs.
-export { type EnvKernel, KernelEnv, type KernelStepOut } from "./core/kernel.js";
-// Policies: anything that acts.
-export type { ActOptions, AsyncPolicy, Policy } from "./core/policy.js";
-// The registry: make and register versioned env ids.
-export {
-  type EnvFor,
-  type EnvRegistration,
-  type EnvTypes,
-  type MakeOptions,
-  make,
-  parseEnvId,
-  register,
-  registeredEnvs,
-  registration,
-  unregister,
-} from "./core/registry.js";
+
 // Randomness: numpy's SeedSequence → PCG64 → Generator chain, as Gymnasium seeds envs.
 export { PCG64, type Pcg64State, Rng, rngFromSeed, SeedSequence } from "./core/rng.js";
+
 // Spaces: what observations and actions can be, with Minari's JSON form.
 export {
   ALPHANUMERIC,
@@ -82,14 +48,44 @@ export {
   type TypedArray,
 } from "./core/spaces.js";
 
-// Vector envs over typed arrays, with Gymnasium 1.x next-step autoreset.
+// The Env contract (sync and async) and its helpers.
 export {
-  type MakeVecOptions,
-  makeVec,
-  VectorEnv,
-  type VectorResetResult,
-  type VectorStepResult,
-} from "./core/vector.js";
+  type AnyEnv,
+  type AsyncEnv,
+  assertAction,
+  type Env,
+  type EnvSpec,
+  type EpisodeOutcome,
+  type Frame,
+  type Info,
+  type ReferenceReturns,
+  type ResetOptions,
+  type ResetResult,
+  reseed,
+  type StepResult,
+  toAsync,
+} from "./core/env.js";
+
+// Policies: anything that acts.
+export type { ActOptions, AsyncPolicy, Policy } from "./core/policy.js";
+
+// Simulators as allocation-free kernels, shared by single and vector envs.
+export { type EnvKernel, KernelEnv, type KernelStepOut } from "./core/kernel.js";
+
+// The registry: make and register versioned env ids.
+export {
+  type EnvFor,
+  type EnvRegistration,
+  type EnvTypes,
+  type MakeOptions,
+  make,
+  parseEnvId,
+  register,
+  registeredEnvs,
+  registration,
+  unregister,
+} from "./core/registry.js";
+
 // Wrappers, composed by make() in Gymnasium's order.
 export {
   ClipAction,
@@ -102,41 +98,26 @@ export {
   TimeLimit,
   Wrapper,
 } from "./core/wrappers.js";
-// Demonstrations: episodes, collection, datasets and their preparation.
-export { type CollectOptions, collect } from "./data/collect.js";
+
+// Vector envs over typed arrays, with Gymnasium 1.x next-step autoreset.
 export {
-  type ColumnStats,
-  Dataset,
-  type DatasetInit,
-  type DatasetStats,
-  type EpisodeFilter,
-  type SplitFractions,
-} from "./data/dataset.js";
-export { Episode, type EpisodeInit, type Transitions, toTransitions } from "./data/episode.js";
-export { contentHash } from "./data/hash.js";
-// Datasets in Minari's HDF5 layout.
-export {
-  MINARI_VERSION,
-  type ReadMinariResult,
-  readMinari,
-  type WriteMinariOptions,
-  writeMinari,
-} from "./data/io/minari-hdf5.js";
-export { fromJsonl, toJsonl } from "./data/jsonl.js";
-export {
-  loadDataset,
-  loadNormalization,
-  type NormalizationStats,
-  normalizationStats,
-  saveDataset,
-} from "./data/store.js";
+  type MakeVecOptions,
+  makeVec,
+  VectorEnv,
+  type VectorResetResult,
+  type VectorStepResult,
+} from "./core/vector.js";
+
+// Checking an env against the contract.
+export { type CheckEnvOptions, type CheckEnvReport, checkEnv } from "./core/check-env.js";
+
+// Built-in environments (registered on import).
+export { registerBuiltinEnvs } from "./envs/index.js";
 export { AcrobotEnv } from "./envs/classic/acrobot.js";
 export { CartPoleEnv } from "./envs/classic/cartpole.js";
 export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car.js";
 export { MountainCarEnv } from "./envs/classic/mountain-car.js";
 export { PendulumEnv } from "./envs/classic/pendulum.js";
-// Built-in environments (registered on import).
-export { registerBuiltinEnvs } from "./envs/index.js";
 export { GridWorldEnv, type GridWorldOptions } from "./envs/toy/grid-world.js";
 
 // Expert policies: scripted controllers for every built-in env.
@@ -156,8 +137,34 @@ export {
   type TabularExpertOptions,
   tabularExpert,
 } from "./experts/index.js";
-// The package version.
-export { VERSION } from "./version.js";
+
+// Demonstrations: episodes, collection, datasets and their preparation, on disk as Minari HDF5 or JSONL.
+export { Episode, type EpisodeInit, type Transitions, toTransitions } from "./data/episode.js";
+export { type CollectOptions, collect } from "./data/collect.js";
+export {
+  type ColumnStats,
+  Dataset,
+  type DatasetInit,
+  type DatasetStats,
+  type EpisodeFilter,
+  type SplitFractions,
+} from "./data/dataset.js";
+export { fromJsonl, toJsonl } from "./data/jsonl.js";
+export {
+  MINARI_VERSION,
+  type ReadMinariResult,
+  readMinari,
+  type WriteMinariOptions,
+  writeMinari,
+} from "./data/io/minari-hdf5.js";
+export {
+  loadDataset,
+  loadNormalization,
+  type NormalizationStats,
+  normalizationStats,
+  saveDataset,
+} from "./data/store.js";
+export { contentHash } from "./data/hash.js";
 
 // Evaluation: rollouts to returns and success, offline action agreement, and statistics.
 export {
@@ -178,3 +185,35 @@ export {
 } from "./eval/metrics.js";
 export { randomPolicy } from "./eval/random-policy.js";
 export { bootstrapCi, iqm, mean, permutationTest, std } from "./eval/stats.js";
+
+// Neural policies on TensorFlow.js (the only door to the tensor engine).
+export { type EngineInfo, initEngine } from "./nn/engine.js";
+export { type LoadPolicyOptions, NeuralPolicy, type NeuralPolicyOptions } from "./nn/policy.js";
+export type { LossInfo, PolicyTrainer, TrainerOptions } from "./nn/trainer.js";
+
+// Algorithms: one readable file each.
+export {
+  type BcCallbacks,
+  type BcConfig,
+  type BcRecord,
+  type BcResult,
+  bcConfigSchema,
+  resolveBcConfig,
+  type TrainBcOptions,
+  trainBc,
+} from "./algorithms/bc.js";
+
+// Runs: the run directory (manifest, metrics, TensorBoard, checkpoints, report) and the workflows.
+export { type CreateRunOptions, RunDirectory, type RunManifest } from "./runs/run-directory.js";
+export { type ReportInput, renderReport } from "./runs/report.js";
+export {
+  evaluateRun,
+  quickstart,
+  type TrainBcRunOptions,
+  trainBcRun,
+  type TuneBcOptions,
+  tuneBc,
+} from "./runs/pipelines.js";
+
+// The package version.
+export { VERSION } from "./version.js";

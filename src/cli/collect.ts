@@ -113,3 +113,7 @@ export async function runCollect(argv: string[], print: (text: string) => void):
   );
   return 0;
 }
+
+export function runCollectCommand(argv: string[], io: { out: (text: string) => void }): Promise<number> {
+  return runCollect(argv, io.out);
+}

@@ -86,3 +86,7 @@ export function runEnvs(argv: string[], print: (text: string) => void): number {
   print(table(["id", "observation space", "action space", "max steps", "solved at"], body));
   return 0;
 }
+
+export function runEnvsCommand(argv: string[], io: { out: (text: string) => void }): number {
+  return runEnvs(argv, io.out);
+}

@@ -8,39 +8,43 @@ import { closest } from "../core/registry.js";
 import "../envs/index.js";
 import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
-import { collectHelp, runCollect } from "./collect.js";
-import { dataHelp, runData } from "./data.js";
-import { envsHelp, runEnvs } from "./envs.js";
-import { evalHelp, runEval } from "./eval.js";
-import { quickstartHelp, runQuickstart } from "./quickstart.js";
-import { runTrain, runTune, trainHelp, tuneHelp } from "./train.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
-type Command = { summary: string; help: string; run: (argv: string[], io: Io) => number | Promise<number> };
+type Run = (argv: string[], io: Io) => number | Promise<number>;
 
-const commands: Record<string, Command> = {
+/**
+ * Commands load their module on first use, so `mimic envs` does not pay for the tensor engine
+ * (TensorFlow.js takes about 0.4 s to import) that `train` needs. `mimic help <cmd>` runs
+ * `<cmd> --help`.
+ */
+const commands: Record<string, { summary: string; load: () => Promise<Run> }> = {
+  quickstart: {
+    summary: "record, train, evaluate and report on CartPole in under a minute",
+    load: async () => (await import("./quickstart.js")).runQuickstart,
+  },
   envs: {
     summary: "list the registered environments",
-    help: envsHelp,
-    run: (argv, io) => runEnvs(argv, io.out),
+    load: async () => (await import("./envs.js")).runEnvsCommand,
   },
   collect: {
     summary: "record expert demonstrations into a dataset",
-    help: collectHelp,
-    run: (argv, io) => runCollect(argv, io.out),
+    load: async () => (await import("./collect.js")).runCollectCommand,
   },
   data: {
     summary: "inspect and prepare datasets (info, filter, split, merge, convert)",
-    help: dataHelp,
-    run: runData,
+    load: async () => (await import("./data.js")).runData,
   },
-  train: { summary: "train a policy (bc) into a run directory", help: trainHelp, run: runTrain },
-  eval: { summary: "evaluate a trained policy by rollouts", help: evalHelp, run: runEval },
-  tune: { summary: "grid search with k-fold cross-validation (bc)", help: tuneHelp, run: runTune },
-  quickstart: {
-    summary: "record, train, evaluate and report on CartPole in under a minute",
-    help: quickstartHelp,
-    run: runQuickstart,
+  train: {
+    summary: "train a policy (bc) into a run directory",
+    load: async () => (await import("./train.js")).runTrain,
+  },
+  eval: {
+    summary: "evaluate a trained policy by rollouts",
+    load: async () => (await import("./eval.js")).runEval,
+  },
+  tune: {
+    summary: "grid search with k-fold cross-validation (bc)",
+    load: async () => (await import("./train.js")).runTune,
   },
 };
 
@@ -50,7 +54,7 @@ Usage: mimic <command> [options]
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`)
   .join("\n")}
 
 Options:
@@ -75,11 +79,8 @@ export async function main(
   },
 ): Promise<number> {
   const [first, ...rest] = argv;
+  if (first === "help" && rest[0] && commands[rest[0]]) return main([rest[0], "--help"], io);
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
-    if (first === "help" && rest[0] && commands[rest[0]]) {
-      io.out(commands[rest[0]]!.help);
-      return 0;
-    }
     io.out(mainHelp);
     return first === undefined ? 2 : 0;
   }
@@ -98,7 +99,8 @@ export async function main(
         `unknown ${first.startsWith("-") ? "flag" : "command"} ${JSON.stringify(first)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : "."}`,
       );
     }
-    return await command.run(rest, io);
+    const run = await command.load();
+    return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       const where = error.command ? `mimic ${error.command}` : "mimic";
