@@ -134,6 +134,8 @@ export interface BcResult {
   bestValidationLoss: number | null;
   trainEpisodes: number;
   validationEpisodes: number;
+  /** The held-out episodes (empty without validation), for offline metrics such as action agreement. */
+  validation: Dataset;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,5 +333,6 @@ export async function trainBc(
     bestValidationLoss: state.bestValidationLoss,
     trainEpisodes: train.episodes.length,
     validationEpisodes: validation.episodes.length,
+    validation,
   };
 }

@@ -20,6 +20,7 @@ import { Dataset } from "../data/dataset.js";
 import { contentHash } from "../data/hash.js";
 import { loadDataset, saveDataset } from "../data/store.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
+import { type ActionAgreement, actionAgreement } from "../eval/metrics.js";
 import { randomPolicy } from "../eval/random-policy.js";
 import { scriptedExpert } from "../experts/index.js";
 import { engineVersions } from "../nn/engine.js";
@@ -64,6 +65,8 @@ export interface TrainBcRunResult {
   evaluation: EvalResult | null;
   stoppedEarly: boolean;
   resumedFrom: number | null;
+  /** The held-out action agreement, with its report table (null without validation episodes). */
+  agreement: { result: ActionAgreement; table: ReportTable } | null;
 }
 
 function weightsToBytes(weights: readonly Float32Array[]): Uint8Array {
@@ -212,6 +215,13 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
       throw new RunDirectoryError(options.out, `training was aborted; resume it with --resume.`);
     }
     await result.policy.save(run.policyDir);
+    // Offline: how often the policy picks the expert's action on the held-out episodes.
+    const agreementResult =
+      result.validation.episodes.length > 0 ? await actionAgreement(result.policy, result.validation) : null;
+    const agreement = agreementResult
+      ? { result: agreementResult, table: agreementTable(agreementResult, result.validation.episodes.length) }
+      : null;
+    if (agreement) run.log(result.history.at(-1)?.batch ?? 0, agreementScalars(agreement.result));
     let evaluation: EvalResult | null = null;
     if (evalEpisodes > 0) {
       evaluation = await evaluate(make(envId), result.policy, {
@@ -255,6 +265,7 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
       evaluation,
       stoppedEarly: result.stoppedEarly,
       resumedFrom,
+      agreement,
     };
   } catch (error) {
     if (run.manifest.status === "running")
@@ -313,6 +324,45 @@ function bcReport(input: {
     tables: input.extraTables ?? [],
     config: input.config,
     footer: `${input.stoppedEarly ? "Stopped early on validation loss. " : ""}Run directory: ${input.run.dir}`,
+  };
+}
+
+function agreementScalars(a: ActionAgreement): Record<string, number> {
+  return a.kind === "discrete"
+    ? { validation_accuracy: a.accuracy, validation_macro_f1: a.macroF1 }
+    : { validation_mse: a.mse, validation_mae: a.mae };
+}
+
+/** The held-out action agreement as a report table: per-class scores, or per-dimension errors. */
+function agreementTable(a: ActionAgreement, episodes: number): ReportTable {
+  const caption = `The policy's deterministic action against the expert's, on ${a.samples} held-out steps from ${episodes} validation episodes.`;
+  if (a.kind === "discrete") {
+    return {
+      title: `Action agreement: accuracy ${(100 * a.accuracy).toFixed(1)}%, macro F1 ${a.macroF1.toFixed(3)}`,
+      caption,
+      columns: [
+        "action",
+        "precision",
+        "recall",
+        "F1",
+        "support",
+        ...a.perClass.map((c) => `predicted ${c.label}`),
+      ],
+      rows: a.perClass.map((c, i) => [
+        String(c.label),
+        Number(c.precision.toFixed(4)),
+        Number(c.recall.toFixed(4)),
+        Number(c.f1.toFixed(4)),
+        c.support,
+        ...(a.confusion[i] ?? []),
+      ]),
+    };
+  }
+  return {
+    title: `Action agreement: MSE ${a.mse.toPrecision(4)}, MAE ${a.mae.toPrecision(4)}`,
+    caption,
+    columns: ["dimension", "MSE", "MAE"],
+    rows: a.perDimension.map((d, i) => [i, Number(d.mse.toPrecision(4)), Number(d.mae.toPrecision(4))]),
   };
 }
 
@@ -449,7 +499,7 @@ export async function tuneBc(
       config: { grid: options.grid, folds, best: best.config },
       stoppedEarly: final.stoppedEarly,
       parameterCount: policy.parameterCount,
-      extraTables: [table],
+      extraTables: [table, ...(final.agreement ? [final.agreement.table] : [])],
     }),
     title: `Behavior cloning on ${policy.envId}: grid search`,
   });
@@ -546,6 +596,7 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
         { name: "expert", ...expert },
         { name: "random", ...random },
       ],
+      extraTables: train.agreement ? [train.agreement.table] : [],
     }),
   );
   await run.finish("finished", run.manifest.result ?? {});
