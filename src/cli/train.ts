@@ -4,12 +4,15 @@
  * with k-fold cross-validation.
  */
 import type { BcConfig } from "../algorithms/bc.js";
+import type { DaggerConfig } from "../algorithms/dagger.js";
+import { distill, trainDaggerRun } from "../runs/dagger-pipeline.js";
 import { trainBcRun, tuneBc } from "../runs/pipelines.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
+       mimic train dagger --help | mimic train distill --help
 
 Train a policy by behavior cloning on a dataset of demonstrations. The environment comes from the
 dataset's metadata. The run directory gets manifest.json, metrics.jsonl, TensorBoard event files,
@@ -40,6 +43,170 @@ Options:
 Example:
   mimic train bc --dataset datasets/cartpole-expert --out runs/cartpole-bc --epochs 20
 `;
+
+export const daggerHelp = `Usage: mimic train dagger --env <id> --expert scripted|<policy dir> [options] --out runs/<name>
+
+DAgger: roll out a mixture of expert and learner, let the expert label every visited state,
+aggregate, retrain by behavior cloning, evaluate; repeat. Each round's labelled data is saved under
+<out>/rounds/round-<i> as a dataset; per-round metrics go to metrics.jsonl and the report.
+
+Options:
+  --env <id>               environment, e.g. CartPole-v1
+  --expert <who>           scripted, or a saved policy (a run directory) used as the teacher
+  --demos <path>           demonstrations to start from (round 0 is BC on them)
+  --rounds <N>             DAgger rounds (default 5)
+  --steps-per-round <N>    env steps per round (default 2000)
+  --beta <schedule>        linear (default) or exp:<decay>, e.g. exp:0.5
+  --target-return <R>      stop after the first round whose mean return reaches R
+  --epochs <N>             BC epochs per round (default 30)
+  --hidden <sizes>         learner hidden layers (default 64,64)
+  --eval-episodes <N>      evaluation episodes per round (default 20)
+  --seed <S>               seed (default 0)
+  --overwrite              replace an existing run in --out
+  -h, --help               show this help
+
+Example:
+  mimic train dagger --env CartPole-v1 --expert scripted --demos datasets/cartpole-1 --rounds 5 --out runs/cartpole-dagger
+`;
+
+export const distillHelp = `Usage: mimic train distill --teacher runs/<name> --hidden 16,16 --out runs/<name> [options]
+
+Teacher → student distillation: a smaller student imitates a trained teacher, with DAgger
+relabeling by the teacher. The report shows both parameter counts, both returns, and the action
+agreement between them on held-out states.
+
+Options:
+  --teacher <dir>          the teacher's run directory (or policy directory)
+  --hidden <sizes>         the student's hidden layers (default 16,16)
+  --episodes <N>           teacher episodes recorded first (default 5)
+  --rounds <N>             DAgger rounds (default 3)
+  --steps-per-round <N>    env steps per round (default 2000)
+  --epochs <N>             BC epochs per round (default 30)
+  --seed <S>               seed (default 0)
+  --out <dir>              the student's run directory
+  --overwrite              replace an existing run in --out
+  -h, --help               show this help
+`;
+
+/** Parses `linear` or `exp:<decay>`. */
+export function parseBeta(command: string, text: string): DaggerConfig["beta"] {
+  if (text === "linear") return { kind: "linear" };
+  const match = /^exp(?:onential)?:([\d.eE+-]+)$/.exec(text);
+  const decay = match ? Number(match[1]) : Number.NaN;
+  if (!(decay > 0 && decay < 1)) throw new UsageError(command, `--beta must be linear or exp:<decay> with 0 < decay < 1, got ${JSON.stringify(text)}.`);
+  return { kind: "exponential", decay };
+}
+
+function daggerConfigFrom(command: string, values: FlagValues, defaults: DaggerConfig = {}): DaggerConfig {
+  const config: DaggerConfig = { ...defaults };
+  const rounds = numberFlag(command, values, "rounds", "positive-integer");
+  if (rounds !== undefined) config.rounds = rounds;
+  const steps = numberFlag(command, values, "steps-per-round", "positive-integer");
+  if (steps !== undefined) config.stepsPerRound = steps;
+  if (typeof values.beta === "string") config.beta = parseBeta(command, values.beta);
+  const target = numberFlag(command, values, "target-return", "number");
+  if (target !== undefined) config.targetReturn = target;
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "positive-integer");
+  if (evalEpisodes !== undefined) config.evalEpisodes = evalEpisodes;
+  const seed = numberFlag(command, values, "seed", "integer");
+  if (seed !== undefined) {
+    if (seed < 0) throw new UsageError(command, "--seed must be ≥ 0.");
+    config.seed = seed;
+  }
+  const bc: Record<string, unknown> = {};
+  const epochs = numberFlag(command, values, "epochs", "positive-integer");
+  if (epochs !== undefined) bc.epochs = epochs;
+  if (typeof values.hidden === "string") bc.hidden = parseHidden(command, values.hidden);
+  if (Object.keys(bc).length > 0) config.bc = { ...config.bc, ...bc };
+  return config;
+}
+
+async function runDagger(argv: string[], io: Io): Promise<number> {
+  const command = "train dagger";
+  const { values } = parseFlags(command, argv, {
+    env: { type: "string" },
+    expert: { type: "string" },
+    demos: { type: "string" },
+    rounds: { type: "string" },
+    "steps-per-round": { type: "string" },
+    beta: { type: "string" },
+    "target-return": { type: "string" },
+    epochs: { type: "string" },
+    hidden: { type: "string" },
+    "eval-episodes": { type: "string" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    overwrite: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(daggerHelp);
+    return 0;
+  }
+  const envId = requiredFlag(command, values, "env", "CartPole-v1");
+  const expert = requiredFlag(command, values, "expert", "scripted");
+  const out = requiredFlag(command, values, "out", "runs/cartpole-dagger");
+  const result = await trainDaggerRun({
+    envId,
+    expert,
+    demos: typeof values.demos === "string" ? values.demos : undefined,
+    config: daggerConfigFrom(command, values),
+    out,
+    overwrite: values.overwrite === true,
+    command: ["mimic", "train", "dagger", ...argv],
+    onWarning: (w) => io.err(`warning: ${w}`),
+    onRound: (r) => io.err(roundLine(r)),
+  });
+  const last = result.rounds.at(-1)!;
+  io.out([`DAgger: ${result.rounds.length} rounds, ${last.totalEnvSteps} env steps, ${last.datasetSteps} labelled steps`, summarizeEvaluation(last.evaluation), `policy  ${displayPath(result.policyDir)}`, `report  ${displayPath(result.reportPath)}`].join("\n"));
+  return 0;
+}
+
+function roundLine(r: { round: number; beta: number; totalEnvSteps: number; datasetSteps: number; evaluation: { meanReturn: number } }): string {
+  return `round ${r.round}: β ${r.beta.toFixed(2)}, ${r.totalEnvSteps} env steps, ${r.datasetSteps} labelled steps, mean return ${r.evaluation.meanReturn.toFixed(2)}`;
+}
+
+async function runDistill(argv: string[], io: Io): Promise<number> {
+  const command = "train distill";
+  const { values } = parseFlags(command, argv, {
+    teacher: { type: "string" },
+    hidden: { type: "string" },
+    episodes: { type: "string" },
+    rounds: { type: "string" },
+    "steps-per-round": { type: "string" },
+    epochs: { type: "string" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    overwrite: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(distillHelp);
+    return 0;
+  }
+  const teacher = requiredFlag(command, values, "teacher", "runs/cartpole-bc");
+  const out = requiredFlag(command, values, "out", "runs/cartpole-student");
+  const hidden = typeof values.hidden === "string" ? parseHidden(command, values.hidden) : [16, 16];
+  const result = await distill({
+    teacher,
+    hidden,
+    episodes: numberFlag(command, values, "episodes", "positive-integer"),
+    config: daggerConfigFrom(command, { ...values, hidden: undefined }, { rounds: 3 }),
+    out,
+    overwrite: values.overwrite === true,
+    command: ["mimic", "train", "distill", ...argv],
+    onRound: (r) => io.err(roundLine(r)),
+  });
+  const agreement = result.agreement.kind === "discrete" ? `${(100 * result.agreement.accuracy).toFixed(1)}% agreement` : `action MSE ${result.agreement.mse.toPrecision(4)}`;
+  io.out(
+    [
+      `teacher ${result.teacherParameters} parameters, return ${result.teacher.meanReturn.toFixed(2)}`,
+      `student ${result.studentParameters} parameters, return ${result.student.meanReturn.toFixed(2)} (${((100 * result.student.meanReturn) / result.teacher.meanReturn).toFixed(1)}% of the teacher), ${agreement} on held-out states`,
+      `report  ${displayPath(result.reportPath)}`,
+    ].join("\n"),
+  );
+  return 0;
+}
 
 export const tuneHelp = `Usage: mimic tune bc --dataset <path> --grid "<key>=<v>,<v>;<key>=<v>,…" [--folds 5] --out runs/<name>
 
@@ -213,10 +380,12 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
     io.out(trainHelp);
     return algorithm === undefined ? 2 : 0;
   }
+  if (algorithm === "dagger") return runDagger(rest, io);
+  if (algorithm === "distill") return runDistill(rest, io);
   if (algorithm !== "bc") {
     throw new UsageError(
       "train",
-      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc (DAgger, GAIL, AIRL and MaxEnt IRL come later).`,
+      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, dagger, distill (GAIL, AIRL and MaxEnt IRL come later).`,
     );
   }
   const command = "train bc";

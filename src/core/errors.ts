@@ -19,7 +19,8 @@ export type MimicErrorCode =
   | "DATASET_FORMAT"
   | "RUN_DIRECTORY"
   | "POLICY_LOAD"
-  | "ENV_MISMATCH";
+  | "ENV_MISMATCH"
+  | "LABEL_TIMEOUT";
 
 /** Base class of every error mimic throws on purpose. */
 export class MimicError extends Error {
@@ -168,5 +169,25 @@ export class EnvMismatchError extends MimicError {
     super("ENV_MISMATCH", message);
     this.expected = expected;
     this.actual = actual;
+  }
+}
+
+/**
+ * A labeler (a person, a remote expert) gave no answer in time. It carries the labels collected
+ * before the timeout, in order, so DAgger can end the round cleanly with the partial labels.
+ */
+export class LabelTimeoutError<A = unknown> extends MimicError {
+  /** The actions collected before the timeout, in the order of the states asked about. */
+  readonly labels: readonly A[];
+  /** How many states were labelled (`labels.length`). */
+  readonly labelled: number;
+  /** How many states the labeler was asked to label. */
+  readonly total: number;
+
+  constructor(labels: readonly A[], total: number, message: string, options?: { cause?: unknown }) {
+    super("LABEL_TIMEOUT", message, options);
+    this.labels = labels;
+    this.labelled = labels.length;
+    this.total = total;
   }
 }
