@@ -1,11 +1,17 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger. Without a name, all suites run.
  */
 import { benchBc } from "./bc.js";
+import { benchDagger } from "./dagger.js";
 import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
 
-const suites: Record<string, () => void | Promise<void>> = { envs: benchEnvs, data: benchData, bc: benchBc };
+const suites: Record<string, () => void | Promise<void>> = {
+  envs: benchEnvs,
+  data: benchData,
+  bc: benchBc,
+  dagger: benchDagger,
+};
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = requested.filter((name) => !(name in suites));

@@ -13,7 +13,13 @@ import { linePlotSvg } from "../src/runs/plots.js";
 async function demos(id: string, episodes: number): Promise<Dataset> {
   const env = make(id);
   const recorded = await collect(env, scriptedExpert(id), { episodes, seed: 0, deterministic: true });
-  return new Dataset({ id: "docs/demos-v0", episodes: recorded, observationSpace: env.observationSpace, actionSpace: env.actionSpace, envSpec: env.spec });
+  return new Dataset({
+    id: "docs/demos-v0",
+    episodes: recorded,
+    observationSpace: env.observationSpace,
+    actionSpace: env.actionSpace,
+    envSpec: env.spec,
+  });
 }
 
 const svgs: string[] = [];
@@ -22,9 +28,17 @@ for (const [id, bc, steps] of [
   ["Acrobot-v1", { epochs: 40, validationFraction: 0 }, 1000],
 ] as const) {
   const start = Date.now();
-  const result = await trainDagger(id, policyExpert(scriptedExpert(id), "scripted"), { rounds: 4, stepsPerRound: steps, evalEpisodes: 50, bc }, { demos: await demos(id, 1) });
+  const result = await trainDagger(
+    id,
+    policyExpert(scriptedExpert(id), "scripted"),
+    { rounds: 4, stepsPerRound: steps, evalEpisodes: 50, bc },
+    { demos: await demos(id, 1) },
+  );
   console.log(`${id} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
-  for (const r of result.rounds) console.log(`  round ${r.round}: beta ${r.beta.toFixed(2)}, env steps ${r.totalEnvSteps}, labelled ${r.datasetSteps}, mean return ${r.evaluation.meanReturn.toFixed(1)}`);
+  for (const r of result.rounds)
+    console.log(
+      `  round ${r.round}: beta ${r.beta.toFixed(2)}, env steps ${r.totalEnvSteps}, labelled ${r.datasetSteps}, mean return ${r.evaluation.meanReturn.toFixed(1)}`,
+    );
   // BC with as many expert labels as DAgger's last round had, for comparison.
   const labelled = result.rounds.at(-1)!.datasetSteps;
   const env = make(id);
@@ -33,7 +47,9 @@ for (const [id, bc, steps] of [
   while (equal.totalSteps < labelled) equal = await demos(id, ++k);
   const { policy } = await trainBc(equal, bc);
   const bcEqual = await evaluate(env, policy, { episodes: 50, seed: 1000 });
-  console.log(`  BC from ${k} expert episodes (${equal.totalSteps} labelled steps): mean return ${bcEqual.meanReturn.toFixed(1)}`);
+  console.log(
+    `  BC from ${k} expert episodes (${equal.totalSteps} labelled steps): mean return ${bcEqual.meanReturn.toFixed(1)}`,
+  );
   svgs.push(
     linePlotSvg(
       {
@@ -42,7 +58,11 @@ for (const [id, bc, steps] of [
         yLabel: "mean return, 50 episodes",
         series: [
           { name: "DAgger", points: result.rounds.map((r) => [r.round, r.evaluation.meanReturn] as const) },
-          { name: "BC alone", points: result.rounds.map((r) => [r.round, result.rounds[0]!.evaluation.meanReturn] as const), dashed: true },
+          {
+            name: "BC alone",
+            points: result.rounds.map((r) => [r.round, result.rounds[0]!.evaluation.meanReturn] as const),
+            dashed: true,
+          },
         ],
       },
       id,

@@ -14,6 +14,7 @@ export {
   InvalidOptionError,
   InvalidSeedError,
   InvalidSpaceError,
+  LabelTimeoutError,
   MimicError,
   type MimicErrorCode,
   RegistryConflictError,
@@ -137,6 +138,16 @@ export {
   type TabularExpertOptions,
   tabularExpert,
 } from "./experts/index.js";
+export { checkLabels, type Expert, policyExpert } from "./experts/expert.js";
+export {
+  type AskContext,
+  type HumanLabeler,
+  type HumanLabelerOptions,
+  humanLabeler,
+  type TeacherExpert,
+  type TeacherOptions,
+  teacherExpert,
+} from "./experts/labelers.js";
 
 // Demonstrations: episodes, collection, datasets and their preparation, on disk as Minari HDF5 or JSONL.
 export { Episode, type EpisodeInit, type Transitions, toTransitions } from "./data/episode.js";
@@ -202,6 +213,17 @@ export {
   type TrainBcOptions,
   trainBc,
 } from "./algorithms/bc.js";
+export {
+  betaFor,
+  type DaggerCallbacks,
+  type DaggerConfig,
+  type DaggerResult,
+  type DaggerRound,
+  daggerConfigSchema,
+  resolveDaggerConfig,
+  type TrainDaggerOptions,
+  trainDagger,
+} from "./algorithms/dagger.js";
 
 // Runs: the run directory (manifest, metrics, TensorBoard, checkpoints, report) and the workflows.
 export { type CreateRunOptions, RunDirectory, type RunManifest } from "./runs/run-directory.js";
@@ -214,6 +236,12 @@ export {
   type TuneBcOptions,
   tuneBc,
 } from "./runs/pipelines.js";
+export {
+  type DaggerRunOptions,
+  type DistillOptions,
+  distill,
+  trainDaggerRun,
+} from "./runs/dagger-pipeline.js";
 
 // The package version.
 export { VERSION } from "./version.js";

@@ -72,7 +72,9 @@ export function resolveDaggerConfig(config: DaggerConfig = {}): ResolvedDaggerCo
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = formatPath(issue.path);
-  throw new InvalidOptionError(path, `DAgger config: ${path} is invalid: ${issue.message}.`, { cause: result.error });
+  throw new InvalidOptionError(path, `DAgger config: ${path} is invalid: ${issue.message}.`, {
+    cause: result.error,
+  });
 }
 
 /** β for round i (1-based): imitation's LinearBetaSchedule and ExponentialBetaSchedule. */
@@ -147,21 +149,37 @@ function copyValue(x: unknown): SpaceValue {
 // Training
 // ---------------------------------------------------------------------------------------------
 
-export async function trainDagger(envId: string, expert: Expert, config: DaggerConfig = {}, options: TrainDaggerOptions = {}): Promise<DaggerResult> {
+export async function trainDagger(
+  envId: string,
+  expert: Expert,
+  config: DaggerConfig = {},
+  options: TrainDaggerOptions = {},
+): Promise<DaggerResult> {
   const cfg = resolveDaggerConfig(config);
   const bcConfig: BcConfig = { seed: cfg.seed, ...cfg.bc };
   const env = make(envId);
   const spec: EnvSpec = env.spec;
   const obsColumn = columnFor(env.observationSpace, "observation");
   const actColumn = columnFor(env.actionSpace, "action");
-  let dataset = options.demos ?? new Dataset({ id: `dagger/${envId}-v0`, episodes: [], observationSpace: env.observationSpace, actionSpace: env.actionSpace, envSpec: spec });
+  let dataset =
+    options.demos ??
+    new Dataset({
+      id: `dagger/${envId}-v0`,
+      episodes: [],
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      envSpec: spec,
+    });
   if (options.demos) {
     for (const [what, ours, theirs] of [
       ["observation", options.demos.observationSpace, env.observationSpace],
       ["action", options.demos.actionSpace, env.actionSpace],
     ] as const) {
       if (String(ours) !== String(theirs)) {
-        throw new InvalidOptionError("demos", `DAgger: the demonstrations' ${what} space ${ours} does not match ${envId}'s ${theirs}.`);
+        throw new InvalidOptionError(
+          "demos",
+          `DAgger: the demonstrations' ${what} space ${ours} does not match ${envId}'s ${theirs}.`,
+        );
       }
     }
   }
@@ -181,11 +199,23 @@ export async function trainDagger(envId: string, expert: Expert, config: DaggerC
   // Round 0: behavior cloning on the demonstrations alone.
   if (dataset.episodes.length > 0) {
     const trainLoss = await train();
-    const round: DaggerRound = { round: 0, beta: 1, envSteps: 0, totalEnvSteps: 0, datasetSteps: dataset.totalSteps, trainLoss, evaluation: await score(), labelingStopped: null };
+    const round: DaggerRound = {
+      round: 0,
+      beta: 1,
+      envSteps: 0,
+      totalEnvSteps: 0,
+      datasetSteps: dataset.totalSteps,
+      trainLoss,
+      evaluation: await score(),
+      labelingStopped: null,
+    };
     rounds.push(round);
     await options.callbacks?.onRound?.(round, dataset.withEpisodes([]), learner!);
   }
-  const reached = () => cfg.targetReturn !== undefined && rounds.length > 0 && rounds.at(-1)!.evaluation.meanReturn >= cfg.targetReturn;
+  const reached = () =>
+    cfg.targetReturn !== undefined &&
+    rounds.length > 0 &&
+    rounds.at(-1)!.evaluation.meanReturn >= cfg.targetReturn;
 
   for (let i = 1; i <= cfg.rounds && !options.signal?.aborted && !reached(); i++) {
     // ALGO LOGIC: 1. roll out the mixture βᵢ·expert + (1 − βᵢ)·learner.
@@ -195,7 +225,13 @@ export async function trainDagger(envId: string, expert: Expert, config: DaggerC
     let labelingStopped: string | null = null;
     for (let k = 0; envSteps < cfg.stepsPerRound && labelingStopped === null; k++) {
       const first = env.reset({ seed: cfg.seed + 1000 * i + k });
-      const trajectory: Trajectory = { observations: [copyValue(first.observation)], known: [], rewards: [], terminated: false, truncated: false };
+      const trajectory: Trajectory = {
+        observations: [copyValue(first.observation)],
+        known: [],
+        rewards: [],
+        terminated: false,
+        truncated: false,
+      };
       let observation = first.observation;
       for (;;) {
         let action: unknown;
@@ -295,7 +331,10 @@ export async function trainDagger(envId: string, expert: Expert, config: DaggerC
     await options.callbacks?.onRound?.(round, addedData, learner);
   }
   if (learner === null) {
-    throw new InvalidOptionError("rounds", "DAgger: no data was labelled, so there is no learner; check the expert.");
+    throw new InvalidOptionError(
+      "rounds",
+      "DAgger: no data was labelled, so there is no learner; check the expert.",
+    );
   }
   return { policy: learner, rounds, dataset, config: cfg };
 }

@@ -93,7 +93,11 @@ export function parseBeta(command: string, text: string): DaggerConfig["beta"] {
   if (text === "linear") return { kind: "linear" };
   const match = /^exp(?:onential)?:([\d.eE+-]+)$/.exec(text);
   const decay = match ? Number(match[1]) : Number.NaN;
-  if (!(decay > 0 && decay < 1)) throw new UsageError(command, `--beta must be linear or exp:<decay> with 0 < decay < 1, got ${JSON.stringify(text)}.`);
+  if (!(decay > 0 && decay < 1))
+    throw new UsageError(
+      command,
+      `--beta must be linear or exp:<decay> with 0 < decay < 1, got ${JSON.stringify(text)}.`,
+    );
   return { kind: "exponential", decay };
 }
 
@@ -158,11 +162,24 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
     onRound: (r) => io.err(roundLine(r)),
   });
   const last = result.rounds.at(-1)!;
-  io.out([`DAgger: ${result.rounds.length} rounds, ${last.totalEnvSteps} env steps, ${last.datasetSteps} labelled steps`, summarizeEvaluation(last.evaluation), `policy  ${displayPath(result.policyDir)}`, `report  ${displayPath(result.reportPath)}`].join("\n"));
+  io.out(
+    [
+      `DAgger: ${result.rounds.length} rounds, ${last.totalEnvSteps} env steps, ${last.datasetSteps} labelled steps`,
+      summarizeEvaluation(last.evaluation),
+      `policy  ${displayPath(result.policyDir)}`,
+      `report  ${displayPath(result.reportPath)}`,
+    ].join("\n"),
+  );
   return 0;
 }
 
-function roundLine(r: { round: number; beta: number; totalEnvSteps: number; datasetSteps: number; evaluation: { meanReturn: number } }): string {
+function roundLine(r: {
+  round: number;
+  beta: number;
+  totalEnvSteps: number;
+  datasetSteps: number;
+  evaluation: { meanReturn: number };
+}): string {
   return `round ${r.round}: β ${r.beta.toFixed(2)}, ${r.totalEnvSteps} env steps, ${r.datasetSteps} labelled steps, mean return ${r.evaluation.meanReturn.toFixed(2)}`;
 }
 
@@ -197,7 +214,10 @@ async function runDistill(argv: string[], io: Io): Promise<number> {
     command: ["mimic", "train", "distill", ...argv],
     onRound: (r) => io.err(roundLine(r)),
   });
-  const agreement = result.agreement.kind === "discrete" ? `${(100 * result.agreement.accuracy).toFixed(1)}% agreement` : `action MSE ${result.agreement.mse.toPrecision(4)}`;
+  const agreement =
+    result.agreement.kind === "discrete"
+      ? `${(100 * result.agreement.accuracy).toFixed(1)}% agreement`
+      : `action MSE ${result.agreement.mse.toPrecision(4)}`;
   io.out(
     [
       `teacher ${result.teacherParameters} parameters, return ${result.teacher.meanReturn.toFixed(2)}`,

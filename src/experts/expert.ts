@@ -18,15 +18,24 @@ export interface Expert<O = SpaceValue, A = SpaceValue> {
 }
 
 /** Checks an expert's labels against the action space, naming the expert and the state on error. */
-export function checkLabels<O, A>(expert: Expert<O, A>, observations: readonly O[], actions: readonly A[], actionSpace: Space): void {
+export function checkLabels<O, A>(
+  expert: Expert<O, A>,
+  observations: readonly O[],
+  actions: readonly A[],
+  actionSpace: Space,
+): void {
   if (actions.length !== observations.length) {
-    throw new InvalidActionError(`expert ${expert.name} returned ${actions.length} labels for ${observations.length} states; it must label every state.`);
+    throw new InvalidActionError(
+      `expert ${expert.name} returned ${actions.length} labels for ${observations.length} states; it must label every state.`,
+    );
   }
   actions.forEach((action, i) => {
     try {
       assertAction(actionSpace, action, `expert ${expert.name}`);
     } catch (error) {
-      throw new InvalidActionError(`${(error as Error).message} The state it labelled was ${formatValue(observations[i])}.`);
+      throw new InvalidActionError(
+        `${(error as Error).message} The state it labelled was ${formatValue(observations[i])}.`,
+      );
     }
   });
 }

@@ -5,7 +5,12 @@
  * distillation (DAgger with a saved policy as the expert, compared with its teacher).
  */
 import { join } from "node:path";
-import { type DaggerConfig, type DaggerRound, resolveDaggerConfig, trainDagger } from "../algorithms/dagger.js";
+import {
+  type DaggerConfig,
+  type DaggerRound,
+  resolveDaggerConfig,
+  trainDagger,
+} from "../algorithms/dagger.js";
 import { InvalidOptionError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { collect } from "../data/collect.js";
@@ -44,10 +49,16 @@ export interface DaggerRunResult {
   rounds: DaggerRound[];
 }
 
-async function resolveExpert(spec: string, envId: string): Promise<{ expert: Expert; teacher: NeuralPolicy | null }> {
+async function resolveExpert(
+  spec: string,
+  envId: string,
+): Promise<{ expert: Expert; teacher: NeuralPolicy | null }> {
   // Experts are typed by their env's values; DAgger hands them observations from that env.
   if (spec === "scripted") {
-    return { expert: policyExpert(scriptedExpert(envId), `scripted (${envId})`) as unknown as Expert, teacher: null };
+    return {
+      expert: policyExpert(scriptedExpert(envId), `scripted (${envId})`) as unknown as Expert,
+      teacher: null,
+    };
   }
   const teacher = await teacherExpert(spec, { expectEnvId: envId });
   return { expert: teacher as unknown as Expert, teacher: teacher.policy };
@@ -56,8 +67,18 @@ async function resolveExpert(spec: string, envId: string): Promise<{ expert: Exp
 function roundsTable(rounds: readonly DaggerRound[]): ReportTable {
   return {
     title: "Rounds",
-    caption: "Round 0 is behavior cloning on the demonstrations alone. β is the share of steps the expert drove.",
-    columns: ["round", "β", "env steps", "labelled steps", "train loss", "mean return", "IQM", "normalized score"],
+    caption:
+      "Round 0 is behavior cloning on the demonstrations alone. β is the share of steps the expert drove.",
+    columns: [
+      "round",
+      "β",
+      "env steps",
+      "labelled steps",
+      "train loss",
+      "mean return",
+      "IQM",
+      "normalized score",
+    ],
     rows: rounds.map((r) => [
       r.round,
       Number(r.beta.toFixed(3)),
@@ -80,7 +101,10 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
   if (typeof options.demos === "string") {
     const loaded = await loadTrainingData(options.demos, options.onWarning);
     if (loaded.envId !== options.envId) {
-      throw new InvalidOptionError("demos", `${options.demos} was recorded in ${loaded.envId}, not ${options.envId}.`);
+      throw new InvalidOptionError(
+        "demos",
+        `${options.demos} was recorded in ${loaded.envId}, not ${options.envId}.`,
+      );
     }
     demos = loaded.dataset;
   }
@@ -90,7 +114,12 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
       algorithm: "dagger",
       env: options.envId,
       expert: options.expert,
-      demos: typeof options.demos === "string" ? options.demos : demos ? `${demos.episodes.length} episodes in memory` : null,
+      demos:
+        typeof options.demos === "string"
+          ? options.demos
+          : demos
+            ? `${demos.episodes.length} episodes in memory`
+            : null,
       dagger: config,
     },
     seeds: { rollouts: config.seed, eval: config.evalSeed },
@@ -110,10 +139,18 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
             ...(round.trainLoss === null ? {} : { train_loss: round.trainLoss }),
             mean_return: round.evaluation.meanReturn,
             iqm: round.evaluation.iqm,
-            ...(round.evaluation.normalizedScore === null ? {} : { normalized_score: round.evaluation.normalizedScore }),
+            ...(round.evaluation.normalizedScore === null
+              ? {}
+              : { normalized_score: round.evaluation.normalizedScore }),
           });
           if (added.episodes.length > 0) {
-            await saveDataset(join(run.dir, "rounds", `round-${round.round}`), added.withEpisodes(added.episodes.map((e, i) => e.withId(i)), `dagger/round-${round.round}-v0`));
+            await saveDataset(
+              join(run.dir, "rounds", `round-${round.round}`),
+              added.withEpisodes(
+                added.episodes.map((e, i) => e.withId(i)),
+                `dagger/round-${round.round}-v0`,
+              ),
+            );
           }
           options.onRound?.(round);
         },
@@ -138,7 +175,12 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
           title: "mean evaluation return by round",
           xLabel: "round",
           yLabel: "return",
-          series: [{ name: "learner", points: result.rounds.map((r) => [r.round, r.evaluation.meanReturn] as const) }],
+          series: [
+            {
+              name: "learner",
+              points: result.rounds.map((r) => [r.round, r.evaluation.meanReturn] as const),
+            },
+          ],
         },
       ],
       evaluations: [
@@ -149,11 +191,16 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
       config: run.manifest.config,
       footer: `Run directory: ${run.dir}`,
     });
-    await run.finish("finished", { rounds: result.rounds.length, meanReturn: last.evaluation.meanReturn, envSteps: last.totalEnvSteps });
+    await run.finish("finished", {
+      rounds: result.rounds.length,
+      meanReturn: last.evaluation.meanReturn,
+      envSteps: last.totalEnvSteps,
+    });
     result.policy.dispose();
     return { run: run.dir, policyDir: run.policyDir, reportPath, rounds: result.rounds };
   } catch (error) {
-    if (run.manifest.status === "running") await run.finish("failed", { error: (error as Error).message }).catch(() => undefined);
+    if (run.manifest.status === "running")
+      await run.finish("failed", { error: (error as Error).message }).catch(() => undefined);
     throw error;
   }
 }
@@ -192,9 +239,22 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const teacher = teacherLabels.policy;
   const envId = teacher.envId;
   const env = make(envId);
-  const episodes = await collect(env, teacher, { episodes: options.episodes ?? 5, seed: 0, deterministic: true });
-  const demos = new Dataset({ id: `distill/${envId}-v0`, episodes, observationSpace: env.observationSpace, actionSpace: env.actionSpace, envSpec: env.spec });
-  const config = resolveDaggerConfig({ ...options.config, bc: { ...options.config?.bc, hidden: options.hidden ?? [16, 16] } });
+  const episodes = await collect(env, teacher, {
+    episodes: options.episodes ?? 5,
+    seed: 0,
+    deterministic: true,
+  });
+  const demos = new Dataset({
+    id: `distill/${envId}-v0`,
+    episodes,
+    observationSpace: env.observationSpace,
+    actionSpace: env.actionSpace,
+    envSpec: env.spec,
+  });
+  const config = resolveDaggerConfig({
+    ...options.config,
+    bc: { ...options.config?.bc, hidden: options.hidden ?? [16, 16] },
+  });
   // The run directory must not exist yet when DAgger creates it; the demonstrations go inside it afterwards.
   const result = await trainDaggerRun({
     envId,
@@ -215,7 +275,10 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const heldOut = await collect(make(envId), teacher, { episodes: 5, seed: 50_000, deterministic: true });
   const agreement = await actionAgreement(student, demos.withEpisodes(heldOut));
   const run = await RunDirectory.open(result.run);
-  const agreementText = agreement.kind === "discrete" ? `${(100 * agreement.accuracy).toFixed(1)}% of actions` : `MSE ${agreement.mse.toPrecision(4)}`;
+  const agreementText =
+    agreement.kind === "discrete"
+      ? `${(100 * agreement.accuracy).toFixed(1)}% of actions`
+      : `MSE ${agreement.mse.toPrecision(4)}`;
   const reportPath = await run.writeReport({
     title: `Distillation on ${envId}: ${teacher.parameterCount} → ${student.parameterCount} parameters`,
     subtitle: `teacher ${options.teacher}; student ${config.bc.hidden?.join("×")}`,
@@ -225,7 +288,10 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       { label: "student parameters", value: student.parameterCount },
       { label: "teacher return", value: teacherEval.meanReturn.toFixed(1) },
       { label: "student return", value: studentEval.meanReturn.toFixed(1) },
-      { label: "student / teacher", value: `${((100 * studentEval.meanReturn) / teacherEval.meanReturn).toFixed(1)}%` },
+      {
+        label: "student / teacher",
+        value: `${((100 * studentEval.meanReturn) / teacherEval.meanReturn).toFixed(1)}%`,
+      },
       { label: "agreement (held-out states)", value: agreementText },
     ],
     plots: [
@@ -233,7 +299,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         title: "student's mean evaluation return by round",
         xLabel: "round",
         yLabel: "return",
-        series: [{ name: "student", points: result.rounds.map((r) => [r.round, r.evaluation.meanReturn] as const) }],
+        series: [
+          { name: "student", points: result.rounds.map((r) => [r.round, r.evaluation.meanReturn] as const) },
+        ],
       },
     ],
     evaluations: [
@@ -244,7 +312,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     config: run.manifest.config,
     footer: `Held-out states: 5 teacher episodes on seeds 50000–50004. Run directory: ${run.dir}`,
   });
-  await run.finish("finished", { ...(run.manifest.result ?? {}), teacherReturn: teacherEval.meanReturn, studentReturn: studentEval.meanReturn });
+  await run.finish("finished", {
+    ...(run.manifest.result ?? {}),
+    teacherReturn: teacherEval.meanReturn,
+    studentReturn: studentEval.meanReturn,
+  });
   const out: DistillResult = {
     run: result.run,
     reportPath,

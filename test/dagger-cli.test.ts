@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { main } from "../src/cli/main.js";
+
+const dir = mkdtempSync(join(tmpdir(), "mimic-dagger-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+describe("mimic train dagger and distill", () => {
+  test("dagger without demonstrations: the expert drives round 1; rounds are saved as datasets", async () => {
+    const out = join(dir, "dagger");
+    const r = await run(
+      "train",
+      "dagger",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      "--rounds",
+      "2",
+      "--steps-per-round",
+      "300",
+      "--epochs",
+      "3",
+      "--hidden",
+      "16,16",
+      "--eval-episodes",
+      "3",
+      "--beta",
+      "exp:0.5",
+      "--out",
+      out,
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /round 1: β 1\.00, 300 env steps/);
+    assert.match(r.err, /round 2: β 0\.25, 600 env steps/);
+    assert.match(r.out, /DAgger: 2 rounds, 600 env steps, 600 labelled steps/);
+    for (const f of [
+      "rounds/round-1/data/main_data.hdf5",
+      "rounds/round-2/data/main_data.hdf5",
+      "policy/policy.json",
+      "report.html",
+      "metrics.jsonl",
+    ])
+      assert.ok(existsSync(join(out, f)), f);
+    const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      metrics.map((m) => m.round),
+      [1, 2],
+    );
+    assert.match(readFileSync(join(out, "report.html"), "utf8"), /DAgger on CartPole-v1/);
+  });
+
+  test("distill a student from the dagger run's policy", async () => {
+    const r = await run(
+      "train",
+      "distill",
+      "--teacher",
+      join(dir, "dagger"),
+      "--hidden",
+      "8",
+      "--rounds",
+      "1",
+      "--steps-per-round",
+      "200",
+      "--episodes",
+      "1",
+      "--epochs",
+      "2",
+      "--out",
+      join(dir, "student"),
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /teacher \d+ parameters, return/);
+    assert.match(r.out, /student \d+ parameters, return .* agreement on held-out states/);
+    assert.match(readFileSync(join(dir, "student", "report.html"), "utf8"), /Distillation on CartPole-v1/);
+  });
+
+  test("bad input: a teacher for another env, a bad β, an unknown expert path", async () => {
+    const wrongEnv = await run(
+      "train",
+      "dagger",
+      "--env",
+      "Acrobot-v1",
+      "--expert",
+      join(dir, "dagger"),
+      "--rounds",
+      "1",
+      "--out",
+      join(dir, "x"),
+    );
+    assert.equal(wrongEnv.code, 1);
+    assert.match(wrongEnv.err, /teacher .* was trained for CartPole-v1, not Acrobot-v1/);
+    const beta = await run(
+      "train",
+      "dagger",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      "--beta",
+      "exp:2",
+      "--out",
+      join(dir, "y"),
+    );
+    assert.equal(beta.code, 2);
+    assert.match(beta.err, /--beta must be linear or exp:<decay>/);
+    const missing = await run(
+      "train",
+      "dagger",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      join(dir, "nope"),
+      "--out",
+      join(dir, "z"),
+    );
+    assert.equal(missing.code, 1);
+  });
+});
