@@ -130,3 +130,61 @@ describe("mimic train dagger and distill", () => {
     assert.equal(missing.code, 1);
   });
 });
+
+describe("mimic train dagger --resume", () => {
+  test("a run killed with SIGKILL after a round resumes and ends where an uninterrupted run ends", async () => {
+    const { spawn } = await import("node:child_process");
+    const { readdirSync } = await import("node:fs");
+    const { repoRoot } = await import("./helpers/fixtures.js");
+    const args = [
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      "--rounds",
+      "4",
+      "--steps-per-round",
+      "400",
+      "--epochs",
+      "4",
+      "--hidden",
+      "16",
+      "--eval-episodes",
+      "3",
+    ];
+    const killed = join(dir, "dagger-killed");
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, "bin", "mimic.js"), "train", "dagger", "--out", killed, ...args],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
+    for (let waited = 0; waited < 120_000; waited += 10) {
+      const checkpoints = join(killed, "checkpoints");
+      if (existsSync(checkpoints) && readdirSync(checkpoints).some((f) => f.startsWith("round-0001"))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill("SIGKILL");
+    assert.equal(await exited, "SIGKILL", "the run was still going when it was killed");
+    const resumed = await run("train", "dagger", "--out", killed, "--resume");
+    assert.equal(resumed.code, 0, resumed.err);
+    const straight = join(dir, "dagger-straight");
+    assert.equal((await run("train", "dagger", "--out", straight, ...args)).code, 0);
+    const weights = (d: string) => readFileSync(join(d, "policy", "weights.bin"));
+    assert.ok(
+      weights(killed).equals(weights(straight)),
+      "resumed and uninterrupted runs end with the same weights",
+    );
+    const returns = (d: string) =>
+      readFileSync(join(d, "metrics.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((m) => [m.round, m.mean_return]);
+    assert.deepEqual(returns(killed), returns(straight));
+    const again = await run("train", "dagger", "--out", join(dir, "nothing"), "--resume");
+    assert.equal(again.code, 1);
+  });
+});

@@ -108,6 +108,8 @@ export interface DaggerCallbacks {
 export interface TrainDaggerOptions {
   /** Demonstrations to start from (round 0 trains BC on them). */
   demos?: Dataset;
+  /** Continue a run: the rounds done so far and the aggregated data after the last of them. */
+  resume?: { rounds: DaggerRound[]; dataset: Dataset };
   callbacks?: DaggerCallbacks;
   signal?: AbortSignal;
 }
@@ -183,10 +185,10 @@ export async function trainDagger(
       }
     }
   }
-  const betaRng = rngFromSeed(cfg.seed + 7);
-  const rounds: DaggerRound[] = [];
+  const rounds: DaggerRound[] = [...(options.resume?.rounds ?? [])];
   let learner: NeuralPolicy | null = null;
-  let totalEnvSteps = 0;
+  let totalEnvSteps = rounds.at(-1)?.totalEnvSteps ?? 0;
+  if (options.resume) dataset = options.resume.dataset;
 
   const train = async (): Promise<number | null> => {
     const result = await trainBc(dataset, bcConfig, { envId, signal: options.signal });
@@ -196,8 +198,10 @@ export async function trainDagger(
   };
   const score = () => evaluate(make(envId), learner!, { episodes: cfg.evalEpisodes, seed: cfg.evalSeed });
 
+  // Resuming: BC from scratch on the same aggregated data gives the learner the run had.
+  if (options.resume && dataset.episodes.length > 0) await train();
   // Round 0: behavior cloning on the demonstrations alone.
-  if (dataset.episodes.length > 0) {
+  if (!options.resume && dataset.episodes.length > 0) {
     const trainLoss = await train();
     const round: DaggerRound = {
       round: 0,
@@ -217,9 +221,13 @@ export async function trainDagger(
     rounds.length > 0 &&
     rounds.at(-1)!.evaluation.meanReturn >= cfg.targetReturn;
 
-  for (let i = 1; i <= cfg.rounds && !options.signal?.aborted && !reached(); i++) {
+  const firstRound = (rounds.at(-1)?.round ?? 0) + 1;
+  for (let i = firstRound; i <= cfg.rounds && !options.signal?.aborted && !reached(); i++) {
     // ALGO LOGIC: 1. roll out the mixture βᵢ·expert + (1 − βᵢ)·learner.
     const beta = learner === null ? 1 : betaFor(cfg.beta, i, cfg.rounds);
+    // Each round draws its expert/learner coin flips from its own seeded stream, so a resumed run
+    // repeats the rounds an uninterrupted one would.
+    const betaRng = rngFromSeed(BigInt(cfg.seed) * 1_000_003n + BigInt(i));
     const trajectories: Trajectory[] = [];
     let envSteps = 0;
     let labelingStopped: string | null = null;

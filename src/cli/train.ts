@@ -62,6 +62,7 @@ Options:
   --hidden <sizes>         learner hidden layers (default 64,64)
   --eval-episodes <N>      evaluation episodes per round (default 20)
   --seed <S>               seed (default 0)
+  --resume                 continue the run in --out after its last finished round
   --overwrite              replace an existing run in --out
   -h, --help               show this help
 
@@ -140,6 +141,7 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
     "eval-episodes": { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
+    resume: { type: "boolean" },
     overwrite: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -147,10 +149,13 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
     io.out(daggerHelp);
     return 0;
   }
-  const envId = requiredFlag(command, values, "env", "CartPole-v1");
-  const expert = requiredFlag(command, values, "expert", "scripted");
+  const resume = values.resume === true;
   const out = requiredFlag(command, values, "out", "runs/cartpole-dagger");
+  // A resumed run takes its env, expert and settings from its manifest.
+  const envId = resume ? "" : requiredFlag(command, values, "env", "CartPole-v1");
+  const expert = resume ? "" : requiredFlag(command, values, "expert", "scripted");
   const result = await trainDaggerRun({
+    resume,
     envId,
     expert,
     demos: typeof values.demos === "string" ? values.demos : undefined,

@@ -11,12 +11,12 @@ import {
   resolveDaggerConfig,
   trainDagger,
 } from "../algorithms/dagger.js";
-import { InvalidOptionError } from "../core/errors.js";
+import { InvalidOptionError, RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { collect } from "../data/collect.js";
 import { Dataset } from "../data/dataset.js";
 import { contentHash } from "../data/hash.js";
-import { saveDataset } from "../data/store.js";
+import { loadDataset, saveDataset } from "../data/store.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import { type ActionAgreement, actionAgreement } from "../eval/metrics.js";
 import { type Expert, policyExpert } from "../experts/expert.js";
@@ -29,6 +29,8 @@ import type { ReportTable } from "./report.js";
 import { RunDirectory } from "./run-directory.js";
 
 export interface DaggerRunOptions {
+  /** Continue the run in `out` after its last finished round (its saved settings win). */
+  resume?: boolean;
   envId: string;
   /** `"scripted"` for the built-in expert, or the path of a saved policy (a teacher). */
   expert: string;
@@ -92,22 +94,19 @@ function roundsTable(rounds: readonly DaggerRound[]): ReportTable {
   };
 }
 
+interface DaggerCheckpoint {
+  rounds: DaggerRound[];
+}
+
 /** Runs DAgger into `out`: per-round datasets under `rounds/`, metrics, policy and report. */
 export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerRunResult> {
+  if (options.resume) return resumeDaggerRun(options);
   const config = resolveDaggerConfig(options.config);
   make(options.envId); // an unknown id fails here, with its suggestion
   const { expert } = await resolveExpert(options.expert, options.envId);
   let demos: Dataset | undefined = options.demos instanceof Dataset ? options.demos : undefined;
-  if (typeof options.demos === "string") {
-    const loaded = await loadTrainingData(options.demos, options.onWarning);
-    if (loaded.envId !== options.envId) {
-      throw new InvalidOptionError(
-        "demos",
-        `${options.demos} was recorded in ${loaded.envId}, not ${options.envId}.`,
-      );
-    }
-    demos = loaded.dataset;
-  }
+  if (typeof options.demos === "string")
+    demos = await loadDemos(options.demos, options.envId, options.onWarning);
   const run = await RunDirectory.create(options.out, {
     command: options.command ?? [],
     config: {
@@ -127,11 +126,91 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
     versions: engineVersions(),
     overwrite: options.overwrite,
   });
+  return runDagger(run, options, expert, config, demos, undefined);
+}
+
+async function loadDemos(
+  path: string,
+  envId: string,
+  onWarning?: (message: string) => void,
+): Promise<Dataset> {
+  const loaded = await loadTrainingData(path, onWarning);
+  if (loaded.envId !== envId)
+    throw new InvalidOptionError("demos", `${path} was recorded in ${loaded.envId}, not ${envId}.`);
+  return loaded.dataset;
+}
+
+/** Reopens a DAgger run, rebuilds its aggregated data from the saved rounds, and continues. */
+async function resumeDaggerRun(options: DaggerRunOptions): Promise<DaggerRunResult> {
+  const run = await RunDirectory.open(options.out);
+  const saved = run.manifest.config as {
+    env: string;
+    expert: string;
+    demos: string | null;
+    dagger: DaggerConfig;
+  };
+  const latest = await run.latestCheckpoint<DaggerCheckpoint>();
+  if (!latest) {
+    await run.close();
+    throw new RunDirectoryError(
+      options.out,
+      `${options.out} has no finished round to resume from. Start it again without --resume (add --overwrite to replace it).`,
+    );
+  }
+  const config = resolveDaggerConfig(saved.dagger);
+  const { expert } = await resolveExpert(saved.expert, saved.env);
+  const demos =
+    saved.demos && !saved.demos.endsWith("in memory")
+      ? await loadDemos(saved.demos, saved.env, options.onWarning)
+      : undefined;
+  const env = make(saved.env);
+  let dataset =
+    demos ??
+    new Dataset({
+      id: `dagger/${saved.env}-v0`,
+      episodes: [],
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      envSpec: env.spec,
+    });
+  for (const round of latest.json.rounds) {
+    if (round.round === 0) continue;
+    const path = join(run.dir, "rounds", `round-${round.round}`);
+    const { dataset: added } = await loadDataset(path);
+    dataset = dataset.withEpisodes([...dataset.episodes, ...added.episodes]);
+  }
+  await run.truncateMetricsAfter(latest.json.rounds.at(-1)!.totalEnvSteps);
+  return runDagger(run, { ...options, envId: saved.env, expert: saved.expert }, expert, config, demos, {
+    rounds: latest.json.rounds,
+    dataset,
+  });
+}
+
+async function runDagger(
+  run: RunDirectory,
+  options: DaggerRunOptions,
+  expert: Expert,
+  config: ReturnType<typeof resolveDaggerConfig>,
+  demos: Dataset | undefined,
+  resume: { rounds: DaggerRound[]; dataset: Dataset } | undefined,
+): Promise<DaggerRunResult> {
   try {
+    const done: DaggerRound[] = [...(resume?.rounds ?? [])];
     const result = await trainDagger(options.envId, expert, config, {
       demos,
+      resume,
       callbacks: {
         onRound: async (round, added) => {
+          // The round's data first, then its metrics, then the checkpoint that says it is done.
+          if (added.episodes.length > 0) {
+            await saveDataset(
+              join(run.dir, "rounds", `round-${round.round}`),
+              added.withEpisodes(
+                added.episodes.map((e, i) => e.withId(i)),
+                `dagger/round-${round.round}-v0`,
+              ),
+            );
+          }
           run.log(round.totalEnvSteps, {
             round: round.round,
             beta: round.beta,
@@ -143,15 +222,10 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
               ? {}
               : { normalized_score: round.evaluation.normalizedScore }),
           });
-          if (added.episodes.length > 0) {
-            await saveDataset(
-              join(run.dir, "rounds", `round-${round.round}`),
-              added.withEpisodes(
-                added.episodes.map((e, i) => e.withId(i)),
-                `dagger/round-${round.round}-v0`,
-              ),
-            );
-          }
+          done.push(round);
+          await run.saveCheckpoint(`round-${String(round.round).padStart(4, "0")}`, {
+            json: { rounds: done } satisfies DaggerCheckpoint,
+          });
           options.onRound?.(round);
         },
       },
