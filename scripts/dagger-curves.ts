@@ -1,5 +1,5 @@
 /**
- * Makes docs/algorithms/dagger-curves.svg and prints the numbers in docs/algorithms/dagger.md:
+ * Makes docs/algorithms/dagger-<env>.svg and prints the numbers in docs/algorithms/dagger.md:
  * BC alone vs DAgger per round, from 1 expert episode, on CartPole-v1 and Acrobot-v1
  * (the settings of test/dagger.test.ts, with more rounds). Run: npx tsx scripts/dagger-curves.ts
  */
@@ -22,7 +22,6 @@ async function demos(id: string, episodes: number): Promise<Dataset> {
   });
 }
 
-const svgs: string[] = [];
 for (const [id, bc, steps] of [
   ["CartPole-v1", { epochs: 10 }, 2000],
   ["Acrobot-v1", { epochs: 40, validationFraction: 0 }, 1000],
@@ -50,7 +49,8 @@ for (const [id, bc, steps] of [
   console.log(
     `  BC from ${k} expert episodes (${equal.totalSteps} labelled steps): mean return ${bcEqual.meanReturn.toFixed(1)}`,
   );
-  svgs.push(
+  writeFileSync(
+    `docs/algorithms/dagger-${id.toLowerCase().replace(/-v\d+$/, "")}.svg`,
     linePlotSvg(
       {
         title: `${id}: mean return by round (1 expert episode)`,
@@ -69,7 +69,3 @@ for (const [id, bc, steps] of [
     ),
   );
 }
-writeFileSync(
-  "docs/algorithms/dagger-curves.svg",
-  `<svg xmlns="http://www.w3.org/2000/svg" width="1040" height="360" viewBox="0 0 1040 360"><rect width="100%" height="100%" fill="white"/>${svgs.map((s, i) => `<g transform="translate(${i * 520},0)">${s}</g>`).join("")}</svg>\n`,
-);

@@ -184,8 +184,10 @@ function roundLine(r: {
   totalEnvSteps: number;
   datasetSteps: number;
   evaluation: { meanReturn: number };
+  labelingStopped: string | null;
 }): string {
-  return `round ${r.round}: β ${r.beta.toFixed(2)}, ${r.totalEnvSteps} env steps, ${r.datasetSteps} labelled steps, mean return ${r.evaluation.meanReturn.toFixed(2)}`;
+  const line = `round ${r.round}: β ${r.beta.toFixed(2)}, ${r.totalEnvSteps} env steps, ${r.datasetSteps} labelled steps, mean return ${r.evaluation.meanReturn.toFixed(2)}`;
+  return r.labelingStopped ? `${line}\nwarning: the round ended early: ${r.labelingStopped}` : line;
 }
 
 async function runDistill(argv: string[], io: Io): Promise<number> {
