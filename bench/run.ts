@@ -1,16 +1,18 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve. Without a name, all suites run.
  */
 import { benchBc } from "./bc.js";
 import { benchDagger } from "./dagger.js";
 import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
+import { benchServe } from "./serve.js";
 
 const suites: Record<string, () => void | Promise<void>> = {
   envs: benchEnvs,
   data: benchData,
   bc: benchBc,
   dagger: benchDagger,
+  serve: benchServe,
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));

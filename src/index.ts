@@ -201,6 +201,13 @@ export { bootstrapCi, iqm, mean, permutationTest, std } from "./eval/stats.js";
 export { type EngineInfo, initEngine } from "./nn/engine.js";
 export { type LoadPolicyOptions, NeuralPolicy, type NeuralPolicyOptions } from "./nn/policy.js";
 export type { LossInfo, PolicyTrainer, TrainerOptions } from "./nn/trainer.js";
+export {
+  type CompiledPolicy,
+  type CompiledPolicyJson,
+  compiledPolicyFromJSON,
+  compilePolicy,
+} from "./nn/compile.js";
+export { exportOnnx } from "./nn/onnx.js";
 
 // Algorithms: one readable file each.
 export {

@@ -46,6 +46,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
     summary: "grid search with k-fold cross-validation (bc)",
     load: async () => (await import("./train.js")).runTune,
   },
+  export: {
+    summary: "export a trained policy (ONNX or JSON)",
+    load: async () => (await import("./export.js")).runExport,
+  },
+  serve: {
+    summary: "serve a trained policy over HTTP",
+    load: async () => (await import("./serve.js")).runServe,
+  },
 };
 
 export const mainHelp = `mimic ${VERSION}: imitation learning for TypeScript
