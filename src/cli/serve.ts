@@ -8,8 +8,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { z } from "zod";
+import { compilePolicy } from "../nn/compile.js";
 import { NeuralPolicy } from "../nn/policy.js";
-import { createPolicyApp, deterministicPolicy } from "../serve/app.js";
+import { createPolicyApp } from "../serve/app.js";
 import { formatPath } from "../serve/body.js";
 import { parseFlags, UsageError } from "./args.js";
 import { displayPath } from "./progress.js";
@@ -94,8 +95,15 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     ? join(flags.policy, "policy")
     : flags.policy;
   const policy = await NeuralPolicy.load(policyDir);
+  // Deterministic actions come from the compiled, dependency-free forward pass.
+  const compiled = compilePolicy(policy);
   const app = createPolicyApp({
-    policy: deterministicPolicy(policy),
+    policy: {
+      envId: policy.envId,
+      observationSpace: policy.observationSpace,
+      actionSpace: policy.actionSpace,
+      actBatch: (observations, count) => compiled.actBatch(observations, count),
+    },
     token: flags.token,
     maxBodyBytes: flags["max-body"],
   });

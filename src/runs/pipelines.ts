@@ -23,6 +23,7 @@ import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import { type ActionAgreement, actionAgreement } from "../eval/metrics.js";
 import { randomPolicy } from "../eval/random-policy.js";
 import { scriptedExpert } from "../experts/index.js";
+import { compilePolicy } from "../nn/compile.js";
 import { engineVersions } from "../nn/engine.js";
 import { NeuralPolicy } from "../nn/policy.js";
 import { metricsPlot, type ReportEvaluation, type ReportTable } from "./report.js";
@@ -224,11 +225,17 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
     if (agreement) run.log(result.history.at(-1)?.batch ?? 0, agreementScalars(agreement.result));
     let evaluation: EvalResult | null = null;
     if (evalEpisodes > 0) {
-      evaluation = await evaluate(make(envId), result.policy, {
-        episodes: evalEpisodes,
-        seed: evalSeed,
-        deterministic: true,
-      });
+      // Deterministic evaluation runs the compiled, dependency-free forward pass.
+      const compiled = compilePolicy(result.policy);
+      evaluation = await evaluate(
+        make(envId),
+        { act: (o: number | ArrayLike<number>) => compiled.act(o) },
+        {
+          episodes: evalEpisodes,
+          seed: evalSeed,
+          deterministic: true,
+        },
+      );
       run.log(result.history.at(-1)?.batch ?? 0, {
         eval_mean_return: evaluation.meanReturn,
         eval_iqm: evaluation.iqm,
@@ -380,11 +387,16 @@ export async function evaluateRun(options: {
   const policyDir = (await isRunDirectory(options.policy)) ? join(options.policy, "policy") : options.policy;
   const policy = await NeuralPolicy.load(policyDir);
   try {
-    return await evaluate(make(policy.envId), policy, {
-      episodes: options.episodes ?? 50,
-      seed: options.seed ?? 1000,
-      deterministic: true,
-    });
+    const compiled = compilePolicy(policy);
+    return await evaluate(
+      make(policy.envId),
+      { act: (o: number | ArrayLike<number>) => compiled.act(o) },
+      {
+        episodes: options.episodes ?? 50,
+        seed: options.seed ?? 1000,
+        deterministic: true,
+      },
+    );
   } finally {
     policy.dispose();
   }
