@@ -231,6 +231,7 @@ export {
   type TrainDaggerOptions,
   trainDagger,
 } from "./algorithms/dagger.js";
+export { maxEntIrl, softValueIteration, stateVisitation } from "./algorithms/maxent-irl.js";
 
 // Runs: the run directory (manifest, metrics, TensorBoard, checkpoints, report) and the workflows.
 export { type CreateRunOptions, RunDirectory, type RunManifest } from "./runs/run-directory.js";

@@ -2,16 +2,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { main } from "../src/cli/main.js";
 import { VERSION } from "../src/index.js";
+import { runCli as run } from "./helpers/cli.js";
 import { repoRoot } from "./helpers/fixtures.js";
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
 
 describe("mimic CLI", () => {
   test("envs prints a table of ids, spaces and limits", async () => {

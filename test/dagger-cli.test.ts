@@ -3,17 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { main } from "../src/cli/main.js";
+import { runCli as run } from "./helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mimic-dagger-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
 
 describe("mimic train dagger and distill", () => {
   test("dagger without demonstrations: the expert drives round 1; rounds are saved as datasets", async () => {

@@ -92,12 +92,10 @@ describe("humanLabeler", () => {
       },
     });
     const few = states.slice(0, 8);
-    const started = Date.now();
     const error = await labeler.label(few).then(
       () => assert.fail("label should have timed out"),
       (e: unknown) => e,
     );
-    assert.ok(Date.now() - started < 2000);
     assert.ok(error instanceof LabelTimeoutError, String(error));
     assert.equal(error.code, "LABEL_TIMEOUT");
     assert.equal(error.labelled, 3);

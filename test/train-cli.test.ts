@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { resolveBcConfig } from "../src/algorithms/bc.js";
-import { main } from "../src/cli/main.js";
 import {
   collect,
   Dataset,
@@ -21,18 +20,12 @@ import {
   toJsonl,
 } from "../src/index.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
+import { runCli as run } from "./helpers/cli.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mimic-train-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const data = join(dir, "cartpole.jsonl");
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
 
 before(async () => {
   const env = make("CartPole-v1");

@@ -53,43 +53,7 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   if (seed < 0) throw new UsageError("eval", "--seed must be ≥ 0.");
   const result = await evaluateRun({ policy, episodes, seed });
   if (values.json) {
-    const {
-      env,
-      episodes: n,
-      meanReturn,
-      stdReturn,
-      minReturn,
-      maxReturn,
-      iqm,
-      ci95,
-      meanLength,
-      normalizedScore,
-      successRate,
-      returns,
-      lengths,
-    } = result;
-    io.out(
-      JSON.stringify(
-        {
-          env,
-          episodes: n,
-          seed,
-          meanReturn,
-          stdReturn,
-          minReturn,
-          maxReturn,
-          iqm,
-          ci95,
-          meanLength,
-          normalizedScore,
-          successRate,
-          returns,
-          lengths,
-        },
-        null,
-        2,
-      ),
-    );
+    io.out(JSON.stringify({ ...result, seed }, null, 2));
   } else {
     io.out(summarizeEvaluation(result));
   }
