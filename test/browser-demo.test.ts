@@ -1,20 +1,18 @@
 /**
- * The browser demo in a real browser: Debian's Chromium driven by playwright-core opens the page,
- * which loads an exported CartPole policy and runs the env and the policy in the page. The episode
- * must last at least 475 steps. A screenshot goes to build/test-output/browser-demo.png.
+ * The browser demo in a real browser: `mimic serve` serves the page at /demo/ with the trained
+ * policy's compiled JSON; Debian's Chromium driven by playwright-core opens it, and the page runs
+ * CartPole-v1 and the policy in the page. The episode must last at least 475 steps. A screenshot
+ * goes to build/test-output/browser-demo.png.
  * Without /usr/bin/chromium the test fails under CI (where .ci/run installs it) and skips elsewhere.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { trainBc } from "../src/algorithms/bc.js";
 import { collect, Dataset, make, scriptedExpert } from "../src/index.js";
-import { compilePolicy } from "../src/nn/compile.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -49,27 +47,24 @@ test("the demo page balances CartPole with the exported policy in Chromium", {
     envSpec: env.spec,
   });
   const { policy } = await trainBc(dataset, { epochs: 5, seed: 0 });
-  writeFileSync(join(dir, "policy.json"), JSON.stringify(compilePolicy(policy).toJSON()));
+  await policy.save(join(dir, "policy"));
   policy.dispose();
 
-  // Serve the folder on loopback.
-  const types: Record<string, string> = {
-    ".html": "text/html",
-    ".js": "text/javascript",
-    ".json": "application/json",
-  };
-  const server = createServer((req, res) => {
-    const path = normalize(join(dir, new URL(req.url ?? "/", "http://x").pathname));
-    if (!path.startsWith(dir) || !existsSync(path)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res
-      .writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" })
-      .end(readFileSync(path));
+  // `mimic serve` on loopback, on a free port it reports.
+  const server = spawn(
+    process.execPath,
+    [join(repoRoot, "bin", "mimic.js"), "serve", "--policy", join(dir, "policy"), "--port", "0"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    server.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+      if (match) resolve(match[1]!);
+    });
+    server.once("exit", (code) => reject(new Error(`mimic serve exited with ${code}: ${text}`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -86,7 +81,7 @@ test("the demo page balances CartPole with the exported policy in Chromium", {
     const page = await browser.newPage({ viewport: { width: 720, height: 640 } });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${port}/index.html?seed=1000`);
+    await page.goto(`${url}/demo/?seed=1000`);
     await page.check("#fast");
     await page.waitForFunction(
       () => document.body.dataset.done === "true" || document.body.dataset.done === "error",
@@ -102,6 +97,6 @@ test("the demo page balances CartPole with the exported policy in Chromium", {
     assert.ok(steps >= 475, `the episode lasted ${steps} steps (${status})`);
   } finally {
     await browser.close();
-    server.close();
+    server.kill("SIGTERM");
   }
 });

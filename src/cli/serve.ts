@@ -3,9 +3,10 @@
  * `mimic serve`: serves a saved policy over HTTP. The app (src/serve/app.ts) knows nothing about
  * Node; this file adds the Node adapter, the flags, and a graceful shutdown on SIGTERM/SIGINT.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { z } from "zod";
 import { compilePolicy } from "../nn/compile.js";
@@ -97,7 +98,9 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   const policy = await NeuralPolicy.load(policyDir);
   // Deterministic actions come from the compiled, dependency-free forward pass.
   const compiled = compilePolicy(policy);
+  const demo = policy.envId === "CartPole-v1" ? demoFiles(JSON.stringify(compiled.toJSON())) : undefined;
   const app = createPolicyApp({
+    demo,
     policy: {
       envId: policy.envId,
       observationSpace: policy.observationSpace,
@@ -125,7 +128,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   const host = flags.host.includes(":") ? `[${flags.host}]` : flags.host;
   io.out(
     `serving ${policy.envId} policy ${displayPath(policyDir)} at http://${host}:${port}\n` +
-      "POST /v1/act, GET /v1/policy, GET /healthz; Ctrl-C to stop",
+      `POST /v1/act, GET /v1/policy, GET /healthz${demo ? `, and the browser demo at http://${host}:${port}/demo/` : ""}; Ctrl-C to stop`,
   );
 
   // Graceful shutdown: stop accepting, let requests in flight finish (idle keep-alive connections
@@ -151,4 +154,15 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   policy.dispose();
   io.err("stopped");
   return 0;
+}
+
+/** The browser demo (dist/demo, built by `npm run build`) with this policy as its policy.json. */
+function demoFiles(policyJson: string): Record<string, { body: string; type: string }> | undefined {
+  const dir = fileURLToPath(new URL("../../demo/", import.meta.url));
+  if (!existsSync(join(dir, "index.html")) || !existsSync(join(dir, "demo.js"))) return undefined;
+  return {
+    "index.html": { body: readFileSync(join(dir, "index.html"), "utf8"), type: "text/html; charset=utf-8" },
+    "demo.js": { body: readFileSync(join(dir, "demo.js"), "utf8"), type: "text/javascript; charset=utf-8" },
+    "policy.json": { body: policyJson, type: "application/json" },
+  };
 }

@@ -41,6 +41,8 @@ export interface PolicyAppOptions {
   batchWindowMs?: number;
   /** Single observations per shared `actBatch` call at most (default 64). */
   maxBatch?: number;
+  /** Static files served under `/demo/` (the browser demo and its policy), by file name. */
+  demo?: Readonly<Record<string, { body: string | Uint8Array; type: string }>>;
 }
 
 /** The Hono app, plus `close()`, which answers every queued observation and refuses new ones. */
@@ -149,6 +151,18 @@ export function createPolicyApp(options: PolicyAppOptions): PolicyApp {
   );
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+
+  const demo = options.demo;
+  if (demo) {
+    app.get("/demo", (c) => c.redirect("/demo/"));
+    app.get("/demo/:file{.*}", (c) => {
+      const file = demo[c.req.param("file") || "index.html"];
+      if (!file) return fail(c).with(404, `no demo file ${c.req.path}`);
+      return c.body(typeof file.body === "string" ? file.body : (file.body as Uint8Array<ArrayBuffer>), 200, {
+        "content-type": file.type,
+      });
+    });
+  }
 
   if (tokenDigest !== undefined) {
     app.use("/v1/*", async (c, next) => {
