@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, nn. Without a name, all suites run.
  */
 import { benchBc } from "./bc.js";
 import { benchDagger } from "./dagger.js";
 import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
+import { benchNn } from "./nn.js";
 import { benchServe } from "./serve.js";
 
 const suites: Record<string, () => void | Promise<void>> = {
@@ -13,6 +14,9 @@ const suites: Record<string, () => void | Promise<void>> = {
   bc: benchBc,
   dagger: benchDagger,
   serve: benchServe,
+  nn: async () => {
+    await benchNn();
+  },
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));

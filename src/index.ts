@@ -15,6 +15,7 @@ export {
   InvalidSeedError,
   InvalidSpaceError,
   LabelTimeoutError,
+  NonFiniteGradientError,
   MimicError,
   type MimicErrorCode,
   RegistryConflictError,

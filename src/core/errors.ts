@@ -20,7 +20,8 @@ export type MimicErrorCode =
   | "RUN_DIRECTORY"
   | "POLICY_LOAD"
   | "ENV_MISMATCH"
-  | "LABEL_TIMEOUT";
+  | "LABEL_TIMEOUT"
+  | "NON_FINITE_GRADIENT";
 
 /** Base class of every error mimic throws on purpose. */
 export class MimicError extends Error {
@@ -189,5 +190,26 @@ export class LabelTimeoutError<A = unknown> extends MimicError {
     this.labels = labels;
     this.labelled = labels.length;
     this.total = total;
+  }
+}
+
+/** A training step produced a NaN or infinite gradient; the weights stay at the last good step. */
+export class NonFiniteGradientError extends MimicError {
+  /** The parameter tensor, e.g. `dense_1/kernel` or `log_std`. */
+  readonly layer: string;
+  /** The update that failed (1-based, as `stepCount` would have become). */
+  readonly step: number;
+  /** The loss term the non-finite value came from: `nll`, `entropy`, `mse` or `l2`. */
+  readonly term: string;
+
+  constructor(layer: string, step: number, term: string) {
+    super(
+      "NON_FINITE_GRADIENT",
+      `Non-finite gradient in ${layer} at step ${step}, from the ${term} term; the weights were left at step ${step - 1}. ` +
+        "Lower the learning rate, set maxGradNorm, or check the data for NaN/Inf.",
+    );
+    this.layer = layer;
+    this.step = step;
+    this.term = term;
   }
 }
