@@ -16,6 +16,7 @@
 import { z } from "zod";
 import { InvalidSpaceError, PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import type { Box, Discrete, MultiDiscrete, Space } from "../core/spaces.js";
+import { denseForward } from "./forward.js";
 import type { NeuralPolicy } from "./policy.js";
 
 /** How an observation becomes the network input. */
@@ -385,36 +386,9 @@ function buildCompiled(json: CompiledPolicyJson): CompiledPolicy {
     head.kind === "categorical" ? 1 : head.kind === "gaussian" ? head.low.length : head.nvec.length;
   const scalar = [0];
 
-  /** The MLP on `input`, exactly as `MlpMirror.forward` computes it. */
+  /** The MLP on `input`, exactly as `MlpMirror.forward` computes it (the same function). */
   function run(): Float32Array {
-    let h = input;
-    for (let layer = 0; layer < layers; layer++) {
-      const fanIn = sizes[layer]!;
-      const fanOut = sizes[layer + 1]!;
-      const kernel = kernels[layer]!;
-      const bias = biases[layer]!;
-      const out = buffers[layer]!;
-      const isHidden = layer + 1 < layers;
-      for (let j = 0; j < fanOut; j++) {
-        const row = j * fanIn;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let i = 0;
-        for (; i + 3 < fanIn; i += 4) {
-          s0 += h[i]! * kernel[row + i]!;
-          s1 += h[i + 1]! * kernel[row + i + 1]!;
-          s2 += h[i + 2]! * kernel[row + i + 2]!;
-          s3 += h[i + 3]! * kernel[row + i + 3]!;
-        }
-        for (; i < fanIn; i++) s0 += h[i]! * kernel[row + i]!;
-        const z = Math.fround(bias[j]! + (s0 + s1 + (s2 + s3)));
-        out[j] = !isHidden ? z : tanh ? Math.tanh(z) : Math.max(z, 0);
-      }
-      h = out;
-    }
-    return h;
+    return denseForward(sizes, tanh, kernels, biases, buffers, input);
   }
 
   function encodeRow(values: ArrayLike<number>, offset: number, what: string): void {

@@ -10,6 +10,7 @@
  */
 import type { Rng } from "../core/rng.js";
 import { tf } from "./engine.js";
+import { denseForward } from "./forward.js";
 
 export type Activation = "tanh" | "relu";
 
@@ -173,36 +174,13 @@ export class MlpMirror {
 
   /** The output for one input; the returned array is reused by the next call. */
   forward(input: Float32Array): Float32Array {
-    const layers = this.sizes.length - 1;
-    const tanh = this.activation === "tanh";
-    let h = input;
-    for (let layer = 0; layer < layers; layer++) {
-      const fanIn = this.sizes[layer]!;
-      const fanOut = this.sizes[layer + 1]!;
-      const kernel = this.kernels[layer]!;
-      const bias = this.biases[layer]!;
-      const out = this.buffers[layer]!;
-      const isHidden = layer + 1 < layers;
-      for (let j = 0; j < fanOut; j++) {
-        // Four running sums let the JIT overlap the multiply-adds.
-        const row = j * fanIn;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let i = 0;
-        for (; i + 3 < fanIn; i += 4) {
-          s0 += h[i]! * kernel[row + i]!;
-          s1 += h[i + 1]! * kernel[row + i + 1]!;
-          s2 += h[i + 2]! * kernel[row + i + 2]!;
-          s3 += h[i + 3]! * kernel[row + i + 3]!;
-        }
-        for (; i < fanIn; i++) s0 += h[i]! * kernel[row + i]!;
-        const z = Math.fround(bias[j]! + (s0 + s1 + (s2 + s3)));
-        out[j] = !isHidden ? z : tanh ? Math.tanh(z) : Math.max(z, 0);
-      }
-      h = out;
-    }
-    return h;
+    return denseForward(
+      this.sizes,
+      this.activation === "tanh",
+      this.kernels,
+      this.biases,
+      this.buffers,
+      input,
+    );
   }
 }
