@@ -233,6 +233,7 @@ export {
   trainDagger,
 } from "./algorithms/dagger.js";
 export { maxEntIrl, softValueIteration, stateVisitation } from "./algorithms/maxent-irl.js";
+export { type PpoConfig, type PpoResult, ppoConfigSchema, trainPpo } from "./algorithms/ppo.js";
 
 // Runs: the run directory (manifest, metrics, TensorBoard, checkpoints, report) and the workflows.
 export { type CreateRunOptions, RunDirectory, type RunManifest } from "./runs/run-directory.js";
