@@ -23,3 +23,56 @@ describe("trainPpo (fast checks; learning is in test/slow/ppo.test.ts)", () => {
     assert.throws(() => resolvePpoConfig({ learningRate: -1 }), InvalidOptionError);
   });
 });
+
+describe("mimic train ppo", () => {
+  test("writes a run whose policy mimic eval can load", async () => {
+    const { mkdtempSync, rmSync, existsSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { runCli } = await import("./helpers/cli.js");
+    const dir = mkdtempSync(join(tmpdir(), "mimic-ppo-"));
+    try {
+      const out = join(dir, "ppo");
+      const r = await runCli(
+        "train",
+        "ppo",
+        "--env",
+        "CartPole-v1",
+        "--timesteps",
+        "256",
+        "--num-envs",
+        "2",
+        "--num-steps",
+        "32",
+        "--eval-episodes",
+        "2",
+        "--out",
+        out,
+      );
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /PPO: 256 timesteps, 4 updates/);
+      for (const f of ["manifest.json", "metrics.jsonl", "report.html", "policy/policy.json"])
+        assert.ok(existsSync(join(out, f)), f);
+      const e = await runCli("eval", "--policy", out, "--episodes", "2", "--json");
+      assert.equal(e.code, 0, e.err);
+      assert.equal(JSON.parse(e.out).env, "CartPole-v1");
+      // The saved policy acts as PPO's own argmax did: the same returns on the same seeds.
+      const trained = Number(/return (-?[\d.]+) ±/.exec(r.out)![1]);
+      assert.equal(JSON.parse(e.out).meanReturn.toFixed(2), trained.toFixed(2));
+      const bad = await runCli(
+        "train",
+        "ppo",
+        "--env",
+        "Pendulum-v1",
+        "--timesteps",
+        "64",
+        "--out",
+        join(dir, "p"),
+      );
+      assert.equal(bad.code, 1);
+      assert.match(bad.err, /Discrete action spaces only/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

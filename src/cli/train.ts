@@ -7,12 +7,13 @@ import type { BcConfig } from "../algorithms/bc.js";
 import type { DaggerConfig } from "../algorithms/dagger.js";
 import { distill, trainDaggerRun } from "../runs/dagger-pipeline.js";
 import { trainBcRun, tuneBc } from "../runs/pipelines.js";
+import { trainPpoRun } from "../runs/ppo-pipeline.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
-       mimic train dagger --help | mimic train distill --help
+       mimic train dagger --help | mimic train distill --help | mimic train ppo --help
 
 Train a policy by behavior cloning on a dataset of demonstrations. The environment comes from the
 dataset's metadata. The run directory gets manifest.json, metrics.jsonl, TensorBoard event files,
@@ -69,6 +70,100 @@ Options:
 Example:
   mimic train dagger --env CartPole-v1 --expert scripted --demos datasets/cartpole-1 --rounds 5 --out runs/cartpole-dagger
 `;
+
+export const ppoHelp = `Usage: mimic train ppo --env <id> [--timesteps N] [options] --out runs/<name>
+
+Proximal Policy Optimization (CleanRL's ppo.py) on a vector env, for Discrete action spaces. The
+run directory gets per-update metrics, the policy (mimic's policy format, usable by eval, export
+and serve), an evaluation and the report.
+
+Options:
+  --env <id>           environment, e.g. CartPole-v1
+  --timesteps <N>      total env steps (default 500000)
+  --num-envs <N>       parallel envs (default 4)
+  --num-steps <N>      steps per env per rollout (default 128)
+  --lr <x>             learning rate, annealed linearly (default 0.00025)
+  --epochs <N>         update epochs per rollout (default 4)
+  --minibatches <N>    minibatches per epoch (default 4)
+  --gamma <x>          discount (default 0.99)
+  --gae-lambda <x>     GAE λ (default 0.95)
+  --ent-coef <x>       entropy bonus (default 0.01)
+  --seed <S>           seed (default 0)
+  --eval-episodes <N>  evaluation episodes after training (default 50)
+  --overwrite          replace an existing run in --out
+  -h, --help           show this help
+
+Example (rl-zoo's tuned CartPole settings, about 100,000 steps to 500):
+  mimic train ppo --env CartPole-v1 --timesteps 100000 --num-envs 8 --num-steps 32 --minibatches 1 --epochs 20 --gamma 0.98 --gae-lambda 0.8 --ent-coef 0 --lr 0.001 --out runs/cartpole-ppo
+`;
+
+async function runPpoCommand(argv: string[], io: Io): Promise<number> {
+  const command = "train ppo";
+  const { values } = parseFlags(command, argv, {
+    env: { type: "string" },
+    timesteps: { type: "string" },
+    "num-envs": { type: "string" },
+    "num-steps": { type: "string" },
+    lr: { type: "string" },
+    epochs: { type: "string" },
+    minibatches: { type: "string" },
+    gamma: { type: "string" },
+    "gae-lambda": { type: "string" },
+    "ent-coef": { type: "string" },
+    seed: { type: "string" },
+    "eval-episodes": { type: "string" },
+    out: { type: "string" },
+    overwrite: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(ppoHelp);
+    return 0;
+  }
+  const envId = requiredFlag(command, values, "env", "CartPole-v1");
+  const out = requiredFlag(command, values, "out", "runs/cartpole-ppo");
+  const config: Record<string, number> = {};
+  const set = (flag: string, key: string, kind: "positive-integer" | "number" | "fraction" | "integer") => {
+    const v = numberFlag(command, values, flag, kind);
+    if (v !== undefined) config[key] = v;
+  };
+  set("timesteps", "totalTimesteps", "positive-integer");
+  set("num-envs", "numEnvs", "positive-integer");
+  set("num-steps", "numSteps", "positive-integer");
+  set("lr", "learningRate", "number");
+  set("epochs", "updateEpochs", "positive-integer");
+  set("minibatches", "numMinibatches", "positive-integer");
+  set("gamma", "gamma", "fraction");
+  set("gae-lambda", "gaeLambda", "fraction");
+  set("ent-coef", "entCoef", "number");
+  set("seed", "seed", "integer");
+  const bar = progressBar("train ppo", 1);
+  const result = await trainPpoRun({
+    envId,
+    config,
+    out,
+    overwrite: values.overwrite === true,
+    evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
+    command: ["mimic", "train", "ppo", ...argv],
+    onUpdate: (r, total) => {
+      bar.setTotal(total);
+      bar.update(
+        r.timesteps,
+        r.meanEpisodeReturn === null ? "" : `episode return ${r.meanEpisodeReturn.toFixed(1)}`,
+      );
+    },
+  });
+  bar.finish();
+  io.out(
+    [
+      `PPO: ${result.history.at(-1)?.timesteps ?? 0} timesteps, ${result.history.length} updates`,
+      summarizeEvaluation(result.evaluation),
+      `policy  ${displayPath(result.policyDir)}`,
+      `report  ${displayPath(result.reportPath)}`,
+    ].join("\n"),
+  );
+  return 0;
+}
 
 export const distillHelp = `Usage: mimic train distill --teacher runs/<name> --hidden 16,16 --out runs/<name> [options]
 
@@ -409,10 +504,11 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
   }
   if (algorithm === "dagger") return runDagger(rest, io);
   if (algorithm === "distill") return runDistill(rest, io);
+  if (algorithm === "ppo") return runPpoCommand(rest, io);
   if (algorithm !== "bc") {
     throw new UsageError(
       "train",
-      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, dagger, distill (GAIL, AIRL and MaxEnt IRL come later).`,
+      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, dagger, distill, ppo (GAIL and AIRL come later).`,
     );
   }
   const command = "train bc";

@@ -1,0 +1,129 @@
+/**
+ * @module
+ * The workflow behind `mimic train ppo`: PPO on a vector env into a run directory (per-update
+ * metrics, the policy saved in mimic's policy format, an evaluation, and the report).
+ */
+import { type PpoConfig, type PpoRecord, resolvePpoConfig, trainPpo } from "../algorithms/ppo.js";
+import { make } from "../core/registry.js";
+import { makeVec } from "../core/vector.js";
+import { type EvalResult, evaluate } from "../eval/evaluate.js";
+import { engineVersions } from "../nn/engine.js";
+import { NeuralPolicy } from "../nn/policy.js";
+import { RunDirectory } from "./run-directory.js";
+
+export interface PpoRunOptions {
+  envId: string;
+  config?: PpoConfig;
+  out: string;
+  overwrite?: boolean;
+  evalEpisodes?: number;
+  evalSeed?: number;
+  command?: string[];
+  onUpdate?: (record: PpoRecord, totalTimesteps: number) => void;
+}
+
+export interface PpoRunResult {
+  run: string;
+  policyDir: string;
+  reportPath: string;
+  history: PpoRecord[];
+  evaluation: EvalResult;
+}
+
+export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult> {
+  const config = resolvePpoConfig(options.config);
+  const evalEpisodes = options.evalEpisodes ?? 50;
+  const evalSeed = options.evalSeed ?? 1000;
+  const envs = makeVec(options.envId, { numEnvs: config.numEnvs });
+  const run = await RunDirectory.create(options.out, {
+    command: options.command ?? [],
+    config: { algorithm: "ppo", env: options.envId, ppo: config, evalEpisodes, evalSeed },
+    seeds: { train: config.seed, eval: evalSeed },
+    versions: engineVersions(),
+    overwrite: options.overwrite,
+  });
+  try {
+    const result = await trainPpo(envs, config, {
+      onUpdateEnd: (record) => {
+        run.log(record.timesteps, {
+          ...(record.meanEpisodeReturn === null ? {} : { episode_return: record.meanEpisodeReturn }),
+          learning_rate: record.learningRate,
+          policy_loss: record.policyLoss,
+          value_loss: record.valueLoss,
+          entropy: record.entropy,
+          approx_kl: record.approxKl,
+          clip_fraction: record.clipFraction,
+          explained_variance: record.explainedVariance,
+        });
+        options.onUpdate?.(record, config.totalTimesteps);
+      },
+    });
+    // The actor is an MLP with a categorical head: it saves as a mimic policy (no normalization).
+    const env = make(options.envId);
+    const policy = await NeuralPolicy.create({
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      envId: options.envId,
+      hidden: config.hidden,
+      seed: config.seed,
+    });
+    policy.setWeights(result.policyWeights);
+    await policy.save(run.policyDir);
+    policy.dispose();
+    const evaluation = await evaluate(
+      make(options.envId),
+      { act: (o: ArrayLike<number>) => result.act(o) },
+      { episodes: evalEpisodes, seed: evalSeed },
+    );
+    const returns = result.history
+      .filter((r) => r.meanEpisodeReturn !== null)
+      .map((r) => [r.timesteps, r.meanEpisodeReturn!] as const);
+    const reportPath = await run.writeReport({
+      title: `PPO on ${options.envId}`,
+      subtitle: `${config.totalTimesteps} timesteps, ${config.numEnvs} envs`,
+      status: "finished",
+      summary: [
+        { label: "timesteps", value: result.history.at(-1)?.timesteps ?? 0 },
+        { label: "updates", value: result.history.length },
+        { label: "mean return", value: evaluation.meanReturn.toFixed(1) },
+        {
+          label: "normalized score",
+          value: evaluation.normalizedScore === null ? "-" : evaluation.normalizedScore.toFixed(3),
+        },
+      ],
+      plots: [
+        {
+          title: "training episode return",
+          xLabel: "timesteps",
+          yLabel: "return",
+          series: [{ name: "episode return", points: returns }],
+        },
+        {
+          title: "losses",
+          xLabel: "timesteps",
+          yLabel: "loss",
+          series: [
+            { name: "policy", points: result.history.map((r) => [r.timesteps, r.policyLoss] as const) },
+            {
+              name: "value",
+              points: result.history.map((r) => [r.timesteps, r.valueLoss] as const),
+              dashed: true,
+            },
+          ],
+        },
+      ],
+      evaluations: [{ name: "PPO (argmax)", ...evaluation }],
+      config: run.manifest.config,
+      footer: `Run directory: ${run.dir}`,
+    });
+    await run.finish("finished", {
+      meanReturn: evaluation.meanReturn,
+      timesteps: result.history.at(-1)?.timesteps ?? 0,
+    });
+    return { run: run.dir, policyDir: run.policyDir, reportPath, history: result.history, evaluation };
+  } catch (error) {
+    if (run.manifest.status === "running")
+      await run.finish("failed", { error: (error as Error).message }).catch(() => undefined);
+    throw error;
+  }
+}
