@@ -4,11 +4,11 @@
  * JSONL. Every write is atomic: the data goes to a temporary sibling first and is renamed into
  * place, so a crash never leaves a half-written dataset where a good one was.
  */
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatasetFormatError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/files.js";
 import { parsePythonJson, stringifyPythonJson } from "../core/spaces.js";
 import type { ColumnStats, Dataset } from "./dataset.js";
 import { contentHash } from "./hash.js";
@@ -72,14 +72,7 @@ export async function saveDataset(
     });
     return;
   }
-  const temporary = `${path}.tmp-${randomUUID()}`;
-  try {
-    await writeFile(temporary, toJsonl(dataset), { flush: true });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(path, toJsonl(dataset));
 }
 
 /**

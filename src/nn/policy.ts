@@ -19,7 +19,7 @@
  * The directory is written to a temporary sibling first and renamed into place.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import {
@@ -30,6 +30,7 @@ import {
   PolicyLoadError,
   ShapeMismatchError,
 } from "../core/errors.js";
+import { replaceDirectory } from "../core/files.js";
 import type { ActOptions, Policy } from "../core/policy.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
 import {
@@ -492,7 +493,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       await writeFile(join(temporary, POLICY_FILE), `${JSON.stringify(policyJson, null, 2)}\n`, {
         flush: true,
       });
-      await swapIntoPlace(temporary, target);
+      await replaceDirectory(temporary, target);
     } catch (error) {
       await rm(temporary, { recursive: true, force: true });
       throw error;
@@ -841,21 +842,4 @@ async function checkReplaceable(target: string): Promise<void> {
   const entries = await readdir(target);
   if (entries.length > 0 && !entries.includes(POLICY_FILE))
     throw refuse(`holds ${entries.length} entries but no ${POLICY_FILE}`);
-}
-
-/** Renames `tmp` to `target`; an existing `target` is moved aside first and deleted afterwards. */
-async function swapIntoPlace(tmp: string, target: string): Promise<void> {
-  if ((await stat(target).catch(() => null)) === null) {
-    await rename(tmp, target);
-    return;
-  }
-  const aside = `${target}.old-${randomUUID()}`;
-  await rename(target, aside);
-  try {
-    await rename(tmp, target);
-  } catch (error) {
-    await rename(aside, target).catch(() => undefined);
-    throw error;
-  }
-  await rm(aside, { recursive: true, force: true });
 }

@@ -20,6 +20,7 @@
  * reproduces the uninterrupted run bit for bit.
  */
 import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import { decodeFloat32, encodeFloat32 } from "./base64.js";
 import type { ActionHead } from "./distributions.js";
 import { tf } from "./engine.js";
 
@@ -444,31 +445,4 @@ class AdamTrainer implements PolicyTrainer {
 /** The tensors' values end to end, as one vector. */
 function flatten(tensors: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.concat(tensors.map((t) => tf.reshape(t, [-1]) as tf.Tensor1D));
-}
-
-// ---------------------------------------------------------------------------------------------
-// base64 float32 (portable: atob/btoa exist in Node ≥ 16 and browsers)
-// ---------------------------------------------------------------------------------------------
-
-function encodeFloat32(values: Float32Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-function decodeFloat32(text: unknown): Float32Array | null {
-  if (typeof text !== "string") return null;
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return null;
-  }
-  if (binary.length % 4 !== 0) return null;
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
 }

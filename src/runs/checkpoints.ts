@@ -17,9 +17,10 @@
  * included) in Python's JSON convention.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { InvalidOptionError, RunDirectoryError } from "../core/errors.js";
+import { replaceDirectory } from "../core/files.js";
 import { parsePythonJson } from "../core/spaces.js";
 import { formatJson, syncDirectory, writeFileAtomic } from "./files.js";
 
@@ -119,7 +120,7 @@ export class CheckpointStore {
       await mkdir(temporary, { recursive: true });
       await writeFile(join(temporary, CHECKPOINT_FILE), `${json}\n`, { flush: true });
       await syncDirectory(temporary);
-      await swapIntoPlace(temporary, join(this.dir, name));
+      await replaceDirectory(temporary, join(this.dir, name), join(this.dir, `.old-${randomUUID()}`));
     } catch (error) {
       await rm(temporary, { recursive: true, force: true });
       throw error;
@@ -249,23 +250,4 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Renames `temporary` to `target`; an existing `target` is moved aside first and deleted after. */
-async function swapIntoPlace(temporary: string, target: string): Promise<void> {
-  const aside = join(dirname(target), `.old-${randomUUID()}`);
-  let movedAside = false;
-  try {
-    await rename(target, aside);
-    movedAside = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  try {
-    await rename(temporary, target);
-  } catch (error) {
-    if (movedAside) await rename(aside, target).catch(() => undefined);
-    throw error;
-  }
-  if (movedAside) await rm(aside, { recursive: true, force: true });
 }

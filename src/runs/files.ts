@@ -3,38 +3,8 @@
  * The file plumbing of a run directory: atomic writes (a temporary sibling, flushed, then renamed
  * into place) and JSON in Python's `json.dumps` convention, pretty-printed.
  */
-import { randomUUID } from "node:crypto";
-import { open, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 
-/**
- * Writes `data` to `path` so that a reader (or a crash) sees the old file or the new one, never a
- * mix: the data goes to `<path>.tmp-<uuid>`, is flushed to disk, and is renamed over `path`.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.tmp-${randomUUID()}`;
-  try {
-    await writeFile(temporary, data, { flush: true });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-}
-
-/** Flushes a directory's entries (a rename in it) to disk; a no-op where directories cannot be opened. */
-export async function syncDirectory(path: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(path, "r");
-    await handle.sync();
-  } catch {
-    // Some platforms cannot open or sync a directory; the rename is still atomic there.
-  } finally {
-    await handle?.close();
-  }
-}
+export { syncDirectory, writeFileAtomic } from "../core/files.js";
 
 const FLOAT_SENTINEL = "__mimic_float__";
 

@@ -37,7 +37,7 @@
  * Only a crash between the two renames can leave the old dataset under its `.old-` name.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type {
   Dataset as H5Dataset,
@@ -48,6 +48,7 @@ import type {
 import { z } from "zod";
 import type { EnvSpec } from "../../core/env.js";
 import { DatasetFormatError, type DatasetLocation, MimicError } from "../../core/errors.js";
+import { replaceDirectory, syncDirectory, syncFile } from "../../core/files.js";
 import {
   type Box,
   formatValue,
@@ -579,9 +580,9 @@ export async function writeMinari(
       ([name, text]) => [join(tmp, name), text] as const,
     );
     for (const [path, text] of extras) await writeFile(path, text);
-    for (const path of [tmpMain, tmpMeta, ...extras.map(([path]) => path)]) await fsync(path);
-    for (const path of [join(tmp, "data"), tmp]) await fsync(path, true);
-    await swapIntoPlace(tmp, target);
+    for (const path of [tmpMain, tmpMeta, ...extras.map(([path]) => path)]) await syncFile(path);
+    for (const path of [join(tmp, "data"), tmp]) await syncDirectory(path);
+    await replaceDirectory(tmp, target);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
@@ -605,39 +606,6 @@ async function checkReplaceable(target: string): Promise<void> {
     if (await stat(join(target, marker)).catch(() => null)) return;
   }
   throw refuse(`holds ${entries.length} entries but no data/${METADATA_FILE}`);
-}
-
-async function fsync(path: string, isDir = false): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(path, "r");
-    await handle.sync();
-  } catch (error) {
-    // Some platforms cannot open or sync a directory. The rename is still atomic there.
-    if (!isDir) throw error;
-  } finally {
-    await handle?.close();
-  }
-}
-
-/** Renames `tmp` to `target`. An existing `target` is moved aside first and deleted afterwards. */
-async function swapIntoPlace(tmp: string, target: string): Promise<void> {
-  const parent = dirname(target);
-  if ((await stat(target).catch(() => null)) === null) {
-    await rename(tmp, target);
-    await fsync(parent, true);
-    return;
-  }
-  const aside = `${target}.old-${randomUUID()}`;
-  await rename(target, aside);
-  try {
-    await rename(tmp, target);
-  } catch (error) {
-    await rename(aside, target).catch(() => undefined);
-    throw error;
-  }
-  await fsync(parent, true);
-  await rm(aside, { recursive: true, force: true });
 }
 
 function buildMetadata(dataset: Dataset, options: WriteMinariOptions, file: string): Record<string, unknown> {

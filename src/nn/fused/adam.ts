@@ -11,6 +11,7 @@
  * `TrainerState` ("mimic-adam" v1), so a checkpoint moves between the two paths.
  */
 import { InvalidOptionError } from "../../core/errors.js";
+import { decodeFloat32, encodeFloat32 } from "../base64.js";
 import type { TrainerState } from "../trainer.js";
 
 export interface AdamOptions {
@@ -116,29 +117,4 @@ export class FusedAdam {
     this.step = state.step;
     this.learningRate = state.learningRate;
   }
-}
-
-// base64 float32, little-endian (the tfjs trainer's encoding)
-
-function encodeFloat32(values: Float32Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-function decodeFloat32(text: unknown): Float32Array | null {
-  if (typeof text !== "string") return null;
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return null;
-  }
-  if (binary.length % 4 !== 0) return null;
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
 }
