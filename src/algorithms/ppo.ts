@@ -27,9 +27,10 @@
 import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
-import { rngFromSeed } from "../core/rng.js";
+import { type Rng, rngFromSeed } from "../core/rng.js";
 import { Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
+import { RunningMeanStd } from "../core/wrappers.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import {
   CategoricalScratch,
@@ -40,6 +41,7 @@ import {
 } from "../nn/fused/losses.js";
 import { FusedMlp } from "../nn/fused/mlp.js";
 import { initMlpWeights } from "../nn/mlp.js";
+import type { RewardModel } from "./reward-model.js";
 
 // ---------------------------------------------------------------------------------------------
 // Config (CleanRL's ppo.py defaults, which are its CartPole-v1 settings)
@@ -86,6 +88,25 @@ export const ppoConfigSchema = z
   })
   .strict();
 
+/**
+ * Tuned settings per env, from rl-baselines3-zoo's `hyperparams/ppo.yml` (linear clip-range
+ * annealing left out), for the CLI and for GAIL/AIRL's generator; other envs use CleanRL's
+ * defaults. With CleanRL's defaults, 100,000 CartPole steps end between 386 and 475 over seeds 1–9.
+ */
+export const PPO_PRESETS: Readonly<Record<string, PpoConfig>> = {
+  "CartPole-v1": {
+    numEnvs: 8,
+    numSteps: 32,
+    numMinibatches: 1,
+    updateEpochs: 20,
+    gamma: 0.98,
+    gaeLambda: 0.8,
+    entCoef: 0,
+    learningRate: 1e-3,
+    clipVloss: false,
+  },
+};
+
 /** PPO's options; every field has a default. */
 export type PpoConfig = z.input<typeof ppoConfigSchema>;
 export type ResolvedPpoConfig = z.output<typeof ppoConfigSchema>;
@@ -124,6 +145,12 @@ export interface PpoRecord {
 export interface TrainPpoOptions {
   /** Called after each update with its record. */
   onUpdateEnd?: (record: PpoRecord) => void;
+  /**
+   * Train on this learned reward instead of the env's (reward-model.ts): every transition's
+   * reward is r̂(s, a), standardized with running statistics, and a terminated episode is
+   * bootstrapped with the absorbing state's value. Records still report the env's true return.
+   */
+  rewardModel?: RewardModel;
   /** Stops training after the current update. */
   signal?: AbortSignal;
 }
@@ -198,132 +225,227 @@ function variance(values: Float64Array, count: number): number {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 // ---------------------------------------------------------------------------------------------
-// Training
+// The learner: one rollout and one update at a time, so an outer loop (GAIL, AIRL) can replace
+// the rewards between the two.
 // ---------------------------------------------------------------------------------------------
 
-export async function trainPpo(
-  envs: VectorEnv,
-  config: PpoConfig = {},
-  options: TrainPpoOptions = {},
-): Promise<PpoResult> {
-  const args = resolvePpoConfig(config);
-  const space = envs.singleActionSpace;
-  if (!(space instanceof Discrete)) {
-    throw new InvalidOptionError(
-      "env.actionSpace",
-      `PPO (ppo.ts) supports Discrete action spaces only, got ${space}.`,
-    );
+/**
+ * The transitions of the last rollout, `[numSteps, numEnvs]` row-major (row = step · numEnvs + env).
+ * A row with `valid[row] = 0` is an autoreset step, not a transition of the MDP.
+ */
+export interface PpoRollout {
+  readonly numSteps: number;
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  /** s_t, `[rows, obsSize]`. */
+  readonly obs: Float32Array;
+  /** a_t as category indices from 0 (the env's action is `start + a`). */
+  readonly actions: Int32Array;
+  /** log π_old(a_t | s_t) at collection time. */
+  readonly logprobs: Float64Array;
+  /** The env's rewards after `collect`; an outer loop may overwrite the valid rows before `update`. */
+  readonly rewards: Float64Array;
+  /** The transition reached a terminal state. */
+  readonly terminated: Uint8Array;
+  /** Terminated or truncated: the episode ends after this row. */
+  readonly ended: Uint8Array;
+  readonly valid: Uint8Array;
+  /** s_{t+1} of every row, `[rows, obsSize]` (the final observation when the episode ended). */
+  readonly nextObs: Float32Array;
+}
+
+/** What one rollout saw. */
+export interface RolloutStats {
+  /** Env steps so far, this rollout included. */
+  timesteps: number;
+  /** Episodes that finished during the rollout, and the sum of their env (true) returns. */
+  episodes: number;
+  episodeReturnSum: number;
+}
+
+/**
+ * PPO as a learner object: `collect()` rolls the current policy out for `numSteps` vector steps,
+ * `update()` runs GAE and the clipped-surrogate epochs on that rollout. `trainPpo` alternates them;
+ * adversarial imitation rewrites `rollout.rewards` in between.
+ */
+export class PpoLearner {
+  readonly config: ResolvedPpoConfig;
+  readonly numUpdates: number;
+  readonly rollout: PpoRollout;
+  /**
+   * The value bootstrapped after a *terminated* transition: 0 for an MDP whose episodes end there
+   * (CleanRL), or the value of an absorbing state when the rewards are learned (see adversarial.ts).
+   */
+  terminalValue = 0;
+  private readonly envs: VectorEnv;
+  private readonly space: Discrete;
+  private readonly rng: Rng;
+  private readonly actor: FusedMlp;
+  private readonly critic: FusedMlp;
+  private readonly params: Float32Array;
+  private readonly policyParams: Float32Array;
+  private readonly valueParams: Float32Array;
+  private readonly grads: Float64Array;
+  private readonly policyGrads: Float64Array;
+  private readonly valueGrads: Float64Array;
+  private readonly optimizer: FusedAdam;
+  private readonly values: Float64Array;
+  private readonly advantages: Float64Array;
+  private readonly returns: Float64Array;
+  private readonly validRows: Int32Array;
+  private readonly mb: {
+    actions: Int32Array;
+    logprobs: Float64Array;
+    advantages: Float64Array;
+    returns: Float64Array;
+    values: Float64Array;
+  };
+  private readonly envActions: Int32Array;
+  private readonly scratch: CategoricalScratch;
+  private readonly policyStats = createLossStats();
+  private readonly valueStats = createLossStats();
+  private readonly episodeReturn: Float64Array;
+  private readonly currentObs: Float32Array;
+  /** Whether the next step of env i is an autoreset step (its episode ended on the last step). */
+  private readonly nextIsAutoreset: Uint8Array;
+  private globalStep = 0;
+  private updates = 0;
+  private evalNet: FusedMlp | null = null;
+
+  constructor(envs: VectorEnv, config: PpoConfig = {}) {
+    const args = resolvePpoConfig(config);
+    const space = envs.singleActionSpace;
+    if (!(space instanceof Discrete)) {
+      throw new InvalidOptionError(
+        "env.actionSpace",
+        `PPO (ppo.ts) supports Discrete action spaces only, got ${space}.`,
+      );
+    }
+    if (envs.numEnvs !== args.numEnvs) {
+      throw new InvalidOptionError(
+        "numEnvs",
+        `PPO config: numEnvs is ${args.numEnvs} but the vector env has ${envs.numEnvs}; make them equal.`,
+      );
+    }
+    this.config = args;
+    this.envs = envs;
+    this.space = space;
+    const numEnvs = args.numEnvs;
+    const numSteps = args.numSteps;
+    const batchSize = numEnvs * numSteps;
+    this.numUpdates = Math.floor(args.totalTimesteps / batchSize);
+    if (this.numUpdates < 1) {
+      throw new InvalidOptionError(
+        "totalTimesteps",
+        `PPO config: totalTimesteps (${args.totalTimesteps}) is below one rollout (numEnvs × numSteps = ${batchSize}).`,
+      );
+    }
+    const obsSize = envs.obsSize;
+    const nActions = space.n;
+
+    // PLUMBING: seeding (one Rng; the envs get seed + i, as CleanRL's make_env)
+    this.rng = rngFromSeed(args.seed);
+
+    // ALGO LOGIC: the agent — actor (logits) and critic (V), each [obs, 64, 64, out] with tanh
+    const activation = "tanh" as const;
+    const policyShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: nActions, activation };
+    const valueShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: 1, activation };
+    const capacity = Math.max(numEnvs, batchSize);
+    this.actor = new FusedMlp({ sizes: [obsSize, ...args.hidden, nActions], activation }, capacity);
+    this.critic = new FusedMlp({ sizes: [obsSize, ...args.hidden, 1], activation }, capacity);
+    // One flat parameter vector [actor | critic] and one gradient, so a single Adam and a single
+    // global-norm clip cover both networks, as `optim.Adam(agent.parameters())` does.
+    const nPolicy = this.actor.parameterCount;
+    const nValue = this.critic.parameterCount;
+    this.params = new Float32Array(nPolicy + nValue);
+    this.policyParams = this.params.subarray(0, nPolicy);
+    this.valueParams = this.params.subarray(nPolicy);
+    packWeights(initMlpWeights(policyShape, this.rng, 0.01), this.policyParams);
+    packWeights(initMlpWeights(valueShape, this.rng, 1), this.valueParams);
+    this.grads = new Float64Array(nPolicy + nValue);
+    this.policyGrads = this.grads.subarray(0, nPolicy);
+    this.valueGrads = this.grads.subarray(nPolicy);
+    this.optimizer = new FusedAdam([nPolicy, nValue], { learningRate: args.learningRate, epsilon: 1e-5 });
+
+    // ALGO LOGIC: storage setup
+    this.rollout = {
+      numSteps,
+      numEnvs,
+      obsSize,
+      obs: new Float32Array(batchSize * obsSize),
+      actions: new Int32Array(batchSize),
+      logprobs: new Float64Array(batchSize),
+      rewards: new Float64Array(batchSize),
+      terminated: new Uint8Array(batchSize),
+      ended: new Uint8Array(batchSize),
+      valid: new Uint8Array(batchSize),
+      nextObs: new Float32Array(batchSize * obsSize),
+    };
+    this.values = new Float64Array(batchSize);
+    this.advantages = new Float64Array(batchSize);
+    this.returns = new Float64Array(batchSize);
+    this.validRows = new Int32Array(batchSize);
+    this.mb = {
+      actions: new Int32Array(batchSize),
+      logprobs: new Float64Array(batchSize),
+      advantages: new Float64Array(batchSize),
+      returns: new Float64Array(batchSize),
+      values: new Float64Array(batchSize),
+    };
+    this.envActions = new Int32Array(numEnvs);
+    this.scratch = new CategoricalScratch([nActions]);
+    this.episodeReturn = new Float64Array(numEnvs); // CleanRL's RecordEpisodeStatistics
+
+    // TRY NOT TO MODIFY: start the game
+    this.currentObs = new Float32Array(numEnvs * obsSize);
+    this.currentObs.set(envs.reset({ seed: args.seed }).observations);
+    this.nextIsAutoreset = new Uint8Array(numEnvs);
   }
-  if (envs.numEnvs !== args.numEnvs) {
-    throw new InvalidOptionError(
-      "numEnvs",
-      `PPO config: numEnvs is ${args.numEnvs} but the vector env has ${envs.numEnvs}; make them equal.`,
-    );
+
+  /** The env's Discrete action space. */
+  get actionSpace(): Discrete {
+    return this.space;
   }
-  const numEnvs = args.numEnvs;
-  const numSteps = args.numSteps;
-  const batchSize = numEnvs * numSteps;
-  const numUpdates = Math.floor(args.totalTimesteps / batchSize);
-  if (numUpdates < 1) {
-    throw new InvalidOptionError(
-      "totalTimesteps",
-      `PPO config: totalTimesteps (${args.totalTimesteps}) is below one rollout (numEnvs × numSteps = ${batchSize}).`,
-    );
+
+  /** Updates done so far. */
+  get updateCount(): number {
+    return this.updates;
   }
-  const obsSize = envs.obsSize;
-  const nActions = space.n;
 
-  // PLUMBING: seeding (one Rng; the envs get seed + i, as CleanRL's make_env)
-  const rng = rngFromSeed(args.seed);
-
-  // ALGO LOGIC: the agent — actor (logits) and critic (V), each [obs, 64, 64, out] with tanh
-  const activation = "tanh" as const;
-  const policyShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: nActions, activation };
-  const valueShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: 1, activation };
-  const capacity = Math.max(numEnvs, batchSize);
-  const actor = new FusedMlp({ sizes: [obsSize, ...args.hidden, nActions], activation }, capacity);
-  const critic = new FusedMlp({ sizes: [obsSize, ...args.hidden, 1], activation }, capacity);
-  // One flat parameter vector [actor | critic] and one gradient, so a single Adam and a single
-  // global-norm clip cover both networks, as `optim.Adam(agent.parameters())` does.
-  const nPolicy = actor.parameterCount;
-  const nValue = critic.parameterCount;
-  const params = new Float32Array(nPolicy + nValue);
-  const policyParams = params.subarray(0, nPolicy);
-  const valueParams = params.subarray(nPolicy);
-  packWeights(initMlpWeights(policyShape, rng, 0.01), policyParams);
-  packWeights(initMlpWeights(valueShape, rng, 1), valueParams);
-  const grads = new Float64Array(nPolicy + nValue);
-  const policyGrads = grads.subarray(0, nPolicy);
-  const valueGrads = grads.subarray(nPolicy);
-  const optimizer = new FusedAdam([nPolicy, nValue], { learningRate: args.learningRate, epsilon: 1e-5 });
-
-  // ALGO LOGIC: storage setup, [numSteps, numEnvs] row-major (row = step · numEnvs + env)
-  const obs = new Float32Array(batchSize * obsSize);
-  const actions = new Int32Array(batchSize);
-  const logprobs = new Float64Array(batchSize);
-  const rewards = new Float64Array(batchSize);
-  const terminated = new Uint8Array(batchSize); // the transition at this row reached a terminal state
-  const ended = new Uint8Array(batchSize); // … or was truncated: the episode ends after this row
-  const valid = new Uint8Array(batchSize); // 0 on autoreset rows (not a transition)
-  const values = new Float64Array(batchSize);
-  const advantages = new Float64Array(batchSize);
-  const returns = new Float64Array(batchSize);
-  // Minibatch scratch
-  const validRows = new Int32Array(batchSize);
-  const mbActions = new Int32Array(batchSize);
-  const mbLogprobs = new Float64Array(batchSize);
-  const mbAdvantages = new Float64Array(batchSize);
-  const mbReturns = new Float64Array(batchSize);
-  const mbValues = new Float64Array(batchSize);
-  const envActions = new Int32Array(numEnvs);
-  const scratch = new CategoricalScratch([nActions]);
-  const policyStats = createLossStats();
-  const valueStats = createLossStats();
-
-  // Episode bookkeeping (CleanRL's RecordEpisodeStatistics)
-  const episodeReturn = new Float64Array(numEnvs);
-  const history: PpoRecord[] = [];
-
-  // TRY NOT TO MODIFY: start the game
-  let globalStep = 0;
-  const nextObs = new Float32Array(numEnvs * obsSize);
-  nextObs.set(envs.reset({ seed: args.seed }).observations);
-  // Whether the next step of env i is an autoreset step (its episode ended on the last step).
-  const nextIsAutoreset = new Uint8Array(numEnvs);
-
-  for (let update = 1; update <= numUpdates; update++) {
-    // Annealing the rate if instructed to do so.
-    const frac = args.annealLr ? 1 - (update - 1) / numUpdates : 1;
-    optimizer.learningRate = frac * args.learningRate;
-
+  /** Rolls the current policy out for `numSteps` vector steps into `rollout` (env rewards). */
+  collect(): RolloutStats {
+    const { numEnvs, numSteps, obsSize, obs, actions, logprobs, rewards, terminated, ended, valid } =
+      this.rollout;
+    const { actor, critic, space, values, currentObs, nextIsAutoreset, episodeReturn } = this;
+    const nActions = space.n;
     let episodes = 0;
     let episodeReturnSum = 0;
     for (let step = 0; step < numSteps; step++) {
-      globalStep += numEnvs;
+      this.globalStep += numEnvs;
       const row0 = step * numEnvs;
-      obs.set(nextObs, row0 * obsSize);
+      obs.set(currentObs, row0 * obsSize);
       for (let i = 0; i < numEnvs; i++) valid[row0 + i] = nextIsAutoreset[i] ? 0 : 1;
 
       // ALGO LOGIC: action logic — a ~ Categorical(logits = actor(s)), V(s) = critic(s)
       const xa = actor.input;
       const xc = critic.input;
       for (let j = 0; j < numEnvs * obsSize; j++) {
-        xa[j] = nextObs[j]!;
-        xc[j] = nextObs[j]!;
+        xa[j] = currentObs[j]!;
+        xc[j] = currentObs[j]!;
       }
-      const logits = actor.forward(policyParams, numEnvs);
-      const v = critic.forward(valueParams, numEnvs);
+      const logits = actor.forward(this.policyParams, numEnvs);
+      const v = critic.forward(this.valueParams, numEnvs);
       for (let i = 0; i < numEnvs; i++) {
-        const [a, logp] = sampleCategorical(logits, i * nActions, nActions, rng.random());
+        const [a, logp] = sampleCategorical(logits, i * nActions, nActions, this.rng.random());
         actions[row0 + i] = a;
         logprobs[row0 + i] = logp;
         values[row0 + i] = v[i]!;
-        envActions[i] = space.start + a;
+        this.envActions[i] = space.start + a;
       }
 
       // TRY NOT TO MODIFY: execute the game and log data.
-      const result = envs.step(envActions);
-      nextObs.set(result.observations);
+      const result = this.envs.step(this.envActions);
+      currentObs.set(result.observations);
       for (let i = 0; i < numEnvs; i++) {
         const row = row0 + i;
         rewards[row] = result.rewards[i]!;
@@ -338,15 +460,65 @@ export async function trainPpo(
         }
       }
     }
+    // s_{t+1}: the next row's observation (an autoreset row holds the final one), or the
+    // observation after the last step.
+    const { nextObs } = this.rollout;
+    const stride = numEnvs * obsSize;
+    nextObs.set(obs.subarray(stride), 0);
+    nextObs.set(currentObs, (numSteps - 1) * stride);
+    return { timesteps: this.globalStep, episodes, episodeReturnSum };
+  }
+
+  /** log π(a | s) under the current policy for `rows` observations and action indices. */
+  logProbs(
+    observations: ArrayLike<number>,
+    actionIndices: ArrayLike<number>,
+    rows: number,
+    out: Float64Array,
+  ): void {
+    const nActions = this.space.n;
+    const obsSize = this.rollout.obsSize;
+    let net = this.evalNet;
+    if (net === null) {
+      net = new FusedMlp({ sizes: this.actor.sizes, activation: this.actor.activation }, rows);
+      this.evalNet = net;
+    }
+    net.reserve(rows);
+    const x = net.input;
+    for (let j = 0; j < rows * obsSize; j++) x[j] = observations[j]!;
+    const logits = net.forward(this.policyParams, rows);
+    for (let r = 0; r < rows; r++) {
+      const base = r * nActions;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < nActions; k++) if (logits[base + k]! > max) max = logits[base + k]!;
+      let total = 0;
+      for (let k = 0; k < nActions; k++) total += Math.exp(logits[base + k]! - max);
+      out[r] = logits[base + actionIndices[r]!]! - max - Math.log(total);
+    }
+  }
+
+  /** GAE and the PPO epochs on the last rollout (with whatever rewards it now holds). */
+  update(): Omit<PpoRecord, "timesteps" | "meanEpisodeReturn" | "episodes"> {
+    const args = this.config;
+    const { numEnvs, numSteps, obsSize, obs, actions, logprobs, rewards, terminated, ended, valid } =
+      this.rollout;
+    const { actor, critic, values, advantages, returns, validRows, mb, optimizer } = this;
+    const batchSize = numEnvs * numSteps;
+    this.updates++;
+    // Annealing the rate if instructed to do so.
+    const frac = args.annealLr ? 1 - (this.updates - 1) / this.numUpdates : 1;
+    optimizer.learningRate = Math.max(frac, 0) * args.learningRate;
 
     // ALGO LOGIC: bootstrap value and GAE (Schulman et al. 2016, eq. 11-16):
-    //   δ_t = r_t + γ·V(s_{t+1})·(1 − terminated_t) − V(s_t)
+    //   δ_t = r_t + γ·(terminated_t ? V_T : V(s_{t+1})) − V(s_t)
     //   Â_t = δ_t + γλ·(1 − ended_t)·Â_{t+1}
     // s_{t+1} is the next row's observation (the final one when the episode ended, since that row
-    // is the autoreset row), or `nextObs` after the last step. Autoreset rows get Â = 0.
+    // is the autoreset row), or the current observation after the last step. V_T is
+    // `terminalValue` (0 unless rewards are learned). Autoreset rows get Â = 0.
     const xc = critic.input;
-    for (let j = 0; j < numEnvs * obsSize; j++) xc[j] = nextObs[j]!;
-    const nextValue = critic.forward(valueParams, numEnvs);
+    const lastRow = (numSteps - 1) * numEnvs * obsSize;
+    for (let j = 0; j < numEnvs * obsSize; j++) xc[j] = this.rollout.nextObs[lastRow + j]!;
+    const nextValue = critic.forward(this.valueParams, numEnvs);
     for (let i = 0; i < numEnvs; i++) {
       let lastgaelam = 0;
       for (let t = numSteps - 1; t >= 0; t--) {
@@ -356,10 +528,13 @@ export async function trainPpo(
           lastgaelam = 0;
           continue;
         }
-        const nextValues = t === numSteps - 1 ? nextValue[i]! : values[row + numEnvs]!;
-        const nextNonTerminal = 1 - terminated[row]!;
+        const nextValues = terminated[row]
+          ? this.terminalValue
+          : t === numSteps - 1
+            ? nextValue[i]!
+            : values[row + numEnvs]!;
         const nextNonEnded = 1 - ended[row]!;
-        const delta = rewards[row]! + args.gamma * nextValues * nextNonTerminal - values[row]!;
+        const delta = rewards[row]! + args.gamma * nextValues - values[row]!;
         lastgaelam = delta + args.gamma * args.gaeLambda * nextNonEnded * lastgaelam;
         advantages[row] = lastgaelam;
       }
@@ -375,10 +550,11 @@ export async function trainPpo(
     let clipFractionSum = 0;
     let minibatches = 0;
     let stopEarly = false;
+    const { policyStats, valueStats } = this;
     for (let epoch = 0; epoch < args.updateEpochs && !stopEarly; epoch++) {
       // Fisher–Yates shuffle of the valid rows (np.random.shuffle(b_inds))
       for (let i = validCount - 1; i > 0; i--) {
-        const j = rng.integers(i + 1);
+        const j = this.rng.integers(i + 1);
         const tmp = validRows[i]!;
         validRows[i] = validRows[j]!;
         validRows[j] = tmp;
@@ -395,55 +571,55 @@ export async function trainPpo(
             xa[r * obsSize + k] = o;
             xv[r * obsSize + k] = o;
           }
-          mbActions[r] = actions[row]!;
-          mbLogprobs[r] = logprobs[row]!;
-          mbAdvantages[r] = advantages[row]!;
-          mbReturns[r] = returns[row]!;
-          mbValues[r] = values[row]!;
+          mb.actions[r] = actions[row]!;
+          mb.logprobs[r] = logprobs[row]!;
+          mb.advantages[r] = advantages[row]!;
+          mb.returns[r] = returns[row]!;
+          mb.values[r] = values[row]!;
         }
         // Advantage normalization: (A − mean) / (std + 1e-8), torch's unbiased std.
         if (args.normAdv) {
           let mean = 0;
-          for (let r = 0; r < m; r++) mean += mbAdvantages[r]!;
+          for (let r = 0; r < m; r++) mean += mb.advantages[r]!;
           mean /= m;
           let sq = 0;
-          for (let r = 0; r < m; r++) sq += (mbAdvantages[r]! - mean) ** 2;
+          for (let r = 0; r < m; r++) sq += (mb.advantages[r]! - mean) ** 2;
           const std = m > 1 ? Math.sqrt(sq / (m - 1)) : 0;
-          for (let r = 0; r < m; r++) mbAdvantages[r] = (mbAdvantages[r]! - mean) / (std + 1e-8);
+          for (let r = 0; r < m; r++) mb.advantages[r] = (mb.advantages[r]! - mean) / (std + 1e-8);
         }
 
         // Policy loss: −mean min(r·Â, clip(r, 1 − ε, 1 + ε)·Â) − c_ent · mean H (eq. 7 and 9)
-        const newLogits = actor.forward(policyParams, m);
+        const newLogits = actor.forward(this.policyParams, m);
         ppoCategorical(
           newLogits,
           m,
-          mbActions,
-          mbLogprobs,
-          mbAdvantages,
+          mb.actions,
+          mb.logprobs,
+          mb.advantages,
           args.clipCoef,
           args.entCoef,
-          scratch,
+          this.scratch,
           actor.outputGrad,
           policyStats,
         );
-        actor.backward(policyParams, m, policyGrads);
+        actor.backward(this.policyParams, m, this.policyGrads);
 
         // Value loss: c_vf · ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)
-        const newValues = critic.forward(valueParams, m);
+        const newValues = critic.forward(this.valueParams, m);
         valueLoss(
           newValues,
           m,
-          mbReturns,
+          mb.returns,
           critic.outputGrad,
           valueStats,
-          args.clipVloss ? { oldValues: mbValues, clipEpsilon: args.clipCoef } : undefined,
+          args.clipVloss ? { oldValues: mb.values, clipEpsilon: args.clipCoef } : undefined,
         );
         const dv = critic.outputGrad;
         for (let r = 0; r < m; r++) dv[r] = dv[r]! * args.vfCoef;
-        critic.backward(valueParams, m, valueGrads);
+        critic.backward(this.valueParams, m, this.valueGrads);
 
         // Global-norm clipping over both networks, then one Adam step.
-        const norm = clipGradNorm(grads, grads.length, args.maxGradNorm);
+        const norm = clipGradNorm(this.grads, this.grads.length, args.maxGradNorm);
         if (!Number.isFinite(norm)) {
           const policyBad = !Number.isFinite(policyStats.loss);
           throw new NonFiniteGradientError(
@@ -452,14 +628,14 @@ export async function trainPpo(
             policyBad ? "policy (clipped surrogate + entropy)" : "value",
           );
         }
-        optimizer.update(params, grads);
+        optimizer.update(this.params, this.grads);
         clipFractionSum += policyStats.clipFraction;
         minibatches++;
       }
       if (args.targetKl !== undefined && policyStats.approxKl > args.targetKl) stopEarly = true;
     }
 
-    // PLUMBING: record the update (CleanRL's writer.add_scalar calls)
+    // PLUMBING: the update's statistics (CleanRL's writer.add_scalar calls)
     const validReturns = new Float64Array(validCount);
     const residuals = new Float64Array(validCount);
     for (let r = 0; r < validCount; r++) {
@@ -468,10 +644,7 @@ export async function trainPpo(
       residuals[r] = returns[row]! - values[row]!;
     }
     const varY = variance(validReturns, validCount);
-    const record: PpoRecord = {
-      timesteps: globalStep,
-      meanEpisodeReturn: episodes > 0 ? episodeReturnSum / episodes : null,
-      episodes,
+    return {
       learningRate: optimizer.learningRate,
       policyLoss: policyStats.policyLoss,
       valueLoss: valueStats.loss,
@@ -480,24 +653,79 @@ export async function trainPpo(
       clipFraction: minibatches > 0 ? clipFractionSum / minibatches : 0,
       explainedVariance: varY === 0 ? Number.NaN : 1 - variance(residuals, validCount) / varY,
     };
+  }
+
+  /** The weights and the deterministic policy (argmax of the logits) on a copy of the weights. */
+  result(history: PpoRecord[]): PpoResult {
+    const finalPolicy = new Float32Array(this.policyParams);
+    const actNet = new FusedMlp({ sizes: this.actor.sizes, activation: this.actor.activation }, 1);
+    const obsSize = this.rollout.obsSize;
+    const { start, n } = this.space;
+    const act = (observation: ArrayLike<number>): number => {
+      const x = actNet.input;
+      for (let k = 0; k < obsSize; k++) x[k] = observation[k]!;
+      return start + argmax(actNet.forward(finalPolicy, 1), 0, n);
+    };
+    return {
+      policyWeights: splitWeights(this.actor, this.policyParams),
+      valueWeights: splitWeights(this.critic, this.valueParams),
+      history,
+      act,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------------------------
+
+/** PPO on the env's own rewards: `numUpdates` rollouts, each followed by an update. */
+export async function trainPpo(
+  envs: VectorEnv,
+  config: PpoConfig = {},
+  options: TrainPpoOptions = {},
+): Promise<PpoResult> {
+  const learner = new PpoLearner(envs, config);
+  const relabel = options.rewardModel ? learnedRewardRelabeler(learner, options.rewardModel) : null;
+  const history: PpoRecord[] = [];
+  for (let update = 1; update <= learner.numUpdates; update++) {
+    const rollout = learner.collect();
+    relabel?.();
+    const stats = learner.update();
+    const record: PpoRecord = {
+      timesteps: rollout.timesteps,
+      meanEpisodeReturn: rollout.episodes > 0 ? rollout.episodeReturnSum / rollout.episodes : null,
+      episodes: rollout.episodes,
+      ...stats,
+    };
     history.push(record);
     options.onUpdateEnd?.(record);
     if (options.signal?.aborted) break;
     await yieldToEventLoop();
   }
+  return learner.result(history);
+}
 
-  // The deterministic policy: argmax of the logits, on its own network and weight copy.
-  const finalPolicy = new Float32Array(policyParams);
-  const actNet = new FusedMlp({ sizes: actor.sizes, activation }, 1);
-  const act = (observation: ArrayLike<number>): number => {
-    const x = actNet.input;
-    for (let k = 0; k < obsSize; k++) x[k] = observation[k]!;
-    return space.start + argmax(actNet.forward(finalPolicy, 1), 0, nActions);
-  };
-  return {
-    policyWeights: splitWeights(actor, policyParams),
-    valueWeights: splitWeights(critic, valueParams),
-    history,
-    act,
+/**
+ * Replaces a rollout's rewards by a learned reward model's, standardized by running mean and std
+ * (which changes no policy's ranking, since a terminated episode's absorbing loop is shifted and
+ * scaled alike), and sets the learner's terminal value to the absorbing loop's worth r_abs/(1 − γ).
+ */
+export function learnedRewardRelabeler(learner: PpoLearner, model: RewardModel): () => void {
+  const { numEnvs, numSteps, obsSize } = learner.rollout;
+  model.checkSpaces(obsSize, learner.actionSpace, "PPO with a learned reward");
+  const rows = numEnvs * numSteps;
+  const learned = new Float64Array(rows);
+  const stats = new RunningMeanStd(1);
+  const absorbing = model.absorbingReward();
+  const gamma = learner.config.gamma;
+  return () => {
+    const r = learner.rollout;
+    model.rewards(r.obs, r.actions, r.nextObs, r.terminated, rows, learned);
+    for (let row = 0; row < rows; row++) if (r.valid[row]) stats.update(learned.subarray(row, row + 1));
+    const mean = stats.mean[0]!;
+    const scale = 1 / Math.sqrt(stats.var[0]! + 1e-8);
+    for (let row = 0; row < rows; row++) if (r.valid[row]) r.rewards[row] = (learned[row]! - mean) * scale;
+    learner.terminalValue = ((absorbing - mean) * scale) / (1 - gamma);
   };
 }

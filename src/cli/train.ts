@@ -13,7 +13,7 @@ import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
-       mimic train dagger --help | mimic train distill --help | mimic train ppo --help
+       mimic train dagger|distill|ppo|gail|airl|maxent-irl --help
 
 Train a policy by behavior cloning on a dataset of demonstrations. The environment comes from the
 dataset's metadata. The run directory gets manifest.json, metrics.jsonl, TensorBoard event files,
@@ -80,6 +80,8 @@ and serve), an evaluation and the report.
 Options:
   --env <id>           environment, e.g. CartPole-v1
   --timesteps <N>      total env steps (default 500000)
+  Defaults below are CleanRL's; CartPole-v1 uses rl-baselines3-zoo's tuned preset instead
+  (8 envs × 32 steps, 1 minibatch, 20 epochs, lr 0.001, γ 0.98, λ 0.8, no entropy bonus).
   --num-envs <N>       parallel envs (default 4)
   --num-steps <N>      steps per env per rollout (default 128)
   --lr <x>             learning rate, annealed linearly (default 0.00025)
@@ -88,13 +90,16 @@ Options:
   --gamma <x>          discount (default 0.99)
   --gae-lambda <x>     GAE λ (default 0.95)
   --ent-coef <x>       entropy bonus (default 0.01)
-  --seed <S>           seed (default 0)
+  --reward <run>       train on a learned reward (a GAIL/AIRL run directory) instead of the env's;
+                       returns in metrics and the evaluation stay the env's true ones
+  --seed <S>           seed (default 1)
   --eval-episodes <N>  evaluation episodes after training (default 50)
   --overwrite          replace an existing run in --out
   -h, --help           show this help
 
-Example (rl-zoo's tuned CartPole settings, about 100,000 steps to 500):
-  mimic train ppo --env CartPole-v1 --timesteps 100000 --num-envs 8 --num-steps 32 --minibatches 1 --epochs 20 --gamma 0.98 --gae-lambda 0.8 --ent-coef 0 --lr 0.001 --out runs/cartpole-ppo
+Examples:
+  mimic train ppo --env CartPole-v1 --timesteps 100000 --out runs/cartpole-ppo
+  mimic train ppo --env CartPole-v1 --timesteps 100000 --reward runs/cartpole-airl --out runs/cartpole-ppo-airl
 `;
 
 async function runPpoCommand(argv: string[], io: Io): Promise<number> {
@@ -110,6 +115,7 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     gamma: { type: "string" },
     "gae-lambda": { type: "string" },
     "ent-coef": { type: "string" },
+    reward: { type: "string" },
     seed: { type: "string" },
     "eval-episodes": { type: "string" },
     out: { type: "string" },
@@ -122,27 +128,19 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
   }
   const envId = requiredFlag(command, values, "env", "CartPole-v1");
   const out = requiredFlag(command, values, "out", "runs/cartpole-ppo");
-  const config: Record<string, number> = {};
-  const set = (flag: string, key: string, kind: "positive-integer" | "number" | "fraction" | "integer") => {
-    const v = numberFlag(command, values, flag, kind);
-    if (v !== undefined) config[key] = v;
-  };
-  set("timesteps", "totalTimesteps", "positive-integer");
-  set("num-envs", "numEnvs", "positive-integer");
-  set("num-steps", "numSteps", "positive-integer");
-  set("lr", "learningRate", "number");
-  set("epochs", "updateEpochs", "positive-integer");
-  set("minibatches", "numMinibatches", "positive-integer");
-  set("gamma", "gamma", "fraction");
-  set("gae-lambda", "gaeLambda", "fraction");
-  set("ent-coef", "entCoef", "number");
-  set("seed", "seed", "integer");
+  const { ppoFlagsConfig } = await import("./irl.js");
+  const config = ppoFlagsConfig(command, values, envId);
+  const timesteps = numberFlag(command, values, "timesteps", "positive-integer");
+  if (timesteps !== undefined) config.totalTimesteps = timesteps;
+  const seed = numberFlag(command, values, "seed", "integer");
+  if (seed !== undefined) config.seed = seed;
   const bar = progressBar("train ppo", 1);
   const result = await trainPpoRun({
     envId,
     config,
     out,
     overwrite: values.overwrite === true,
+    reward: typeof values.reward === "string" ? values.reward : undefined,
     evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
     command: ["mimic", "train", "ppo", ...argv],
     onUpdate: (r, total) => {
@@ -505,10 +503,15 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
   if (algorithm === "dagger") return runDagger(rest, io);
   if (algorithm === "distill") return runDistill(rest, io);
   if (algorithm === "ppo") return runPpoCommand(rest, io);
+  if (algorithm === "gail" || algorithm === "airl") {
+    const { runAdversarialCommand } = await import("./irl.js");
+    return runAdversarialCommand(algorithm, rest, io);
+  }
+  if (algorithm === "maxent-irl") return (await import("./irl.js")).runMaxEntCommand(rest, io);
   if (algorithm !== "bc") {
     throw new UsageError(
       "train",
-      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, dagger, distill, ppo (GAIL and AIRL come later).`,
+      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, dagger, distill, ppo, gail, airl, maxent-irl.`,
     );
   }
   const command = "train bc";

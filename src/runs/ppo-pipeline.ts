@@ -4,6 +4,7 @@
  * metrics, the policy saved in mimic's policy format, an evaluation, and the report).
  */
 import { type PpoConfig, type PpoRecord, resolvePpoConfig, trainPpo } from "../algorithms/ppo.js";
+import { RewardModel } from "../algorithms/reward-model.js";
 import { make } from "../core/registry.js";
 import { makeVec } from "../core/vector.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
@@ -20,6 +21,11 @@ export interface PpoRunOptions {
   evalSeed?: number;
   command?: string[];
   onUpdate?: (record: PpoRecord, totalTimesteps: number) => void;
+  /**
+   * Train on a learned reward instead of the env's: a GAIL/AIRL run directory (or its
+   * `reward-model.json`). Metrics and the evaluation still report the env's true return.
+   */
+  reward?: string;
 }
 
 export interface PpoRunResult {
@@ -35,15 +41,25 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
   const evalEpisodes = options.evalEpisodes ?? 50;
   const evalSeed = options.evalSeed ?? 1000;
   const envs = makeVec(options.envId, { numEnvs: config.numEnvs });
+  const rewardModel = options.reward === undefined ? undefined : await RewardModel.load(options.reward);
+  rewardModel?.checkSpaces(envs.obsSize, envs.singleActionSpace, `--reward ${options.reward}`);
   const run = await RunDirectory.create(options.out, {
     command: options.command ?? [],
-    config: { algorithm: "ppo", env: options.envId, ppo: config, evalEpisodes, evalSeed },
+    config: {
+      algorithm: "ppo",
+      env: options.envId,
+      ppo: config,
+      ...(options.reward === undefined ? {} : { reward: options.reward, rewardKind: rewardModel!.kind }),
+      evalEpisodes,
+      evalSeed,
+    },
     seeds: { train: config.seed, eval: evalSeed },
     versions: engineVersions(),
     overwrite: options.overwrite,
   });
   try {
     const result = await trainPpo(envs, config, {
+      rewardModel,
       onUpdateEnd: (record) => {
         run.log(record.timesteps, {
           ...(record.meanEpisodeReturn === null ? {} : { episode_return: record.meanEpisodeReturn }),
@@ -79,8 +95,12 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
       .filter((r) => r.meanEpisodeReturn !== null)
       .map((r) => [r.timesteps, r.meanEpisodeReturn!] as const);
     const reportPath = await run.writeReport({
-      title: `PPO on ${options.envId}`,
-      subtitle: `${config.totalTimesteps} timesteps, ${config.numEnvs} envs`,
+      title: `PPO on ${options.envId}${rewardModel ? ` with a learned ${rewardModel.kind.toUpperCase()} reward` : ""}`,
+      subtitle:
+        `${config.totalTimesteps} timesteps, ${config.numEnvs} envs` +
+        (options.reward === undefined
+          ? ""
+          : `; trained on the reward of ${options.reward}, returns are the env's`),
       status: "finished",
       summary: [
         { label: "timesteps", value: result.history.at(-1)?.timesteps ?? 0 },

@@ -1,0 +1,510 @@
+/**
+ * @module
+ * Adversarial imitation: the round loop GAIL and AIRL share. After `imitation`'s
+ * `AdversarialTrainer` (src/imitation/algorithms/adversarial/common.py), with PPO (ppo.ts) as the
+ * generator:
+ *
+ *   each round:
+ *     1. the generator π rolls out one PPO rollout (numEnvs × numSteps env steps);
+ *     2. the discriminator takes `updatesPerRound` Adam steps on the binary logistic loss, expert
+ *        transitions labelled 1 and this rollout's transitions labelled 0 (logits high = expert);
+ *     3. the rollout's rewards are replaced by the learned reward of each transition,
+ *        standardized with running statistics;
+ *     4. PPO updates π on those rewards.
+ *
+ * What differs between the two lives in gail.ts and airl.ts: the discriminator's logit and how a
+ * logit becomes the generator's reward. Episode ends go through an absorbing state whose reward is
+ * learned too (reward-model.ts explains why), and the generator bootstraps a terminal step with
+ * that state's value r_abs / (1 − γ).
+ *
+ * Differences from `imitation`: the generator's samples are exactly the rollout PPO then learns
+ * from (imitation's replay buffer defaults to one round, so this is the same data); discriminator
+ * inputs are standardized with the demonstrations' fixed statistics instead of a running norm; the
+ * rewards are standardized by mean and std (imitation's `NormalizedRewardNet` does the same with
+ * its own running statistics).
+ */
+import { z } from "zod";
+import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
+import { formatPath } from "../core/registry.js";
+import { type Rng, rngFromSeed } from "../core/rng.js";
+import { Discrete } from "../core/spaces.js";
+import type { VectorEnv } from "../core/vector.js";
+import { RunningMeanStd } from "../core/wrappers.js";
+import type { Transitions } from "../data/episode.js";
+import { FusedAdam } from "../nn/fused/adam.js";
+import { createLossStats, logisticLoss } from "../nn/fused/losses.js";
+import { PpoLearner, type PpoRecord, type PpoResult, ppoConfigSchema } from "./ppo.js";
+import type { RewardModel } from "./reward-model.js";
+
+// ---------------------------------------------------------------------------------------------
+// Config
+// ---------------------------------------------------------------------------------------------
+
+export const discriminatorConfigSchema = z
+  .object({
+    /** Hidden layers of the reward networks (g, and AIRL's h): `imitation`'s BasicRewardNet default. */
+    hidden: z.array(z.number().int().positive()).min(1).default([32, 32]),
+    activation: z.enum(["relu", "tanh"]).default("relu"),
+    /** Adam's step size for the discriminator. */
+    learningRate: z.number().positive().default(1e-3),
+    /** Transitions per side (expert and generator) in one discriminator batch. */
+    batchSize: z.number().int().positive().default(256),
+    /** Discriminator steps after each generator rollout. */
+    updatesPerRound: z.number().int().positive().default(4),
+  })
+  .strict();
+
+export const adversarialConfigSchema = z
+  .object({
+    /** Env steps of the generator (the PPO rollouts), in total. */
+    totalTimesteps: z.number().int().positive().default(300_000),
+    /** The generator's PPO settings (its `totalTimesteps` is this config's, and its seed too). */
+    ppo: ppoConfigSchema.omit({ totalTimesteps: true, seed: true }).prefault({}),
+    discriminator: discriminatorConfigSchema.prefault({}),
+    /** Standardize the learned rewards with running mean and std before PPO sees them. */
+    normalizeRewards: z.boolean().default(true),
+    /**
+     * Accept episodes of different lengths. Off by default, as in `imitation`: see
+     * `variableHorizonError` for why.
+     */
+    allowVariableHorizon: z.boolean().default(false),
+    /** Seed of the generator, the discriminator's initialization and its batches. */
+    seed: z.number().int().min(0).default(1),
+  })
+  .strict();
+
+export type AdversarialConfig = z.input<typeof adversarialConfigSchema>;
+export type ResolvedAdversarialConfig = z.output<typeof adversarialConfigSchema>;
+
+export function resolveAdversarialConfig(
+  config: AdversarialConfig = {},
+  algorithm = "adversarial",
+): ResolvedAdversarialConfig {
+  const result = adversarialConfigSchema.safeParse(config);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = formatPath(issue.path);
+  throw new InvalidOptionError(path, `${algorithm} config: ${path} is invalid: ${issue.message}.`, {
+    cause: result.error,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What GAIL and AIRL supply
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A batch of transitions for the discriminator: s, a (index from 0), s', whether s or s' is the
+ * absorbing state, and log π(a | s) under the current generator (AIRL's logit uses it).
+ */
+export class TransitionBatch {
+  rows = 0;
+  readonly obs: Float32Array;
+  readonly actions: Int32Array;
+  readonly absorbing: Uint8Array;
+  readonly nextObs: Float32Array;
+  readonly nextAbsorbing: Uint8Array;
+  readonly logPi: Float64Array;
+  /**
+   * How many steps of the episode each row stands for: 1 for a transition; for the absorbing
+   * loop, the steps left until the horizon (see `absorbingWeight`). Batches are drawn in proportion.
+   */
+  readonly weight: Float64Array;
+  private cdf: Float64Array | null = null;
+
+  constructor(
+    readonly capacity: number,
+    readonly obsSize: number,
+  ) {
+    this.obs = new Float32Array(capacity * obsSize);
+    this.actions = new Int32Array(capacity);
+    this.absorbing = new Uint8Array(capacity);
+    this.nextObs = new Float32Array(capacity * obsSize);
+    this.nextAbsorbing = new Uint8Array(capacity);
+    this.logPi = new Float64Array(capacity);
+    this.weight = new Float64Array(capacity);
+  }
+
+  /** Appends a transition; the caller fills its fields at the returned row. */
+  add(weight = 1): number {
+    this.cdf = null;
+    const r = this.rows++;
+    this.weight[r] = weight;
+    this.absorbing[r] = 0;
+    this.nextAbsorbing[r] = 0;
+    this.logPi[r] = 0;
+    return r;
+  }
+
+  /** Draws a row with probability proportional to its weight. */
+  draw(rng: Rng): number {
+    if (this.cdf === null || this.cdf.length !== this.rows) {
+      this.cdf = new Float64Array(this.rows);
+      let total = 0;
+      for (let r = 0; r < this.rows; r++) {
+        total += this.weight[r]!;
+        this.cdf[r] = total;
+      }
+    }
+    const cdf = this.cdf;
+    const u = rng.random() * cdf[cdf.length - 1]!;
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** Appends row `i` of `from`. */
+  push(from: TransitionBatch, i: number): void {
+    this.cdf = null;
+    const r = this.rows++;
+    this.weight[r] = from.weight[i]!;
+    const n = this.obsSize;
+    this.obs.set(from.obs.subarray(i * n, i * n + n), r * n);
+    this.nextObs.set(from.nextObs.subarray(i * n, i * n + n), r * n);
+    this.actions[r] = from.actions[i]!;
+    this.absorbing[r] = from.absorbing[i]!;
+    this.nextAbsorbing[r] = from.nextAbsorbing[i]!;
+    this.logPi[r] = from.logPi[i]!;
+  }
+}
+
+export interface Discriminator {
+  /** The reward networks being trained (their parameters are `params`). */
+  readonly model: RewardModel;
+  /** Every trainable parameter, one flat vector (the model's networks are views into it). */
+  readonly params: Float32Array;
+  /** Sizes of the parameter tensors in `params`, for Adam's per-tensor bookkeeping. */
+  readonly tensorSizes: readonly number[];
+  /** Makes the buffers hold `rows` transitions. */
+  reserve(rows: number): void;
+  /** The logits of a batch (high = expert), keeping what `backward` needs. */
+  logits(batch: TransitionBatch): Float64Array;
+  /** Back-propagates ∂loss/∂logit of the last `logits` call into `grads` (same layout as `params`). */
+  backward(dLogits: Float64Array, grads: Float64Array): void;
+  /** How a logit becomes the generator's reward (the equation is in each implementation). */
+  reward(logit: number): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The round loop
+// ---------------------------------------------------------------------------------------------
+
+/** One round's line of history: the discriminator's numbers and the generator's PPO record. */
+export interface AdversarialRecord extends PpoRecord {
+  round: number;
+  /** Binary logistic loss of the round's last discriminator batch. */
+  discLoss: number;
+  /** Fraction of the last batch's expert transitions with logit > 0. */
+  discAccuracyExpert: number;
+  /** Fraction of the last batch's generator transitions with logit < 0. */
+  discAccuracyGenerator: number;
+  /** Mean learned reward of the rollout (before standardization). */
+  meanLearnedReward: number;
+  /** The absorbing state's learned reward (before standardization). */
+  absorbingReward: number;
+}
+
+export interface AdversarialOptions {
+  /** Called after each round; `snapshot` gives the generator's current policy weights. */
+  onRoundEnd?: (record: AdversarialRecord, snapshot: AdversarialSnapshot) => void | Promise<void>;
+  /** Something the user should know that is not an error (e.g. a batch that had to shrink). */
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface AdversarialSnapshot {
+  /** Copies of the generator's policy weights (`initMlpWeights` order). */
+  policyWeights(): Float32Array[];
+  /** The reward model, live (serialize it to keep a copy). */
+  rewardModel: RewardModel;
+}
+
+export interface AdversarialResult extends Omit<PpoResult, "history"> {
+  history: AdversarialRecord[];
+  rewardModel: RewardModel;
+}
+
+/** Checks the demonstrations against the env and turns them into the expert's transition pool. */
+export function expertPool(
+  envs: VectorEnv,
+  demos: Transitions,
+  algorithm: string,
+  horizon = envs.spec.maxEpisodeSteps ?? demos.length,
+): TransitionBatch {
+  const space = envs.singleActionSpace;
+  if (!(space instanceof Discrete)) {
+    throw new InvalidOptionError(
+      "env.actionSpace",
+      `${algorithm} supports Discrete action spaces (its generator is discrete PPO), got ${space}.`,
+    );
+  }
+  if (demos.obsDim !== envs.obsSize || demos.actDim !== 1) {
+    throw new ShapeMismatchError(
+      `${algorithm}: the demonstrations have ${demos.obsDim} observation values and ${demos.actDim} action values per step, but the env has ${envs.obsSize} and one Discrete action (${space}). Were they recorded on another env?`,
+    );
+  }
+  if (demos.length === 0)
+    throw new ShapeMismatchError(`${algorithm}: the demonstrations hold no transitions.`);
+  let terminal = 0;
+  for (let i = 0; i < demos.length; i++) terminal += demos.dones[i]!;
+  const pool = new TransitionBatch(demos.length + terminal, demos.obsDim);
+  const n = demos.obsDim;
+  for (let i = 0; i < demos.length; i++) {
+    const a = demos.acts[i]!;
+    if (!space.contains(a)) {
+      throw new ShapeMismatchError(
+        `${algorithm}: demonstration transition ${i} has action ${a}, which is outside the env's action space ${space}.`,
+      );
+    }
+    for (let k = 0; k < n; k++) {
+      if (!Number.isFinite(demos.obs[i * n + k]!) || !Number.isFinite(demos.nextObs[i * n + k]!)) {
+        throw new ShapeMismatchError(
+          `${algorithm}: demonstration transition ${i} has a non-finite observation value at index ${k}.`,
+        );
+      }
+    }
+    const r = pool.add();
+    pool.obs.set(demos.obs.subarray(i * n, i * n + n), r * n);
+    pool.nextObs.set(demos.nextObs.subarray(i * n, i * n + n), r * n);
+    pool.actions[r] = a - space.start;
+    pool.nextAbsorbing[r] = demos.dones[i]!;
+  }
+  // Each terminal transition is followed by the absorbing loop, weighted by the steps left.
+  let start = 0;
+  for (let i = 0; i < demos.length; i++) {
+    if (!demos.dones[i]) continue;
+    addAbsorbingLoop(pool, absorbingWeight(horizon, i + 1 - start));
+    start = i + 1;
+  }
+  return pool;
+}
+
+/**
+ * The absorbing loop's weight after an episode that terminated after `length` steps: the steps
+ * left until the horizon H, so that every episode counts H steps, as if it were padded to the
+ * fixed horizon with its absorbing state (what the `seals` envs do for `imitation`). An agent
+ * that falls early then shows the discriminator H − T absorbing steps, not one.
+ */
+export function absorbingWeight(horizon: number, length: number): number {
+  return Math.max(horizon - length, 1);
+}
+
+function addAbsorbingLoop(pool: TransitionBatch, weight: number): void {
+  const r = pool.add(weight);
+  pool.obs.fill(0, r * pool.obsSize, (r + 1) * pool.obsSize);
+  pool.nextObs.fill(0, r * pool.obsSize, (r + 1) * pool.obsSize);
+  pool.absorbing[r] = 1;
+  pool.nextAbsorbing[r] = 1;
+  pool.actions[r] = 0;
+}
+
+/** Episode lengths of the demonstrations, from the `dones`/truncation structure the caller gives. */
+export function variableHorizonError(algorithm: string, what: string): InvalidOptionError {
+  return new InvalidOptionError(
+    "allowVariableHorizon",
+    `${algorithm}: episodes of different lengths (${what}). When an episode's length depends on what the ` +
+      "agent does, the episode's end itself carries information about the reward: a learned reward that " +
+      "is positive everywhere teaches the agent to stay alive, one that is negative teaches it to die fast, " +
+      "whatever the reward network learned. `imitation` refuses this for the same reason. mimic sends every " +
+      "terminal step to an absorbing state whose reward is learned too, which removes most of this bias; if " +
+      "you accept the rest, pass allowVariableHorizon: true (CLI: --allow-variable-horizon). See " +
+      "https://imitation.readthedocs.io/en/latest/getting-started/variable-horizon.html",
+  );
+}
+
+/** Lengths of the demonstration episodes: they end at a `done` or, when none is set, at the end. */
+function demoHorizons(demos: Transitions, episodeLengths: readonly number[] | undefined): number[] {
+  if (episodeLengths !== undefined) return [...episodeLengths];
+  const lengths: number[] = [];
+  let start = 0;
+  for (let i = 0; i < demos.length; i++) {
+    if (demos.dones[i]) {
+      lengths.push(i + 1 - start);
+      start = i + 1;
+    }
+  }
+  if (start < demos.length) lengths.push(demos.length - start);
+  return lengths;
+}
+
+/**
+ * The shared adversarial loop: PPO generator rounds against `discriminator`, on `envs`, imitating
+ * `demos`. `episodeLengths` (the demonstration episodes' lengths) lets the variable-horizon check
+ * see truncated episodes, which `Transitions` does not mark.
+ */
+export async function trainAdversarial(
+  algorithm: string,
+  envs: VectorEnv,
+  demos: Transitions,
+  discriminator: Discriminator,
+  config: ResolvedAdversarialConfig,
+  options: AdversarialOptions = {},
+  episodeLengths?: readonly number[],
+): Promise<AdversarialResult> {
+  const horizons = demoHorizons(demos, episodeLengths);
+  // H: the env's time limit, or the longest demonstration.
+  const fixedHorizon = envs.spec.maxEpisodeSteps ?? Math.max(...horizons);
+  const expert = expertPool(envs, demos, algorithm, fixedHorizon);
+  const horizon = horizons[0]!;
+  if (!config.allowVariableHorizon && horizons.some((h) => h !== horizon)) {
+    throw variableHorizonError(
+      algorithm,
+      `the demonstrations have lengths ${[...new Set(horizons)].join(", ")}`,
+    );
+  }
+  const learner = new PpoLearner(envs, {
+    ...config.ppo,
+    totalTimesteps: config.totalTimesteps,
+    seed: config.seed,
+  });
+  const rng = rngFromSeed((BigInt(config.seed) << 32n) | 0x9a11n);
+  const { numEnvs, numSteps, obsSize } = learner.rollout;
+  const rolloutRows = numEnvs * numSteps;
+  const gamma = learner.config.gamma;
+
+  let batch = config.discriminator.batchSize;
+  if (expert.rows < batch) {
+    options.onWarning?.(
+      `${algorithm}: the demonstrations hold ${expert.rows} transitions, fewer than one discriminator batch (${batch}); the batch shrinks to ${expert.rows} per side.`,
+    );
+    batch = expert.rows;
+  }
+  discriminator.reserve(Math.max(2 * batch, rolloutRows + 1));
+  const generator = new TransitionBatch(2 * rolloutRows, obsSize);
+  const discBatch = new TransitionBatch(2 * batch, obsSize);
+  const labels = new Float64Array(2 * batch).fill(1, 0, batch);
+  const dLogits = new Float64Array(Math.max(2 * batch, rolloutRows + 1));
+  const grads = new Float64Array(discriminator.params.length);
+  const adam = new FusedAdam(discriminator.tensorSizes, { learningRate: config.discriminator.learningRate });
+  const stats = createLossStats();
+  const rewardStats = new RunningMeanStd(1);
+  const learned = new Float64Array(rolloutRows);
+  const episodeLength = new Int32Array(numEnvs);
+  const terminalLengths = new Int32Array(rolloutRows);
+  const history: AdversarialRecord[] = [];
+  const snapshot: AdversarialSnapshot = {
+    policyWeights: () => learner.result([]).policyWeights,
+    rewardModel: discriminator.model,
+  };
+
+  for (let round = 1; round <= learner.numUpdates; round++) {
+    // 1. The generator's rollout.
+    const rollout = learner.collect();
+    const r = learner.rollout;
+    generator.rows = 0;
+    let terminals = 0;
+    for (let row = 0; row < rolloutRows; row++) {
+      if (!r.valid[row]) continue;
+      const env = row % numEnvs;
+      const length = ++episodeLength[env]!;
+      if (r.ended[row]) {
+        if (!config.allowVariableHorizon && length !== horizon) {
+          throw variableHorizonError(
+            algorithm,
+            `a generator episode ended after ${length} steps, the demonstrations after ${horizon}`,
+          );
+        }
+        episodeLength[env] = 0;
+        if (r.terminated[row]) terminalLengths[terminals++] = length;
+      }
+      const g = generator.add();
+      generator.obs.set(r.obs.subarray(row * obsSize, (row + 1) * obsSize), g * obsSize);
+      generator.nextObs.set(r.nextObs.subarray(row * obsSize, (row + 1) * obsSize), g * obsSize);
+      generator.actions[g] = r.actions[row]!;
+      generator.logPi[g] = r.logprobs[row]!;
+      generator.nextAbsorbing[g] = r.terminated[row]!;
+    }
+    const transitions = generator.rows;
+    for (let k = 0; k < terminals; k++)
+      addAbsorbingLoop(generator, absorbingWeight(fixedHorizon, terminalLengths[k]!));
+
+    // 2. The discriminator: expert rows labelled 1, generator rows 0, drawn with replacement.
+    let lossValue = 0;
+    let accExpert = 0;
+    let accGenerator = 0;
+    for (let u = 0; u < config.discriminator.updatesPerRound; u++) {
+      discBatch.rows = 0;
+      for (let i = 0; i < batch; i++) discBatch.push(expert, expert.draw(rng));
+      for (let i = 0; i < batch; i++) discBatch.push(generator, generator.draw(rng));
+      // log π(a|s) of the expert's actions under the current generator (AIRL's logit needs it).
+      learner.logProbs(discBatch.obs, discBatch.actions, batch, discBatch.logPi);
+      for (let i = 0; i < batch; i++) if (discBatch.absorbing[i]) discBatch.logPi[i] = 0;
+      const logits = discriminator.logits(discBatch);
+      lossValue = logisticLoss(logits, 2 * batch, labels, dLogits, stats);
+      if (!Number.isFinite(lossValue)) {
+        throw new NonFiniteGradientError("discriminator", adam.step + 1, "discriminator logistic loss");
+      }
+      discriminator.backward(dLogits, grads);
+      for (let i = 0; i < grads.length; i++) {
+        if (!Number.isFinite(grads[i]!)) {
+          throw new NonFiniteGradientError("discriminator", adam.step + 1, "discriminator logistic loss");
+        }
+      }
+      adam.update(discriminator.params, grads);
+      accExpert = 0;
+      accGenerator = 0;
+      for (let i = 0; i < batch; i++) {
+        if (logits[i]! > 0) accExpert++;
+        if (logits[batch + i]! < 0) accGenerator++;
+      }
+      accExpert /= batch;
+      accGenerator /= batch;
+    }
+
+    // 3. The learned rewards of the rollout, and of the absorbing state (index `transitions`).
+    generator.rows = transitions;
+    addAbsorbingLoop(generator, 1);
+    const logits = discriminator.logits(generator);
+    let sum = 0;
+    for (let i = 0; i < transitions; i++) {
+      learned[i] = discriminator.reward(logits[i]!);
+      sum += learned[i]!;
+    }
+    const absorbing = discriminator.reward(logits[transitions]!);
+    if (!Number.isFinite(sum) || !Number.isFinite(absorbing)) {
+      throw new NonFiniteGradientError(
+        "discriminator",
+        adam.step + 1,
+        "learned reward (the discriminator's output)",
+      );
+    }
+    let mean = 0;
+    let scale = 1;
+    if (config.normalizeRewards) {
+      for (let i = 0; i < transitions; i++) rewardStats.update(learned.subarray(i, i + 1));
+      mean = rewardStats.mean[0]!;
+      scale = 1 / Math.sqrt(rewardStats.var[0]! + 1e-8);
+    }
+    let i = 0;
+    for (let row = 0; row < rolloutRows; row++) {
+      if (r.valid[row]) r.rewards[row] = (learned[i++]! - mean) * scale;
+    }
+    learner.terminalValue = ((absorbing - mean) * scale) / (1 - gamma);
+
+    // 4. PPO on the learned rewards.
+    const ppo = learner.update();
+    const record: AdversarialRecord = {
+      round,
+      timesteps: rollout.timesteps,
+      meanEpisodeReturn: rollout.episodes > 0 ? rollout.episodeReturnSum / rollout.episodes : null,
+      episodes: rollout.episodes,
+      ...ppo,
+      discLoss: lossValue,
+      discAccuracyExpert: accExpert,
+      discAccuracyGenerator: accGenerator,
+      meanLearnedReward: transitions > 0 ? sum / transitions : Number.NaN,
+      absorbingReward: absorbing,
+    };
+    history.push(record);
+    await options.onRoundEnd?.(record, snapshot);
+    if (options.signal?.aborted) break;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+  const { history: _ppoHistory, ...policy } = learner.result([]);
+  return { ...policy, history, rewardModel: discriminator.model };
+}

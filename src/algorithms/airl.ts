@@ -1,0 +1,160 @@
+/**
+ * @module
+ * Adversarial Inverse Reinforcement Learning (Fu, Luo & Levine 2018, "Learning Robust Rewards with
+ * Adversarial Inverse Reinforcement Learning", arXiv:1710.11248), after `imitation`'s `AIRL`
+ * (src/imitation/algorithms/adversarial/airl.py) and its `BasicShapedRewardNet`. The round loop
+ * is adversarial.ts; this file supplies the discriminator and its reward.
+ *
+ * The discriminator has the form D(s, a, s') = exp f / (exp f + π(a|s)) with a reward term and a
+ * shaping potential,
+ *
+ *   f(s, a, s') = g(s, a) + γ·h(s') − h(s),
+ *
+ * so its logit is log D − log(1 − D) = f(s, a, s') − log π(a | s). The generator's reward is that
+ * logit (the entropy-regularized reward AIRL's generator maximizes); the reward kept as the
+ * product, for training new policies, is g alone (reward-model.ts). A terminal step's s' is the
+ * absorbing state, whose h is learned like any other.
+ */
+import { rngFromSeed } from "../core/rng.js";
+import type { Discrete } from "../core/spaces.js";
+import type { VectorEnv } from "../core/vector.js";
+import type { Transitions } from "../data/episode.js";
+import {
+  type AdversarialConfig,
+  type AdversarialOptions,
+  type AdversarialResult,
+  type Discriminator,
+  expertPool,
+  resolveAdversarialConfig,
+  type TransitionBatch,
+  trainAdversarial,
+} from "./adversarial.js";
+import { RewardModel } from "./reward-model.js";
+
+export class AirlDiscriminator implements Discriminator {
+  readonly model: RewardModel;
+  readonly params: Float32Array;
+  readonly tensorSizes: readonly number[];
+  private readonly gParams: Float32Array;
+  private readonly hParams: Float32Array;
+  private rows = 0;
+  private out = new Float64Array(0);
+
+  /** Builds the model's g and h over one flat parameter vector `[g | h]`. */
+  constructor(model: RewardModel) {
+    if (model.kind !== "airl" || model.h === null) {
+      throw new TypeError(`AirlDiscriminator needs an "airl" reward model, got "${model.kind}".`);
+    }
+    const nG = model.g.params.length;
+    const nH = model.h.params.length;
+    this.params = new Float32Array(nG + nH);
+    this.params.set(model.g.params, 0);
+    this.params.set(model.h.params, nG);
+    this.gParams = this.params.subarray(0, nG);
+    this.hParams = this.params.subarray(nG);
+    // The model's networks read the shared vector from now on.
+    (model.g as { params: Float32Array }).params = this.gParams;
+    (model.h as { params: Float32Array }).params = this.hParams;
+    this.model = model;
+    this.tensorSizes = [nG, nH];
+  }
+
+  reserve(rows: number): void {
+    this.model.g.mlp.reserve(rows);
+    this.model.h!.mlp.reserve(2 * rows);
+    if (this.out.length < rows) this.out = new Float64Array(rows);
+  }
+
+  /** f(s, a, s') − log π(a | s), with h run once over [s; s'] (2·rows rows). */
+  logits(batch: TransitionBatch): Float64Array {
+    const { model } = this;
+    const rows = batch.rows;
+    this.rows = rows;
+    const g = model.g.mlp;
+    const h = model.h!.mlp;
+    model.encode(batch.obs, batch.actions, batch.absorbing, rows, g.input);
+    const gOut = g.forward(this.gParams, rows);
+    model.encode(batch.obs, batch.actions, batch.absorbing, rows, h.input, false);
+    model.encode(
+      batch.nextObs,
+      batch.actions,
+      batch.nextAbsorbing,
+      rows,
+      h.input.subarray(rows * model.hInputSize),
+      false,
+    );
+    const hOut = h.forward(this.hParams, 2 * rows);
+    const gamma = model.gamma;
+    const out = this.out;
+    for (let r = 0; r < rows; r++) out[r] = gOut[r]! + gamma * hOut[rows + r]! - hOut[r]! - batch.logPi[r]!;
+    return out;
+  }
+
+  backward(dLogits: Float64Array, grads: Float64Array): void {
+    const rows = this.rows;
+    const g = this.model.g.mlp;
+    const h = this.model.h!.mlp;
+    const gamma = this.model.gamma;
+    g.outputGrad.set(dLogits.subarray(0, rows));
+    g.backward(this.gParams, rows, grads.subarray(0, this.gParams.length));
+    const dh = h.outputGrad;
+    for (let r = 0; r < rows; r++) {
+      dh[r] = -dLogits[r]!;
+      dh[rows + r] = gamma * dLogits[r]!;
+    }
+    h.backward(this.hParams, 2 * rows, grads.subarray(this.gParams.length));
+  }
+
+  /** The generator's reward is the logit itself: f(s, a, s') − log π(a | s). */
+  reward(logit: number): number {
+    return logit;
+  }
+}
+
+/** Per-dimension mean and std of the demonstrations' observations (the reward nets' input scaling). */
+export function demoStatistics(demos: Transitions): { mean: Float64Array; std: Float64Array } {
+  const n = demos.obsDim;
+  const mean = new Float64Array(n);
+  const sq = new Float64Array(n);
+  for (let i = 0; i < demos.length; i++) for (let k = 0; k < n; k++) mean[k] += demos.obs[i * n + k]!;
+  for (let k = 0; k < n; k++) mean[k] = mean[k]! / demos.length;
+  for (let i = 0; i < demos.length; i++) {
+    for (let k = 0; k < n; k++) sq[k] += (demos.obs[i * n + k]! - mean[k]!) ** 2;
+  }
+  const std = Float64Array.from(sq, (s) => Math.sqrt(s / demos.length) || 1);
+  return { mean, std };
+}
+
+/** AIRL on a Discrete-action vector env from expert transitions (see the module comment). */
+export async function trainAirl(
+  envs: VectorEnv,
+  demos: Transitions,
+  config: AdversarialConfig = {},
+  options: AdversarialOptions & { episodeLengths?: readonly number[] } = {},
+): Promise<AdversarialResult> {
+  const args = resolveAdversarialConfig(config, "AIRL");
+  expertPool(envs, demos, "AIRL");
+  const { mean, std } = demoStatistics(demos);
+  const model = RewardModel.init(
+    {
+      kind: "airl",
+      obsSize: envs.obsSize,
+      nActions: (envs.singleActionSpace as Discrete).n,
+      hidden: args.discriminator.hidden,
+      activation: args.discriminator.activation,
+      gamma: args.ppo.gamma,
+      obsMean: mean,
+      obsStd: std,
+    },
+    rngFromSeed((BigInt(args.seed) << 32n) | 0xa121n),
+  );
+  return trainAdversarial(
+    "AIRL",
+    envs,
+    demos,
+    new AirlDiscriminator(model),
+    args,
+    options,
+    options.episodeLengths,
+  );
+}

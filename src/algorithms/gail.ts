@@ -1,0 +1,104 @@
+/**
+ * @module
+ * Generative Adversarial Imitation Learning (Ho & Ermon 2016, "Generative Adversarial Imitation
+ * Learning", arXiv:1606.03476), after `imitation`'s `GAIL` (src/imitation/algorithms/adversarial/
+ * gail.py). The round loop is adversarial.ts; this file supplies the discriminator and its reward.
+ *
+ * The discriminator is one MLP on state-action pairs, D(s, a) = σ(logit(s, a)), trained to say 1
+ * on the expert's transitions. The generator's reward is
+ *
+ *   r(s, a) = −log(1 − D(s, a)) = softplus(logit(s, a)),
+ *
+ * `imitation`'s form (logits high for the expert): large where the expert would act, near 0 where
+ * it would not.
+ */
+
+import { rngFromSeed } from "../core/rng.js";
+import type { Discrete } from "../core/spaces.js";
+import type { VectorEnv } from "../core/vector.js";
+import type { Transitions } from "../data/episode.js";
+import {
+  type AdversarialConfig,
+  type AdversarialOptions,
+  type AdversarialResult,
+  type Discriminator,
+  expertPool,
+  resolveAdversarialConfig,
+  type TransitionBatch,
+  trainAdversarial,
+} from "./adversarial.js";
+import { demoStatistics } from "./airl.js";
+import { RewardModel, softplus } from "./reward-model.js";
+
+export class GailDiscriminator implements Discriminator {
+  readonly model: RewardModel;
+  readonly params: Float32Array;
+  readonly tensorSizes: readonly number[];
+
+  constructor(model: RewardModel) {
+    if (model.kind !== "gail")
+      throw new TypeError(`GailDiscriminator needs a "gail" reward model, got "${model.kind}".`);
+    this.model = model;
+    this.params = model.g.params;
+    this.tensorSizes = [model.g.params.length];
+  }
+
+  reserve(rows: number): void {
+    this.model.g.mlp.reserve(rows);
+  }
+
+  /** logit(s, a) of the state-action discriminator. */
+  logits(batch: TransitionBatch): Float64Array {
+    const { mlp, params } = this.model.g;
+    this.model.encode(batch.obs, batch.actions, batch.absorbing, batch.rows, mlp.input);
+    this.rows = batch.rows;
+    return mlp.forward(params, batch.rows);
+  }
+
+  private rows = 0;
+
+  backward(dLogits: Float64Array, grads: Float64Array): void {
+    const { mlp, params } = this.model.g;
+    mlp.outputGrad.set(dLogits.subarray(0, this.rows));
+    mlp.backward(params, this.rows, grads);
+  }
+
+  /** r = −log(1 − σ(logit)) = softplus(logit). */
+  reward(logit: number): number {
+    return softplus(logit);
+  }
+}
+
+/** GAIL on a Discrete-action vector env from expert transitions (see the module comment). */
+export async function trainGail(
+  envs: VectorEnv,
+  demos: Transitions,
+  config: AdversarialConfig = {},
+  options: AdversarialOptions & { episodeLengths?: readonly number[] } = {},
+): Promise<AdversarialResult> {
+  const args = resolveAdversarialConfig(config, "GAIL");
+  expertPool(envs, demos, "GAIL"); // checks the demonstrations before anything is built
+  const { mean, std } = demoStatistics(demos);
+  const model = RewardModel.init(
+    {
+      kind: "gail",
+      obsSize: envs.obsSize,
+      nActions: (envs.singleActionSpace as Discrete).n,
+      hidden: args.discriminator.hidden,
+      activation: args.discriminator.activation,
+      gamma: args.ppo.gamma,
+      obsMean: mean,
+      obsStd: std,
+    },
+    rngFromSeed((BigInt(args.seed) << 32n) | 0x6a11n),
+  );
+  return trainAdversarial(
+    "GAIL",
+    envs,
+    demos,
+    new GailDiscriminator(model),
+    args,
+    options,
+    options.episodeLengths,
+  );
+}

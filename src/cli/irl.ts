@@ -1,0 +1,290 @@
+/**
+ * @module
+ * `mimic train gail`, `mimic train airl` and `mimic train maxent-irl`: inverse RL into a run
+ * directory, with progress, metrics, TensorBoard events and the report, as `train bc`.
+ */
+import { PPO_PRESETS } from "../algorithms/ppo.js";
+import { make } from "../core/registry.js";
+import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
+import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
+import { loadTrainingData } from "../runs/pipelines.js";
+import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { summarizeEvaluation } from "./eval.js";
+import { displayPath, progressBar } from "./progress.js";
+import { parseHidden } from "./train.js";
+
+type Io = { out: (text: string) => void; err: (text: string) => void };
+
+export function adversarialHelp(algorithm: "gail" | "airl"): string {
+  const what =
+    algorithm === "gail"
+      ? "GAIL (Ho & Ermon 2016): a discriminator on state-action pairs tells expert from generator; the\ngenerator (PPO) is rewarded by softplus(logit) = −log(1 − D)."
+      : "AIRL (Fu et al. 2018): the discriminator's logit is f(s,a,s') − log π(a|s) with\nf = g(s,a) + γh(s') − h(s); the generator (PPO) is rewarded by that logit, and g is kept as the\nlearned reward.";
+  return `Usage: mimic train ${algorithm} --dataset <path> --out runs/<name> [--timesteps N] [options]
+
+${what}
+
+The env comes from the dataset's metadata (Discrete actions). The run directory gets metrics.jsonl
+(discriminator loss and accuracy on expert and generator samples, the generator's true return),
+TensorBoard events, checkpoints of the policy and reward model, policy/, reward-model.json, an
+evaluation on the env's true reward, and report.html. Train a new policy on the learned reward
+with: mimic train ppo --env <id> --reward <this run>.
+
+Options:
+  --dataset <path>            expert demonstrations (Minari dataset directory or .jsonl)
+  --out <dir>                 run directory
+  --timesteps <N>             generator env steps (default 300000)
+  --seed <S>                  seed (default 1)
+  --disc-lr <x>               discriminator Adam learning rate (default 0.001)
+  --disc-batch-size <N>       transitions per side per discriminator batch (default 256)
+  --disc-updates <N>          discriminator steps per generator rollout (default 4)
+  --disc-hidden <sizes>       reward network hidden layers (default 32,32)
+  --no-reward-norm            give PPO the raw learned reward (default: standardized)
+  --allow-variable-horizon    accept episodes of different lengths (CartPole's generator falls;
+                              read the error it replaces before turning this on)
+  PPO generator (defaults: the env's tuned preset when it has one, else CleanRL's):
+  --num-envs <N>  --num-steps <N>  --lr <x>  --epochs <N>  --minibatches <N>
+  --gamma <x>  --gae-lambda <x>  --ent-coef <x>
+  --checkpoint-every <N>      save the policy and reward model every N rounds (default 50)
+  --eval-episodes <N>         evaluation episodes after training (default 50)
+  --overwrite                 replace an existing run in --out
+  -h, --help                  show this help
+
+Example:
+  mimic collect --env CartPole-v1 --expert scripted --episodes 4 --out datasets/cartpole-4
+  mimic train ${algorithm} --dataset datasets/cartpole-4 --timesteps 200000 --allow-variable-horizon --out runs/cartpole-${algorithm}
+`;
+}
+
+const adversarialFlags = {
+  dataset: { type: "string" },
+  out: { type: "string" },
+  timesteps: { type: "string" },
+  seed: { type: "string" },
+  "disc-lr": { type: "string" },
+  "disc-batch-size": { type: "string" },
+  "disc-updates": { type: "string" },
+  "disc-hidden": { type: "string" },
+  "no-reward-norm": { type: "boolean" },
+  "allow-variable-horizon": { type: "boolean" },
+  "num-envs": { type: "string" },
+  "num-steps": { type: "string" },
+  lr: { type: "string" },
+  epochs: { type: "string" },
+  minibatches: { type: "string" },
+  gamma: { type: "string" },
+  "gae-lambda": { type: "string" },
+  "ent-coef": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  "eval-episodes": { type: "string" },
+  overwrite: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** PPO flags shared by `train ppo` and the adversarial generators, over the env's preset. */
+export function ppoFlagsConfig(command: string, values: FlagValues, envId: string): Record<string, unknown> {
+  const config: Record<string, unknown> = { ...(PPO_PRESETS[envId] ?? {}) };
+  const set = (flag: string, key: string, kind: "positive-integer" | "number" | "fraction" | "integer") => {
+    const v = numberFlag(command, values, flag, kind);
+    if (v !== undefined) config[key] = v;
+  };
+  set("num-envs", "numEnvs", "positive-integer");
+  set("num-steps", "numSteps", "positive-integer");
+  set("lr", "learningRate", "number");
+  set("epochs", "updateEpochs", "positive-integer");
+  set("minibatches", "numMinibatches", "positive-integer");
+  set("gamma", "gamma", "fraction");
+  set("gae-lambda", "gaeLambda", "fraction");
+  set("ent-coef", "entCoef", "number");
+  return config;
+}
+
+export async function runAdversarialCommand(
+  algorithm: "gail" | "airl",
+  argv: string[],
+  io: Io,
+): Promise<number> {
+  const command = `train ${algorithm}`;
+  const { values } = parseFlags(command, argv, adversarialFlags);
+  if (values.help) {
+    io.out(adversarialHelp(algorithm));
+    return 0;
+  }
+  const dataset = requiredFlag(command, values, "dataset", "datasets/cartpole-expert");
+  const out = requiredFlag(command, values, "out", `runs/cartpole-${algorithm}`);
+  const warnings: string[] = [];
+  const onWarning = (message: string) => {
+    warnings.push(message);
+    io.err(`warning: ${message}`);
+  };
+  // The generator's preset depends on the env, which the dataset names.
+  const { envId } = await loadTrainingData(dataset);
+  const discriminator: Record<string, unknown> = {};
+  const dl = numberFlag(command, values, "disc-lr", "number");
+  if (dl !== undefined) discriminator.learningRate = dl;
+  const db = numberFlag(command, values, "disc-batch-size", "positive-integer");
+  if (db !== undefined) discriminator.batchSize = db;
+  const du = numberFlag(command, values, "disc-updates", "positive-integer");
+  if (du !== undefined) discriminator.updatesPerRound = du;
+  if (typeof values["disc-hidden"] === "string")
+    discriminator.hidden = parseHidden(command, values["disc-hidden"]);
+  const config: Record<string, unknown> = {
+    ppo: ppoFlagsConfig(command, values, envId),
+    discriminator,
+    normalizeRewards: values["no-reward-norm"] !== true,
+    allowVariableHorizon: values["allow-variable-horizon"] === true,
+  };
+  const timesteps = numberFlag(command, values, "timesteps", "positive-integer");
+  if (timesteps !== undefined) config.totalTimesteps = timesteps;
+  const seed = numberFlag(command, values, "seed", "integer");
+  if (seed !== undefined) config.seed = seed;
+  const bar = progressBar(command, 1);
+  const result = await trainAdversarialRun({
+    algorithm,
+    dataset,
+    out,
+    config,
+    overwrite: values.overwrite === true,
+    checkpointEvery: numberFlag(command, values, "checkpoint-every", "positive-integer"),
+    evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
+    command: ["mimic", "train", algorithm, ...argv],
+    onWarning,
+    onRound: (r, total) => {
+      bar.setTotal(total);
+      const ret = r.meanEpisodeReturn === null ? "" : `return ${r.meanEpisodeReturn.toFixed(1)}, `;
+      bar.update(
+        r.timesteps,
+        `${ret}disc acc ${r.discAccuracyExpert.toFixed(2)}/${r.discAccuracyGenerator.toFixed(2)}`,
+      );
+    },
+  });
+  bar.finish();
+  io.out(
+    [
+      `${algorithm.toUpperCase()}: ${result.history.at(-1)?.timesteps ?? 0} timesteps, ${result.history.length} rounds`,
+      summarizeEvaluation(result.evaluation),
+      `policy        ${displayPath(result.policyDir)}`,
+      `reward model  ${displayPath(result.rewardModelPath)}`,
+      `report        ${displayPath(result.reportPath)}`,
+    ].join("\n"),
+  );
+  return 0;
+}
+
+export const maxEntHelp = `Usage: mimic train maxent-irl --env GridWorld-v0 --expert scripted --out runs/<name> [options]
+
+Maximum causal entropy IRL (Ziebart 2010) on a tabular env with known dynamics: soft value
+iteration and state-visitation matching recover a reward; the greedy policy under that reward is
+then evaluated on the env's true reward, beside the expert. The run directory gets metrics.jsonl
+(occupancy L1 distance per iteration), reward.json (r̂ per state and θ), policy.json, and
+report.html.
+
+Options:
+  --env <id>           a tabular env: GridWorld-v0
+  --env-options <json> GridWorld options, e.g. '{"width":8,"height":8,"stepReward":-0.01}'
+  --expert <who>       scripted (value iteration on the true reward)
+  --episodes <N>       expert episodes to record (default 50)
+  --reward <kind>      tabular (one value per state, default) or linear (in the env's features)
+  --horizon <N>        H of the soft policy (default 50)
+  --gamma <x>          discount (default 0.99)
+  --iterations <N>     gradient steps (default 300)
+  --lr <x>             Adam step size on θ (default 0.1)
+  --l2 <x>             L2 penalty on θ (default 0)
+  --seed <S>           seed of θ's start (default 0)
+  --eval-episodes <N>  evaluation episodes (default 50)
+  --overwrite          replace an existing run in --out
+  -h, --help           show this help
+
+Example:
+  mimic train maxent-irl --env GridWorld-v0 --expert scripted --out runs/grid-irl
+`;
+
+export async function runMaxEntCommand(argv: string[], io: Io): Promise<number> {
+  const command = "train maxent-irl";
+  const { values } = parseFlags(command, argv, {
+    env: { type: "string" },
+    "env-options": { type: "string" },
+    expert: { type: "string" },
+    episodes: { type: "string" },
+    reward: { type: "string" },
+    horizon: { type: "string" },
+    gamma: { type: "string" },
+    iterations: { type: "string" },
+    lr: { type: "string" },
+    l2: { type: "string" },
+    seed: { type: "string" },
+    "eval-episodes": { type: "string" },
+    out: { type: "string" },
+    overwrite: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(maxEntHelp);
+    return 0;
+  }
+  const envId = requiredFlag(command, values, "env", "GridWorld-v0");
+  const out = requiredFlag(command, values, "out", "runs/grid-irl");
+  const expert = typeof values.expert === "string" ? values.expert : "scripted";
+  if (expert !== "scripted") {
+    throw new UsageError(
+      command,
+      `--expert must be "scripted" for MaxEnt IRL, got ${JSON.stringify(expert)}.`,
+    );
+  }
+  let envOptions: Record<string, unknown> = {};
+  if (typeof values["env-options"] === "string") {
+    try {
+      envOptions = JSON.parse(values["env-options"]) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(command, `--env-options is not JSON: ${(error as Error).message}.`);
+    }
+    make(envId, envOptions).close(); // the registry names a bad option and the nearest valid one
+  }
+  const config: Record<string, unknown> = {};
+  const set = (flag: string, key: string, kind: "positive-integer" | "number" | "fraction" | "integer") => {
+    const v = numberFlag(command, values, flag, kind);
+    if (v !== undefined) config[key] = v;
+  };
+  set("horizon", "horizon", "positive-integer");
+  set("gamma", "gamma", "fraction");
+  set("iterations", "iterations", "integer");
+  set("lr", "learningRate", "number");
+  set("l2", "l2", "number");
+  set("seed", "seed", "integer");
+  if (typeof values.reward === "string") {
+    if (values.reward !== "tabular" && values.reward !== "linear") {
+      throw new UsageError(
+        command,
+        `--reward must be tabular or linear, got ${JSON.stringify(values.reward)}.`,
+      );
+    }
+    config.reward = values.reward;
+  }
+  const bar = progressBar(command, 1);
+  const result = await trainMaxEntIrlRun({
+    envId,
+    envOptions,
+    expert: "scripted",
+    episodes: numberFlag(command, values, "episodes", "positive-integer"),
+    config,
+    out,
+    overwrite: values.overwrite === true,
+    evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
+    command: ["mimic", "train", "maxent-irl", ...argv],
+    onIteration: (i, total, distance) => {
+      bar.setTotal(total);
+      bar.update(i, `occupancy L1 ${distance.toFixed(4)}`);
+    },
+  });
+  bar.finish();
+  io.out(
+    [
+      `MaxEnt IRL: ${result.occupancyDistance.length - 1} iterations, occupancy L1 ${result.occupancyDistance.at(-1)!.toFixed(4)}`,
+      `greedy policy under the learned reward: ${summarizeEvaluation(result.evaluation)}`,
+      `expert: ${summarizeEvaluation(result.expertEvaluation)}`,
+      `reward  ${displayPath(result.rewardPath)}`,
+      `report  ${displayPath(result.reportPath)}`,
+    ].join("\n"),
+  );
+  return 0;
+}

@@ -1,0 +1,194 @@
+/**
+ * `mimic train gail|airl|maxent-irl` and `mimic train ppo --reward` end to end on tiny budgets:
+ * the run directory each leaves (metrics, report, policy, reward model), the reward model feeding
+ * a new PPO run, and the errors for bad calls.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { RewardModel } from "../src/algorithms/reward-model.js";
+import { collect, Dataset, make, saveDataset, scriptedExpert } from "../src/index.js";
+import { NeuralPolicy } from "../src/nn/policy.js";
+import { runCli as run } from "./helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "mimic-irl-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const data = join(dir, "cartpole-4");
+
+before(async () => {
+  const env = make("CartPole-v1");
+  const episodes = await collect(env, scriptedExpert("CartPole-v1"), {
+    episodes: 4,
+    seed: 0,
+    deterministic: true,
+  });
+  await saveDataset(
+    data,
+    new Dataset({
+      id: "test/cartpole-4-v0",
+      episodes,
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      envSpec: env.spec,
+    }),
+  );
+});
+
+const tiny = [
+  "--timesteps",
+  "1024",
+  "--num-envs",
+  "2",
+  "--num-steps",
+  "64",
+  "--epochs",
+  "2",
+  "--eval-episodes",
+  "2",
+];
+
+describe("mimic train gail and airl", () => {
+  for (const algorithm of ["gail", "airl"] as const) {
+    test(`${algorithm}: --help, then a run directory with metrics, report, policy and reward model`, async () => {
+      const help = await run("train", algorithm, "--help");
+      assert.equal(help.code, 0);
+      assert.match(help.out, new RegExp(`mimic train ${algorithm} --dataset`));
+      assert.match(help.out, /--allow-variable-horizon/);
+
+      const out = join(dir, algorithm);
+      const r = await run(
+        "train",
+        algorithm,
+        "--dataset",
+        data,
+        "--out",
+        out,
+        "--allow-variable-horizon",
+        ...tiny,
+      );
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`${algorithm.toUpperCase()}: 1024 timesteps, 8 rounds`));
+      for (const file of [
+        "manifest.json",
+        "metrics.jsonl",
+        "report.html",
+        "reward-model.json",
+        "policy/policy.json",
+      ]) {
+        assert.ok(existsSync(join(out, file)), file);
+      }
+      const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      assert.equal(metrics.length, 8);
+      for (const key of ["disc_loss", "disc_accuracy_expert", "disc_accuracy_generator"]) {
+        assert.ok(Number.isFinite(metrics[7][key]), key);
+      }
+      assert.ok(
+        metrics.some((m) => Number.isFinite(m.episode_return)),
+        "the generator's true return is logged",
+      );
+      const report = readFileSync(join(out, "report.html"), "utf8");
+      assert.match(report, /discriminator accuracy/);
+      assert.equal((await RewardModel.load(out)).kind, algorithm);
+      const policy = await NeuralPolicy.load(join(out, "policy"));
+      assert.equal(policy.envId, "CartPole-v1");
+      policy.dispose();
+    });
+  }
+
+  test("without --allow-variable-horizon, CartPole's falling generator is refused with the reason", async () => {
+    const r = await run("train", "gail", "--dataset", data, "--out", join(dir, "refused"), ...tiny);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /episodes of different lengths/);
+    assert.match(r.err, /--allow-variable-horizon/);
+  });
+
+  test("a bad flag names the nearest one; a missing dataset says so", async () => {
+    const bad = await run("train", "airl", "--dataset", data, "--out", join(dir, "x"), "--disc-update", "3");
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /did you mean --disc-updates/);
+    const missing = await run("train", "gail", "--dataset", join(dir, "nowhere"), "--out", join(dir, "y"));
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.err, /nowhere/);
+  });
+});
+
+describe("mimic train ppo --reward", () => {
+  test("trains on the AIRL run's learned reward and reports the env's true return", async () => {
+    const out = join(dir, "ppo-airl");
+    const r = await run(
+      "train",
+      "ppo",
+      "--env",
+      "CartPole-v1",
+      "--reward",
+      join(dir, "airl"),
+      "--out",
+      out,
+      ...tiny,
+    );
+    assert.equal(r.code, 0, r.err);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    assert.equal(manifest.config.reward, join(dir, "airl"));
+    assert.equal(manifest.config.rewardKind, "airl");
+    assert.match(readFileSync(join(out, "report.html"), "utf8"), /learned AIRL reward/);
+  });
+
+  test("a reward model for another env is refused", async () => {
+    const r = await run(
+      "train",
+      "ppo",
+      "--env",
+      "Acrobot-v1",
+      "--reward",
+      join(dir, "gail"),
+      "--out",
+      join(dir, "z"),
+      ...tiny,
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /learned for 4 observation values and Discrete\(2\) actions, but the env has 6/);
+  });
+});
+
+describe("mimic train maxent-irl", () => {
+  test("recovers a GridWorld reward whose greedy policy does as well as the expert", async () => {
+    const out = join(dir, "maxent");
+    const r = await run(
+      "train",
+      "maxent-irl",
+      "--env",
+      "GridWorld-v0",
+      "--expert",
+      "scripted",
+      "--out",
+      out,
+      "--eval-episodes",
+      "20",
+    );
+    assert.equal(r.code, 0, r.err);
+    for (const file of ["metrics.jsonl", "report.html", "reward.json", "policy.json"]) {
+      assert.ok(existsSync(join(out, file)), file);
+    }
+    const reward = JSON.parse(readFileSync(join(out, "reward.json"), "utf8"));
+    assert.equal(reward.reward.length, 25);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    assert.equal(manifest.status, "finished");
+    assert.ok(manifest.result.occupancyDistance < 0.15, `occupancy L1 ${manifest.result.occupancyDistance}`);
+    const match = /greedy policy under the learned reward: .*?return (-?[\d.]+)/.exec(r.out);
+    const expert = /\nexpert: .*?return (-?[\d.]+)/.exec(r.out);
+    assert.ok(match && expert, r.out);
+    assert.ok(Number(match[1]) >= Number(expert[1]) - 0.05, r.out);
+  });
+
+  test("an env without known dynamics is refused with what to use instead", async () => {
+    const r = await run("train", "maxent-irl", "--env", "CartPole-v1", "--out", join(dir, "w"));
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /GridWorld-v0/);
+    assert.match(r.err, /mimic train gail/);
+  });
+});
