@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, nn. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, irl, nn. Without a name, all suites run.
  */
 import { benchBc } from "./bc.js";
 import { benchDagger } from "./dagger.js";
 import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
+import { benchIrl } from "./irl.js";
 import { benchNn } from "./nn.js";
 import { benchServe } from "./serve.js";
 
@@ -14,6 +15,7 @@ const suites: Record<string, () => void | Promise<void>> = {
   bc: benchBc,
   dagger: benchDagger,
   serve: benchServe,
+  irl: benchIrl,
   nn: async () => {
     await benchNn();
   },

@@ -233,7 +233,25 @@ export {
   trainDagger,
 } from "./algorithms/dagger.js";
 export { maxEntIrl, softValueIteration, stateVisitation } from "./algorithms/maxent-irl.js";
-export { type PpoConfig, type PpoResult, ppoConfigSchema, trainPpo } from "./algorithms/ppo.js";
+export {
+  PPO_PRESETS,
+  type PpoConfig,
+  PpoLearner,
+  type PpoResult,
+  ppoConfigSchema,
+  trainPpo,
+} from "./algorithms/ppo.js";
+export {
+  type AdversarialConfig,
+  type AdversarialRecord,
+  type AdversarialResult,
+  adversarialConfigSchema,
+  type Discriminator,
+  trainAdversarial,
+} from "./algorithms/adversarial.js";
+export { GailDiscriminator, trainGail } from "./algorithms/gail.js";
+export { AirlDiscriminator, trainAirl } from "./algorithms/airl.js";
+export { RewardModel, RewardWrapper } from "./algorithms/reward-model.js";
 
 // Runs: the run directory (manifest, metrics, TensorBoard, checkpoints, report) and the workflows.
 export { type CreateRunOptions, RunDirectory, type RunManifest } from "./runs/run-directory.js";
@@ -252,6 +270,9 @@ export {
   distill,
   trainDaggerRun,
 } from "./runs/dagger-pipeline.js";
+export { type PpoRunOptions, trainPpoRun } from "./runs/ppo-pipeline.js";
+export { type AdversarialRunOptions, trainAdversarialRun } from "./runs/adversarial-pipeline.js";
+export { type MaxEntIrlRunOptions, trainMaxEntIrlRun } from "./runs/maxent-pipeline.js";
 
 // The package version.
 export { VERSION } from "./version.js";
