@@ -23,13 +23,13 @@ import { formatRate, machineReport, printTable } from "./harness.js";
 
 const ppo = PPO_PRESETS["CartPole-v1"]!;
 
-function evaluateAct(act: (o: ArrayLike<number>) => number): number {
+function evaluateAct(act: (o: ArrayLike<number>) => number | Float32Array): number {
   const env = make("CartPole-v1");
   let total = 0;
   for (let seed = 1000; seed < 1050; seed++) {
     let observation = env.reset({ seed }).observation as Float32Array;
     for (;;) {
-      const step = env.step(act(observation));
+      const step = env.step(act(observation) as number);
       total += step.reward;
       observation = step.observation as Float32Array;
       if (step.terminated || step.truncated) break;

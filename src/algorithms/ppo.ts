@@ -1,5 +1,8 @@
 /**
- * Proximal Policy Optimization (PPO) for Discrete action spaces on a vector env.
+ * Proximal Policy Optimization (PPO) on a vector env, for Discrete actions (CleanRL's `ppo.py`)
+ * and Box actions (`ppo_continuous_action.py`: a diagonal Gaussian whose mean is the actor's
+ * output and whose log-std is a state-independent parameter, actions clipped to the space when
+ * sent to the env, optional observation and reward normalization).
  *
  * Paper: Schulman, Wolski, Dhariwal, Radford & Klimov (2017), "Proximal Policy Optimization
  * Algorithms" (arXiv:1707.06347). Reference implementation: CleanRL's `cleanrl/ppo.py`
@@ -28,7 +31,7 @@ import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
-import { Discrete } from "../core/spaces.js";
+import { Box, Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
 import { FusedAdam } from "../nn/fused/adam.js";
@@ -36,6 +39,7 @@ import {
   CategoricalScratch,
   clipGradNorm,
   createLossStats,
+  type LossStats,
   ppoCategorical,
   valueLoss,
 } from "../nn/fused/losses.js";
@@ -83,6 +87,17 @@ export const ppoConfigSchema = z
     targetKl: z.number().positive().optional(),
     /** Hidden layer sizes of both MLPs. */
     hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
+    /**
+     * Standardize observations with running mean and variance before both networks see them
+     * (Gymnasium's NormalizeObservation, as CleanRL's continuous PPO; not clipped, so a saved
+     * policy's `(obs − mean) / std` reproduces it).
+     */
+    normalizeObservations: z.boolean().default(false),
+    /**
+     * Divide rewards by the running std of the discounted return and clip them to ±10
+     * (Gymnasium's NormalizeReward + CleanRL's reward clip). Episode returns stay the env's.
+     */
+    normalizeRewards: z.boolean().default(false),
     /** Seed of the weights, the action sampling, the shuffles and the env resets. */
     seed: z.number().int().min(0).default(1),
   })
@@ -156,13 +171,21 @@ export interface TrainPpoOptions {
 }
 
 export interface PpoResult {
-  /** The policy MLP's weights (kernel, bias, … per layer, `initMlpWeights` order): logits. */
+  /**
+   * The policy MLP's weights (kernel, bias, … per layer, `initMlpWeights` order): logits, or the
+   * Gaussian's mean followed by its log-std (`NeuralPolicy.setWeights` order).
+   */
   policyWeights: Float32Array[];
   /** The value MLP's weights, same order: one output. */
   valueWeights: Float32Array[];
   history: PpoRecord[];
-  /** The deterministic policy: the action of the largest logit (the env's action, `start` included). */
-  act: (observation: ArrayLike<number>) => number;
+  /** The observation statistics the networks were fed with (`normalizeObservations`), or null. */
+  normalization: { mean: Float64Array; std: Float64Array } | null;
+  /**
+   * The deterministic policy: the action of the largest logit (the env's action, `start`
+   * included), or the Gaussian's mean clipped to the Box.
+   */
+  act: (observation: ArrayLike<number>) => number | Float32Array;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,6 +209,71 @@ function packWeights(weights: readonly Float32Array[], target: Float32Array): vo
     target.set(w, offset);
     offset += w.length;
   }
+}
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * PPO's clipped surrogate for a diagonal Gaussian with a state-independent log-std (CleanRL's
+ * `ppo_continuous_action.py`): `loss = −mean min(r·A, clip(r, 1 − ε, 1 + ε)·A) − c_ent · mean H`,
+ * with log π(a|s) = Σ_d −½ z_d² − log σ_d − ½ log 2π, z = (a − μ)/σ, and H = Σ_d log σ_d + ½ log 2πe.
+ * ∂log π/∂μ_d = z_d/σ_d and ∂log π/∂log σ_d = z_d² − 1; the surrogate's gradient through log π is
+ * −r·A where the unclipped term is the minimum and 0 elsewhere. Writes ∂loss/∂μ into `gradMean`
+ * and ∂loss/∂log σ into `gradLogStd` (overwritten).
+ */
+function ppoGaussian(
+  means: Float64Array,
+  logStd: Float32Array,
+  rows: number,
+  actions: Float32Array,
+  oldLogProbs: Float64Array,
+  advantages: Float64Array,
+  clipCoef: number,
+  entCoef: number,
+  gradMean: Float64Array,
+  gradLogStd: Float64Array,
+  stats: LossStats,
+): void {
+  const dim = logStd.length;
+  const scale = 1 / rows;
+  gradLogStd.fill(0);
+  let surrogate = 0;
+  let approxKl = 0;
+  let clipped = 0;
+  for (let r = 0; r < rows; r++) {
+    let logp = 0;
+    for (let d = 0; d < dim; d++) {
+      const z = (actions[r * dim + d]! - means[r * dim + d]!) / Math.exp(logStd[d]!);
+      logp += -0.5 * z * z - logStd[d]! - HALF_LOG_2PI;
+    }
+    const logRatio = logp - oldLogProbs[r]!;
+    const ratio = Math.exp(logRatio);
+    const a = advantages[r]!;
+    const unclipped = ratio * a;
+    const clippedTerm = Math.min(Math.max(ratio, 1 - clipCoef), 1 + clipCoef) * a;
+    surrogate -= Math.min(unclipped, clippedTerm);
+    approxKl += ratio - 1 - logRatio;
+    if (Math.abs(ratio - 1) > clipCoef) clipped++;
+    // ∂(−min)/∂log π: −r·A when the unclipped term is the minimum, else 0.
+    const dLogp = unclipped <= clippedTerm ? -ratio * a * scale : 0;
+    for (let d = 0; d < dim; d++) {
+      const sigma = Math.exp(logStd[d]!);
+      const z = (actions[r * dim + d]! - means[r * dim + d]!) / sigma;
+      gradMean[r * dim + d] = dLogp * (z / sigma);
+      gradLogStd[d] += dLogp * (z * z - 1);
+    }
+  }
+  // Entropy: H = Σ_d (log σ_d + ½ log 2πe) per row, so ∂(−c·mean H)/∂log σ_d = −c.
+  let entropy = 0;
+  for (let d = 0; d < dim; d++) {
+    entropy += logStd[d]! + 0.5 + HALF_LOG_2PI;
+    gradLogStd[d] = gradLogStd[d]! - entCoef;
+  }
+  stats.policyLoss = surrogate * scale;
+  stats.entropy = entropy;
+  stats.approxKl = approxKl * scale;
+  stats.clipFraction = clipped * scale;
+  stats.loss = stats.policyLoss - entCoef * entropy;
 }
 
 /** Samples from softmax(logits[base…base+n)) with one uniform draw; returns [index, log p]. */
@@ -239,8 +327,10 @@ export interface PpoRollout {
   readonly obsSize: number;
   /** s_t, `[rows, obsSize]`. */
   readonly obs: Float32Array;
-  /** a_t as category indices from 0 (the env's action is `start + a`). */
+  /** a_t as category indices from 0 (the env's action is `start + a`); Discrete spaces only. */
   readonly actions: Int32Array;
+  /** a_t as sampled from the Gaussian, `[rows, actionDim]`, before clipping; Box spaces only. */
+  readonly continuousActions: Float32Array;
   /** log π_old(a_t | s_t) at collection time. */
   readonly logprobs: Float64Array;
   /** The env's rewards after `collect`; an outer loop may overwrite the valid rows before `update`. */
@@ -278,7 +368,20 @@ export class PpoLearner {
    */
   terminalValue = 0;
   private readonly envs: VectorEnv;
-  private readonly space: Discrete;
+  private readonly space: Discrete | Box;
+  /** A Box action space: a diagonal Gaussian head. */
+  private readonly gaussian: boolean;
+  /** Logits (Discrete) or Gaussian dimensions (Box). */
+  private readonly actionDim: number;
+  /** The Gaussian's log-std, a view into `params` after both networks. */
+  private readonly logStd: Float32Array;
+  private readonly logStdGrads: Float64Array;
+  /** The network inputs of each row: the observation, standardized when `normalizeObservations`. */
+  private readonly inputs: Float32Array;
+  private readonly obsRms: RunningMeanStd | null;
+  private readonly returnRms: RunningMeanStd | null;
+  /** Per env, the discounted return NormalizeReward tracks. */
+  private readonly discounted: Float64Array;
   private readonly rng: Rng;
   private readonly actor: FusedMlp;
   private readonly critic: FusedMlp;
@@ -300,7 +403,8 @@ export class PpoLearner {
     returns: Float64Array;
     values: Float64Array;
   };
-  private readonly envActions: Int32Array;
+  private readonly envActions: Float32Array;
+  private readonly mbContinuous: Float32Array;
   private readonly scratch: CategoricalScratch;
   private readonly policyStats = createLossStats();
   private readonly valueStats = createLossStats();
@@ -315,10 +419,10 @@ export class PpoLearner {
   constructor(envs: VectorEnv, config: PpoConfig = {}) {
     const args = resolvePpoConfig(config);
     const space = envs.singleActionSpace;
-    if (!(space instanceof Discrete)) {
+    if (!(space instanceof Discrete) && !(space instanceof Box && space.shape.length === 1)) {
       throw new InvalidOptionError(
         "env.actionSpace",
-        `PPO (ppo.ts) supports Discrete action spaces only, got ${space}.`,
+        `PPO (ppo.ts) supports Discrete and one-dimensional Box action spaces, got ${space}.`,
       );
     }
     if (envs.numEnvs !== args.numEnvs) {
@@ -341,7 +445,9 @@ export class PpoLearner {
       );
     }
     const obsSize = envs.obsSize;
-    const nActions = space.n;
+    this.gaussian = space instanceof Box;
+    const nActions = space instanceof Discrete ? space.n : space.shape[0]!;
+    this.actionDim = nActions;
 
     // PLUMBING: seeding (one Rng; the envs get seed + i, as CleanRL's make_env)
     this.rng = rngFromSeed(args.seed);
@@ -355,17 +461,24 @@ export class PpoLearner {
     this.critic = new FusedMlp({ sizes: [obsSize, ...args.hidden, 1], activation }, capacity);
     // One flat parameter vector [actor | critic] and one gradient, so a single Adam and a single
     // global-norm clip cover both networks, as `optim.Adam(agent.parameters())` does.
+    // A Gaussian head adds its log-std (CleanRL: `actor_logstd`, zeros) after both networks.
     const nPolicy = this.actor.parameterCount;
     const nValue = this.critic.parameterCount;
-    this.params = new Float32Array(nPolicy + nValue);
+    const nLogStd = this.gaussian ? nActions : 0;
+    this.params = new Float32Array(nPolicy + nValue + nLogStd);
     this.policyParams = this.params.subarray(0, nPolicy);
-    this.valueParams = this.params.subarray(nPolicy);
+    this.valueParams = this.params.subarray(nPolicy, nPolicy + nValue);
+    this.logStd = this.params.subarray(nPolicy + nValue);
     packWeights(initMlpWeights(policyShape, this.rng, 0.01), this.policyParams);
     packWeights(initMlpWeights(valueShape, this.rng, 1), this.valueParams);
-    this.grads = new Float64Array(nPolicy + nValue);
+    this.grads = new Float64Array(nPolicy + nValue + nLogStd);
     this.policyGrads = this.grads.subarray(0, nPolicy);
-    this.valueGrads = this.grads.subarray(nPolicy);
-    this.optimizer = new FusedAdam([nPolicy, nValue], { learningRate: args.learningRate, epsilon: 1e-5 });
+    this.valueGrads = this.grads.subarray(nPolicy, nPolicy + nValue);
+    this.logStdGrads = this.grads.subarray(nPolicy + nValue);
+    this.optimizer = new FusedAdam(this.gaussian ? [nPolicy, nValue, nLogStd] : [nPolicy, nValue], {
+      learningRate: args.learningRate,
+      epsilon: 1e-5,
+    });
 
     // ALGO LOGIC: storage setup
     this.rollout = {
@@ -373,7 +486,8 @@ export class PpoLearner {
       numEnvs,
       obsSize,
       obs: new Float32Array(batchSize * obsSize),
-      actions: new Int32Array(batchSize),
+      actions: new Int32Array(this.gaussian ? 0 : batchSize),
+      continuousActions: new Float32Array(this.gaussian ? batchSize * nActions : 0),
       logprobs: new Float64Array(batchSize),
       rewards: new Float64Array(batchSize),
       terminated: new Uint8Array(batchSize),
@@ -392,8 +506,13 @@ export class PpoLearner {
       returns: new Float64Array(batchSize),
       values: new Float64Array(batchSize),
     };
-    this.envActions = new Int32Array(numEnvs);
-    this.scratch = new CategoricalScratch([nActions]);
+    this.envActions = new Float32Array(numEnvs * (this.gaussian ? nActions : 1));
+    this.mbContinuous = new Float32Array(this.gaussian ? batchSize * nActions : 0);
+    this.inputs = args.normalizeObservations ? new Float32Array(batchSize * obsSize) : this.rollout.obs;
+    this.obsRms = args.normalizeObservations ? new RunningMeanStd(obsSize) : null;
+    this.returnRms = args.normalizeRewards ? new RunningMeanStd(1) : null;
+    this.discounted = new Float64Array(numEnvs);
+    this.scratch = new CategoricalScratch([this.gaussian ? 1 : nActions]);
     this.episodeReturn = new Float64Array(numEnvs); // CleanRL's RecordEpisodeStatistics
 
     // TRY NOT TO MODIFY: start the game
@@ -402,9 +521,24 @@ export class PpoLearner {
     this.nextIsAutoreset = new Uint8Array(numEnvs);
   }
 
-  /** The env's Discrete action space. */
-  get actionSpace(): Discrete {
+  /** The env's action space. */
+  get actionSpace(): Discrete | Box {
     return this.space;
+  }
+
+  /** Writes the network input for `rows` observations: standardized when `normalizeObservations`. */
+  private toInputs(obs: Float32Array, rows: number, out: Float64Array | Float32Array, from = 0): void {
+    const n = this.rollout.obsSize;
+    const rms = this.obsRms;
+    if (rms === null) {
+      for (let j = 0; j < rows * n; j++) out[j] = obs[from + j]!;
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < n; k++) {
+        out[r * n + k] = (obs[from + r * n + k]! - rms.mean[k]!) / Math.sqrt(rms.var[k]! + 1e-8);
+      }
+    }
   }
 
   /** Updates done so far. */
@@ -416,8 +550,8 @@ export class PpoLearner {
   collect(): RolloutStats {
     const { numEnvs, numSteps, obsSize, obs, actions, logprobs, rewards, terminated, ended, valid } =
       this.rollout;
-    const { actor, critic, space, values, currentObs, nextIsAutoreset, episodeReturn } = this;
-    const nActions = space.n;
+    const { actor, critic, space, values, currentObs, nextIsAutoreset, episodeReturn, actionDim } = this;
+    const continuous = this.rollout.continuousActions;
     let episodes = 0;
     let episodeReturnSum = 0;
     for (let step = 0; step < numSteps; step++) {
@@ -425,22 +559,44 @@ export class PpoLearner {
       const row0 = step * numEnvs;
       obs.set(currentObs, row0 * obsSize);
       for (let i = 0; i < numEnvs; i++) valid[row0 + i] = nextIsAutoreset[i] ? 0 : 1;
+      if (this.obsRms !== null) {
+        // NormalizeObservation: fold in each real observation, then standardize with the new stats.
+        for (let i = 0; i < numEnvs; i++) {
+          if (valid[row0 + i]) this.obsRms.update(currentObs.subarray(i * obsSize, (i + 1) * obsSize));
+        }
+        this.toInputs(currentObs, numEnvs, this.inputs.subarray(row0 * obsSize));
+      }
 
-      // ALGO LOGIC: action logic — a ~ Categorical(logits = actor(s)), V(s) = critic(s)
+      // ALGO LOGIC: action logic — a ~ π(·|s) (Categorical(logits) or N(μ, σ²)), V(s) = critic(s)
       const xa = actor.input;
       const xc = critic.input;
       for (let j = 0; j < numEnvs * obsSize; j++) {
-        xa[j] = currentObs[j]!;
-        xc[j] = currentObs[j]!;
+        const x = this.inputs[row0 * obsSize + j]!;
+        xa[j] = x;
+        xc[j] = x;
       }
-      const logits = actor.forward(this.policyParams, numEnvs);
+      const out = actor.forward(this.policyParams, numEnvs);
       const v = critic.forward(this.valueParams, numEnvs);
       for (let i = 0; i < numEnvs; i++) {
-        const [a, logp] = sampleCategorical(logits, i * nActions, nActions, this.rng.random());
-        actions[row0 + i] = a;
-        logprobs[row0 + i] = logp;
         values[row0 + i] = v[i]!;
-        this.envActions[i] = space.start + a;
+        if (space instanceof Discrete) {
+          const [a, logp] = sampleCategorical(out, i * actionDim, actionDim, this.rng.random());
+          actions[row0 + i] = a;
+          logprobs[row0 + i] = logp;
+          this.envActions[i] = space.start + a;
+          continue;
+        }
+        // a = μ + σ·ε; log N(a; μ, σ²) = Σ_d −½ε_d² − log σ_d − ½ log 2π; the env gets clip(a).
+        let logp = 0;
+        for (let d = 0; d < actionDim; d++) {
+          const eps = this.rng.normal(0, 1);
+          const logStd = this.logStd[d]!;
+          const a = out[i * actionDim + d]! + Math.exp(logStd) * eps;
+          continuous[(row0 + i) * actionDim + d] = a;
+          logp += -0.5 * eps * eps - logStd - HALF_LOG_2PI;
+          this.envActions[i * actionDim + d] = Math.min(Math.max(a, space.low[d]!), space.high[d]!);
+        }
+        logprobs[row0 + i] = logp;
       }
 
       // TRY NOT TO MODIFY: execute the game and log data.
@@ -448,11 +604,19 @@ export class PpoLearner {
       currentObs.set(result.observations);
       for (let i = 0; i < numEnvs; i++) {
         const row = row0 + i;
-        rewards[row] = result.rewards[i]!;
+        const reward = result.rewards[i]!;
+        rewards[row] = reward;
         terminated[row] = result.terminations[i]!;
         ended[row] = result.terminations[i]! | result.truncations[i]!;
         nextIsAutoreset[i] = ended[row]!;
-        if (valid[row]) episodeReturn[i] += rewards[row]!;
+        if (valid[row]) episodeReturn[i] += reward;
+        if (this.returnRms !== null && valid[row]) {
+          // NormalizeReward: G ← γ·G·(1 − terminated) + r; r / √(Var G + 1e-8), clipped to ±10.
+          this.discounted[i] = this.discounted[i]! * this.config.gamma + reward;
+          this.returnRms.update(this.discounted.subarray(i, i + 1));
+          rewards[row] = Math.min(Math.max(reward / Math.sqrt(this.returnRms.var[0]! + 1e-8), -10), 10);
+          if (terminated[row]) this.discounted[i] = 0;
+        }
         if (ended[row]) {
           episodes++;
           episodeReturnSum += episodeReturn[i]!;
@@ -476,6 +640,12 @@ export class PpoLearner {
     rows: number,
     out: Float64Array,
   ): void {
+    if (!(this.space instanceof Discrete) || this.obsRms !== null) {
+      throw new InvalidOptionError(
+        "env.actionSpace",
+        "logProbs needs Discrete actions and raw observations.",
+      );
+    }
     const nActions = this.space.n;
     const obsSize = this.rollout.obsSize;
     let net = this.evalNet;
@@ -515,9 +685,8 @@ export class PpoLearner {
     // s_{t+1} is the next row's observation (the final one when the episode ended, since that row
     // is the autoreset row), or the current observation after the last step. V_T is
     // `terminalValue` (0 unless rewards are learned). Autoreset rows get Â = 0.
-    const xc = critic.input;
     const lastRow = (numSteps - 1) * numEnvs * obsSize;
-    for (let j = 0; j < numEnvs * obsSize; j++) xc[j] = this.rollout.nextObs[lastRow + j]!;
+    this.toInputs(this.rollout.nextObs, numEnvs, critic.input, lastRow);
     const nextValue = critic.forward(this.valueParams, numEnvs);
     for (let i = 0; i < numEnvs; i++) {
       let lastgaelam = 0;
@@ -567,11 +736,16 @@ export class PpoLearner {
         for (let r = 0; r < m; r++) {
           const row = validRows[start + r]!;
           for (let k = 0; k < obsSize; k++) {
-            const o = obs[row * obsSize + k]!;
+            const o = this.inputs[row * obsSize + k]!;
             xa[r * obsSize + k] = o;
             xv[r * obsSize + k] = o;
           }
-          mb.actions[r] = actions[row]!;
+          if (this.gaussian) {
+            const d = this.actionDim;
+            this.mbContinuous.set(this.rollout.continuousActions.subarray(row * d, row * d + d), r * d);
+          } else {
+            mb.actions[r] = actions[row]!;
+          }
           mb.logprobs[r] = logprobs[row]!;
           mb.advantages[r] = advantages[row]!;
           mb.returns[r] = returns[row]!;
@@ -589,19 +763,35 @@ export class PpoLearner {
         }
 
         // Policy loss: −mean min(r·Â, clip(r, 1 − ε, 1 + ε)·Â) − c_ent · mean H (eq. 7 and 9)
-        const newLogits = actor.forward(this.policyParams, m);
-        ppoCategorical(
-          newLogits,
-          m,
-          mb.actions,
-          mb.logprobs,
-          mb.advantages,
-          args.clipCoef,
-          args.entCoef,
-          this.scratch,
-          actor.outputGrad,
-          policyStats,
-        );
+        const newOut = actor.forward(this.policyParams, m);
+        if (this.gaussian) {
+          ppoGaussian(
+            newOut,
+            this.logStd,
+            m,
+            this.mbContinuous,
+            mb.logprobs,
+            mb.advantages,
+            args.clipCoef,
+            args.entCoef,
+            actor.outputGrad,
+            this.logStdGrads,
+            policyStats,
+          );
+        } else {
+          ppoCategorical(
+            newOut,
+            m,
+            mb.actions,
+            mb.logprobs,
+            mb.advantages,
+            args.clipCoef,
+            args.entCoef,
+            this.scratch,
+            actor.outputGrad,
+            policyStats,
+          );
+        }
         actor.backward(this.policyParams, m, this.policyGrads);
 
         // Value loss: c_vf · ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)
@@ -655,21 +845,42 @@ export class PpoLearner {
     };
   }
 
-  /** The weights and the deterministic policy (argmax of the logits) on a copy of the weights. */
+  /**
+   * The weights and the deterministic policy on a copy of them: the largest logit, or the
+   * Gaussian's mean clipped to the Box; observations standardized with the final statistics.
+   */
   result(history: PpoRecord[]): PpoResult {
     const finalPolicy = new Float32Array(this.policyParams);
     const actNet = new FusedMlp({ sizes: this.actor.sizes, activation: this.actor.activation }, 1);
     const obsSize = this.rollout.obsSize;
-    const { start, n } = this.space;
-    const act = (observation: ArrayLike<number>): number => {
+    const space = this.space;
+    const dim = this.actionDim;
+    const rms = this.obsRms;
+    const normalization =
+      rms === null
+        ? null
+        : { mean: Float64Array.from(rms.mean), std: Float64Array.from(rms.var, (v) => Math.sqrt(v + 1e-8)) };
+    const act = (observation: ArrayLike<number>): number | Float32Array => {
       const x = actNet.input;
-      for (let k = 0; k < obsSize; k++) x[k] = observation[k]!;
-      return start + argmax(actNet.forward(finalPolicy, 1), 0, n);
+      for (let k = 0; k < obsSize; k++) {
+        x[k] =
+          normalization === null
+            ? observation[k]!
+            : (observation[k]! - normalization.mean[k]!) / normalization.std[k]!;
+      }
+      const out = actNet.forward(finalPolicy, 1);
+      if (space instanceof Discrete) return space.start + argmax(out, 0, dim);
+      return Float32Array.from({ length: dim }, (_, d) =>
+        Math.min(Math.max(out[d]!, space.low[d]!), space.high[d]!),
+      );
     };
+    const policyWeights = splitWeights(this.actor, this.policyParams);
+    if (this.gaussian) policyWeights.push(new Float32Array(this.logStd));
     return {
-      policyWeights: splitWeights(this.actor, this.policyParams),
+      policyWeights,
       valueWeights: splitWeights(this.critic, this.valueParams),
       history,
+      normalization,
       act,
     };
   }

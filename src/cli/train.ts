@@ -73,7 +73,8 @@ Example:
 
 export const ppoHelp = `Usage: mimic train ppo --env <id> [--timesteps N] [options] --out runs/<name>
 
-Proximal Policy Optimization (CleanRL's ppo.py) on a vector env, for Discrete action spaces. The
+Proximal Policy Optimization (CleanRL's ppo.py and ppo_continuous_action.py) on a vector env, for
+Discrete and Box action spaces (a Gaussian head, actions clipped to the Box). The
 run directory gets per-update metrics, the policy (mimic's policy format, usable by eval, export
 and serve), an evaluation and the report.
 
@@ -90,6 +91,8 @@ Options:
   --gamma <x>          discount (default 0.99)
   --gae-lambda <x>     GAE λ (default 0.95)
   --ent-coef <x>       entropy bonus (default 0.01)
+  --normalize-obs      standardize observations with running statistics (saved in the policy)
+  --normalize-reward   scale rewards by the running std of the discounted return, clip to ±10
   --reward <run>       train on a learned reward (a GAIL/AIRL run directory) instead of the env's;
                        returns in metrics and the evaluation stay the env's true ones
   --seed <S>           seed (default 1)
@@ -116,6 +119,8 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     "gae-lambda": { type: "string" },
     "ent-coef": { type: "string" },
     reward: { type: "string" },
+    "normalize-obs": { type: "boolean" },
+    "normalize-reward": { type: "boolean" },
     seed: { type: "string" },
     "eval-episodes": { type: "string" },
     out: { type: "string" },
@@ -134,6 +139,8 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
   if (timesteps !== undefined) config.totalTimesteps = timesteps;
   const seed = numberFlag(command, values, "seed", "integer");
   if (seed !== undefined) config.seed = seed;
+  if (values["normalize-obs"] === true) config.normalizeObservations = true;
+  if (values["normalize-reward"] === true) config.normalizeRewards = true;
   const bar = progressBar("train ppo", 1);
   const result = await trainPpoRun({
     envId,

@@ -74,7 +74,8 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
         options.onUpdate?.(record, config.totalTimesteps);
       },
     });
-    // The actor is an MLP with a categorical head: it saves as a mimic policy (no normalization).
+    // The actor is an MLP with a categorical or Gaussian head (the log-std last, as PPO returns
+    // it) and the observation statistics PPO standardized with: it saves as a mimic policy.
     const env = make(options.envId);
     const policy = await NeuralPolicy.create({
       observationSpace: env.observationSpace,
@@ -82,6 +83,7 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
       envId: options.envId,
       hidden: config.hidden,
       seed: config.seed,
+      ...(result.normalization === null ? {} : { normalization: result.normalization }),
     });
     policy.setWeights(result.policyWeights);
     await policy.save(run.policyDir);

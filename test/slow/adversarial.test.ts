@@ -29,13 +29,13 @@ async function demonstrations() {
   return toTransitions(episodes);
 }
 
-function meanReturn(act: (o: ArrayLike<number>) => number): number {
+function meanReturn(act: (o: ArrayLike<number>) => number | Float32Array): number {
   const env = make("CartPole-v1");
   let total = 0;
   for (let seed = 1000; seed < 1050; seed++) {
     let observation = env.reset({ seed }).observation as Float32Array;
     for (;;) {
-      const step = env.step(act(observation));
+      const step = env.step(act(observation) as number);
       total += step.reward;
       observation = step.observation as Float32Array;
       if (step.terminated || step.truncated) break;

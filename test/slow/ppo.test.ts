@@ -40,7 +40,7 @@ test("PPO reaches a mean return ≥ 475 on CartPole-v1 within 100,000 steps", as
     let observation = env.reset({ seed }).observation as Float32Array;
     let total = 0;
     for (;;) {
-      const step = env.step(result.act(observation));
+      const step = env.step(result.act(observation) as number);
       total += step.reward;
       observation = step.observation as Float32Array;
       if (step.terminated || step.truncated) break;
