@@ -51,6 +51,13 @@ export const discriminatorConfigSchema = z
     batchSize: z.number().int().positive().default(256),
     /** Discriminator steps after each generator rollout. */
     updatesPerRound: z.number().int().positive().default(4),
+    /**
+     * Generator transitions kept for the discriminator, as a uniform reservoir over every round
+     * so far (0: the latest rollout only, `imitation`'s default). A reservoir keeps showing the
+     * discriminator the early generator's falls, so the learned reward still ranks them low after
+     * the generator stopped visiting them: what a reward trained from scratch on needs.
+     */
+    replaySize: z.number().int().min(0).default(0),
   })
   .strict();
 
@@ -160,8 +167,12 @@ export class TransitionBatch {
 
   /** Appends row `i` of `from`. */
   push(from: TransitionBatch, i: number): void {
+    this.set(this.rows++, from, i);
+  }
+
+  /** Overwrites row `r` with row `i` of `from`. */
+  set(r: number, from: TransitionBatch, i: number): void {
     this.cdf = null;
-    const r = this.rows++;
     this.weight[r] = from.weight[i]!;
     const n = this.obsSize;
     this.obs.set(from.obs.subarray(i * n, i * n + n), r * n);
@@ -376,6 +387,9 @@ export async function trainAdversarial(
   }
   discriminator.reserve(Math.max(2 * batch, rolloutRows + 1));
   const generator = new TransitionBatch(2 * rolloutRows, obsSize);
+  const replaySize = config.discriminator.replaySize;
+  const replay = replaySize > 0 ? new TransitionBatch(replaySize, obsSize) : null;
+  let seen = 0;
   const discBatch = new TransitionBatch(2 * batch, obsSize);
   const labels = new Float64Array(2 * batch).fill(1, 0, batch);
   const dLogits = new Float64Array(Math.max(2 * batch, rolloutRows + 1));
@@ -423,6 +437,20 @@ export async function trainAdversarial(
     for (let k = 0; k < terminals; k++)
       addAbsorbingLoop(generator, absorbingWeight(fixedHorizon, terminalLengths[k]!));
 
+    if (replay !== null) {
+      // Reservoir sampling (Vitter's algorithm R): every generator transition so far is kept
+      // with the same probability.
+      for (let i = 0; i < generator.rows; i++) {
+        seen++;
+        if (replay.rows < replaySize) replay.push(generator, i);
+        else {
+          const j = rng.integers(seen);
+          if (j < replaySize) replay.set(j, generator, i);
+        }
+      }
+    }
+    const generatorPool = replay ?? generator;
+
     // 2. The discriminator: expert rows labelled 1, generator rows 0, drawn with replacement.
     let lossValue = 0;
     let accExpert = 0;
@@ -430,10 +458,10 @@ export async function trainAdversarial(
     for (let u = 0; u < config.discriminator.updatesPerRound; u++) {
       discBatch.rows = 0;
       for (let i = 0; i < batch; i++) discBatch.push(expert, expert.draw(rng));
-      for (let i = 0; i < batch; i++) discBatch.push(generator, generator.draw(rng));
-      // log π(a|s) of the expert's actions under the current generator (AIRL's logit needs it).
-      learner.logProbs(discBatch.obs, discBatch.actions, batch, discBatch.logPi);
-      for (let i = 0; i < batch; i++) if (discBatch.absorbing[i]) discBatch.logPi[i] = 0;
+      for (let i = 0; i < batch; i++) discBatch.push(generatorPool, generatorPool.draw(rng));
+      // log π(a|s) under the current generator, for both halves (AIRL's logit needs it).
+      learner.logProbs(discBatch.obs, discBatch.actions, 2 * batch, discBatch.logPi);
+      for (let i = 0; i < 2 * batch; i++) if (discBatch.absorbing[i]) discBatch.logPi[i] = 0;
       const logits = discriminator.logits(discBatch);
       lossValue = logisticLoss(logits, 2 * batch, labels, dLogits, stats);
       if (!Number.isFinite(lossValue)) {
