@@ -55,6 +55,12 @@ export const bcConfigSchema = z
     normalizeObservations: z.boolean().default(true),
     /** Save a checkpoint every this many minibatches (0: only at the end of each epoch). */
     checkpointEvery: z.number().int().min(0).default(0),
+    /**
+     * What runs the training steps: `fused` (plain TypeScript, no tensor per operation) or `tfjs`
+     * (the tensor engine, the reference). Same loss, Adam, checkpoints and saved policy either way;
+     * a MultiDiscrete action space trains on tfjs whatever this says.
+     */
+    engine: z.enum(["fused", "tfjs"]).default("fused"),
     /** Seed of the weight initialization, the validation split and the shuffles. */
     seed: z.number().int().min(0).default(0),
   })
@@ -204,6 +210,7 @@ export async function trainBc(
     seed: cfg.seed,
   });
   const trainer = policy.createTrainer({
+    engine: cfg.engine,
     learningRate: cfg.learningRate,
     entropyWeight: cfg.entropyWeight,
     l2Weight: cfg.l2Weight,
@@ -215,7 +222,7 @@ export async function trainBc(
   const batchSize = Math.min(cfg.batchSize, n);
   const batchesPerEpoch = Math.ceil(n / batchSize);
   const totalBatches = cfg.batches ?? cfg.epochs * batchesPerEpoch;
-  // The training data lives on the engine's side; each step gathers its rows by index there.
+  // The trainer keeps the training data; each step gathers its rows by index.
   trainer.setData(trainData.obs, trainData.acts);
 
   let state: BcCheckpoint;

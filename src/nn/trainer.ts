@@ -26,6 +26,13 @@ import { tf } from "./engine.js";
 
 export type LossKind = "nll" | "mse";
 
+/**
+ * What runs a policy's training steps: `fused`, the plain-TypeScript path of `src/nn/fused/`
+ * (the default), or `tfjs`, this file's trainer on the tensor engine (the reference, and the one
+ * for heads the fused path does not have).
+ */
+export type TrainerEngine = "fused" | "tfjs";
+
 export interface TrainerOptions {
   /** Adam's step size. */
   learningRate: number;
@@ -80,6 +87,8 @@ export interface TrainerState {
 }
 
 export interface PolicyTrainer {
+  /** The engine that runs the steps. */
+  readonly engine: TrainerEngine;
   /** The step size of the next updates; may be changed between steps (schedules). */
   learningRate: number;
   /** Updates taken so far. */
@@ -114,6 +123,8 @@ export interface TrainableNetwork {
   forward(x: tf.Tensor2D): tf.Tensor2D;
   /** Called after every update, so cached copies of the weights are refreshed. */
   weightsChanged(): void;
+  /** Called before the variables are read, so weights held elsewhere (a fused trainer's) are copied in. */
+  syncWeights?(): void;
 }
 
 /** Where the loss's parts sit in the vector read back after each step. */
@@ -136,6 +147,7 @@ function checkNumber(name: string, value: number, ok: (v: number) => boolean, ru
 }
 
 class AdamTrainer implements PolicyTrainer {
+  readonly engine = "tfjs" as const;
   private readonly net: TrainableNetwork;
   private readonly lossKind: LossKind;
   private readonly entropyWeight: number;
@@ -230,6 +242,7 @@ class AdamTrainer implements PolicyTrainer {
 
   step(batch: TrainingBatch | Int32Array): LossInfo {
     this.checkAlive();
+    this.net.syncWeights?.();
     const [x, a] = this.upload(batch);
     try {
       const vars = this.net.variables;
@@ -254,6 +267,7 @@ class AdamTrainer implements PolicyTrainer {
 
   evaluate(batch: TrainingBatch | Int32Array): LossInfo {
     this.checkAlive();
+    this.net.syncWeights?.();
     const [x, a] = this.upload(batch);
     try {
       return this.read(tf.tidy(() => this.objective(x, a)[1]));
