@@ -15,13 +15,13 @@
  * so a resumed run ends exactly where an uninterrupted one would.
  */
 import { z } from "zod";
-import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
 import { type Pcg64State, rngFromSeed } from "../core/rng.js";
 import type { Dataset } from "../data/dataset.js";
 import { toTransitions } from "../data/episode.js";
 import { NeuralPolicy } from "../nn/policy.js";
-import type { TrainerState } from "../nn/trainer.js";
+import type { LossInfo, TrainerState } from "../nn/trainer.js";
 
 // ---------------------------------------------------------------------------------------------
 // Config
@@ -284,7 +284,27 @@ export async function trainBc(
       }
       const start = b * batchSize;
       const size = Math.min(batchSize, n - start);
-      const info = trainer.step(order.subarray(start, start + size));
+      let info: LossInfo;
+      try {
+        info = trainer.step(order.subarray(start, start + size));
+      } catch (error) {
+        if (!(error instanceof NonFiniteGradientError)) throw error;
+        // Nothing was updated: the weights, the optimizer and `state` are the last good step's.
+        // Save them as a checkpoint, so a fixed run (cleaned data) can resume from there.
+        const saved = options.callbacks?.onCheckpoint !== undefined;
+        await checkpoint();
+        trainer.dispose();
+        policy.dispose();
+        throw new NonFiniteGradientError(error.layer, state.batch + 1, error.term, {
+          cause: error,
+          message:
+            `BC: the gradient of the ${error.term} term went NaN or infinite at minibatch ${state.batch + 1} ` +
+            `(epoch ${state.epoch + 1}, minibatch ${b + 1} of ${batchesPerEpoch}), first in ${error.layer}. ` +
+            `Training stopped with the weights of minibatch ${state.batch}` +
+            `${saved ? `, saved as a checkpoint` : ""}. ` +
+            "Check the dataset for NaN/Inf values (`mimic data filter --drop-nonfinite` cuts them out, or `Dataset.dropNonFinite()`) or lower the learning rate.",
+        });
+      }
       state.epochSums.loss += info.loss * size;
       state.epochSums.nll += info.nll * size;
       state.epochSums.entropy += info.entropy * size;

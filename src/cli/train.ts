@@ -34,6 +34,7 @@ Options:
   --validation <f>       fraction of episodes held out (default 0.2; 0 turns off early stopping)
   --patience <N>         epochs without a better validation loss before stopping (default 5; 0 = never)
   --checkpoint-every <N> save a checkpoint every N minibatches (default: every epoch)
+  --engine <name>        fused (default: plain TypeScript) or tfjs (TensorFlow.js, the reference)
   --seed <S>             seed of initialization, split and shuffles (default 0)
   --eval-episodes <N>    evaluation rollouts after training (default 50; 0 skips)
   --eval-seed <S>        seed of the first evaluation episode (default 1000)
@@ -465,6 +466,11 @@ function bcConfigFrom(command: string, values: FlagValues): BcConfig {
   const every = num("checkpoint-every", "integer");
   if (every !== undefined && every < 0) throw new UsageError(command, "--checkpoint-every must be ≥ 0.");
   set("checkpointEvery", every);
+  if (typeof values.engine === "string") {
+    if (values.engine !== "fused" && values.engine !== "tfjs")
+      throw new UsageError(command, `--engine must be fused or tfjs, got ${JSON.stringify(values.engine)}.`);
+    set("engine", values.engine);
+  }
   const seed = num("seed", "integer");
   if (seed !== undefined && seed < 0) throw new UsageError(command, "--seed must be ≥ 0.");
   set("seed", seed);
@@ -486,6 +492,7 @@ const bcFlags = {
   validation: { type: "string" },
   patience: { type: "string" },
   "checkpoint-every": { type: "string" },
+  engine: { type: "string" },
   seed: { type: "string" },
   "eval-episodes": { type: "string" },
   "eval-seed": { type: "string" },

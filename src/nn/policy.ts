@@ -436,15 +436,17 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   /** Replaces every weight (same order and sizes as `getWeights`). */
   setWeights(weights: readonly ArrayLike<number>[]): void {
     this.checkAlive();
-    if (weights.length !== this.variables.length) {
+    const names = weightNames(this.mlp.variables.length / 2, this.head.variables.length > 0);
+    if (weights?.length !== this.variables.length) {
       throw new ShapeMismatchError(
-        `setWeights: expected ${this.variables.length} arrays, got ${weights.length}.`,
+        `setWeights: expected ${this.variables.length} arrays (${names.join(", ")}), got ${weights?.length}.`,
       );
     }
     weights.forEach((w, i) => {
-      if (w.length !== this.variables[i]!.size) {
+      const v = this.variables[i]!;
+      if (w?.length !== v.size) {
         throw new ShapeMismatchError(
-          `setWeights: array ${i} has ${w.length} values; shape [${this.variables[i]!.shape.join(", ")}] needs ${this.variables[i]!.size}.`,
+          `setWeights: ${names[i]} should have shape [${v.shape.join(", ")}] (${v.size} values), got ${w?.length} values.`,
         );
       }
     });
@@ -485,7 +487,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
     if (engine !== "fused" && engine !== "tfjs") {
       throw new InvalidOptionError(
         "trainer.engine",
-        `trainer.engine must be "fused" or "tfjs", got ${String(engine)}.`,
+        `trainer.engine must be "fused" or "tfjs", got ${JSON.stringify(engine)}.`,
       );
     }
     const headKind = this.headKind;
@@ -893,19 +895,31 @@ function checkWeightShapes(
   const expected: number[][] = [];
   for (let i = 0; i + 1 < sizes.length; i++) expected.push([sizes[i]!, sizes[i + 1]!], [sizes[i + 1]!]);
   expected.push(...extra);
-  const same =
-    expected.length === specs.length &&
-    expected.every(
-      (shape, i) =>
-        shape.length === specs[i]!.shape.length && shape.every((d, j) => d === specs[i]!.shape[j]),
-    );
-  if (!same) {
-    const show = (shapes: number[][]) => shapes.map((s) => `[${s.join(",")}]`).join(" ");
-    throw new PolicyLoadError(
-      file,
-      `${file} lists weights ${show(specs.map((s) => s.shape))}, but policy.json describes ${show(expected)}. Save the policy again.`,
+  const names = weightNames(sizes.length - 1, extra.length > 0);
+  const show = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+  const network = `policy.json's network (${inputSize} inputs, hidden [${config.hidden.join(", ")}], ${paramSize} outputs)`;
+  for (let i = 0; i < Math.max(expected.length, specs.length); i++) {
+    const want = expected[i];
+    const found = specs[i]?.shape;
+    if (want && found && want.length === found.length && want.every((d, j) => d === found[j])) continue;
+    const what =
+      want === undefined
+        ? `${file} lists ${specs.length} weight arrays, but ${network} has ${expected.length}; the extra one, ${specs[i]!.name}, has shape ${show(found!)}`
+        : found === undefined
+          ? `${file} lists ${specs.length} weight arrays, but ${network} has ${expected.length}: ${names[i]} (shape ${show(want)}) is missing`
+          : `${file}: ${names[i]} has shape ${show(found)}, but ${network} expects ${show(want)}`;
+    throw new ShapeMismatchError(
+      `${what}. The weights belong to another network: save the policy again, or make policy.json's network match them.`,
     );
   }
+}
+
+/** What each weight array is, in `getWeights` order: `layer 0 kernel`, `layer 0 bias`, …, `log-std`. */
+function weightNames(layers: number, logStd: boolean): string[] {
+  const names: string[] = [];
+  for (let l = 0; l < layers; l++) names.push(`layer ${l} kernel`, `layer ${l} bias`);
+  if (logStd) names.push("log-std");
+  return names;
 }
 
 /** Refuses to replace anything but an empty directory or a saved policy. */
