@@ -8,6 +8,9 @@
  * engine ops. Its outputs agree with the engine's batched pass to float32 rounding; the action
  * sampled from them uses the same code and the same `Rng` draws either way.
  *
+ * Training runs on the fused engine by default (`createTrainer`, see `fused-policy-trainer.ts`),
+ * which keeps its own copy of the weights; the engine variables catch up when next read.
+ *
  * On disk a policy is a directory:
  * - `policy.json` (strict JSON): format version, environment id, the spaces as Minari serializes
  *   them (`serialize_space` strings, as in a dataset's metadata, so ±Infinity bounds survive), the

@@ -17,7 +17,12 @@
  * float64 from the step count) rather than `tf.train.adam`, whose restored state recomputes
  * β^t with `pow` and so drifts from an uninterrupted run in the last bits. `getState` /
  * `setState` carry the step count and both moments exactly, so resuming from a checkpoint
- * reproduces the uninterrupted run bit for bit.
+ * reproduces the uninterrupted run bit for bit. A non-finite gradient throws
+ * `NonFiniteGradientError` (tensor, step, loss term) before anything is updated.
+ *
+ * This is the tfjs engine's trainer. `NeuralPolicy.createTrainer` uses the fused one
+ * (`src/nn/fused/`, same objective, Adam and state) by default; this one is the reference and
+ * trains the heads the fused path does not have.
  */
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { decodeFloat32, encodeFloat32 } from "./base64.js";
