@@ -248,10 +248,13 @@ export async function trainBc(
     };
   }
 
+  /** The minibatch count of the last checkpoint written (its state is the current one if equal). */
+  let savedBatch: number | null = null;
   const checkpoint = async () => {
     if (!options.callbacks?.onCheckpoint) return;
     state.trainerState = trainer.getState();
     await options.callbacks.onCheckpoint(structuredClone(state), policy.getWeights(), bestWeights);
+    savedBatch = state.batch;
   };
 
   const validationLoss = (): number | null => {
@@ -290,9 +293,9 @@ export async function trainBc(
       } catch (error) {
         if (!(error instanceof NonFiniteGradientError)) throw error;
         // Nothing was updated: the weights, the optimizer and `state` are the last good step's.
-        // Save them as a checkpoint, so a fixed run (cleaned data) can resume from there.
+        // Keep them as a checkpoint (unless the last one already is this step), then stop.
         const saved = options.callbacks?.onCheckpoint !== undefined;
-        await checkpoint();
+        if (savedBatch !== state.batch) await checkpoint();
         trainer.dispose();
         policy.dispose();
         throw new NonFiniteGradientError(error.layer, state.batch + 1, error.term, {
