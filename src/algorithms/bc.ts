@@ -12,7 +12,10 @@
  * expert's. Minibatches come from a seeded shuffle of all transitions each epoch; Adam updates.
  * A validation split by episode drives early stopping. Checkpoints hold everything needed to
  * resume (weights, Adam state, the shuffle generator, the epoch position, early-stopping state),
- * so a resumed run ends exactly where an uninterrupted one would.
+ * so a resumed run ends exactly where an uninterrupted one would. The steps run on the fused
+ * engine unless `engine: "tfjs"` asks for the tensor engine; both save the same checkpoints. A
+ * NaN or infinite gradient stops training with `NonFiniteGradientError` after checkpointing the
+ * last good step.
  */
 import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
