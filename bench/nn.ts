@@ -76,7 +76,7 @@ async function trainingRates(shape: Shape): Promise<NnShapeResult> {
   const policy = await makePolicy(shape);
   const { obs, acts } = makeData(shape);
   const options = { learningRate: 1e-4 };
-  const tfjs = policy.createTrainer(options);
+  const tfjs = policy.createTrainer({ ...options, engine: "tfjs" });
   tfjs.setData(obs, acts);
   const fused = createFusedTrainer(
     {

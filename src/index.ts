@@ -198,10 +198,15 @@ export {
 export { randomPolicy } from "./eval/random-policy.js";
 export { bootstrapCi, iqm, mean, permutationTest, std } from "./eval/stats.js";
 
-// Neural policies on TensorFlow.js (the only door to the tensor engine).
+// Neural policies: TensorFlow.js behind them, trained on the fused engine by default.
 export { type EngineInfo, initEngine } from "./nn/engine.js";
-export { type LoadPolicyOptions, NeuralPolicy, type NeuralPolicyOptions } from "./nn/policy.js";
-export type { LossInfo, PolicyTrainer, TrainerOptions } from "./nn/trainer.js";
+export {
+  type LoadPolicyOptions,
+  NeuralPolicy,
+  type NeuralPolicyOptions,
+  type PolicyTrainerOptions,
+} from "./nn/policy.js";
+export type { LossInfo, PolicyTrainer, TrainerEngine, TrainerOptions } from "./nn/trainer.js";
 export {
   type CompiledPolicy,
   type CompiledPolicyJson,

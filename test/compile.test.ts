@@ -142,7 +142,14 @@ describe("compilePolicy", () => {
     assert.throws(() => compiledPolicyFromJSON({ format: "something-else" }), PolicyLoadError);
     const json: CompiledPolicyJson = compiled.toJSON();
     json.network.weights[0] = json.network.weights[0]!.slice(1);
-    assert.throws(() => compiledPolicyFromJSON(json), /kernel 0 has 191 values/);
+    assert.throws(
+      () => compiledPolicyFromJSON(json),
+      (error: unknown) =>
+        error instanceof ShapeMismatchError &&
+        /layer 0 kernel has 191 values, but layerSizes \[3, 64, 64, 3\] make it \[3, 64\] \(192 values\)/.test(
+          error.message,
+        ),
+    );
     const wide = compiled.toJSON();
     wide.network.layerSizes[0] = 5;
     assert.throws(() => compiledPolicyFromJSON(wide), PolicyLoadError);

@@ -81,7 +81,7 @@ describe("mimic train dagger and distill", () => {
     assert.match(readFileSync(join(dir, "student", "report.html"), "utf8"), /Distillation on CartPole-v1/);
   });
 
-  test("bad input: a teacher for another env, a bad β, an unknown expert path", async () => {
+  test("bad input: a teacher for another env, a bad β, an unknown engine, an unknown expert path", async () => {
     const wrongEnv = await run(
       "train",
       "dagger",
@@ -110,6 +110,20 @@ describe("mimic train dagger and distill", () => {
     );
     assert.equal(beta.code, 2);
     assert.match(beta.err, /--beta must be linear or exp:<decay>/);
+    const engine = await run(
+      "train",
+      "dagger",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      "--engine",
+      "gpu",
+      "--out",
+      join(dir, "w"),
+    );
+    assert.equal(engine.code, 2);
+    assert.match(engine.err, /--engine must be fused or tfjs, got "gpu"/);
     const missing = await run(
       "train",
       "dagger",

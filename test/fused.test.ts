@@ -398,7 +398,7 @@ describe("fused trainer vs tfjs trainer", () => {
       const weights = policy.getWeights();
       const { obs, acts } = cartPoleData(512, 4);
       const options = { learningRate: 3e-3, entropyWeight: 1e-2, ...opts };
-      const reference = policy.createTrainer(options);
+      const reference = policy.createTrainer({ ...options, engine: "tfjs" });
       reference.setData(obs, acts);
       const fused = createFusedTrainer(
         { sizes: [4, 64, 64, 2], activation: act, head: "categorical", ...options },
@@ -439,7 +439,7 @@ describe("fused trainer vs tfjs trainer", () => {
       const obs = uniforms(128 * 5, 6, -2, 2);
       const acts = uniforms(128 * 3, 7);
       const options = { learningRate: 1e-2, entropyWeight: 1e-3, l2Weight: 1e-4, loss };
-      const reference = policy.createTrainer(options);
+      const reference = policy.createTrainer({ ...options, engine: "tfjs" });
       reference.setData(obs, acts);
       const fused = createFusedTrainer(
         { sizes: [5, 16, 16, 3], activation: "tanh", head: "gaussian", ...options },

@@ -229,6 +229,12 @@ describe("issue 5 bad input", () => {
     assert.match(r.err, /--hidden must be layer sizes like 64,64 or 64x64, got "64,big"/);
   });
 
+  test("an unknown --engine", async () => {
+    const r = await run("train", "bc", "--dataset", data, "--out", join(dir, "e"), "--engine", "gpu");
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--engine must be fused or tfjs, got "gpu"/);
+  });
+
   test("--resume on a run directory without a checkpoint", async () => {
     const r1 = await run("train", "bc", "--out", join(dir, "never"), "--resume");
     assert.equal(r1.code, 1);

@@ -12,16 +12,19 @@
  * expert's. Minibatches come from a seeded shuffle of all transitions each epoch; Adam updates.
  * A validation split by episode drives early stopping. Checkpoints hold everything needed to
  * resume (weights, Adam state, the shuffle generator, the epoch position, early-stopping state),
- * so a resumed run ends exactly where an uninterrupted one would.
+ * so a resumed run ends exactly where an uninterrupted one would. The steps run on the fused
+ * engine unless `engine: "tfjs"` asks for the tensor engine; both save the same checkpoints. A
+ * NaN or infinite gradient stops training with `NonFiniteGradientError` after checkpointing the
+ * last good step.
  */
 import { z } from "zod";
-import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
 import { type Pcg64State, rngFromSeed } from "../core/rng.js";
 import type { Dataset } from "../data/dataset.js";
 import { toTransitions } from "../data/episode.js";
 import { NeuralPolicy } from "../nn/policy.js";
-import type { TrainerState } from "../nn/trainer.js";
+import type { LossInfo, TrainerState } from "../nn/trainer.js";
 
 // ---------------------------------------------------------------------------------------------
 // Config
@@ -55,6 +58,12 @@ export const bcConfigSchema = z
     normalizeObservations: z.boolean().default(true),
     /** Save a checkpoint every this many minibatches (0: only at the end of each epoch). */
     checkpointEvery: z.number().int().min(0).default(0),
+    /**
+     * What runs the training steps: `fused` (plain TypeScript, no tensor per operation) or `tfjs`
+     * (the tensor engine, the reference). Same loss, Adam, checkpoints and saved policy either way;
+     * a MultiDiscrete action space trains on tfjs whatever this says.
+     */
+    engine: z.enum(["fused", "tfjs"]).default("fused"),
     /** Seed of the weight initialization, the validation split and the shuffles. */
     seed: z.number().int().min(0).default(0),
   })
@@ -204,6 +213,7 @@ export async function trainBc(
     seed: cfg.seed,
   });
   const trainer = policy.createTrainer({
+    engine: cfg.engine,
     learningRate: cfg.learningRate,
     entropyWeight: cfg.entropyWeight,
     l2Weight: cfg.l2Weight,
@@ -215,7 +225,7 @@ export async function trainBc(
   const batchSize = Math.min(cfg.batchSize, n);
   const batchesPerEpoch = Math.ceil(n / batchSize);
   const totalBatches = cfg.batches ?? cfg.epochs * batchesPerEpoch;
-  // The training data lives on the engine's side; each step gathers its rows by index there.
+  // The trainer keeps the training data; each step gathers its rows by index.
   trainer.setData(trainData.obs, trainData.acts);
 
   let state: BcCheckpoint;
@@ -241,10 +251,13 @@ export async function trainBc(
     };
   }
 
+  /** The minibatch count of the last checkpoint written (its state is the current one if equal). */
+  let savedBatch: number | null = null;
   const checkpoint = async () => {
     if (!options.callbacks?.onCheckpoint) return;
     state.trainerState = trainer.getState();
     await options.callbacks.onCheckpoint(structuredClone(state), policy.getWeights(), bestWeights);
+    savedBatch = state.batch;
   };
 
   const validationLoss = (): number | null => {
@@ -277,7 +290,27 @@ export async function trainBc(
       }
       const start = b * batchSize;
       const size = Math.min(batchSize, n - start);
-      const info = trainer.step(order.subarray(start, start + size));
+      let info: LossInfo;
+      try {
+        info = trainer.step(order.subarray(start, start + size));
+      } catch (error) {
+        if (!(error instanceof NonFiniteGradientError)) throw error;
+        // Nothing was updated: the weights, the optimizer and `state` are the last good step's.
+        // Keep them as a checkpoint (unless the last one already is this step), then stop.
+        const saved = options.callbacks?.onCheckpoint !== undefined;
+        if (savedBatch !== state.batch) await checkpoint();
+        trainer.dispose();
+        policy.dispose();
+        throw new NonFiniteGradientError(error.layer, state.batch + 1, error.term, {
+          cause: error,
+          message:
+            `BC: the gradient of the ${error.term} term went NaN or infinite at minibatch ${state.batch + 1} ` +
+            `(epoch ${state.epoch + 1}, minibatch ${b + 1} of ${batchesPerEpoch}), first in ${error.layer}. ` +
+            `Training stopped with the weights of minibatch ${state.batch}` +
+            `${saved ? `, saved as a checkpoint` : ""}. ` +
+            "Check the dataset for NaN/Inf values (`mimic data filter --drop-nonfinite` cuts them out, or `Dataset.dropNonFinite()`) or lower the learning rate.",
+        });
+      }
       state.epochSums.loss += info.loss * size;
       state.epochSums.nll += info.nll * size;
       state.epochSums.entropy += info.entropy * size;

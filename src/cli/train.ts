@@ -34,6 +34,7 @@ Options:
   --validation <f>       fraction of episodes held out (default 0.2; 0 turns off early stopping)
   --patience <N>         epochs without a better validation loss before stopping (default 5; 0 = never)
   --checkpoint-every <N> save a checkpoint every N minibatches (default: every epoch)
+  --engine <name>        fused (default: plain TypeScript) or tfjs (TensorFlow.js, the reference)
   --seed <S>             seed of initialization, split and shuffles (default 0)
   --eval-episodes <N>    evaluation rollouts after training (default 50; 0 skips)
   --eval-seed <S>        seed of the first evaluation episode (default 1000)
@@ -61,6 +62,7 @@ Options:
   --target-return <R>      stop after the first round whose mean return reaches R
   --epochs <N>             BC epochs per round (default 30)
   --hidden <sizes>         learner hidden layers (default 64,64)
+  --engine <name>          fused (default) or tfjs: what trains the learner
   --eval-episodes <N>      evaluation episodes per round (default 20)
   --seed <S>               seed (default 0)
   --resume                 continue the run in --out after its last finished round
@@ -183,6 +185,7 @@ Options:
   --rounds <N>             DAgger rounds (default 3)
   --steps-per-round <N>    env steps per round (default 2000)
   --epochs <N>             BC epochs per round (default 30)
+  --engine <name>          fused (default) or tfjs: what trains the student
   --seed <S>               seed (default 0)
   --out <dir>              the student's run directory
   --overwrite              replace an existing run in --out
@@ -200,6 +203,14 @@ export function parseBeta(command: string, text: string): DaggerConfig["beta"] {
       `--beta must be linear or exp:<decay> with 0 < decay < 1, got ${JSON.stringify(text)}.`,
     );
   return { kind: "exponential", decay };
+}
+
+/** `--engine fused|tfjs`, or undefined when the flag is absent. */
+function engineFlag(command: string, values: FlagValues): "fused" | "tfjs" | undefined {
+  if (typeof values.engine !== "string") return undefined;
+  if (values.engine !== "fused" && values.engine !== "tfjs")
+    throw new UsageError(command, `--engine must be fused or tfjs, got ${JSON.stringify(values.engine)}.`);
+  return values.engine;
 }
 
 function daggerConfigFrom(command: string, values: FlagValues, defaults: DaggerConfig = {}): DaggerConfig {
@@ -222,6 +233,8 @@ function daggerConfigFrom(command: string, values: FlagValues, defaults: DaggerC
   const epochs = numberFlag(command, values, "epochs", "positive-integer");
   if (epochs !== undefined) bc.epochs = epochs;
   if (typeof values.hidden === "string") bc.hidden = parseHidden(command, values.hidden);
+  const engine = engineFlag(command, values);
+  if (engine !== undefined) bc.engine = engine;
   if (Object.keys(bc).length > 0) config.bc = { ...config.bc, ...bc };
   return config;
 }
@@ -238,6 +251,7 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
     "target-return": { type: "string" },
     epochs: { type: "string" },
     hidden: { type: "string" },
+    engine: { type: "string" },
     "eval-episodes": { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
@@ -299,6 +313,7 @@ async function runDistill(argv: string[], io: Io): Promise<number> {
     rounds: { type: "string" },
     "steps-per-round": { type: "string" },
     epochs: { type: "string" },
+    engine: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
     overwrite: { type: "boolean" },
@@ -470,6 +485,7 @@ function bcConfigFrom(command: string, values: FlagValues): BcConfig {
   const every = num("checkpoint-every", "integer");
   if (every !== undefined && every < 0) throw new UsageError(command, "--checkpoint-every must be ≥ 0.");
   set("checkpointEvery", every);
+  set("engine", engineFlag(command, values));
   const seed = num("seed", "integer");
   if (seed !== undefined && seed < 0) throw new UsageError(command, "--seed must be ≥ 0.");
   set("seed", seed);
@@ -491,6 +507,7 @@ const bcFlags = {
   validation: { type: "string" },
   patience: { type: "string" },
   "checkpoint-every": { type: "string" },
+  engine: { type: "string" },
   seed: { type: "string" },
   "eval-episodes": { type: "string" },
   "eval-seed": { type: "string" },

@@ -202,11 +202,14 @@ export class NonFiniteGradientError extends MimicError {
   /** The loss term the non-finite value came from: `nll`, `entropy`, `mse` or `l2`. */
   readonly term: string;
 
-  constructor(layer: string, step: number, term: string) {
+  /** `message` replaces the default one, for a caller that knows more (BC names its checkpoint). */
+  constructor(layer: string, step: number, term: string, options?: { message?: string; cause?: unknown }) {
     super(
       "NON_FINITE_GRADIENT",
-      `Non-finite gradient in ${layer} at step ${step}, from the ${term} term; the weights were left at step ${step - 1}. ` +
-        "Lower the learning rate, set maxGradNorm, or check the data for NaN/Inf.",
+      options?.message ??
+        `Non-finite gradient in ${layer} at step ${step}, from the ${term} term; the weights were left at step ${step - 1}. ` +
+          "Lower the learning rate, set maxGradNorm, or check the data for NaN/Inf.",
+      { cause: options?.cause },
     );
     this.layer = layer;
     this.step = step;

@@ -259,11 +259,17 @@ function checkConsistent(json: CompiledPolicyJson): void {
     throw fail(`the output layer has ${sizes[sizes.length - 1]} units`);
   if (network.weights.length !== 2 * (sizes.length - 1))
     throw fail(`${network.weights.length} weight arrays for ${sizes.length - 1} layers`);
+  // Weights that do not fit the layer sizes are a shape error, named by layer.
+  const wrongShape = (what: string, shape: number[], found: number) =>
+    new ShapeMismatchError(
+      `Compiled policy JSON: ${what} has ${found} values, but layerSizes [${sizes.join(", ")}] make it [${shape.join(", ")}] (${shape.reduce((a, b) => a * b, 1)} values). The weights belong to another network; export the policy again.`,
+    );
   for (let layer = 0; layer + 1 < sizes.length; layer++) {
-    if (network.weights[2 * layer]!.length !== sizes[layer]! * sizes[layer + 1]!)
-      throw fail(`kernel ${layer} has ${network.weights[2 * layer]!.length} values`);
-    if (network.weights[2 * layer + 1]!.length !== sizes[layer + 1]!)
-      throw fail(`bias ${layer} has ${network.weights[2 * layer + 1]!.length} values`);
+    const kernel = network.weights[2 * layer]!.length;
+    if (kernel !== sizes[layer]! * sizes[layer + 1]!)
+      throw wrongShape(`layer ${layer} kernel`, [sizes[layer]!, sizes[layer + 1]!], kernel);
+    const bias = network.weights[2 * layer + 1]!.length;
+    if (bias !== sizes[layer + 1]!) throw wrongShape(`layer ${layer} bias`, [sizes[layer + 1]!], bias);
   }
 }
 

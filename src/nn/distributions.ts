@@ -36,6 +36,11 @@ export interface ActionHead {
   readonly variables: readonly tf.Variable[];
   /** Checks `count` flat actions and encodes them as `count × encodedSize` floats. */
   encodeActions(actions: ArrayLike<number>, count: number): Float32Array;
+  /**
+   * Checks `count` flat actions and returns the fused trainer's targets (`count × actionDim`):
+   * category indices counted from 0 for the categorical heads, the values for the Gaussian.
+   */
+  encodeTargets(actions: ArrayLike<number>, count: number): Float32Array;
   /** log π(a | s) per row, from `params [n, paramSize]` and encoded actions. */
   logProb(params: tf.Tensor2D, encodedActions: tf.Tensor2D): tf.Tensor1D;
   /** The entropy per row. */
@@ -102,13 +107,34 @@ class CategoricalHead implements ActionHead {
   }
 
   encodeActions(actions: ArrayLike<number>, count: number): Float32Array {
+    const out = new Float32Array(count * this.encodedSize);
+    this.forEachIndex(actions, count, (row, d, index) => {
+      out[row * this.encodedSize + this.offsets[d]! + index] = 1;
+    });
+    return out;
+  }
+
+  encodeTargets(actions: ArrayLike<number>, count: number): Float32Array {
+    const dims = this.actionDim;
+    const out = new Float32Array(count * dims);
+    this.forEachIndex(actions, count, (row, d, index) => {
+      out[row * dims + d] = index;
+    });
+    return out;
+  }
+
+  /** Checks every action and calls `visit` with its category index (from 0) per dimension. */
+  private forEachIndex(
+    actions: ArrayLike<number>,
+    count: number,
+    visit: (row: number, d: number, index: number) => void,
+  ): void {
     const dims = this.actionDim;
     if (actions.length !== count * dims) {
       throw new InvalidActionError(
         `Expected ${count} actions of ${dims} value${dims === 1 ? "" : "s"} (${count * dims} numbers), got ${actions.length}.`,
       );
     }
-    const out = new Float32Array(count * this.encodedSize);
     for (let row = 0; row < count; row++) {
       for (let d = 0; d < dims; d++) {
         const value = actions[row * dims + d]!;
@@ -119,10 +145,9 @@ class CategoricalHead implements ActionHead {
             `Action ${row}${dims > 1 ? `, dimension ${d},` : ""} is ${value}; expected an integer from ${lo} to ${lo + this.nvec[d]! - 1}.`,
           );
         }
-        out[row * this.encodedSize + this.offsets[d]! + index] = 1;
+        visit(row, d, index);
       }
     }
-    return out;
   }
 
   /** Log-probabilities of every category, block by block: `[n, paramSize]`. */
@@ -272,6 +297,10 @@ class GaussianHead implements ActionHead {
       }
     }
     return out;
+  }
+
+  encodeTargets(actions: ArrayLike<number>, count: number): Float32Array {
+    return this.encodeActions(actions, count);
   }
 
   /** log N(a; μ, σ²) = −½ Σ ((a − μ)/σ)² − Σ log σ − (d/2) log 2π. */

@@ -8,6 +8,9 @@
  * engine ops. Its outputs agree with the engine's batched pass to float32 rounding; the action
  * sampled from them uses the same code and the same `Rng` draws either way.
  *
+ * Training runs on the fused engine by default (`createTrainer`, see `fused-policy-trainer.ts`),
+ * which keeps its own copy of the weights; the engine variables catch up when next read.
+ *
  * On disk a policy is a directory:
  * - `policy.json` (strict JSON): format version, environment id, the spaces as Minari serializes
  *   them (`serialize_space` strings, as in a dataset's metadata, so ±Infinity bounds survive), the
@@ -48,8 +51,15 @@ import {
 import { VERSION } from "../version.js";
 import { type ActionArray, type ActionHead, createHead, type HeadKind } from "./distributions.js";
 import { initEngine, tf } from "./engine.js";
+import { createFusedPolicyTrainer, type FusedTrainableNetwork } from "./fused-policy-trainer.js";
 import { type Activation, initMlpWeights, Mlp, MlpMirror, type MlpShape } from "./mlp.js";
-import { createTrainer, type PolicyTrainer, type TrainableNetwork, type TrainerOptions } from "./trainer.js";
+import {
+  createTrainer,
+  type PolicyTrainer,
+  type TrainableNetwork,
+  type TrainerEngine,
+  type TrainerOptions,
+} from "./trainer.js";
 
 /** Observation statistics a policy normalizes its inputs with: `(obs − mean) / max(std, 1e-8)`. */
 export interface ObservationNormalization {
@@ -72,6 +82,15 @@ export interface NeuralPolicyOptions {
   seed?: number | bigint;
   /** Initial log standard deviation of a Gaussian head (default 0). */
   logStdInit?: number;
+}
+
+export interface PolicyTrainerOptions extends TrainerOptions {
+  /**
+   * `fused` (default): the plain-TypeScript engine of `src/nn/fused/`; a MultiDiscrete policy's
+   * head is not on it yet and trains on tfjs whatever this says. `tfjs`: the tensor-engine
+   * trainer, the reference implementation. Both save the same state and weights.
+   */
+  engine?: TrainerEngine;
 }
 
 export interface LoadPolicyOptions {
@@ -237,6 +256,10 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   private readonly variables: readonly tf.Variable[];
   private readonly mirror: MlpMirror;
   private mirrorFresh = false;
+  /** Bumped whenever the weights change (a training step, `setWeights`). */
+  private weightsVersion = 0;
+  /** A fused trainer whose copy of the weights is newer than the engine variables, if one is. */
+  private pending: { owner: object; read: () => Float32Array[] } | null = null;
   private readonly input: Float32Array;
   private readonly rng: Rng;
   private disposed = false;
@@ -331,6 +354,9 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       return out;
     }
     const x = this.encodeObservations(observations, n);
+    this.syncWeights();
+    // The Gaussian's std for sampling, read again in case training moved the log-std.
+    this.head.sync();
     if (options.deterministic) {
       const modes = tf.tidy(() =>
         this.head.mode(this.mlp.forward(tf.tensor2d(x, [n, this.encoder.inputSize]))),
@@ -366,7 +392,10 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       if (!this.mirrorFresh) this.refreshMirror();
       params = this.mirror.forward(this.input);
     } else {
-      if (!this.mirrorFresh) this.head.sync();
+      if (!this.mirrorFresh) {
+        this.syncWeights();
+        this.head.sync();
+      }
       this.mirrorFresh = true;
       params = this.readRows(() => this.mlp.forward(tf.tensor2d(this.input, [1, this.encoder.inputSize])));
     }
@@ -403,38 +432,89 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   /** Copies of every weight: kernel, bias, … per layer, then the head's (log-std). */
   getWeights(): Float32Array[] {
     this.checkAlive();
+    this.syncWeights();
     return this.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
   }
 
   /** Replaces every weight (same order and sizes as `getWeights`). */
   setWeights(weights: readonly ArrayLike<number>[]): void {
     this.checkAlive();
-    if (weights.length !== this.variables.length) {
+    const names = weightNames(this.mlp.variables.length / 2, this.head.variables.length > 0);
+    if (weights?.length !== this.variables.length) {
       throw new ShapeMismatchError(
-        `setWeights: expected ${this.variables.length} arrays, got ${weights.length}.`,
+        `setWeights: expected ${this.variables.length} arrays (${names.join(", ")}), got ${weights?.length}.`,
       );
     }
     weights.forEach((w, i) => {
-      if (w.length !== this.variables[i]!.size) {
+      const v = this.variables[i]!;
+      if (w?.length !== v.size) {
         throw new ShapeMismatchError(
-          `setWeights: array ${i} has ${w.length} values; shape [${this.variables[i]!.shape.join(", ")}] needs ${this.variables[i]!.size}.`,
+          `setWeights: ${names[i]} should have shape [${v.shape.join(", ")}] (${v.size} values), got ${w?.length} values.`,
         );
       }
     });
+    this.pending = null;
+    this.assignVariables(weights);
+    this.weightsChanged();
+  }
+
+  /** Copies weights (already checked) into the engine variables. */
+  private assignVariables(weights: readonly ArrayLike<number>[]): void {
     tf.tidy(() => {
       weights.forEach((w, i) => {
         const v = this.variables[i]!;
         v.assign(tf.tensor(Float32Array.from(w), v.shape, "float32"));
       });
     });
-    this.weightsChanged();
+    this.mirrorFresh = false;
+  }
+
+  /** Brings the engine variables up to date with a fused trainer's newer copy, if there is one. */
+  private syncWeights(): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.pending = null;
+    this.assignVariables(pending.read());
   }
 
   // TRAINING
 
-  /** An Adam trainer for imitation losses on this policy's weights. */
-  createTrainer(options: TrainerOptions): PolicyTrainer {
+  /**
+   * An Adam trainer for imitation losses on this policy's weights: on the fused engine by default,
+   * or on tfjs with `engine: "tfjs"` (and always for a MultiDiscrete head). Steps change the
+   * policy's weights either way.
+   */
+  createTrainer(options: PolicyTrainerOptions): PolicyTrainer {
     this.checkAlive();
+    const engine = options.engine ?? "fused";
+    if (engine !== "fused" && engine !== "tfjs") {
+      throw new InvalidOptionError(
+        "trainer.engine",
+        `trainer.engine must be "fused" or "tfjs", got ${JSON.stringify(engine)}.`,
+      );
+    }
+    const headKind = this.headKind;
+    if (engine === "fused" && headKind !== "multi-categorical") {
+      const network: FusedTrainableNetwork = {
+        sizes: [this.encoder.inputSize, ...this.hidden, this.head.paramSize],
+        activation: this.activation,
+        head: headKind,
+        observationDim: this.observationDim,
+        encodeObservations: (observations, count) => this.encodeObservations(observations, count),
+        encodeTargets: (actions, count) => this.head.encodeTargets(actions, count),
+        weightsVersion: () => this.weightsVersion,
+        currentWeights: () => this.getWeights(),
+        trained: (owner, read) => {
+          this.pending = { owner, read };
+          this.weightsChanged();
+          return this.weightsVersion;
+        },
+        released: (owner) => {
+          if (this.pending?.owner === owner && !this.disposed) this.syncWeights();
+        },
+      };
+      return createFusedPolicyTrainer(network, options);
+    }
     const network: TrainableNetwork = {
       variables: this.variables,
       head: this.head,
@@ -443,6 +523,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       encodeObservations: (observations, count) => this.encodeObservations(observations, count),
       forward: (x) => this.mlp.forward(x),
       weightsChanged: () => this.weightsChanged(),
+      syncWeights: () => this.syncWeights(),
     };
     return createTrainer(network, options);
   }
@@ -576,6 +657,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   }
 
   private readRows(compute: () => tf.Tensor): Float32Array {
+    this.syncWeights();
     const result = tf.tidy(compute);
     const values = Float32Array.from(result.dataSync());
     result.dispose();
@@ -584,9 +666,11 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
 
   private weightsChanged(): void {
     this.mirrorFresh = false;
+    this.weightsVersion += 1;
   }
 
   private refreshMirror(): void {
+    this.syncWeights();
     this.mirror.load(this.mlp.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
     this.head.sync();
     this.mirrorFresh = true;
@@ -814,19 +898,31 @@ function checkWeightShapes(
   const expected: number[][] = [];
   for (let i = 0; i + 1 < sizes.length; i++) expected.push([sizes[i]!, sizes[i + 1]!], [sizes[i + 1]!]);
   expected.push(...extra);
-  const same =
-    expected.length === specs.length &&
-    expected.every(
-      (shape, i) =>
-        shape.length === specs[i]!.shape.length && shape.every((d, j) => d === specs[i]!.shape[j]),
-    );
-  if (!same) {
-    const show = (shapes: number[][]) => shapes.map((s) => `[${s.join(",")}]`).join(" ");
-    throw new PolicyLoadError(
-      file,
-      `${file} lists weights ${show(specs.map((s) => s.shape))}, but policy.json describes ${show(expected)}. Save the policy again.`,
+  const names = weightNames(sizes.length - 1, extra.length > 0);
+  const show = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+  const network = `policy.json's network (${inputSize} inputs, hidden [${config.hidden.join(", ")}], ${paramSize} outputs)`;
+  for (let i = 0; i < Math.max(expected.length, specs.length); i++) {
+    const want = expected[i];
+    const found = specs[i]?.shape;
+    if (want && found && want.length === found.length && want.every((d, j) => d === found[j])) continue;
+    const what =
+      want === undefined
+        ? `${file} lists ${specs.length} weight arrays, but ${network} has ${expected.length}; the extra one, ${specs[i]!.name}, has shape ${show(found!)}`
+        : found === undefined
+          ? `${file} lists ${specs.length} weight arrays, but ${network} has ${expected.length}: ${names[i]} (shape ${show(want)}) is missing`
+          : `${file}: ${names[i]} has shape ${show(found)}, but ${network} expects ${show(want)}`;
+    throw new ShapeMismatchError(
+      `${what}. The weights belong to another network: save the policy again, or make policy.json's network match them.`,
     );
   }
+}
+
+/** What each weight array is, in `getWeights` order: `layer 0 kernel`, `layer 0 bias`, …, `log-std`. */
+function weightNames(layers: number, logStd: boolean): string[] {
+  const names: string[] = [];
+  for (let l = 0; l < layers; l++) names.push(`layer ${l} kernel`, `layer ${l} bias`);
+  if (logStd) names.push("log-std");
+  return names;
 }
 
 /** Refuses to replace anything but an empty directory or a saved policy. */

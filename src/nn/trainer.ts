@@ -17,14 +17,26 @@
  * float64 from the step count) rather than `tf.train.adam`, whose restored state recomputes
  * β^t with `pow` and so drifts from an uninterrupted run in the last bits. `getState` /
  * `setState` carry the step count and both moments exactly, so resuming from a checkpoint
- * reproduces the uninterrupted run bit for bit.
+ * reproduces the uninterrupted run bit for bit. A non-finite gradient throws
+ * `NonFiniteGradientError` (tensor, step, loss term) before anything is updated.
+ *
+ * This is the tfjs engine's trainer. `NeuralPolicy.createTrainer` uses the fused one
+ * (`src/nn/fused/`, same objective, Adam and state) by default; this one is the reference and
+ * trains the heads the fused path does not have.
  */
-import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { decodeFloat32, encodeFloat32 } from "./base64.js";
 import type { ActionHead } from "./distributions.js";
 import { tf } from "./engine.js";
 
 export type LossKind = "nll" | "mse";
+
+/**
+ * What runs a policy's training steps: `fused`, the plain-TypeScript path of `src/nn/fused/`
+ * (the default), or `tfjs`, this file's trainer on the tensor engine (the reference, and the one
+ * for heads the fused path does not have).
+ */
+export type TrainerEngine = "fused" | "tfjs";
 
 export interface TrainerOptions {
   /** Adam's step size. */
@@ -80,6 +92,8 @@ export interface TrainerState {
 }
 
 export interface PolicyTrainer {
+  /** The engine that runs the steps. */
+  readonly engine: TrainerEngine;
   /** The step size of the next updates; may be changed between steps (schedules). */
   learningRate: number;
   /** Updates taken so far. */
@@ -114,6 +128,8 @@ export interface TrainableNetwork {
   forward(x: tf.Tensor2D): tf.Tensor2D;
   /** Called after every update, so cached copies of the weights are refreshed. */
   weightsChanged(): void;
+  /** Called before the variables are read, so weights held elsewhere (a fused trainer's) are copied in. */
+  syncWeights?(): void;
 }
 
 /** Where the loss's parts sit in the vector read back after each step. */
@@ -136,6 +152,7 @@ function checkNumber(name: string, value: number, ok: (v: number) => boolean, ru
 }
 
 class AdamTrainer implements PolicyTrainer {
+  readonly engine = "tfjs" as const;
   private readonly net: TrainableNetwork;
   private readonly lossKind: LossKind;
   private readonly entropyWeight: number;
@@ -230,22 +247,43 @@ class AdamTrainer implements PolicyTrainer {
 
   step(batch: TrainingBatch | Int32Array): LossInfo {
     this.checkAlive();
+    this.net.syncWeights?.();
     const [x, a] = this.upload(batch);
     try {
       const vars = this.net.variables;
-      let info: tf.Tensor1D | null = null;
+      let kept: tf.Tensor1D | null = null;
       const { value, grads } = tf.variableGrads(() => {
         const [loss, summary] = this.objective(x, a);
-        info = tf.keep(summary);
+        kept = tf.keep(summary);
         return loss;
       }, vars as tf.Variable[]);
       value.dispose();
       const gradients = vars.map((v) => grads[v.name] ?? null);
+      // One read gives the loss's parts and, per parameter tensor, whether its gradient is finite.
+      const summary = kept as unknown as tf.Tensor1D;
+      const values = tf.tidy(() =>
+        tf.concat([
+          summary,
+          ...gradients.map((g) =>
+            g ? tf.reshape(tf.cast(tf.all(tf.isFinite(g)), "float32"), [1]) : tf.ones([1]),
+          ),
+        ]),
+      );
+      const read = values.dataSync();
+      values.dispose();
+      summary.dispose();
+      const parts = read.length - gradients.length;
+      const info = this.toLossInfo(read.subarray(0, parts));
+      const failing = this.firstNonFinite(read.subarray(parts), info);
+      if (failing !== null) {
+        for (const g of gradients) g?.dispose();
+        throw new NonFiniteGradientError(failing.layer, this.t + 1, failing.term);
+      }
       this.t += 1;
       tf.tidy(() => this.update(gradients));
       for (const g of gradients) g?.dispose();
       this.net.weightsChanged();
-      return this.read(info as unknown as tf.Tensor1D);
+      return info;
     } finally {
       x.dispose();
       a.dispose();
@@ -254,6 +292,7 @@ class AdamTrainer implements PolicyTrainer {
 
   evaluate(batch: TrainingBatch | Int32Array): LossInfo {
     this.checkAlive();
+    this.net.syncWeights?.();
     const [x, a] = this.upload(batch);
     try {
       return this.read(tf.tidy(() => this.objective(x, a)[1]));
@@ -360,6 +399,32 @@ class AdamTrainer implements PolicyTrainer {
   private read(summary: tf.Tensor1D): LossInfo {
     const values = summary.dataSync();
     summary.dispose();
+    return this.toLossInfo(values);
+  }
+
+  /**
+   * The first parameter tensor (from the loss backwards, as the fused trainer reports it) whose
+   * gradient is not finite, and the loss term to blame; null when every gradient is finite.
+   */
+  private firstNonFinite(finite: ArrayLike<number>, info: LossInfo): { layer: string; term: string } | null {
+    const gaussian = this.net.head.kind === "gaussian";
+    const mlpTensors = finite.length - (gaussian ? 1 : 0);
+    for (let t = finite.length - 1; t >= 0; t--) {
+      if (finite[t] === 1) continue;
+      const layer =
+        t >= mlpTensors ? "log_std" : `dense_${Math.floor(t / 2)}/${t % 2 === 0 ? "kernel" : "bias"}`;
+      let term: string;
+      if (this.lossKind === "mse" && !Number.isFinite(info.mse ?? 0)) term = "mse";
+      else if (!Number.isFinite(info.nll)) term = "nll";
+      else if (!Number.isFinite(info.entropy)) term = "entropy";
+      else if (this.l2Weight > 0 && !Number.isFinite(info.l2)) term = "l2";
+      else term = this.lossKind;
+      return { layer, term };
+    }
+    return null;
+  }
+
+  private toLossInfo(values: ArrayLike<number>): LossInfo {
     const info: LossInfo = {
       loss: values[LOSS]!,
       nll: values[NLL]!,
