@@ -162,7 +162,7 @@ function packWeights(weights: readonly Float32Array[], target: Float32Array): vo
 }
 
 /** Samples from softmax(logits[base…base+n)) with one uniform draw; returns [index, log p]. */
-function sampleCategorical(logits: Float64Array, base: number, n: number, u: number): [number, number] {
+function sampleCategorical(logits: Float32Array, base: number, n: number, u: number): [number, number] {
   let max = Number.NEGATIVE_INFINITY;
   for (let k = 0; k < n; k++) if (logits[base + k]! > max) max = logits[base + k]!;
   let total = 0;
@@ -180,7 +180,7 @@ function sampleCategorical(logits: Float64Array, base: number, n: number, u: num
   return [chosen, logits[base + chosen]! - lse];
 }
 
-function argmax(values: Float64Array, base: number, n: number): number {
+function argmax(values: Float32Array, base: number, n: number): number {
   let best = 0;
   for (let k = 1; k < n; k++) if (values[base + k]! > values[base + best]!) best = k;
   return best;
@@ -252,7 +252,7 @@ export async function trainPpo(
   const valueParams = params.subarray(nPolicy);
   packWeights(initMlpWeights(policyShape, rng, 0.01), policyParams);
   packWeights(initMlpWeights(valueShape, rng, 1), valueParams);
-  const grads = new Float64Array(nPolicy + nValue);
+  const grads = new Float32Array(nPolicy + nValue);
   const policyGrads = grads.subarray(0, nPolicy);
   const valueGrads = grads.subarray(nPolicy);
   const optimizer = new FusedAdam([nPolicy, nValue], { learningRate: args.learningRate, epsilon: 1e-5 });
