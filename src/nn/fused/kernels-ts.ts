@@ -67,12 +67,38 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
       const h = heap();
       const A = a >> 2;
       const B = b >> 2;
-      const C = c >> 2;
-      const G = gate >> 2;
       const bb = bias >> 2;
-      if (row.length < n) row = new Float64Array(n);
+      if (row.length < 4 * n) row = new Float64Array(4 * n);
       const acc = row;
-      for (let i = 0; i < m; i++) {
+      // Four rows at a time, so each row of B is read once per four rows of A.
+      let i = 0;
+      for (; i + 3 < m; i += 4) {
+        for (let j = 0; j < n; j++) {
+          const v = bias !== 0 ? h[bb + j]! : 0;
+          acc[j] = v;
+          acc[n + j] = v;
+          acc[2 * n + j] = v;
+          acc[3 * n + j] = v;
+        }
+        const a0 = A + i * aRow;
+        for (let p = 0; p < k; p++) {
+          const ap = a0 + p * aCol;
+          const x0 = h[ap]!;
+          const x1 = h[ap + aRow]!;
+          const x2 = h[ap + 2 * aRow]!;
+          const x3 = h[ap + 3 * aRow]!;
+          const bp = B + p * ldb;
+          for (let j = 0; j < n; j++) {
+            const w = h[bp + j]!;
+            acc[j] += x0 * w;
+            acc[n + j] += x1 * w;
+            acc[2 * n + j] += x2 * w;
+            acc[3 * n + j] += x3 * w;
+          }
+        }
+        for (let r = 0; r < 4; r++) store(h, acc, r * n, c, gate, ldc, i + r, n, act);
+      }
+      for (; i < m; i++) {
         for (let j = 0; j < n; j++) acc[j] = bias !== 0 ? h[bb + j]! : 0;
         const ai = A + i * aRow;
         for (let p = 0; p < k; p++) {
@@ -81,27 +107,7 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
           const bp = B + p * ldb;
           for (let j = 0; j < n; j++) acc[j] += x * h[bp + j]!;
         }
-        const ci = C + i * ldc;
-        const gi = G + i * ldc;
-        switch (act) {
-          case Epilogue.tanh:
-            for (let j = 0; j < n; j++) h[ci + j] = Math.tanh(f(acc[j]!));
-            break;
-          case Epilogue.relu:
-            for (let j = 0; j < n; j++) h[ci + j] = Math.max(acc[j]!, 0);
-            break;
-          case Epilogue.tanhGrad:
-            for (let j = 0; j < n; j++) {
-              const y = h[gi + j]!;
-              h[ci + j] = acc[j]! * (1 - y * y);
-            }
-            break;
-          case Epilogue.reluGrad:
-            for (let j = 0; j < n; j++) h[ci + j] = h[gi + j]! > 0 ? acc[j]! : 0;
-            break;
-          default:
-            for (let j = 0; j < n; j++) h[ci + j] = acc[j]!;
-        }
+        store(h, acc, 0, c, gate, ldc, i, n, act);
       }
     },
     transpose(src, rows, cols, dst) {
@@ -161,4 +167,39 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
       for (let i = 0; i < n; i++) h[Y + i] = h[Y + i]! + f(al * h[X + i]!);
     },
   };
+}
+
+/** Row `i` of C from `acc[from, from + n)`, through the epilogue. */
+function store(
+  h: Float32Array,
+  acc: Float64Array,
+  from: number,
+  c: number,
+  gate: number,
+  ldc: number,
+  i: number,
+  n: number,
+  act: number,
+): void {
+  const ci = (c >> 2) + i * ldc;
+  const gi = (gate >> 2) + i * ldc;
+  switch (act) {
+    case Epilogue.tanh:
+      for (let j = 0; j < n; j++) h[ci + j] = Math.tanh(f(acc[from + j]!));
+      break;
+    case Epilogue.relu:
+      for (let j = 0; j < n; j++) h[ci + j] = Math.max(acc[from + j]!, 0);
+      break;
+    case Epilogue.tanhGrad:
+      for (let j = 0; j < n; j++) {
+        const y = h[gi + j]!;
+        h[ci + j] = acc[from + j]! * (1 - y * y);
+      }
+      break;
+    case Epilogue.reluGrad:
+      for (let j = 0; j < n; j++) h[ci + j] = h[gi + j]! > 0 ? acc[from + j]! : 0;
+      break;
+    default:
+      for (let j = 0; j < n; j++) h[ci + j] = acc[from + j]!;
+  }
 }
