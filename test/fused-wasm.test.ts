@@ -177,7 +177,9 @@ describe("wasm kernels equal the TypeScript reference", () => {
     const v = new Float32Array(total);
     for (let t = 1; t <= 7; t++) {
       const g = uniforms(total, 100 + t, -3, 3);
-      adams.forEach((adam, i) => adam.update(params[i]!, g));
+      adams.forEach((adam, i) => {
+        adam.update(params[i]!, g);
+      });
       const step = f(-3e-3 / (1 - 0.9 ** t));
       const corr = f(Math.sqrt(1 - 0.999 ** t));
       for (let i = 0; i < total; i++) {
@@ -313,7 +315,9 @@ describe("arena growth", () => {
       assert.ok(Math.abs(a!.loss - b!.loss) <= 1e-5 * Math.abs(b!.loss), `loss at batch ${rows}`);
     }
     const [wa, wb] = trainers.map((t) => t.getWeights());
-    wa!.forEach((w, i) => assertNear(w, wb![i]!, 1e-4, `weights ${i}`));
+    wa!.forEach((w, i) => {
+      assertNear(w, wb![i]!, 1e-4, `weights ${i}`);
+    });
   });
 });
 
