@@ -15,7 +15,7 @@ const suites: Record<string, () => void | Promise<void>> = {
   dagger: benchDagger,
   serve: benchServe,
   nn: async () => {
-    await benchNn();
+    await benchNn({ json: process.argv.includes("--json") });
   },
 };
 

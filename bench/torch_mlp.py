@@ -1,0 +1,92 @@
+"""PyTorch baseline for `npm run bench -- nn` (bench/nn.ts starts it with /usr/bin/python3).
+
+Reads one JSON object on stdin: {"threads": 2, "shapes": [{"name", "obs", "hidden", "act",
+"batch"}...], "n": rows of data, "targetSeconds": time per repetition, "repeats": k}. For each
+shape it times training steps of the same MLP as mimic's fused trainer (Linear + tanh layers,
+Adam lr 1e-4, categorical NLL = F.cross_entropy, the batch gathered from an N-row data set by the
+same index pattern) and batch-1 forward latency under no_grad. Prints one JSON object on stdout.
+"""
+
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def mlp(obs, hidden, act):
+    layers = []
+    width = obs
+    for h in hidden:
+        layers += [torch.nn.Linear(width, h), torch.nn.Tanh()]
+        width = h
+    layers.append(torch.nn.Linear(width, act))
+    return torch.nn.Sequential(*layers)
+
+
+def rate(body, target_seconds, repeats):
+    """Median units/s of body(units), after a warm-up that calibrates units to target_seconds."""
+    units = 1
+    while True:
+        start = time.perf_counter()
+        body(units)
+        elapsed = time.perf_counter() - start
+        if elapsed >= 0.05:
+            break
+        units *= 2
+    units = max(1, int(units * target_seconds / elapsed))
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        body(units)
+        samples.append(units / (time.perf_counter() - start))
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def main():
+    config = json.load(sys.stdin)
+    torch.set_num_threads(config["threads"])
+    torch.manual_seed(0)
+    n = config["n"]
+    results = []
+    for shape in config["shapes"]:
+        model = mlp(shape["obs"], shape["hidden"], shape["act"])
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+        x_all = torch.randn(n, shape["obs"])
+        y_all = torch.randint(0, shape["act"], (n,))
+        batch = shape["batch"]
+        order = torch.tensor([(i * 2654435761) % n for i in range(n)], dtype=torch.long)
+        state = {"s": 0}
+
+        def train(steps):
+            for _ in range(steps):
+                start = (state["s"] * batch) % (n - batch)
+                state["s"] += 1
+                idx = order[start : start + batch]
+                opt.zero_grad(set_to_none=True)
+                loss = F.cross_entropy(model(x_all[idx]), y_all[idx])
+                loss.backward()
+                opt.step()
+
+        steps_per_second = rate(train, config["targetSeconds"], config["repeats"])
+        obs1 = [torch.randn(1, shape["obs"]) for _ in range(64)]
+
+        def act(reps):
+            with torch.no_grad():
+                for i in range(reps):
+                    model(obs1[i & 63]).argmax()
+
+        act_rate = rate(act, config["targetSeconds"], config["repeats"])
+        results.append(
+            {"name": shape["name"], "stepsPerSecond": steps_per_second, "actMicros": 1e6 / act_rate}
+        )
+    json.dump(
+        {"torch": torch.__version__, "threads": torch.get_num_threads(), "shapes": results},
+        sys.stdout,
+    )
+
+
+if __name__ == "__main__":
+    main()
