@@ -1,10 +1,12 @@
 """PyTorch baseline for `npm run bench -- nn` (bench/nn.ts starts it with /usr/bin/python3).
 
-Reads one JSON object on stdin: {"threads": 2, "shapes": [{"name", "obs", "hidden", "act",
+Reads one JSON object on stdin: {"threads": [2, 1], "shapes": [{"name", "obs", "hidden", "act",
 "batch"}...], "n": rows of data, "targetSeconds": time per repetition, "repeats": k}. For each
-shape it times training steps of the same MLP as mimic's fused trainer (Linear + tanh layers,
+thread count and shape it times training steps of the same MLP as mimic's fused trainer (Linear + tanh layers,
 Adam lr 1e-4, categorical NLL = F.cross_entropy, the batch gathered from an N-row data set by the
-same index pattern) and batch-1 forward latency under no_grad. Prints one JSON object on stdout.
+same index pattern) and batch-1 forward latency under no_grad. Prints one JSON object on stdout,
+with the BLAS library the process loaded (Debian's torch uses whatever libblas.so.3 points to:
+the reference BLAS unless OpenBLAS is installed).
 """
 
 import json
@@ -45,9 +47,26 @@ def rate(body, target_seconds, repeats):
     return samples[len(samples) // 2]
 
 
+def loaded_blas():
+    """The BLAS/LAPACK shared libraries mapped into this process."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower()}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted(paths)) or "none mapped"
+
+
 def main():
     config = json.load(sys.stdin)
-    torch.set_num_threads(config["threads"])
+    runs = []
+    for threads in config["threads"]:
+        torch.set_num_threads(threads)
+        runs.append({"threads": torch.get_num_threads(), "shapes": measure(config)})
+    json.dump({"torch": torch.__version__, "blas": loaded_blas(), "runs": runs}, sys.stdout)
+
+
+def measure(config):
     torch.manual_seed(0)
     n = config["n"]
     results = []
@@ -82,10 +101,7 @@ def main():
         results.append(
             {"name": shape["name"], "stepsPerSecond": steps_per_second, "actMicros": 1e6 / act_rate}
         )
-    json.dump(
-        {"torch": torch.__version__, "threads": torch.get_num_threads(), "shapes": results},
-        sys.stdout,
-    )
+    return results
 
 
 if __name__ == "__main__":
