@@ -7,7 +7,9 @@
  *   batch 32 and 256×256 at batch 256, for observation 4 / 2 actions and observation 17 / 6
  *   actions. mimic runs on the fused trainer with the WebAssembly kernels and with the
  *   TypeScript fallback, and on the tfjs trainer; PyTorch (`bench/torch_mlp.py`, 2 threads) runs
- *   the same network, optimizer, loss, data size and index pattern in a child process.
+ *   the same network, optimizer, loss, data size and index pattern in a child process, with 2
+ *   threads (the issue's baseline) and with 1 (on a loaded 2-core machine, OpenMP's 2 threads can
+ *   be far slower than one; both are shown).
  * - Batch-1 forward latency of the 64×64 policies (`FusedForward.argmax`) against
  *   `NeuralPolicy.act` (the plain-JS mirror) and PyTorch's `model(x).argmax()` under no_grad.
  *
@@ -53,8 +55,12 @@ export interface NnShapeResult {
   mimicTsStepsPerSecond: number;
   /** mimic's tfjs trainer (`NeuralPolicy.createTrainer`). */
   tfjsStepsPerSecond: number;
+  /** PyTorch with 2 threads. */
   torchStepsPerSecond: number | null;
+  /** mimic (wasm) / PyTorch with 2 threads. */
   ratioVsTorch: number | null;
+  torch1ThreadStepsPerSecond: number | null;
+  ratioVsTorch1Thread: number | null;
 }
 
 export interface NnLatencyResult {
@@ -62,6 +68,7 @@ export interface NnLatencyResult {
   wasmMicros: number;
   tsMicros: number;
   mirrorMicros: number;
+  /** PyTorch, 2 threads. */
   torchMicros: number | null;
 }
 
@@ -70,7 +77,8 @@ export interface NnReport {
   node: string;
   tfjsBackend: string;
   torch: string | null;
-  torchThreads: number | null;
+  /** The BLAS library PyTorch's process loaded. */
+  torchBlas: string | null;
   shapes: NnShapeResult[];
   act: NnLatencyResult[];
 }
@@ -121,7 +129,9 @@ function batches(shape: Shape, step: (indices: Int32Array) => void): (units: num
 
 async function trainingRates(
   shape: Shape,
-): Promise<Omit<NnShapeResult, "torchStepsPerSecond" | "ratioVsTorch">> {
+): Promise<
+  Pick<NnShapeResult, "name" | "mimicStepsPerSecond" | "mimicTsStepsPerSecond" | "tfjsStepsPerSecond">
+> {
   const policy = await makePolicy(shape);
   const rng = rngFromSeed(1);
   const obs = Float32Array.from({ length: N * shape.obs }, () => rng.normal());
@@ -190,8 +200,8 @@ async function actLatency(shape: Shape): Promise<Omit<NnLatencyResult, "torchMic
 
 interface TorchReport {
   torch: string;
-  threads: number;
-  shapes: { name: string; stepsPerSecond: number; actMicros: number }[];
+  blas: string;
+  runs: { threads: number; shapes: { name: string; stepsPerSecond: number; actMicros: number }[] }[];
 }
 
 /** PyTorch's figures from bench/torch_mlp.py, or the reason there are none. */
@@ -203,7 +213,7 @@ function runTorch(): TorchReport | string {
   const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "torch_mlp.py");
   const run = spawnSync(PYTHON, [script], {
     input: JSON.stringify({
-      threads: 2,
+      threads: [2, 1],
       shapes: SHAPES,
       n: N,
       targetSeconds: TARGET_SECONDS,
@@ -224,7 +234,13 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
   log(`tfjs backend: ${engine.backend}`);
   const shapes: NnShapeResult[] = [];
   for (const shape of SHAPES) {
-    shapes.push({ ...(await trainingRates(shape)), torchStepsPerSecond: null, ratioVsTorch: null });
+    shapes.push({
+      ...(await trainingRates(shape)),
+      torchStepsPerSecond: null,
+      ratioVsTorch: null,
+      torch1ThreadStepsPerSecond: null,
+      ratioVsTorch1Thread: null,
+    });
   }
   const latency: NnLatencyResult[] = [];
   for (const shape of SHAPES.filter((s) => s.batch === 32))
@@ -232,14 +248,19 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
   const torch = runTorch();
   if (typeof torch === "string") log(`\n${torch} Showing mimic's figures alone.`);
   else {
-    log(`PyTorch ${torch.torch}, ${torch.threads} threads (bench/torch_mlp.py)`);
+    log(`PyTorch ${torch.torch} (bench/torch_mlp.py), BLAS: ${torch.blas}`);
+    const two = torch.runs.find((r) => r.threads === 2)?.shapes ?? [];
+    const one = torch.runs.find((r) => r.threads === 1)?.shapes ?? [];
     for (const r of shapes) {
-      const t = torch.shapes.find((s) => s.name === r.name);
-      r.torchStepsPerSecond = t?.stepsPerSecond ?? null;
-      r.ratioVsTorch = t === undefined ? null : r.mimicStepsPerSecond / t.stepsPerSecond;
+      const t2 = two.find((s) => s.name === r.name);
+      const t1 = one.find((s) => s.name === r.name);
+      r.torchStepsPerSecond = t2?.stepsPerSecond ?? null;
+      r.ratioVsTorch = t2 === undefined ? null : r.mimicStepsPerSecond / t2.stepsPerSecond;
+      r.torch1ThreadStepsPerSecond = t1?.stepsPerSecond ?? null;
+      r.ratioVsTorch1Thread = t1 === undefined ? null : r.mimicStepsPerSecond / t1.stepsPerSecond;
     }
     for (const r of latency) {
-      r.torchMicros = torch.shapes.find((s) => s.name.replace(/ b\d+/, "") === r.name)?.actMicros ?? null;
+      r.torchMicros = two.find((s) => s.name.replace(/ b\d+/, "") === r.name)?.actMicros ?? null;
     }
   }
   const report: NnReport = {
@@ -247,7 +268,7 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
     node: process.version,
     tfjsBackend: engine.backend,
     torch: typeof torch === "string" ? null : torch.torch,
-    torchThreads: typeof torch === "string" ? null : torch.threads,
+    torchBlas: typeof torch === "string" ? null : torch.blas,
     shapes,
     act: latency,
   };
@@ -259,20 +280,32 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
   const num = (x: number | null, digits = 0) => (x === null ? "-" : x.toFixed(digits));
   log("");
   printTable(
-    ["training (steps/s)", "mimic wasm", "mimic TS", "mimic tfjs", "torch", "wasm/torch", "wasm/tfjs"],
+    [
+      "training (steps/s)",
+      "mimic wasm",
+      "mimic TS",
+      "mimic tfjs",
+      "torch 2 thr",
+      "torch 1 thr",
+      "wasm/torch 2",
+      "wasm/torch 1",
+      "wasm/tfjs",
+    ],
     shapes.map((r) => [
       r.name,
       num(r.mimicStepsPerSecond),
       num(r.mimicTsStepsPerSecond),
       num(r.tfjsStepsPerSecond),
       num(r.torchStepsPerSecond),
+      num(r.torch1ThreadStepsPerSecond),
       ratio(r.ratioVsTorch),
+      ratio(r.ratioVsTorch1Thread),
       ratio(r.mimicStepsPerSecond / r.tfjsStepsPerSecond),
     ]),
   );
   log("");
   printTable(
-    ["batch-1 act (µs)", "FusedForward wasm", "FusedForward TS", "policy.act (JS mirror)", "torch"],
+    ["batch-1 act (µs)", "FusedForward wasm", "FusedForward TS", "policy.act (JS mirror)", "torch 2 thr"],
     latency.map((r) => [
       r.name,
       r.wasmMicros.toFixed(2),
