@@ -280,8 +280,13 @@ describe("arena growth", () => {
     const params = arena.slot(mlp.parameterCount);
     params.array.set(flat(randomWeights(sizes, 3)));
     mlp.input.set([0.1, 0.2, 0.3, -0.1, -0.2, -0.3]);
-    const small = mlp.forward(params.array, 2).slice(0, 4);
+    const stale = params.array;
+    const small = mlp.forward(stale, 2).slice(0, 4);
     mlp.reserve(5000); // grows the arena again
+    assert.throws(
+      () => mlp.forward(stale, 2),
+      (e: unknown) => e instanceof ShapeMismatchError && /detached view/.test(e.message),
+    );
     mlp.input.set([0.1, 0.2, 0.3, -0.1, -0.2, -0.3]);
     assert.deepEqual(mlp.forward(params.array, 2).slice(0, 4), small);
   });

@@ -142,6 +142,7 @@ export class FusedMlp {
 
   /** The parameters' byte offset in the arena: in place when there, else copied in. */
   private paramsPtr(params: Float32Array): number {
+    checkAttached("parameters", params);
     if (params.length < this.parameterCount) {
       throw new ShapeMismatchError(
         `The network has ${this.parameterCount} parameters; got an array of ${params.length}.`,
@@ -195,6 +196,7 @@ export class FusedMlp {
    */
   backward(params: Float32Array, rows: number, grads: Float32Array, withInput = false): void {
     this.checkRows("backward", rows);
+    checkAttached("gradients", grads);
     if (grads.length < this.parameterCount) {
       throw new ShapeMismatchError(
         `backward: the network has ${this.parameterCount} parameters; got a gradient array of ${grads.length}.`,
@@ -235,5 +237,14 @@ export class FusedMlp {
       );
     }
     if (!inPlace) grads.set(this.ownGrads.array);
+  }
+}
+
+/** A view into an arena that has grown since is detached (its buffer is empty): say so. */
+function checkAttached(what: string, array: Float32Array): void {
+  if (array.buffer.byteLength === 0) {
+    throw new ShapeMismatchError(
+      `The ${what} array is a detached view: its arena's memory grew after it was taken. Take views again after reserve (or any allocation).`,
+    );
   }
 }
