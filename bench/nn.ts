@@ -51,6 +51,8 @@ export interface NnShapeResult {
   name: string;
   /** mimic's fused trainer on the WebAssembly kernels. */
   mimicStepsPerSecond: number;
+  /** The same per second of CPU time (single-threaded, so a busy machine does not skew it). */
+  mimicStepsPerCpuSecond: number;
   /** The same trainer on the TypeScript fallback kernels. */
   mimicTsStepsPerSecond: number;
   /** mimic's tfjs trainer (`NeuralPolicy.createTrainer`). */
@@ -61,6 +63,9 @@ export interface NnShapeResult {
   ratioVsTorch: number | null;
   torch1ThreadStepsPerSecond: number | null;
   ratioVsTorch1Thread: number | null;
+  /** PyTorch with 1 thread per second of its CPU time, and mimic's ratio to it on that clock. */
+  torch1ThreadStepsPerCpuSecond: number | null;
+  ratioVsTorch1ThreadCpu: number | null;
 }
 
 export interface NnLatencyResult {
@@ -83,8 +88,12 @@ export interface NnReport {
   act: NnLatencyResult[];
 }
 
-/** Median units/s of `body(units)`, after a warm-up that calibrates `units` to TARGET_SECONDS. */
-function rate(body: (units: number) => void): number {
+/**
+ * Median units/s of `body(units)`, after a warm-up that calibrates `units` to TARGET_SECONDS; and
+ * the median units per second of this process's CPU time, which a busy machine does not skew
+ * for single-threaded work (the wall-clock rate counts the time the scheduler gave to others).
+ */
+function rates(body: (units: number) => void): { wall: number; cpu: number } {
   let units = 1;
   let elapsed = 0;
   for (;;) {
@@ -95,14 +104,22 @@ function rate(body: (units: number) => void): number {
     units *= 2;
   }
   units = Math.max(1, Math.round((units * TARGET_SECONDS) / elapsed));
-  const samples: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
+    const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     body(units);
-    samples.push(units / (Number(process.hrtime.bigint() - start) / 1e9));
+    wall.push(units / (Number(process.hrtime.bigint() - start) / 1e9));
+    const used = process.cpuUsage(cpuStart);
+    cpu.push(units / ((used.user + used.system) / 1e6));
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+function rate(body: (units: number) => void): number {
+  return rates(body).wall;
 }
 
 async function makePolicy(shape: Shape): Promise<NeuralPolicy> {
@@ -130,7 +147,10 @@ function batches(shape: Shape, step: (indices: Int32Array) => void): (units: num
 async function trainingRates(
   shape: Shape,
 ): Promise<
-  Pick<NnShapeResult, "name" | "mimicStepsPerSecond" | "mimicTsStepsPerSecond" | "tfjsStepsPerSecond">
+  Pick<
+    NnShapeResult,
+    "name" | "mimicStepsPerSecond" | "mimicStepsPerCpuSecond" | "mimicTsStepsPerSecond" | "tfjsStepsPerSecond"
+  >
 > {
   const policy = await makePolicy(shape);
   const rng = rngFromSeed(1);
@@ -149,10 +169,10 @@ async function trainingRates(
       policy.getWeights(),
     );
     trainer.setData(obs, acts);
-    return rate(batches(shape, (i) => trainer.step(i)));
+    return rates(batches(shape, (i) => trainer.step(i)));
   };
   const wasm = fused("wasm");
-  const ts = fused("ts");
+  const ts = fused("ts").wall;
   const tfjs = policy.createTrainer(options);
   tfjs.setData(obs, acts);
   const tfjsRate = rate(batches(shape, (i) => tfjs.step(i)));
@@ -160,7 +180,8 @@ async function trainingRates(
   policy.dispose();
   return {
     name: shape.name,
-    mimicStepsPerSecond: wasm,
+    mimicStepsPerSecond: wasm.wall,
+    mimicStepsPerCpuSecond: wasm.cpu,
     mimicTsStepsPerSecond: ts,
     tfjsStepsPerSecond: tfjsRate,
   };
@@ -201,7 +222,10 @@ async function actLatency(shape: Shape): Promise<Omit<NnLatencyResult, "torchMic
 interface TorchReport {
   torch: string;
   blas: string;
-  runs: { threads: number; shapes: { name: string; stepsPerSecond: number; actMicros: number }[] }[];
+  runs: {
+    threads: number;
+    shapes: { name: string; stepsPerSecond: number; stepsPerCpuSecond: number; actMicros: number }[];
+  }[];
 }
 
 /** PyTorch's figures from bench/torch_mlp.py, or the reason there are none. */
@@ -240,6 +264,8 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
       ratioVsTorch: null,
       torch1ThreadStepsPerSecond: null,
       ratioVsTorch1Thread: null,
+      torch1ThreadStepsPerCpuSecond: null,
+      ratioVsTorch1ThreadCpu: null,
     });
   }
   const latency: NnLatencyResult[] = [];
@@ -258,6 +284,8 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
       r.ratioVsTorch = t2 === undefined ? null : r.mimicStepsPerSecond / t2.stepsPerSecond;
       r.torch1ThreadStepsPerSecond = t1?.stepsPerSecond ?? null;
       r.ratioVsTorch1Thread = t1 === undefined ? null : r.mimicStepsPerSecond / t1.stepsPerSecond;
+      r.torch1ThreadStepsPerCpuSecond = t1?.stepsPerCpuSecond ?? null;
+      r.ratioVsTorch1ThreadCpu = t1 === undefined ? null : r.mimicStepsPerCpuSecond / t1.stepsPerCpuSecond;
     }
     for (const r of latency) {
       r.torchMicros = two.find((s) => s.name.replace(/ b\d+/, "") === r.name)?.actMicros ?? null;
@@ -301,6 +329,16 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
       ratio(r.ratioVsTorch),
       ratio(r.ratioVsTorch1Thread),
       ratio(r.mimicStepsPerSecond / r.tfjsStepsPerSecond),
+    ]),
+  );
+  log("\nper second of CPU time (single-threaded runs; not skewed by other processes):");
+  printTable(
+    ["training (steps/CPU-s)", "mimic wasm", "torch 1 thr", "wasm/torch 1"],
+    shapes.map((r) => [
+      r.name,
+      num(r.mimicStepsPerCpuSecond),
+      num(r.torch1ThreadStepsPerCpuSecond),
+      ratio(r.ratioVsTorch1ThreadCpu),
     ]),
   );
   log("");

@@ -27,8 +27,9 @@ def mlp(obs, hidden, act):
     return torch.nn.Sequential(*layers)
 
 
-def rate(body, target_seconds, repeats):
-    """Median units/s of body(units), after a warm-up that calibrates units to target_seconds."""
+def rates(body, target_seconds, repeats):
+    """Median units/s of body(units), after a warm-up that calibrates units to target_seconds, and
+    median units per second of this process's CPU time (all threads)."""
     units = 1
     while True:
         start = time.perf_counter()
@@ -38,13 +39,17 @@ def rate(body, target_seconds, repeats):
             break
         units *= 2
     units = max(1, int(units * target_seconds / elapsed))
-    samples = []
+    wall = []
+    cpu = []
     for _ in range(repeats):
+        cpu_start = time.process_time()
         start = time.perf_counter()
         body(units)
-        samples.append(units / (time.perf_counter() - start))
-    samples.sort()
-    return samples[len(samples) // 2]
+        wall.append(units / (time.perf_counter() - start))
+        cpu.append(units / max(time.process_time() - cpu_start, 1e-9))
+    wall.sort()
+    cpu.sort()
+    return wall[len(wall) // 2], cpu[len(cpu) // 2]
 
 
 def loaded_blas():
@@ -89,7 +94,7 @@ def measure(config):
                 loss.backward()
                 opt.step()
 
-        steps_per_second = rate(train, config["targetSeconds"], config["repeats"])
+        steps_per_second, steps_per_cpu_second = rates(train, config["targetSeconds"], config["repeats"])
         obs1 = [torch.randn(1, shape["obs"]) for _ in range(64)]
 
         def act(reps):
@@ -97,9 +102,14 @@ def measure(config):
                 for i in range(reps):
                     model(obs1[i & 63]).argmax()
 
-        act_rate = rate(act, config["targetSeconds"], config["repeats"])
+        act_rate, _ = rates(act, config["targetSeconds"], config["repeats"])
         results.append(
-            {"name": shape["name"], "stepsPerSecond": steps_per_second, "actMicros": 1e6 / act_rate}
+            {
+                "name": shape["name"],
+                "stepsPerSecond": steps_per_second,
+                "stepsPerCpuSecond": steps_per_cpu_second,
+                "actMicros": 1e6 / act_rate,
+            }
         )
     return results
 
