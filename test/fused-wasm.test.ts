@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { createContext, runInContext } from "node:vm";
 import fc from "fast-check";
 import { ShapeMismatchError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
@@ -76,6 +77,39 @@ describe("the WebAssembly module", () => {
   test("src/nn/fused/kernels-wasm.ts is what assembly/kernels.ts compiles to", () => {
     // Throws (exit status 1, with the reason on stderr) when the committed bytes are stale.
     execFileSync(process.execPath, [join(root, "scripts", "build-wasm.mjs"), "--check"], { stdio: "pipe" });
+  });
+
+  test("an esbuild browser bundle carries it: FusedForward runs on wasm with only browser globals", async () => {
+    const { build } = await import("esbuild");
+    const bundle = await build({
+      stdin: {
+        contents: `
+          import { initFusedEngine } from "./src/nn/fused/arena.ts";
+          import { FusedForward } from "./src/nn/fused/forward.ts";
+          globalThis.run = async () => {
+            const engine = await initFusedEngine();
+            const w = [new Float32Array(16).fill(0.25), new Float32Array(8), new Float32Array(16).fill(0.5), new Float32Array(2)];
+            const net = new FusedForward({ sizes: [2, 8, 2], activation: "tanh" }, w);
+            return { engine, backend: net.backend, out: Array.from(net.run([1, 2])) };
+          };`,
+        resolveDir: root,
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "browser",
+      format: "iife",
+      write: false,
+      logLevel: "silent",
+    });
+    // A fresh realm with the globals a browser page has that the engine uses, and no Node APIs.
+    const page = createContext({ WebAssembly, atob });
+    runInContext(bundle.outputFiles[0]!.text, page);
+    const result = (await runInContext("run()", page)) as { engine: string; backend: string; out: number[] };
+    assert.equal(result.engine, "wasm");
+    assert.equal(result.backend, "wasm");
+    // Each hidden unit: tanh(0.25 · (1 + 2)); each output: 8 · 0.5 · that.
+    const expected = 8 * 0.5 * Math.tanh(0.75);
+    for (const y of result.out) assert.ok(Math.abs(y - expected) < 1e-5, `output ${y} vs ${expected}`);
   });
 
   test("Node runs it (SIMD is available), and an auto arena picks it", async () => {
