@@ -1,16 +1,28 @@
 /**
- * `npm run bench -- nn` (once registered): the fused MLP path against mimic's tfjs path, one run.
+ * `npm run bench -- nn [--json]`: the fused MLP engine against the tfjs trainer and PyTorch, in one
+ * run, on the same shapes.
  *
- * - Training steps/s (forward, backward, Adam) for 64×64 at batch 32 and 256×256 at batch 256,
- *   with observation 4 / 2 discrete actions (categorical NLL) and observation 17 / 6 continuous
- *   actions (Gaussian NLL). Same weights, same data, same index batches on both paths.
- * - Batch-1 deterministic act latency for the 64×64 policies: fused forward + argmax/mean vs
- *   `NeuralPolicy.act` (its plain-JS mirror) and vs one tfjs engine forward.
- * Each figure is the median of five timed repetitions after a warm-up; the ratio is fused / tfjs.
+ * - Training steps/s (gather, forward, backward, Adam) of an MLP with tanh hidden layers and a
+ *   categorical NLL loss (entropy bonus off, as `F.cross_entropy`), Adam lr 1e-4: 64×64 at
+ *   batch 32 and 256×256 at batch 256, for observation 4 / 2 actions and observation 17 / 6
+ *   actions. mimic runs on the fused trainer with the WebAssembly kernels and with the
+ *   TypeScript fallback, and on the tfjs trainer; PyTorch (`bench/torch_mlp.py`, 2 threads) runs
+ *   the same network, optimizer, loss, data size and index pattern in a child process, with 2
+ *   threads (the issue's baseline) and with 1 (on a loaded 2-core machine, OpenMP's 2 threads can
+ *   be far slower than one; both are shown).
+ * - Batch-1 forward latency of the 64×64 policies (`FusedForward.argmax`) against
+ *   `NeuralPolicy.act` (the plain-JS mirror) and PyTorch's `model(x).argmax()` under no_grad.
+ *
+ * Every figure is the median of five repetitions of about 0.3 s after a calibrating warm-up.
+ * The ratio is mimic (wasm) / PyTorch. With `--json`, prints one JSON object and nothing else.
  */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { rngFromSeed } from "../src/core/rng.js";
 import { Box, Discrete } from "../src/core/spaces.js";
-import { initEngine, tf } from "../src/nn/engine.js";
+import { initEngine } from "../src/nn/engine.js";
+import { FusedForward } from "../src/nn/fused/forward.js";
 import { createFusedTrainer } from "../src/nn/fused/trainer.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
 import { machineReport, printTable } from "./harness.js";
@@ -21,205 +33,326 @@ interface Shape {
   batch: number;
   obs: number;
   act: number;
-  continuous: boolean;
 }
 
 const SHAPES: Shape[] = [
-  { name: "64x64 b32 obs4 act2", hidden: [64, 64], batch: 32, obs: 4, act: 2, continuous: false },
-  { name: "256x256 b256 obs4 act2", hidden: [256, 256], batch: 256, obs: 4, act: 2, continuous: false },
-  { name: "64x64 b32 obs17 act6", hidden: [64, 64], batch: 32, obs: 17, act: 6, continuous: true },
-  { name: "256x256 b256 obs17 act6", hidden: [256, 256], batch: 256, obs: 17, act: 6, continuous: true },
+  { name: "64x64 b32 obs4 act2", hidden: [64, 64], batch: 32, obs: 4, act: 2 },
+  { name: "256x256 b256 obs4 act2", hidden: [256, 256], batch: 256, obs: 4, act: 2 },
+  { name: "64x64 b32 obs17 act6", hidden: [64, 64], batch: 32, obs: 17, act: 6 },
+  { name: "256x256 b256 obs17 act6", hidden: [256, 256], batch: 256, obs: 17, act: 6 },
 ];
 
 const N = 4096;
+const TARGET_SECONDS = 0.3;
+const REPEATS = 5;
+const PYTHON = "/usr/bin/python3";
 
 export interface NnShapeResult {
   name: string;
-  fusedStepsPerSecond: number;
+  /** mimic's fused trainer on the WebAssembly kernels. */
+  mimicStepsPerSecond: number;
+  /** The same per second of CPU time (single-threaded, so a busy machine does not skew it). */
+  mimicStepsPerCpuSecond: number;
+  /** The same trainer on the TypeScript fallback kernels. */
+  mimicTsStepsPerSecond: number;
+  /** mimic's tfjs trainer (`NeuralPolicy.createTrainer`). */
   tfjsStepsPerSecond: number;
-  ratioVsTfjs: number;
+  /** PyTorch with 2 threads. */
+  torchStepsPerSecond: number | null;
+  /** mimic (wasm) / PyTorch with 2 threads. */
+  ratioVsTorch: number | null;
+  torch1ThreadStepsPerSecond: number | null;
+  ratioVsTorch1Thread: number | null;
+  /** PyTorch with 1 thread per second of its CPU time, and mimic's ratio to it on that clock. */
+  torch1ThreadStepsPerCpuSecond: number | null;
+  ratioVsTorch1ThreadCpu: number | null;
 }
 
-/** Median rate of `body` (which does `units` of work), timed `repeats` times after a warm-up. */
-function rate(body: () => void, units: number, repeats = 5): number {
-  body();
-  const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
+export interface NnLatencyResult {
+  name: string;
+  wasmMicros: number;
+  tsMicros: number;
+  mirrorMicros: number;
+  /** PyTorch, 2 threads. */
+  torchMicros: number | null;
+}
+
+export interface NnReport {
+  machine: string;
+  node: string;
+  tfjsBackend: string;
+  torch: string | null;
+  /** The BLAS library PyTorch's process loaded. */
+  torchBlas: string | null;
+  shapes: NnShapeResult[];
+  act: NnLatencyResult[];
+}
+
+/**
+ * Median units/s of `body(units)`, after a warm-up that calibrates `units` to TARGET_SECONDS; and
+ * the median units per second of this process's CPU time, which a busy machine does not skew
+ * for single-threaded work (the wall-clock rate counts the time the scheduler gave to others).
+ */
+function rates(body: (units: number) => void): { wall: number; cpu: number } {
+  let units = 1;
+  let elapsed = 0;
+  for (;;) {
     const start = process.hrtime.bigint();
-    body();
-    samples.push(units / (Number(process.hrtime.bigint() - start) / 1e9));
+    body(units);
+    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+    if (elapsed >= 0.05) break;
+    units *= 2;
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+  units = Math.max(1, Math.round((units * TARGET_SECONDS) / elapsed));
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const cpuStart = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    body(units);
+    wall.push(units / (Number(process.hrtime.bigint() - start) / 1e9));
+    const used = process.cpuUsage(cpuStart);
+    cpu.push(units / ((used.user + used.system) / 1e6));
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+function rate(body: (units: number) => void): number {
+  return rates(body).wall;
 }
 
 async function makePolicy(shape: Shape): Promise<NeuralPolicy> {
   return NeuralPolicy.create({
     observationSpace: new Box(-10, 10, [shape.obs]),
-    actionSpace: shape.continuous ? new Box(-1, 1, [shape.act]) : new Discrete(shape.act),
+    actionSpace: new Discrete(shape.act),
     envId: "Bench-v0",
     hidden: shape.hidden,
     seed: 0,
   });
 }
 
-function makeData(shape: Shape) {
-  const rng = rngFromSeed(1);
-  const obs = Float32Array.from({ length: N * shape.obs }, () => rng.normal());
-  const acts = shape.continuous
-    ? Float32Array.from({ length: N * shape.act }, () => rng.uniform(-1, 1))
-    : Float32Array.from({ length: N }, () => rng.integers(shape.act));
-  return { obs, acts };
-}
-
-async function trainingRates(shape: Shape): Promise<NnShapeResult> {
-  const policy = await makePolicy(shape);
-  const { obs, acts } = makeData(shape);
-  const options = { learningRate: 1e-4 };
-  const tfjs = policy.createTrainer({ ...options, engine: "tfjs" });
-  tfjs.setData(obs, acts);
-  const fused = createFusedTrainer(
-    {
-      sizes: [shape.obs, ...shape.hidden, shape.act],
-      activation: "tanh",
-      head: shape.continuous ? "gaussian" : "categorical",
-      ...options,
-    },
-    policy.getWeights(),
-  );
-  fused.setData(obs, acts);
+/** The index batches both sides use: a fixed permutation of the N rows, walked batch by batch. */
+function batches(shape: Shape, step: (indices: Int32Array) => void): (units: number) => void {
   const order = Int32Array.from({ length: N }, (_, i) => (i * 2654435761) % N);
-  const batches = (steps: number, step: (indices: Int32Array) => void) => () => {
-    for (let s = 0; s < steps; s++) {
+  let s = 0;
+  return (units) => {
+    for (let u = 0; u < units; u++, s++) {
       const from = (s * shape.batch) % (N - shape.batch);
       step(order.subarray(from, from + shape.batch));
     }
   };
-  // About a third of a second per repetition on either path.
-  const small = shape.batch <= 32;
-  const tfjsSteps = small ? 200 : 10;
-  const fusedSteps = small ? 2000 : 60;
-  const tfjsRate = rate(
-    batches(tfjsSteps, (i) => tfjs.step(i)),
-    tfjsSteps,
-  );
-  const fusedRate = rate(
-    batches(fusedSteps, (i) => fused.step(i)),
-    fusedSteps,
-  );
+}
+
+async function trainingRates(
+  shape: Shape,
+): Promise<
+  Pick<
+    NnShapeResult,
+    "name" | "mimicStepsPerSecond" | "mimicStepsPerCpuSecond" | "mimicTsStepsPerSecond" | "tfjsStepsPerSecond"
+  >
+> {
+  const policy = await makePolicy(shape);
+  const rng = rngFromSeed(1);
+  const obs = Float32Array.from({ length: N * shape.obs }, () => rng.normal());
+  const acts = Float32Array.from({ length: N }, () => rng.integers(shape.act));
+  const options = { learningRate: 1e-4, entropyWeight: 0 };
+  const fused = (engine: "wasm" | "ts") => {
+    const trainer = createFusedTrainer(
+      {
+        sizes: [shape.obs, ...shape.hidden, shape.act],
+        activation: "tanh",
+        head: "categorical",
+        engine,
+        ...options,
+      },
+      policy.getWeights(),
+    );
+    trainer.setData(obs, acts);
+    return rates(batches(shape, (i) => trainer.step(i)));
+  };
+  const wasm = fused("wasm");
+  const ts = fused("ts").wall;
+  const tfjs = policy.createTrainer({ ...options, engine: "tfjs" });
+  tfjs.setData(obs, acts);
+  const tfjsRate = rate(batches(shape, (i) => tfjs.step(i)));
   tfjs.dispose();
   policy.dispose();
   return {
     name: shape.name,
-    fusedStepsPerSecond: fusedRate,
+    mimicStepsPerSecond: wasm.wall,
+    mimicStepsPerCpuSecond: wasm.cpu,
+    mimicTsStepsPerSecond: ts,
     tfjsStepsPerSecond: tfjsRate,
-    ratioVsTfjs: fusedRate / tfjsRate,
   };
 }
 
-interface LatencyResult {
-  name: string;
-  fusedMicros: number;
-  mirrorMicros: number;
-  engineMicros: number;
-}
-
-async function actLatency(shape: Shape): Promise<LatencyResult> {
+async function actLatency(shape: Shape): Promise<Omit<NnLatencyResult, "torchMicros">> {
   const policy = await makePolicy(shape);
-  const fused = createFusedTrainer(
-    {
-      sizes: [shape.obs, ...shape.hidden, shape.act],
-      activation: "tanh",
-      head: shape.continuous ? "gaussian" : "categorical",
-      learningRate: 1e-3,
-    },
-    policy.getWeights(),
-  );
   const rng = rngFromSeed(2);
   const inputs = Array.from({ length: 64 }, () =>
     Float32Array.from({ length: shape.obs }, () => rng.normal()),
   );
-  const reps = 20000;
   let sink = 0;
-  const fusedRate = rate(() => {
-    for (let i = 0; i < reps; i++) {
-      const out = fused.forward(inputs[i & 63]!, 1);
-      let best = 0;
-      for (let k = 1; k < shape.act; k++) if (out[k]! > out[best]!) best = k;
-      sink += best;
-    }
-  }, reps);
-  const mirrorRate = rate(() => {
+  const fused = (engine: "wasm" | "ts") => {
+    const net = new FusedForward(
+      { sizes: [shape.obs, ...shape.hidden, shape.act], activation: "tanh" },
+      policy.getWeights(),
+      { engine },
+    );
+    return rate((reps) => {
+      for (let i = 0; i < reps; i++) sink += net.argmax(inputs[i & 63]!);
+    });
+  };
+  const wasm = fused("wasm");
+  const ts = fused("ts");
+  const mirror = rate((reps) => {
     for (let i = 0; i < reps; i++) policy.act(inputs[i & 63]!, { deterministic: true });
-  }, reps);
-  const vars = policy.getWeights().map((w, i, all) => {
-    const sizes = [shape.obs, ...shape.hidden, shape.act];
-    const layer = Math.floor(i / 2);
-    const shapeOf =
-      i === all.length - 1 && shape.continuous
-        ? [w.length]
-        : i % 2 === 0
-          ? [sizes[layer]!, sizes[layer + 1]!]
-          : [w.length];
-    return tf.tensor(w, shapeOf);
   });
-  const engineReps = 500;
-  const engineRate = rate(() => {
-    for (let i = 0; i < engineReps; i++) {
-      const out = tf.tidy(() => {
-        let h = tf.tensor2d(inputs[i & 63]!, [1, shape.obs]);
-        const layers = shape.hidden.length + 1;
-        for (let l = 0; l < layers; l++) {
-          h = tf.add(tf.matMul(h, vars[2 * l] as tf.Tensor2D), vars[2 * l + 1]!);
-          if (l + 1 < layers) h = tf.tanh(h);
-        }
-        return h;
-      });
-      sink += out.dataSync()[0]!;
-      out.dispose();
-    }
-  }, engineReps);
-  for (const v of vars) v.dispose();
   policy.dispose();
   if (Number.isNaN(sink)) throw new Error("unreachable");
   return {
     name: shape.name.replace(/ b\d+/, ""),
-    fusedMicros: 1e6 / fusedRate,
-    mirrorMicros: 1e6 / mirrorRate,
-    engineMicros: 1e6 / engineRate,
+    wasmMicros: 1e6 / wasm,
+    tsMicros: 1e6 / ts,
+    mirrorMicros: 1e6 / mirror,
   };
 }
 
-export async function benchNn(): Promise<{ shapes: NnShapeResult[]; latency: LatencyResult[] }> {
-  const engine = await initEngine();
-  console.log(machineReport());
-  console.log(`tfjs backend: ${engine.backend}\n`);
-  const shapes: NnShapeResult[] = [];
-  for (const shape of SHAPES) shapes.push(await trainingRates(shape));
-  printTable(
-    ["training (steps/s)", "fused", "tfjs", "fused/tfjs"],
-    shapes.map((r) => [
-      r.name,
-      r.fusedStepsPerSecond.toFixed(0),
-      r.tfjsStepsPerSecond.toFixed(0),
-      `${r.ratioVsTfjs.toFixed(1)}×`,
-    ]),
-  );
-  console.log("");
-  const latency: LatencyResult[] = [];
-  for (const shape of SHAPES.filter((s) => s.batch === 32)) latency.push(await actLatency(shape));
-  printTable(
-    ["batch-1 act (µs)", "fused", "policy.act (JS mirror)", "tfjs engine", "mirror/fused", "engine/fused"],
-    latency.map((r) => [
-      r.name,
-      r.fusedMicros.toFixed(2),
-      r.mirrorMicros.toFixed(2),
-      r.engineMicros.toFixed(1),
-      `${(r.mirrorMicros / r.fusedMicros).toFixed(1)}×`,
-      `${(r.engineMicros / r.fusedMicros).toFixed(0)}×`,
-    ]),
-  );
-  return { shapes, latency };
+interface TorchReport {
+  torch: string;
+  blas: string;
+  runs: {
+    threads: number;
+    shapes: { name: string; stepsPerSecond: number; stepsPerCpuSecond: number; actMicros: number }[];
+  }[];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchNn();
+/** PyTorch's figures from bench/torch_mlp.py, or the reason there are none. */
+function runTorch(): TorchReport | string {
+  const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.error !== undefined || probe.status !== 0) {
+    return `PyTorch is not importable from ${PYTHON} (${probe.error?.message ?? probe.stderr.trim().split("\n").pop()}); install it with \`apt-get install python3-torch\` for the baseline.`;
+  }
+  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "torch_mlp.py");
+  const run = spawnSync(PYTHON, [script], {
+    input: JSON.stringify({
+      threads: [2, 1],
+      shapes: SHAPES,
+      n: N,
+      targetSeconds: TARGET_SECONDS,
+      repeats: REPEATS,
+    }),
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
+  if (run.status !== 0) return `bench/torch_mlp.py failed (exit ${run.status}): ${run.stderr.trim()}`;
+  return JSON.parse(run.stdout) as TorchReport;
+}
+
+export async function benchNn(options: { json?: boolean } = {}): Promise<NnReport> {
+  const engine = await initEngine();
+  const log = options.json ? () => {} : (line: string) => console.log(line);
+  const machine = machineReport();
+  log(machine);
+  log(`tfjs backend: ${engine.backend}`);
+  const shapes: NnShapeResult[] = [];
+  for (const shape of SHAPES) {
+    shapes.push({
+      ...(await trainingRates(shape)),
+      torchStepsPerSecond: null,
+      ratioVsTorch: null,
+      torch1ThreadStepsPerSecond: null,
+      ratioVsTorch1Thread: null,
+      torch1ThreadStepsPerCpuSecond: null,
+      ratioVsTorch1ThreadCpu: null,
+    });
+  }
+  const latency: NnLatencyResult[] = [];
+  for (const shape of SHAPES.filter((s) => s.batch === 32))
+    latency.push({ ...(await actLatency(shape)), torchMicros: null });
+  const torch = runTorch();
+  if (typeof torch === "string") log(`\n${torch} Showing mimic's figures alone.`);
+  else {
+    log(`PyTorch ${torch.torch} (bench/torch_mlp.py), BLAS: ${torch.blas}`);
+    const two = torch.runs.find((r) => r.threads === 2)?.shapes ?? [];
+    const one = torch.runs.find((r) => r.threads === 1)?.shapes ?? [];
+    for (const r of shapes) {
+      const t2 = two.find((s) => s.name === r.name);
+      const t1 = one.find((s) => s.name === r.name);
+      r.torchStepsPerSecond = t2?.stepsPerSecond ?? null;
+      r.ratioVsTorch = t2 === undefined ? null : r.mimicStepsPerSecond / t2.stepsPerSecond;
+      r.torch1ThreadStepsPerSecond = t1?.stepsPerSecond ?? null;
+      r.ratioVsTorch1Thread = t1 === undefined ? null : r.mimicStepsPerSecond / t1.stepsPerSecond;
+      r.torch1ThreadStepsPerCpuSecond = t1?.stepsPerCpuSecond ?? null;
+      r.ratioVsTorch1ThreadCpu = t1 === undefined ? null : r.mimicStepsPerCpuSecond / t1.stepsPerCpuSecond;
+    }
+    for (const r of latency) {
+      r.torchMicros = two.find((s) => s.name.replace(/ b\d+/, "") === r.name)?.actMicros ?? null;
+    }
+  }
+  const report: NnReport = {
+    machine,
+    node: process.version,
+    tfjsBackend: engine.backend,
+    torch: typeof torch === "string" ? null : torch.torch,
+    torchBlas: typeof torch === "string" ? null : torch.blas,
+    shapes,
+    act: latency,
+  };
+  if (options.json) {
+    console.log(JSON.stringify(report));
+    return report;
+  }
+  const ratio = (x: number | null) => (x === null ? "-" : `${x.toFixed(2)}×`);
+  const num = (x: number | null, digits = 0) => (x === null ? "-" : x.toFixed(digits));
+  log("");
+  printTable(
+    [
+      "training (steps/s)",
+      "mimic wasm",
+      "mimic TS",
+      "mimic tfjs",
+      "torch 2 thr",
+      "torch 1 thr",
+      "wasm/torch 2",
+      "wasm/torch 1",
+      "wasm/tfjs",
+    ],
+    shapes.map((r) => [
+      r.name,
+      num(r.mimicStepsPerSecond),
+      num(r.mimicTsStepsPerSecond),
+      num(r.tfjsStepsPerSecond),
+      num(r.torchStepsPerSecond),
+      num(r.torch1ThreadStepsPerSecond),
+      ratio(r.ratioVsTorch),
+      ratio(r.ratioVsTorch1Thread),
+      ratio(r.mimicStepsPerSecond / r.tfjsStepsPerSecond),
+    ]),
+  );
+  log("\nper second of CPU time (single-threaded runs; not skewed by other processes):");
+  printTable(
+    ["training (steps/CPU-s)", "mimic wasm", "torch 1 thr", "wasm/torch 1"],
+    shapes.map((r) => [
+      r.name,
+      num(r.mimicStepsPerCpuSecond),
+      num(r.torch1ThreadStepsPerCpuSecond),
+      ratio(r.ratioVsTorch1ThreadCpu),
+    ]),
+  );
+  log("");
+  printTable(
+    ["batch-1 act (µs)", "FusedForward wasm", "FusedForward TS", "policy.act (JS mirror)", "torch 2 thr"],
+    latency.map((r) => [
+      r.name,
+      r.wasmMicros.toFixed(2),
+      r.tsMicros.toFixed(2),
+      r.mirrorMicros.toFixed(2),
+      num(r.torchMicros, 1),
+    ]),
+  );
+  return report;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchNn({ json: process.argv.includes("--json") });

@@ -17,7 +17,7 @@ const suites: Record<string, () => void | Promise<void>> = {
   serve: benchServe,
   irl: benchIrl,
   nn: async () => {
-    await benchNn();
+    await benchNn({ json: process.argv.includes("--json") });
   },
 };
 

@@ -202,7 +202,7 @@ describe("GAIL and AIRL: runs", () => {
       return total;
     };
     objective();
-    const grads = new Float64Array(disc.params.length);
+    const grads = new Float32Array(disc.params.length);
     disc.backward(weights, grads);
     for (let i = 0; i < disc.params.length; i += 3) {
       const saved = disc.params[i]!;

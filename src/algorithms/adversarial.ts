@@ -194,9 +194,9 @@ export interface Discriminator {
   /** Makes the buffers hold `rows` transitions. */
   reserve(rows: number): void;
   /** The logits of a batch (high = expert), keeping what `backward` needs. */
-  logits(batch: TransitionBatch): Float64Array;
+  logits(batch: TransitionBatch): Float32Array | Float64Array;
   /** Back-propagates ∂loss/∂logit of the last `logits` call into `grads` (same layout as `params`). */
-  backward(dLogits: Float64Array, grads: Float64Array): void;
+  backward(dLogits: Float64Array, grads: Float32Array): void;
   /** How a logit becomes the generator's reward (the equation is in each implementation). */
   reward(logit: number): number;
 }
@@ -393,7 +393,7 @@ export async function trainAdversarial(
   const discBatch = new TransitionBatch(2 * batch, obsSize);
   const labels = new Float64Array(2 * batch).fill(1, 0, batch);
   const dLogits = new Float64Array(Math.max(2 * batch, rolloutRows + 1));
-  const grads = new Float64Array(discriminator.params.length);
+  const grads = new Float32Array(discriminator.params.length);
   const adam = new FusedAdam(discriminator.tensorSizes, { learningRate: config.discriminator.learningRate });
   const stats = createLossStats();
   const rewardStats = new RunningMeanStd(1);

@@ -90,7 +90,7 @@ export class AirlDiscriminator implements Discriminator {
     return out;
   }
 
-  backward(dLogits: Float64Array, grads: Float64Array): void {
+  backward(dLogits: Float64Array, grads: Float32Array): void {
     const rows = this.rows;
     const g = this.model.g.mlp;
     const h = this.model.h!.mlp;

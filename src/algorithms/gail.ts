@@ -48,7 +48,7 @@ export class GailDiscriminator implements Discriminator {
   }
 
   /** logit(s, a) of the state-action discriminator. */
-  logits(batch: TransitionBatch): Float64Array {
+  logits(batch: TransitionBatch): Float32Array {
     const { mlp, params } = this.model.g;
     this.model.encode(batch.obs, batch.actions, batch.absorbing, batch.rows, mlp.input);
     this.rows = batch.rows;
@@ -57,7 +57,7 @@ export class GailDiscriminator implements Discriminator {
 
   private rows = 0;
 
-  backward(dLogits: Float64Array, grads: Float64Array): void {
+  backward(dLogits: Float64Array, grads: Float32Array): void {
     const { mlp, params } = this.model.g;
     mlp.outputGrad.set(dLogits.subarray(0, this.rows));
     mlp.backward(params, this.rows, grads);

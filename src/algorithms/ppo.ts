@@ -222,7 +222,7 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  * and ∂loss/∂log σ into `gradLogStd` (overwritten).
  */
 function ppoGaussian(
-  means: Float64Array,
+  means: Float32Array | Float64Array,
   logStd: Float32Array,
   rows: number,
   actions: Float32Array,
@@ -230,8 +230,8 @@ function ppoGaussian(
   advantages: Float64Array,
   clipCoef: number,
   entCoef: number,
-  gradMean: Float64Array,
-  gradLogStd: Float64Array,
+  gradMean: Float32Array | Float64Array,
+  gradLogStd: Float32Array | Float64Array,
   stats: LossStats,
 ): void {
   const dim = logStd.length;
@@ -277,7 +277,7 @@ function ppoGaussian(
 }
 
 /** Samples from softmax(logits[base…base+n)) with one uniform draw; returns [index, log p]. */
-function sampleCategorical(logits: Float64Array, base: number, n: number, u: number): [number, number] {
+function sampleCategorical(logits: Float32Array, base: number, n: number, u: number): [number, number] {
   let max = Number.NEGATIVE_INFINITY;
   for (let k = 0; k < n; k++) if (logits[base + k]! > max) max = logits[base + k]!;
   let total = 0;
@@ -295,7 +295,7 @@ function sampleCategorical(logits: Float64Array, base: number, n: number, u: num
   return [chosen, logits[base + chosen]! - lse];
 }
 
-function argmax(values: Float64Array, base: number, n: number): number {
+function argmax(values: Float32Array, base: number, n: number): number {
   let best = 0;
   for (let k = 1; k < n; k++) if (values[base + k]! > values[base + best]!) best = k;
   return best;
@@ -375,7 +375,7 @@ export class PpoLearner {
   private readonly actionDim: number;
   /** The Gaussian's log-std, a view into `params` after both networks. */
   private readonly logStd: Float32Array;
-  private readonly logStdGrads: Float64Array;
+  private readonly logStdGrads: Float32Array;
   /** The network inputs of each row: the observation, standardized when `normalizeObservations`. */
   private readonly inputs: Float32Array;
   private readonly obsRms: RunningMeanStd | null;
@@ -388,9 +388,9 @@ export class PpoLearner {
   private readonly params: Float32Array;
   private readonly policyParams: Float32Array;
   private readonly valueParams: Float32Array;
-  private readonly grads: Float64Array;
-  private readonly policyGrads: Float64Array;
-  private readonly valueGrads: Float64Array;
+  private readonly grads: Float32Array;
+  private readonly policyGrads: Float32Array;
+  private readonly valueGrads: Float32Array;
   private readonly optimizer: FusedAdam;
   private readonly values: Float64Array;
   private readonly advantages: Float64Array;
@@ -471,7 +471,7 @@ export class PpoLearner {
     this.logStd = this.params.subarray(nPolicy + nValue);
     packWeights(initMlpWeights(policyShape, this.rng, 0.01), this.policyParams);
     packWeights(initMlpWeights(valueShape, this.rng, 1), this.valueParams);
-    this.grads = new Float64Array(nPolicy + nValue + nLogStd);
+    this.grads = new Float32Array(nPolicy + nValue + nLogStd);
     this.policyGrads = this.grads.subarray(0, nPolicy);
     this.valueGrads = this.grads.subarray(nPolicy, nPolicy + nValue);
     this.logStdGrads = this.grads.subarray(nPolicy + nValue);
@@ -670,8 +670,7 @@ export class PpoLearner {
   /** GAE and the PPO epochs on the last rollout (with whatever rewards it now holds). */
   update(): Omit<PpoRecord, "timesteps" | "meanEpisodeReturn" | "episodes"> {
     const args = this.config;
-    const { numEnvs, numSteps, obsSize, obs, actions, logprobs, rewards, terminated, ended, valid } =
-      this.rollout;
+    const { numEnvs, numSteps, obsSize, actions, logprobs, rewards, terminated, ended, valid } = this.rollout;
     const { actor, critic, values, advantages, returns, validRows, mb, optimizer } = this;
     const batchSize = numEnvs * numSteps;
     this.updates++;

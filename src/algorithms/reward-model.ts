@@ -140,7 +140,7 @@ export class RewardModel {
     actions: ArrayLike<number>,
     absorbing: ArrayLike<number> | null,
     rows: number,
-    out: Float64Array,
+    out: Float32Array | Float64Array,
     withAction = true,
   ): void {
     const { obsSize, nActions, obsMean, obsInvStd } = this;

@@ -6,7 +6,13 @@
  * caller-owned stats object, so a training step allocates nothing.
  *
  * Sign conventions follow the names: every function returns the quantity to *minimize*.
+ *
+ * Inputs and gradients are `FloatArray`s: the engine's float32 views, or float64 arrays (the
+ * finite-difference tests). The arithmetic is float64 either way.
  */
+
+/** A float32 (the engine's buffers) or float64 array. */
+export type FloatArray = Float32Array | Float64Array;
 
 /** What a loss measured; fields a loss does not compute are left as they were. */
 export interface LossStats {
@@ -43,7 +49,7 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  * returns the block's entropy H = −Σ p log p.
  */
 function softmaxBlock(
-  logits: Float64Array,
+  logits: FloatArray,
   base: number,
   n: number,
   probs: Float64Array,
@@ -82,12 +88,12 @@ export class CategoricalScratch {
  * Per block, ∂(−log p_a)/∂z_k = p_k − [k = a] and ∂H/∂z_k = −p_k (log p_k + H).
  */
 export function categoricalNll(
-  logits: Float64Array,
+  logits: FloatArray,
   rows: number,
   actions: Int32Array,
   entropyWeight: number,
   scratch: CategoricalScratch,
-  grad: Float64Array,
+  grad: FloatArray,
   stats: LossStats,
 ): number {
   const { nvec, probs, logProbs } = scratch;
@@ -129,7 +135,7 @@ export function categoricalNll(
  * r is zero; elsewhere ∂/∂log π = −r·A.
  */
 export function ppoCategorical(
-  logits: Float64Array,
+  logits: FloatArray,
   rows: number,
   actions: Int32Array,
   oldLogProbs: ArrayLike<number>,
@@ -137,7 +143,7 @@ export function ppoCategorical(
   clipEpsilon: number,
   entropyWeight: number,
   scratch: CategoricalScratch,
-  grad: Float64Array,
+  grad: FloatArray,
   stats: LossStats,
 ): number {
   const { nvec, probs, logProbs } = scratch;
@@ -202,14 +208,14 @@ export function ppoCategorical(
  * Also reports the MSE of the mean and `probTrueAct` (the mean density at the action).
  */
 export function gaussianNll(
-  means: Float64Array,
+  means: FloatArray,
   rows: number,
   actions: ArrayLike<number>,
   logStd: ArrayLike<number>,
   entropyWeight: number,
   invStd: Float64Array,
-  grad: Float64Array,
-  gradLogStd: Float64Array,
+  grad: FloatArray,
+  gradLogStd: FloatArray,
   stats: LossStats,
 ): number {
   const d = logStd.length;
@@ -253,11 +259,11 @@ export function gaussianNll(
 
 /** Mean squared error over all `rows × width` values: `mean (y − t)²`, ∂/∂y = 2(y − t)/(rows·width). */
 export function mse(
-  predictions: Float64Array,
+  predictions: FloatArray,
   rows: number,
   width: number,
   targets: ArrayLike<number>,
-  grad: Float64Array,
+  grad: FloatArray,
   stats: LossStats,
 ): number {
   const n = rows * width;
@@ -279,10 +285,10 @@ export function mse(
  * `max(D, 0) − y·D + log(1 + e^−|D|)`); ∂/∂D = (σ(D) − y)/rows.
  */
 export function logisticLoss(
-  logits: Float64Array,
+  logits: FloatArray,
   rows: number,
   labels: ArrayLike<number>,
-  grad: Float64Array,
+  grad: FloatArray,
   stats: LossStats,
 ): number {
   const scale = 1 / rows;
@@ -303,10 +309,10 @@ export function logisticLoss(
  * at collection time, `½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)`.
  */
 export function valueLoss(
-  values: Float64Array,
+  values: FloatArray,
   rows: number,
   returns: ArrayLike<number>,
-  grad: Float64Array,
+  grad: FloatArray,
   stats: LossStats,
   clip?: { oldValues: ArrayLike<number>; clipEpsilon: number },
 ): number {
@@ -342,7 +348,7 @@ export function valueLoss(
 // ---------------------------------------------------------------------------------------------
 
 /** Returns ½ Σ w² over `params[0, count)` and adds `weight · w` to `grad` when `weight > 0`. */
-export function l2Penalty(params: Float32Array, count: number, weight: number, grad: Float64Array): number {
+export function l2Penalty(params: Float32Array, count: number, weight: number, grad: FloatArray): number {
   let sum = 0;
   if (weight > 0) {
     for (let i = 0; i < count; i++) {
@@ -360,7 +366,7 @@ export function l2Penalty(params: Float32Array, count: number, weight: number, g
  * PyTorch's `clip_grad_norm_`: when the global L2 norm exceeds `maxNorm`, scales the gradient by
  * `maxNorm / (norm + 1e-6)`. Returns the norm before clipping.
  */
-export function clipGradNorm(grad: Float64Array, count: number, maxNorm: number): number {
+export function clipGradNorm(grad: FloatArray, count: number, maxNorm: number): number {
   let sq = 0;
   for (let i = 0; i < count; i++) sq += grad[i]! * grad[i]!;
   const norm = Math.sqrt(sq);

@@ -6,8 +6,10 @@
  * format; weights are passed and returned in `NeuralPolicy.getWeights` order (kernel, bias, … per
  * layer, then a Gaussian's log-std).
  *
- * The data set is copied once by `setData`; `step(indices)` gathers the rows into preallocated
- * buffers, so a step allocates nothing beyond its small result object once the largest batch has
+ * Parameters, gradients, Adam's moments and the network's buffers share one `Arena`, so the
+ * kernels (WebAssembly SIMD, or the TypeScript fallback; `config.engine`) work in place. The
+ * data set is copied once by `setData`; `step(indices)` gathers the rows into the network's
+ * input, so a step allocates nothing beyond its small result object once the largest batch has
  * been seen. A non-finite gradient throws `NonFiniteGradientError` before any weight changes, so
  * the weights (and the optimizer) stay at the last good step.
  */
@@ -17,15 +19,8 @@ export { NonFiniteGradientError };
 
 import type { LossInfo, LossKind, TrainerState } from "../trainer.js";
 import { FusedAdam } from "./adam.js";
-import {
-  CategoricalScratch,
-  categoricalNll,
-  clipGradNorm,
-  createLossStats,
-  gaussianNll,
-  l2Penalty,
-  mse,
-} from "./losses.js";
+import { Arena, type F32Slot, type FusedEngine } from "./arena.js";
+import { CategoricalScratch, categoricalNll, createLossStats, gaussianNll, mse } from "./losses.js";
 import { type Activation, FusedMlp } from "./mlp.js";
 
 export interface FusedTrainerConfig {
@@ -48,6 +43,8 @@ export interface FusedTrainerConfig {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /** Kernels: WebAssembly SIMD where available (`auto`, the default), or one of the two. */
+  engine?: FusedEngine;
 }
 
 /** A gradient held NaN or ±Infinity; nothing was updated. */
@@ -92,9 +89,12 @@ class Trainer implements FusedTrainer {
   private readonly l2Weight: number;
   private readonly maxGradNorm: number | undefined;
   private readonly adam: FusedAdam;
-  /** Every parameter end to end: the MLP's, then the log-std. */
-  private readonly params: Float32Array;
-  private readonly grads: Float64Array;
+  private readonly arena: Arena;
+  /** Every parameter end to end: the MLP's, then the log-std (in the arena). */
+  private readonly params: F32Slot;
+  private readonly grads: F32Slot;
+  /** `forward`'s result, in the interface's float64. */
+  private forwardOut = new Float64Array(0);
   private readonly shapes: number[][];
   private readonly names: string[];
   private readonly offsets: number[];
@@ -141,7 +141,15 @@ class Trainer implements FusedTrainer {
       config.maxGradNorm === undefined
         ? undefined
         : checkNumber("maxGradNorm", config.maxGradNorm, positive, "a positive number");
-    this.mlp = new FusedMlp({ sizes: config.sizes, activation: config.activation });
+    const engine = config.engine ?? "auto";
+    if (engine !== "auto" && engine !== "wasm" && engine !== "ts") {
+      throw new InvalidOptionError(
+        "trainer.engine",
+        `trainer.engine must be "auto", "wasm" or "ts", got ${engine}.`,
+      );
+    }
+    this.arena = new Arena(engine);
+    this.mlp = new FusedMlp({ sizes: config.sizes, activation: config.activation }, 1, { arena: this.arena });
     this.inputSize = this.mlp.sizes[0]!;
     this.outputSize = this.mlp.sizes[this.mlp.layers]!;
     this.shapes = this.mlp.weightShapes();
@@ -158,15 +166,19 @@ class Trainer implements FusedTrainer {
       this.offsets.push(total);
       total += size;
     }
-    this.params = new Float32Array(total);
-    this.grads = new Float64Array(total);
+    this.params = this.arena.slot(total);
+    this.grads = this.arena.slot(total);
     this.setWeights(weights);
-    this.adam = new FusedAdam(sizes, {
-      learningRate: checkNumber("learningRate", config.learningRate, positive, "a positive number"),
-      beta1: checkNumber("beta1", config.beta1 ?? 0.9, unit, "in [0, 1)"),
-      beta2: checkNumber("beta2", config.beta2 ?? 0.999, unit, "in [0, 1)"),
-      epsilon: checkNumber("epsilon", config.epsilon ?? 1e-8, positive, "a positive number"),
-    });
+    this.adam = new FusedAdam(
+      sizes,
+      {
+        learningRate: checkNumber("learningRate", config.learningRate, positive, "a positive number"),
+        beta1: checkNumber("beta1", config.beta1 ?? 0.9, unit, "in [0, 1)"),
+        beta2: checkNumber("beta2", config.beta2 ?? 0.999, unit, "in [0, 1)"),
+        epsilon: checkNumber("epsilon", config.epsilon ?? 1e-8, positive, "a positive number"),
+      },
+      this.arena,
+    );
     this.scratch = new CategoricalScratch([this.outputSize]);
     this.invStd = new Float64Array(this.outputSize);
   }
@@ -217,10 +229,19 @@ class Trainer implements FusedTrainer {
   step(indices: Int32Array): LossInfo {
     const rows = this.gather(indices);
     const info = this.objective(rows, true);
-    const failing = this.firstNonFinite();
-    if (failing !== null) throw new NonFiniteGradientError(failing.layer, this.adam.step + 1, failing.term);
-    if (this.maxGradNorm !== undefined) clipGradNorm(this.grads, this.params.length, this.maxGradNorm);
-    this.adam.update(this.params, this.grads);
+    const k = this.arena.kernels;
+    const n = this.grads.length;
+    const squares = k.sumSquares(this.grads.ptr, n);
+    if (!Number.isFinite(squares)) {
+      const failing = this.firstNonFinite();
+      if (failing !== null) throw new NonFiniteGradientError(failing.layer, this.adam.step + 1, failing.term);
+    }
+    if (this.maxGradNorm !== undefined) {
+      // PyTorch's clip_grad_norm_: scale by maxNorm / (norm + 1e-6) when the norm is above maxNorm.
+      const factor = Math.min(this.maxGradNorm / (Math.sqrt(squares) + 1e-6), 1);
+      if (factor < 1) k.scale(this.grads.ptr, n, factor);
+    }
+    this.adam.update(this.params.array, this.grads.array);
     return info;
   }
 
@@ -237,7 +258,12 @@ class Trainer implements FusedTrainer {
     this.mlp.reserve(rows);
     const x = this.mlp.input;
     for (let i = 0; i < inputs.length; i++) x[i] = inputs[i]!;
-    return this.mlp.forward(this.params, rows);
+    const out = this.mlp.forward(this.params.array, rows);
+    const n = rows * this.outputSize;
+    if (this.forwardOut.length < n) this.forwardOut = new Float64Array(n);
+    const result = this.forwardOut;
+    for (let i = 0; i < n; i++) result[i] = out[i]!;
+    return result;
   }
 
   // ALGO LOGIC: the objective and its gradient.
@@ -246,13 +272,15 @@ class Trainer implements FusedTrainer {
   private objective(rows: number, withGrad: boolean): LossInfo {
     const mlp = this.mlp;
     const stats = this.stats;
-    const out = mlp.forward(this.params, rows);
+    const params = this.params.array;
+    const grads = this.grads.array;
+    const out = mlp.forward(params, rows);
     const logStdOffset = this.offsets[this.offsets.length - 1]!;
     const gradOut = mlp.outputGrad;
     let entropyTerm = 0;
     if (this.gaussian) {
-      const logStd = this.params.subarray(logStdOffset);
-      const gradLogStd = this.grads.subarray(logStdOffset);
+      const logStd = params.subarray(logStdOffset);
+      const gradLogStd = grads.subarray(logStdOffset);
       gaussianNll(
         out,
         rows,
@@ -279,10 +307,15 @@ class Trainer implements FusedTrainer {
       entropyTerm = stats.entropy;
     }
     let loss = stats.loss;
-    if (withGrad) mlp.backward(this.params, rows, this.grads);
-    // L2 runs over every parameter; its gradient joins after the data term's is checked.
-    this.dataTermFinite = !withGrad || allFinite(this.grads, 0, this.grads.length);
-    const l2 = l2Penalty(this.params, this.params.length, withGrad ? this.l2Weight : 0, this.grads);
+    const k = this.arena.kernels;
+    const n = this.params.length;
+    if (withGrad) {
+      mlp.backward(params, rows, grads);
+      // L2 runs over every parameter; its gradient joins after the data term's is checked.
+      this.dataTermFinite = Number.isFinite(k.sumSquares(this.grads.ptr, n));
+      if (this.l2Weight > 0) k.axpy(this.grads.ptr, this.params.ptr, n, this.l2Weight);
+    }
+    const l2 = 0.5 * k.sumSquares(this.params.ptr, n);
     if (this.l2Weight > 0) loss += this.l2Weight * l2;
     const info: LossInfo = {
       loss,
@@ -304,7 +337,7 @@ class Trainer implements FusedTrainer {
     for (let t = this.names.length - 1; t >= 0; t--) {
       const from = this.offsets[t]!;
       const to = t + 1 < this.offsets.length ? this.offsets[t + 1]! : this.params.length;
-      if (allFinite(this.grads, from, to)) continue;
+      if (allFinite(this.grads.array, from, to)) continue;
       let term: string;
       if (this.dataTermFinite) term = "l2";
       else if (this.lossKind === "mse") term = "mse";
@@ -354,7 +387,7 @@ class Trainer implements FusedTrainer {
     return this.shapes.map((_, t) => {
       const from = this.offsets[t]!;
       const to = t + 1 < this.offsets.length ? this.offsets[t + 1]! : this.params.length;
-      return this.params.slice(from, to);
+      return this.params.array.slice(from, to);
     });
   }
 
@@ -373,8 +406,9 @@ class Trainer implements FusedTrainer {
         );
       }
     });
+    const params = this.params.array;
     weights.forEach((w, t) => {
-      this.params.set(w, this.offsets[t]!);
+      params.set(w, this.offsets[t]!);
     });
   }
 
@@ -387,7 +421,7 @@ class Trainer implements FusedTrainer {
   }
 }
 
-function allFinite(values: Float64Array, from: number, to: number): boolean {
+function allFinite(values: Float32Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     // v − v is 0 for finite v and NaN for NaN and ±Infinity.
     if (values[i]! - values[i]! !== 0) return false;

@@ -1,0 +1,422 @@
+/**
+ * The fused MLP engine's WebAssembly kernels, in AssemblyScript with 128-bit SIMD (f32x4).
+ *
+ * Compiled by `scripts/build-wasm.mjs` (`asc -O3 --enable simd`) into
+ * `src/nn/fused/kernels-wasm.ts` (the bytes as base64). `src/nn/fused/kernels-ts.ts` is the
+ * plain-TypeScript reference with the same functions and arguments; keep the two in step.
+ *
+ * Memory is raw: JavaScript owns the layout (`src/nn/fused/arena.ts` bump-allocates above
+ * `heapBase()`), every pointer is a byte offset, every matrix float32 row-major. Nothing here
+ * allocates.
+ *
+ * The matrix product is register-blocked: 4 rows × 8 columns of C live in eight f32x4
+ * accumulators while the shared dimension streams by, so each loaded vector of B feeds four
+ * multiply-adds and each broadcast element of A feeds two.
+ */
+
+/** Epilogues applied to C as it is stored (`gemm`'s `act`). */
+const NONE = 0;
+const TANH = 1;
+const RELU = 2;
+/** C ⊙ tanh'(y) = C ⊙ (1 − y²), with y read from `gate` (same layout as C). */
+const TANH_GRAD = 3;
+/** C ⊙ [y > 0], with y read from `gate`. */
+const RELU_GRAD = 4;
+
+/** The first byte free for JavaScript's allocations. */
+export function heapBase(): i32 {
+  return <i32>__heap_base;
+}
+
+/**
+ * tanh of four lanes: Eigen's `generic_fast_tanh_float` (a 13/6 rational fit on [−9, 9], a few
+ * float32 ulps from tanh; |x| < 0.0004 returns x). NaN stays NaN.
+ */
+// @ts-expect-error: decorator
+@inline
+function tanh4(x: v128): v128 {
+  const c = f32x4.splat(9.0);
+  const xc = f32x4.min(f32x4.max(x, f32x4.neg(c)), c);
+  const x2 = f32x4.mul(xc, xc);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  p = f32x4.mul(p, xc);
+  let q = f32x4.splat(1.19825839466702e-6);
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.268434632439e-3));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  const tiny = f32x4.lt(f32x4.abs(x), f32x4.splat(0.0004));
+  return v128.bitselect(x, f32x4.div(p, q), tiny);
+}
+
+/** The epilogue on four lanes of C; `g` points at the matching lanes of `gate`. */
+// @ts-expect-error: decorator
+@inline
+function epilogue4(acc: v128, act: i32, g: usize): v128 {
+  if (act === TANH) return tanh4(acc);
+  if (act === RELU) return f32x4.max(acc, f32x4.splat(0));
+  if (act === TANH_GRAD) {
+    const y = v128.load(g);
+    return f32x4.mul(acc, f32x4.sub(f32x4.splat(1), f32x4.mul(y, y)));
+  }
+  if (act === RELU_GRAD) return v128.and(acc, f32x4.gt(v128.load(g), f32x4.splat(0)));
+  return acc;
+}
+
+/** The epilogue on one element (through lane 0, so it agrees with `epilogue4` exactly). */
+// @ts-expect-error: decorator
+@inline
+function epilogue1(acc: f32, act: i32, g: usize): f32 {
+  if (act === NONE) return acc;
+  const gate = act >= TANH_GRAD ? f32x4.splat(load<f32>(g)) : f32x4.splat(0);
+  const y = epilogue4WithGate(f32x4.splat(acc), act, gate);
+  return f32x4.extract_lane(y, 0);
+}
+
+// @ts-expect-error: decorator
+@inline
+function epilogue4WithGate(acc: v128, act: i32, y: v128): v128 {
+  if (act === TANH) return tanh4(acc);
+  if (act === RELU) return f32x4.max(acc, f32x4.splat(0));
+  if (act === TANH_GRAD) return f32x4.mul(acc, f32x4.sub(f32x4.splat(1), f32x4.mul(y, y)));
+  if (act === RELU_GRAD) return v128.and(acc, f32x4.gt(y, f32x4.splat(0)));
+  return acc;
+}
+
+/**
+ * `C = epilogue(bias + A·B)` for A `[m, k]`, B `[k, n]`, C `[m, n]`.
+ *
+ * A is read element by element at `a + 4·(i·aRow + p·aCol)`, so a transposed A costs nothing
+ * (`aRow = 1, aCol = ld`): the backward pass gets dW = Xᵀ·dZ without a transpose. B and C are
+ * row-major with leading dimensions `ldb` and `ldc`; `gate` (same layout as C) feeds the
+ * derivative epilogues. `bias` (n values) and `gate` are ignored when 0.
+ */
+export function gemm(
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  ldb: i32,
+  bias: usize,
+  c: usize,
+  ldc: i32,
+  gate: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  act: i32,
+): void {
+  const aRow4 = <usize>(aRow << 2);
+  const aCol4 = <usize>(aCol << 2);
+  const ldb4 = <usize>(ldb << 2);
+  const ldc4 = <usize>(ldc << 2);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = a + <usize>i * aRow4;
+    const a1 = a0 + aRow4;
+    const a2 = a1 + aRow4;
+    const a3 = a2 + aRow4;
+    const c0 = c + <usize>i * ldc4;
+    const g0 = gate + <usize>i * ldc4;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const jo = <usize>(j << 2);
+      let b0 = zero;
+      let b1 = zero;
+      if (bias !== 0) {
+        b0 = v128.load(bias + jo);
+        b1 = v128.load(bias + jo, 16);
+      }
+      let s00 = b0;
+      let s01 = b1;
+      let s10 = b0;
+      let s11 = b1;
+      let s20 = b0;
+      let s21 = b1;
+      let s30 = b0;
+      let s31 = b1;
+      let pa: usize = 0;
+      let pb = b + jo;
+      for (let p = 0; p < k; p++) {
+        const w0 = v128.load(pb);
+        const w1 = v128.load(pb, 16);
+        const x0 = f32x4.splat(load<f32>(a0 + pa));
+        const x1 = f32x4.splat(load<f32>(a1 + pa));
+        s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+        s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+        s10 = f32x4.add(s10, f32x4.mul(x1, w0));
+        s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+        const x2 = f32x4.splat(load<f32>(a2 + pa));
+        const x3 = f32x4.splat(load<f32>(a3 + pa));
+        s20 = f32x4.add(s20, f32x4.mul(x2, w0));
+        s21 = f32x4.add(s21, f32x4.mul(x2, w1));
+        s30 = f32x4.add(s30, f32x4.mul(x3, w0));
+        s31 = f32x4.add(s31, f32x4.mul(x3, w1));
+        pa += aCol4;
+        pb += ldb4;
+      }
+      const o0 = c0 + jo;
+      const q0 = g0 + jo;
+      v128.store(o0, epilogue4(s00, act, q0));
+      v128.store(o0, epilogue4(s01, act, q0 + 16), 16);
+      v128.store(o0 + ldc4, epilogue4(s10, act, q0 + ldc4));
+      v128.store(o0 + ldc4, epilogue4(s11, act, q0 + ldc4 + 16), 16);
+      v128.store(o0 + 2 * ldc4, epilogue4(s20, act, q0 + 2 * ldc4));
+      v128.store(o0 + 2 * ldc4, epilogue4(s21, act, q0 + 2 * ldc4 + 16), 16);
+      v128.store(o0 + 3 * ldc4, epilogue4(s30, act, q0 + 3 * ldc4));
+      v128.store(o0 + 3 * ldc4, epilogue4(s31, act, q0 + 3 * ldc4 + 16), 16);
+    }
+    for (; j + 4 <= n; j += 4) {
+      const jo = <usize>(j << 2);
+      const b0 = bias !== 0 ? v128.load(bias + jo) : zero;
+      let s0 = b0;
+      let s1 = b0;
+      let s2 = b0;
+      let s3 = b0;
+      let pa: usize = 0;
+      let pb = b + jo;
+      for (let p = 0; p < k; p++) {
+        const w = v128.load(pb);
+        s0 = f32x4.add(s0, f32x4.mul(f32x4.splat(load<f32>(a0 + pa)), w));
+        s1 = f32x4.add(s1, f32x4.mul(f32x4.splat(load<f32>(a1 + pa)), w));
+        s2 = f32x4.add(s2, f32x4.mul(f32x4.splat(load<f32>(a2 + pa)), w));
+        s3 = f32x4.add(s3, f32x4.mul(f32x4.splat(load<f32>(a3 + pa)), w));
+        pa += aCol4;
+        pb += ldb4;
+      }
+      const o0 = c0 + jo;
+      const q0 = g0 + jo;
+      v128.store(o0, epilogue4(s0, act, q0));
+      v128.store(o0 + ldc4, epilogue4(s1, act, q0 + ldc4));
+      v128.store(o0 + 2 * ldc4, epilogue4(s2, act, q0 + 2 * ldc4));
+      v128.store(o0 + 3 * ldc4, epilogue4(s3, act, q0 + 3 * ldc4));
+    }
+    for (; j < n; j++) {
+      const jo = <usize>(j << 2);
+      const b0: f32 = bias !== 0 ? load<f32>(bias + jo) : 0;
+      let s0 = b0;
+      let s1 = b0;
+      let s2 = b0;
+      let s3 = b0;
+      let pa: usize = 0;
+      let pb = b + jo;
+      for (let p = 0; p < k; p++) {
+        const w = load<f32>(pb);
+        s0 += load<f32>(a0 + pa) * w;
+        s1 += load<f32>(a1 + pa) * w;
+        s2 += load<f32>(a2 + pa) * w;
+        s3 += load<f32>(a3 + pa) * w;
+        pa += aCol4;
+        pb += ldb4;
+      }
+      const o0 = c0 + jo;
+      const q0 = g0 + jo;
+      store<f32>(o0, epilogue1(s0, act, q0));
+      store<f32>(o0 + ldc4, epilogue1(s1, act, q0 + ldc4));
+      store<f32>(o0 + 2 * ldc4, epilogue1(s2, act, q0 + 2 * ldc4));
+      store<f32>(o0 + 3 * ldc4, epilogue1(s3, act, q0 + 3 * ldc4));
+    }
+  }
+  // The last m mod 4 rows, one at a time, 16 columns per pass (a matrix-vector product at m = 1).
+  for (; i < m; i++) {
+    const a0 = a + <usize>i * aRow4;
+    const c0 = c + <usize>i * ldc4;
+    const g0 = gate + <usize>i * ldc4;
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const jo = <usize>(j << 2);
+      let s0 = zero;
+      let s1 = zero;
+      let s2 = zero;
+      let s3 = zero;
+      if (bias !== 0) {
+        s0 = v128.load(bias + jo);
+        s1 = v128.load(bias + jo, 16);
+        s2 = v128.load(bias + jo, 32);
+        s3 = v128.load(bias + jo, 48);
+      }
+      let pa: usize = 0;
+      let pb = b + jo;
+      for (let p = 0; p < k; p++) {
+        const x = f32x4.splat(load<f32>(a0 + pa));
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(pb, 32)));
+        s3 = f32x4.add(s3, f32x4.mul(x, v128.load(pb, 48)));
+        pa += aCol4;
+        pb += ldb4;
+      }
+      const o0 = c0 + jo;
+      const q0 = g0 + jo;
+      v128.store(o0, epilogue4(s0, act, q0));
+      v128.store(o0, epilogue4(s1, act, q0 + 16), 16);
+      v128.store(o0, epilogue4(s2, act, q0 + 32), 32);
+      v128.store(o0, epilogue4(s3, act, q0 + 48), 48);
+    }
+    for (; j + 4 <= n; j += 4) {
+      const jo = <usize>(j << 2);
+      let s = bias !== 0 ? v128.load(bias + jo) : zero;
+      let pa: usize = 0;
+      let pb = b + jo;
+      for (let p = 0; p < k; p++) {
+        s = f32x4.add(s, f32x4.mul(f32x4.splat(load<f32>(a0 + pa)), v128.load(pb)));
+        pa += aCol4;
+        pb += ldb4;
+      }
+      v128.store(c0 + jo, epilogue4(s, act, g0 + jo));
+    }
+    for (; j < n; j++) {
+      const jo = <usize>(j << 2);
+      let s: f32 = bias !== 0 ? load<f32>(bias + jo) : 0;
+      let pa: usize = 0;
+      let pb = b + jo;
+      for (let p = 0; p < k; p++) {
+        s += load<f32>(a0 + pa) * load<f32>(pb);
+        pa += aCol4;
+        pb += ldb4;
+      }
+      store<f32>(c0 + jo, epilogue1(s, act, g0 + jo));
+    }
+  }
+}
+
+/** `dst[c, r] = src[r, c]` for src `[rows, cols]`. */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const rows4 = <usize>(rows << 2);
+  for (let r = 0; r < rows; r++) {
+    const s = src + <usize>(r * cols) * 4;
+    let d = dst + <usize>(r << 2);
+    for (let c = 0; c < cols; c++) {
+      store<f32>(d, load<f32>(s + <usize>(c << 2)));
+      d += rows4;
+    }
+  }
+}
+
+/** `dst[j] = Σ_r src[r, j]` for src `[rows, cols]` (the bias gradient). */
+export function colSum(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const ld = <usize>(cols << 2);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    let s = f32x4.splat(0);
+    let p = src + <usize>(j << 2);
+    for (let r = 0; r < rows; r++) {
+      s = f32x4.add(s, v128.load(p));
+      p += ld;
+    }
+    v128.store(dst + <usize>(j << 2), s);
+  }
+  for (; j < cols; j++) {
+    let s: f32 = 0;
+    let p = src + <usize>(j << 2);
+    for (let r = 0; r < rows; r++) {
+      s += load<f32>(p);
+      p += ld;
+    }
+    store<f32>(dst + <usize>(j << 2), s);
+  }
+}
+
+/**
+ * One Adam update of n parameters, operation by operation in float32 as `src/nn/fused/adam.ts`
+ * documents (the same bits as the TypeScript reference):
+ * m ← b1·m + c1·g, v ← b2·v + (g·g)·c2, w ← w + (m / (√v / corr2 + eps)) · stepSize.
+ */
+export function adam(
+  w: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  n: i32,
+  b1: f32,
+  c1: f32,
+  b2: f32,
+  c2: f32,
+  eps: f32,
+  stepSize: f32,
+  corr2: f32,
+): void {
+  const vb1 = f32x4.splat(b1);
+  const vc1 = f32x4.splat(c1);
+  const vb2 = f32x4.splat(b2);
+  const vc2 = f32x4.splat(c2);
+  const veps = f32x4.splat(eps);
+  const vstep = f32x4.splat(stepSize);
+  const vcorr = f32x4.splat(corr2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>(i << 2);
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(v128.load(m + o), vb1), f32x4.mul(gi, vc1));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + o), vb2), f32x4.mul(f32x4.mul(gi, gi), vc2));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(vi), vcorr), veps);
+    v128.store(w + o, f32x4.add(v128.load(w + o), f32x4.mul(f32x4.div(mi, denominator), vstep)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>(i << 2);
+    const gi = load<f32>(g + o);
+    const mi = load<f32>(m + o) * b1 + gi * c1;
+    const vi = load<f32>(v + o) * b2 + gi * gi * c2;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    const denominator = Mathf.sqrt(vi) / corr2 + eps;
+    store<f32>(w + o, load<f32>(w + o) + (mi / denominator) * stepSize);
+  }
+}
+
+/** Σ x² over n floats, in float64 (NaN or ±Infinity when any element is not finite). */
+export function sumSquares(x: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + <usize>(i << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    s0 = f64x2.add(s0, f64x2.mul(lo, lo));
+    s1 = f64x2.add(s1, f64x2.mul(hi, hi));
+  }
+  const s = f64x2.add(s0, s1);
+  let total = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(x + <usize>(i << 2));
+    total += v * v;
+  }
+  return total;
+}
+
+/** `x ← x · factor` over n floats. */
+export function scale(x: usize, n: i32, factor: f32): void {
+  const f = f32x4.splat(factor);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = x + <usize>(i << 2);
+    v128.store(o, f32x4.mul(v128.load(o), f));
+  }
+  for (; i < n; i++) {
+    const o = x + <usize>(i << 2);
+    store<f32>(o, load<f32>(o) * factor);
+  }
+}
+
+/** `y ← y + alpha · x` over n floats. */
+export function axpy(y: usize, x: usize, n: i32, alpha: f32): void {
+  const a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>(i << 2);
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(a, v128.load(x + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>(i << 2);
+    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  }
+}

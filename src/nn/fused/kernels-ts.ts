@@ -1,0 +1,205 @@
+/**
+ * @module
+ * The fused engine's kernels in plain TypeScript: the fallback where WebAssembly SIMD is missing,
+ * and the reference the WebAssembly kernels (`assembly/kernels.ts`, which this file mirrors
+ * function for function) are tested against.
+ *
+ * They work on the same raw layout: a heap of float32 values addressed by byte offsets, matrices
+ * row-major. Sums run in float64 and are rounded to float32 when stored, so these results are
+ * the exact float32 rounding of the real-number result up to float64 error; tanh is `Math.tanh`.
+ */
+
+/** `gemm`'s epilogues, as in the WebAssembly kernels. */
+export const Epilogue = { none: 0, tanh: 1, relu: 2, tanhGrad: 3, reluGrad: 4 } as const;
+
+/** The kernel set, in both implementations (pointers are byte offsets into the arena). */
+export interface Kernels {
+  /** `C = epilogue(bias + A·B)`; A is read at `a + 4·(i·aRow + p·aCol)`; `bias`/`gate` 0 = none. */
+  gemm(
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    ldb: number,
+    bias: number,
+    c: number,
+    ldc: number,
+    gate: number,
+    m: number,
+    k: number,
+    n: number,
+    act: number,
+  ): void;
+  /** `dst[c, r] = src[r, c]`. */
+  transpose(src: number, rows: number, cols: number, dst: number): void;
+  /** `dst[j] = Σ_r src[r, j]`. */
+  colSum(src: number, rows: number, cols: number, dst: number): void;
+  /** One Adam update, operation by operation in float32 (see `adam.ts`). */
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    eps: number,
+    stepSize: number,
+    corr2: number,
+  ): void;
+  /** Σ x² in float64. */
+  sumSquares(x: number, n: number): number;
+  /** `x ← x · factor`. */
+  scale(x: number, n: number, factor: number): void;
+  /** `y ← y + alpha · x`. */
+  axpy(y: number, x: number, n: number, alpha: number): void;
+}
+
+const f = Math.fround;
+
+/** The TypeScript kernels over the heap that `heap()` returns at each call (it may be replaced). */
+export function createTsKernels(heap: () => Float32Array): Kernels {
+  let row = new Float64Array(64);
+  return {
+    gemm(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act) {
+      const h = heap();
+      const A = a >> 2;
+      const B = b >> 2;
+      const bb = bias >> 2;
+      if (row.length < 4 * n) row = new Float64Array(4 * n);
+      const acc = row;
+      // Four rows at a time, so each row of B is read once per four rows of A.
+      let i = 0;
+      for (; i + 3 < m; i += 4) {
+        for (let j = 0; j < n; j++) {
+          const v = bias !== 0 ? h[bb + j]! : 0;
+          acc[j] = v;
+          acc[n + j] = v;
+          acc[2 * n + j] = v;
+          acc[3 * n + j] = v;
+        }
+        const a0 = A + i * aRow;
+        for (let p = 0; p < k; p++) {
+          const ap = a0 + p * aCol;
+          const x0 = h[ap]!;
+          const x1 = h[ap + aRow]!;
+          const x2 = h[ap + 2 * aRow]!;
+          const x3 = h[ap + 3 * aRow]!;
+          const bp = B + p * ldb;
+          for (let j = 0; j < n; j++) {
+            const w = h[bp + j]!;
+            acc[j] += x0 * w;
+            acc[n + j] += x1 * w;
+            acc[2 * n + j] += x2 * w;
+            acc[3 * n + j] += x3 * w;
+          }
+        }
+        for (let r = 0; r < 4; r++) store(h, acc, r * n, c, gate, ldc, i + r, n, act);
+      }
+      for (; i < m; i++) {
+        for (let j = 0; j < n; j++) acc[j] = bias !== 0 ? h[bb + j]! : 0;
+        const ai = A + i * aRow;
+        for (let p = 0; p < k; p++) {
+          const x = h[ai + p * aCol]!;
+          if (x === 0) continue;
+          const bp = B + p * ldb;
+          for (let j = 0; j < n; j++) acc[j] += x * h[bp + j]!;
+        }
+        store(h, acc, 0, c, gate, ldc, i, n, act);
+      }
+    },
+    transpose(src, rows, cols, dst) {
+      const h = heap();
+      const s = src >> 2;
+      const d = dst >> 2;
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) h[d + c * rows + r] = h[s + r * cols + c]!;
+    },
+    colSum(src, rows, cols, dst) {
+      const h = heap();
+      const s = src >> 2;
+      const d = dst >> 2;
+      if (row.length < cols) row = new Float64Array(cols);
+      const acc = row;
+      acc.fill(0, 0, cols);
+      for (let r = 0; r < rows; r++) {
+        const o = s + r * cols;
+        for (let j = 0; j < cols; j++) acc[j] += h[o + j]!;
+      }
+      for (let j = 0; j < cols; j++) h[d + j] = acc[j]!;
+    },
+    adam(w, g, m, v, n, b1, c1, b2, c2, eps, stepSize, corr2) {
+      const h = heap();
+      const W = w >> 2;
+      const G = g >> 2;
+      const M = m >> 2;
+      const V = v >> 2;
+      for (let i = 0; i < n; i++) {
+        const gi = h[G + i]!;
+        const mi = f(f(h[M + i]! * b1) + f(gi * c1));
+        const vi = f(f(h[V + i]! * b2) + f(f(gi * gi) * c2));
+        h[M + i] = mi;
+        h[V + i] = vi;
+        const denominator = f(f(f(Math.sqrt(vi)) / corr2) + eps);
+        h[W + i] = h[W + i]! + f(f(mi / denominator) * stepSize);
+      }
+    },
+    sumSquares(x, n) {
+      const h = heap();
+      const X = x >> 2;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += h[X + i]! * h[X + i]!;
+      return s;
+    },
+    scale(x, n, factor) {
+      const h = heap();
+      const X = x >> 2;
+      const fa = f(factor);
+      for (let i = 0; i < n; i++) h[X + i] = h[X + i]! * fa;
+    },
+    axpy(y, x, n, alpha) {
+      const h = heap();
+      const Y = y >> 2;
+      const X = x >> 2;
+      const al = f(alpha);
+      for (let i = 0; i < n; i++) h[Y + i] = h[Y + i]! + f(al * h[X + i]!);
+    },
+  };
+}
+
+/** Row `i` of C from `acc[from, from + n)`, through the epilogue. */
+function store(
+  h: Float32Array,
+  acc: Float64Array,
+  from: number,
+  c: number,
+  gate: number,
+  ldc: number,
+  i: number,
+  n: number,
+  act: number,
+): void {
+  const ci = (c >> 2) + i * ldc;
+  const gi = (gate >> 2) + i * ldc;
+  switch (act) {
+    case Epilogue.tanh:
+      for (let j = 0; j < n; j++) h[ci + j] = Math.tanh(f(acc[from + j]!));
+      break;
+    case Epilogue.relu:
+      for (let j = 0; j < n; j++) h[ci + j] = Math.max(acc[from + j]!, 0);
+      break;
+    case Epilogue.tanhGrad:
+      for (let j = 0; j < n; j++) {
+        const y = h[gi + j]!;
+        h[ci + j] = acc[from + j]! * (1 - y * y);
+      }
+      break;
+    case Epilogue.reluGrad:
+      for (let j = 0; j < n; j++) h[ci + j] = h[gi + j]! > 0 ? acc[from + j]! : 0;
+      break;
+    default:
+      for (let j = 0; j < n; j++) h[ci + j] = acc[from + j]!;
+  }
+}

@@ -1,0 +1,428 @@
+/**
+ * The fused engine's WebAssembly SIMD kernels against the TypeScript reference kernels and tfjs:
+ * the committed module is what `assembly/kernels.ts` compiles to, every kernel agrees with its
+ * reference on shapes that reach every register-blocking path, Adam's update is bit-identical,
+ * memory growth keeps views valid, and the batch-1 forward agrees with the batched one.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { createContext, runInContext } from "node:vm";
+import fc from "fast-check";
+import { ShapeMismatchError } from "../src/core/errors.js";
+import { rngFromSeed } from "../src/core/rng.js";
+import { initEngine, tf } from "../src/nn/engine.js";
+import { FusedAdam } from "../src/nn/fused/adam.js";
+import { Arena, fusedEngineAvailable, initFusedEngine } from "../src/nn/fused/arena.js";
+import { FusedForward } from "../src/nn/fused/forward.js";
+import { Epilogue } from "../src/nn/fused/kernels-ts.js";
+import { CategoricalScratch, categoricalNll, createLossStats } from "../src/nn/fused/losses.js";
+import { FusedMlp } from "../src/nn/fused/mlp.js";
+import { createFusedTrainer, NonFiniteGradientError } from "../src/nn/fused/trainer.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+before(async () => {
+  await initEngine();
+});
+
+function uniforms(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const rng = rngFromSeed(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
+}
+
+function randomWeights(sizes: number[], seed: number, spread = 1): Float32Array[] {
+  const weights: Float32Array[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const s = spread / Math.sqrt(sizes[l]!);
+    weights.push(
+      uniforms(sizes[l]! * sizes[l + 1]!, seed + 2 * l, -s, s),
+      uniforms(sizes[l + 1]!, seed + 2 * l + 1),
+    );
+  }
+  return weights;
+}
+
+function flat(weights: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(weights.reduce((s, w) => s + w.length, 0));
+  let o = 0;
+  for (const w of weights) {
+    out.set(w, o);
+    o += w.length;
+  }
+  return out;
+}
+
+/** max |a − b| ≤ tol · max |b| over `[from, to)` (relative to the tensor's scale). */
+function assertNear(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  tol: number,
+  what: string,
+  from = 0,
+  to = b.length,
+) {
+  let scale = 0;
+  let err = 0;
+  for (let i = from; i < to; i++) {
+    scale = Math.max(scale, Math.abs(b[i]!));
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+  }
+  if (!(err <= tol * scale + 1e-12)) assert.fail(`${what}: max error ${err} vs scale ${scale}`);
+}
+
+describe("the WebAssembly module", () => {
+  test("src/nn/fused/kernels-wasm.ts is what assembly/kernels.ts compiles to", () => {
+    // Throws (exit status 1, with the reason on stderr) when the committed bytes are stale.
+    execFileSync(process.execPath, [join(root, "scripts", "build-wasm.mjs"), "--check"], { stdio: "pipe" });
+  });
+
+  test("an esbuild browser bundle carries it: FusedForward runs on wasm with only browser globals", async () => {
+    const { build } = await import("esbuild");
+    const bundle = await build({
+      stdin: {
+        contents: `
+          import { initFusedEngine } from "./src/nn/fused/arena.ts";
+          import { FusedForward } from "./src/nn/fused/forward.ts";
+          globalThis.run = async () => {
+            const engine = await initFusedEngine();
+            const w = [new Float32Array(16).fill(0.25), new Float32Array(8), new Float32Array(16).fill(0.5), new Float32Array(2)];
+            const net = new FusedForward({ sizes: [2, 8, 2], activation: "tanh" }, w);
+            return { engine, backend: net.backend, out: Array.from(net.run([1, 2])) };
+          };`,
+        resolveDir: root,
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "browser",
+      format: "iife",
+      write: false,
+      logLevel: "silent",
+    });
+    // A fresh realm with the globals a browser page has that the engine uses, and no Node APIs.
+    const page = createContext({ WebAssembly, atob });
+    runInContext(bundle.outputFiles[0]!.text, page);
+    const result = (await runInContext("run()", page)) as { engine: string; backend: string; out: number[] };
+    assert.equal(result.engine, "wasm");
+    assert.equal(result.backend, "wasm");
+    // Each hidden unit: tanh(0.25 · (1 + 2)); each output: 8 · 0.5 · that.
+    const expected = 8 * 0.5 * Math.tanh(0.75);
+    for (const y of result.out) assert.ok(Math.abs(y - expected) < 1e-5, `output ${y} vs ${expected}`);
+  });
+
+  test("Node runs it (SIMD is available), and an auto arena picks it", async () => {
+    assert.equal(await initFusedEngine(), "wasm");
+    assert.equal(fusedEngineAvailable(), "wasm");
+    assert.equal(new Arena().backend, "wasm");
+    assert.equal(new Arena("ts").backend, "ts");
+  });
+});
+
+describe("wasm kernels equal the TypeScript reference", () => {
+  test("gemm: every blocking path, plain and transposed A, bias, each epilogue", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 1, max: 23 }),
+          k: fc.integer({ min: 1, max: 40 }),
+          n: fc.integer({ min: 1, max: 37 }),
+          transposed: fc.boolean(),
+          bias: fc.boolean(),
+          act: fc.constantFrom(0, 1, 2, 3, 4),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ m, k, n, transposed, bias, act, seed }) => {
+          const a = uniforms(m * k, seed, -2, 2);
+          const b = uniforms(k * n, seed + 1, -2, 2);
+          const bv = uniforms(n, seed + 2);
+          const gate = uniforms(m * n, seed + 3);
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine);
+            const [pa, pb, pbias, pc, pg] = [m * k, k * n, n, m * n, m * n].map((size) =>
+              arena.alloc(size),
+            ) as [number, number, number, number, number];
+            // A transposed: stored [k, m], read as A(i, p) = stored[p, i].
+            const stored = transposed
+              ? Float32Array.from({ length: m * k }, (_, j) => a[(j % m) * k + Math.floor(j / m)]!)
+              : a;
+            arena.view(pa, m * k).set(stored);
+            arena.view(pb, k * n).set(b);
+            arena.view(pbias, n).set(bv);
+            arena.view(pg, m * n).set(gate);
+            arena.kernels.gemm(
+              pa,
+              transposed ? 1 : k,
+              transposed ? m : 1,
+              pb,
+              n,
+              bias ? pbias : 0,
+              pc,
+              n,
+              pg,
+              m,
+              k,
+              n,
+              act,
+            );
+            return arena.view(pc, m * n).slice();
+          });
+          // tanh is a rational fit in the kernels (a few float32 ulps), Math.tanh in the reference.
+          assertNear(results[0]!, results[1]!, 1e-5, `gemm ${m}×${k}×${n} act ${act}`);
+        },
+      ),
+      { numRuns: 200, seed: 10, includeErrorInReport: true },
+    );
+  });
+
+  test("the SIMD tanh stays within 3e-7 of Math.tanh on [−12, 12], and passes NaN through", () => {
+    const n = 4801;
+    const x = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));
+    const arena = new Arena("wasm");
+    const px = arena.alloc(n);
+    const one = arena.alloc(1);
+    const out = arena.alloc(n);
+    arena.view(px, n).set(x);
+    arena.view(one, 1)[0] = 1;
+    // C[n, 1] = tanh(x · 1)
+    arena.kernels.gemm(px, 1, 1, one, 1, 0, out, 1, 0, n, 1, 1, Epilogue.tanh);
+    const y = arena.view(out, n);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i]! - Math.tanh(x[i]!)));
+    assert.ok(worst < 3e-7, `max |tanh error| ${worst}`);
+    arena.view(px, 4).set([Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+    arena.kernels.gemm(px, 1, 1, one, 1, 0, out, 1, 0, 4, 1, 1, Epilogue.tanh);
+    assert.ok(arena.view(out, 4).every(Number.isNaN));
+  });
+
+  test("Adam: the same bits on both kernel sets, and as the scalar rule", () => {
+    const sizes = [37, 5, 64];
+    const total = 106;
+    const start = uniforms(total, 1);
+    const adams = (["wasm", "ts"] as const).map(
+      (engine) => new FusedAdam(sizes, { learningRate: 3e-3 }, engine),
+    );
+    const params = adams.map(() => start.slice());
+    // The scalar rule of src/nn/fused/adam.ts, written out.
+    const f = Math.fround;
+    const w = start.slice();
+    const m = new Float32Array(total);
+    const v = new Float32Array(total);
+    for (let t = 1; t <= 7; t++) {
+      const g = uniforms(total, 100 + t, -3, 3);
+      adams.forEach((adam, i) => {
+        adam.update(params[i]!, g);
+      });
+      const step = f(-3e-3 / (1 - 0.9 ** t));
+      const corr = f(Math.sqrt(1 - 0.999 ** t));
+      for (let i = 0; i < total; i++) {
+        m[i] = f(f(m[i]! * f(0.9)) + f(g[i]! * f(1 - 0.9)));
+        v[i] = f(f(v[i]! * f(0.999)) + f(f(g[i]! * g[i]!) * f(1 - 0.999)));
+        w[i] = w[i]! + f(f(m[i]! / f(f(f(Math.sqrt(v[i]!)) / corr) + f(1e-8))) * step);
+      }
+    }
+    assert.deepEqual(params[0], w);
+    assert.deepEqual(params[1], w);
+    assert.deepEqual(adams[0]!.m, m);
+    assert.deepEqual(adams[0]!.getState(), adams[1]!.getState());
+  });
+
+  test("MLP gradients: wasm = TypeScript = tfjs on shapes that reach every blocking path", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          inputs: fc.integer({ min: 1, max: 20 }),
+          hidden: fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 1, maxLength: 3 }),
+          outputs: fc.integer({ min: 2, max: 9 }),
+          batch: fc.integer({ min: 1, max: 37 }),
+          act: fc.constantFrom("tanh" as const, "relu" as const),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ inputs, hidden, outputs, batch, act, seed }) => {
+          const sizes = [inputs, ...hidden, outputs];
+          const weights = randomWeights(sizes, seed, 1.5);
+          const x = uniforms(batch * inputs, seed + 9, -2, 2);
+          const rng = rngFromSeed(seed + 7);
+          const actions = Int32Array.from({ length: batch }, () => rng.integers(outputs));
+          const grads = (["wasm", "ts"] as const).map((engine) => {
+            const mlp = new FusedMlp({ sizes, activation: act }, batch, { engine });
+            mlp.input.set(x);
+            const params = flat(weights);
+            const g = new Float32Array(mlp.parameterCount);
+            const out = mlp.forward(params, batch);
+            categoricalNll(
+              out,
+              batch,
+              actions,
+              0.01,
+              new CategoricalScratch([outputs]),
+              mlp.outputGrad,
+              createLossStats(),
+            );
+            mlp.backward(params, batch, g, true);
+            return { g, dx: mlp.inputGrad.slice(0, batch * inputs) };
+          });
+          const vars = weights.map((w, i) =>
+            tf.variable(tf.tensor(w, i % 2 === 0 ? [sizes[i / 2]!, sizes[i / 2 + 1]!] : [w.length]), true),
+          );
+          const xt = tf.variable(tf.tensor2d(x, [batch, inputs]), true);
+          const { value, grads: ref } = tf.variableGrads(() => {
+            let h: tf.Tensor2D = xt;
+            for (let l = 0; l + 1 < sizes.length; l++) {
+              h = tf.add(tf.matMul(h, vars[2 * l] as tf.Tensor2D), vars[2 * l + 1]!);
+              if (l + 2 < sizes.length) h = act === "tanh" ? tf.tanh(h) : tf.relu(h);
+            }
+            const logP = tf.logSoftmax(h);
+            const nll = tf.neg(
+              tf.mean(tf.sum(tf.mul(logP, tf.oneHot(tf.tensor1d(actions, "int32"), outputs)), 1)),
+            );
+            const ent = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logP), logP), 1)));
+            return tf.sub(nll, tf.mul(ent, 0.01)) as tf.Scalar;
+          });
+          const what = `${JSON.stringify(sizes)} ${act} batch ${batch}`;
+          // Norm-wise: relative to the gradient's largest entry. Two float32 sums in different
+          // orders differ by rounding of their terms, not of a (possibly cancelling) total.
+          const reference = flat(vars.map((v) => ref[v.name]!.dataSync() as Float32Array));
+          assertNear(grads[0]!.g, grads[1]!.g, 1e-5, `${what} wasm vs ts`);
+          assertNear(grads[0]!.g, reference, 1e-5, `${what} wasm vs tfjs`);
+          assertNear(grads[0]!.dx, ref[xt.name]!.dataSync(), 1e-5, `${what} input gradient vs tfjs`);
+          value.dispose();
+          for (const g of Object.values(ref)) g.dispose();
+          for (const v of [...vars, xt]) v.dispose();
+        },
+      ),
+      { numRuns: 40, seed: 11, includeErrorInReport: true },
+    );
+  });
+});
+
+describe("arena growth", () => {
+  test("views re-derive after the memory grows; a network in a shared arena keeps computing", () => {
+    const arena = new Arena("wasm");
+    const slot = arena.slot(8);
+    slot.array.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const before = slot.array;
+    const generation = arena.generation;
+    arena.alloc(200_000); // more than the first page: grows and detaches
+    assert.ok(arena.generation > generation);
+    assert.equal(before.length, 0, "the old view is detached");
+    assert.deepEqual(Array.from(slot.array), [1, 2, 3, 4, 5, 6, 7, 8]);
+
+    const sizes = [3, 16, 2];
+    const mlp = new FusedMlp({ sizes, activation: "tanh" }, 2, { arena });
+    const params = arena.slot(mlp.parameterCount);
+    params.array.set(flat(randomWeights(sizes, 3)));
+    mlp.input.set([0.1, 0.2, 0.3, -0.1, -0.2, -0.3]);
+    const stale = params.array;
+    const small = mlp.forward(stale, 2).slice(0, 4);
+    mlp.reserve(5000); // grows the arena again
+    assert.throws(
+      () => mlp.forward(stale, 2),
+      (e: unknown) => e instanceof ShapeMismatchError && /detached view/.test(e.message),
+    );
+    mlp.input.set([0.1, 0.2, 0.3, -0.1, -0.2, -0.3]);
+    assert.deepEqual(mlp.forward(params.array, 2).slice(0, 4), small);
+  });
+
+  test("a trainer whose batch outgrows its memory trains as the TypeScript one does", () => {
+    const sizes = [4, 32, 32, 3];
+    const weights = randomWeights(sizes, 21);
+    const rng = rngFromSeed(22);
+    const n = 3000;
+    const obs = Float32Array.from({ length: n * 4 }, () => rng.normal());
+    const acts = Float32Array.from({ length: n }, () => rng.integers(3));
+    const trainers = (["wasm", "ts"] as const).map((engine) => {
+      const t = createFusedTrainer(
+        {
+          sizes,
+          activation: "relu",
+          head: "categorical",
+          learningRate: 1e-3,
+          l2Weight: 1e-4,
+          maxGradNorm: 0.5,
+          engine,
+        },
+        weights,
+      );
+      t.setData(obs, acts);
+      return t;
+    });
+    for (const rows of [4, 33, 2999, 7]) {
+      const indices = Int32Array.from({ length: rows }, (_, i) => (i * 7919) % n);
+      const [a, b] = trainers.map((t) => t.step(indices));
+      assert.ok(Math.abs(a!.loss - b!.loss) <= 1e-5 * Math.abs(b!.loss), `loss at batch ${rows}`);
+    }
+    const [wa, wb] = trainers.map((t) => t.getWeights());
+    wa!.forEach((w, i) => {
+      assertNear(w, wb![i]!, 1e-4, `weights ${i}`);
+    });
+  });
+});
+
+describe("non-finite gradients on the wasm engine", () => {
+  for (const engine of ["wasm", "ts"] as const) {
+    test(`${engine}: NaN data throws NonFiniteGradientError naming the tensor, step and term; weights unchanged`, () => {
+      const sizes = [3, 8, 2];
+      const t = createFusedTrainer(
+        { sizes, activation: "tanh", head: "categorical", learningRate: 1e-2, engine },
+        randomWeights(sizes, 5),
+      );
+      t.setData(Float32Array.from([0.1, 0.2, 0.3, 0.4, Number.NaN, 0.6]), Float32Array.from([0, 1]));
+      t.step(Int32Array.from([0]));
+      const before = t.getWeights();
+      const state = t.getState();
+      assert.throws(
+        () => t.step(Int32Array.from([0, 1])),
+        (error: unknown) =>
+          error instanceof NonFiniteGradientError &&
+          error.step === 2 &&
+          error.term === "nll" &&
+          /^dense_[01]\/(kernel|bias)$/.test(error.layer) &&
+          error.message.includes(`in ${error.layer} at step 2, from the nll term`),
+      );
+      assert.deepEqual(t.getWeights(), before);
+      assert.deepEqual(t.getState(), state);
+      assert.equal(t.stepCount, 1);
+    });
+  }
+});
+
+describe("FusedForward (batch-1 act)", () => {
+  test("equals the batched forward and argmax, on both kernel sets", () => {
+    const sizes = [17, 64, 64, 6];
+    const weights = randomWeights(sizes, 31, 2);
+    const mlp = new FusedMlp({ sizes, activation: "tanh" }, 5, { engine: "ts" });
+    const x = uniforms(5 * 17, 32, -3, 3);
+    mlp.input.set(x);
+    const batched = mlp.forward(flat(weights), 5).slice(0, 30);
+    for (const engine of ["wasm", "ts"] as const) {
+      const net = new FusedForward({ sizes, activation: "tanh" }, [...weights, new Float32Array(6)], {
+        engine,
+      });
+      assert.equal(net.backend, engine);
+      for (let r = 0; r < 5; r++) {
+        const row = batched.subarray(r * 6, r * 6 + 6);
+        assertNear(net.run(x.subarray(r * 17, r * 17 + 17)), row, 1e-5, `${engine} row ${r}`);
+        let best = 0;
+        for (let k = 1; k < 6; k++) if (row[k]! > row[best]!) best = k;
+        assert.equal(net.argmax(x.subarray(r * 17, r * 17 + 17)), best);
+      }
+    }
+  });
+
+  test("wrong observation and weight sizes are refused with the expected shapes", () => {
+    const sizes = [4, 8, 2];
+    const net = new FusedForward({ sizes, activation: "relu" }, randomWeights(sizes, 1));
+    assert.throws(
+      () => net.run([1, 2, 3]),
+      (e: unknown) => e instanceof ShapeMismatchError && /expected 4/.test(e.message),
+    );
+    const bad = randomWeights(sizes, 1);
+    bad[2] = new Float32Array(3);
+    assert.throws(
+      () => net.setWeights(bad),
+      (e: unknown) => e instanceof ShapeMismatchError && /layer 1 kernel.*\[8, 2\]/.test(e.message),
+    );
+  });
+});
