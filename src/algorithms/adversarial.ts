@@ -53,9 +53,8 @@ export const discriminatorConfigSchema = z
     updatesPerRound: z.number().int().positive().default(4),
     /**
      * Generator transitions kept for the discriminator, as a uniform reservoir over every round
-     * so far (0: the latest rollout only, `imitation`'s default). A reservoir keeps showing the
-     * discriminator the early generator's falls, so the learned reward still ranks them low after
-     * the generator stopped visiting them: what a reward trained from scratch on needs.
+     * so far (0: the latest rollout only, `imitation`'s default). It keeps the early generator's
+     * falls in view; measured on CartPole it did not help reward transfer (docs/algorithms/irl.md).
      */
     replaySize: z.number().int().min(0).default(0),
   })
