@@ -34,13 +34,3 @@ export function parseMetricsLenient(text: string, file = "metrics.jsonl"): Lenie
   }
   return { records, warnings };
 }
-
-/** Metric names that are returns (`eval_mean_return`, `mean_return`, `episode_return`, …). */
-export function isReturnMetric(name: string): boolean {
-  return /(^|_)return$/.test(name);
-}
-
-/** Names of the metrics that come from evaluation rollouts rather than from the optimizer. */
-export function isEvaluationMetric(name: string): boolean {
-  return /^eval_|(^|_)(return|iqm|normalized_score|success_rate)$/.test(name);
-}

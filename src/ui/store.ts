@@ -118,6 +118,16 @@ export function isSafeId(id: string, maxSegments: number): boolean {
   return parts.length >= 1 && parts.length <= maxSegments && parts.every((p) => SEGMENT.test(p));
 }
 
+/** Metric names that are returns (`eval_mean_return`, `mean_return`, `episode_return`, …). */
+export function isReturnMetric(name: string): boolean {
+  return /(^|_)return$/.test(name);
+}
+
+/** Names of the metrics that come from evaluation rollouts rather than from the optimizer. */
+export function isEvaluationMetric(name: string): boolean {
+  return /^eval_|(^|_)(return|iqm|normalized_score|success_rate)$/.test(name);
+}
+
 /** Summarizes a metrics log and manifest as the run list shows them. */
 export function summarizeRun(
   id: string,
@@ -129,8 +139,7 @@ export function summarizeRun(
   let best: number | null = null;
   for (const record of metrics) {
     for (const [name, value] of Object.entries(record)) {
-      if (/(^|_)return$/.test(name) && Number.isFinite(value) && (best === null || value > best))
-        best = value;
+      if (isReturnMetric(name) && Number.isFinite(value) && (best === null || value > best)) best = value;
     }
   }
   const resultReturn = manifest.result?.meanReturn;
