@@ -212,7 +212,7 @@ test("the run list, a run's live chart with a damaged metrics line, and a compar
   const charts = await page.locator("#run-page .chart").count();
   assert.ok(charts >= 3, `${charts} charts`);
   assert.match((await page.textContent("#evaluation-table"))!, /eval_mean_return/);
-  await shoot(page, "run-page");
+  await shoot(page, "ui-run");
 
   // The damaged line is skipped with a warning; new lines appear while the run is "running".
   await page.goto(`${url}/#/run?id=live`);
@@ -283,20 +283,26 @@ test("teach mode: a CartPole episode played with the keyboard lands in the datas
   await page.waitForSelector("#teach-page[data-phase='idle']");
   assert.equal(existsSync(join(datasets, "human-cartpole")), false);
 
-  // Taps to the right and the left, as a person balancing it would, then right until the pole falls.
+  // In ¼× slow motion (12.5 steps a second), taps to the right and the left, as a person balancing
+  // it would, then right until the pole falls.
   await page.fill("#teach-seed", String(seed));
+  await page.selectOption("#teach-speed", "0.25");
   await page.click("#teach-start");
-  for (let i = 0; i < 6; i++) {
+  const started = Date.now();
+  for (let i = 0; i < 4; i++) {
     for (const key of ["ArrowRight", "ArrowLeft"]) {
       await page.keyboard.down(key);
-      await page.waitForTimeout(80);
+      await page.waitForTimeout(120);
       await page.keyboard.up(key);
     }
   }
+  const stepsSoFar = Number(await page.textContent("#teach-steps"));
+  const due = ((Date.now() - started) / 1000) * 12.5 + 1;
+  assert.ok(stepsSoFar <= due, `${stepsSoFar} steps in slow motion, at most ${due} were due`);
+  await shoot(page, "ui-teach");
   await page.keyboard.down("ArrowRight");
   await page.waitForSelector("#teach-page[data-phase='done']", { timeout: 20_000 });
   await page.keyboard.up("ArrowRight");
-  await shoot(page, "teach");
   const posted = page.waitForRequest((r) => r.url().endsWith("/api/teach/keep") && r.method() === "POST");
   await page.click("#teach-keep");
   const body = JSON.parse((await posted).postData()!) as { seed: number; actions: number[]; envId: string };
