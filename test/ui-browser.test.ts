@@ -338,3 +338,71 @@ test("teach mode: a CartPole episode played with the keyboard lands in the datas
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("live DAgger: the learner drives, held keys label the states, T takes over, the next round trains on them", {
+  timeout: 60_000,
+}, async (t) => {
+  if (skipWithoutChromium(t)) return;
+  const { page, errors } = await newPage();
+  await page.goto(`${url}/#/dagger`);
+  await page.waitForSelector("#dagger-demos option[value='cartpole-expert']", { state: "attached" });
+  await page.selectOption("#dagger-demos", "cartpole-expert");
+  await page.fill("#dagger-name", "live");
+  await page.fill("#dagger-epochs", "5");
+  await page.click("#dagger-start");
+  await page.waitForSelector("#dagger-rounds tr[data-round='0']", { timeout: 30_000 });
+
+  const seed = 3;
+  await page.fill("#dagger-seed", String(seed));
+  const posted = page.waitForRequest((r) => r.url().endsWith("/api/dagger/episode"));
+  await page.click("#dagger-drive");
+  // Label every state "push right" while the learner balances, then take over and push right.
+  await page.keyboard.down("ArrowRight");
+  await page.waitForFunction(() => Number(document.querySelector("#dagger-labels")?.textContent) >= 15);
+  await page.keyboard.press("t");
+  await page.waitForFunction(
+    () => document.querySelector("#dagger-driver")?.textContent === "you (takeover)",
+  );
+  await shoot(page, "ui-dagger");
+  const body = JSON.parse((await posted).postData()!) as {
+    seed: number;
+    executed: number[];
+    labels: number[];
+    labelsFrom: number;
+    terminated: boolean;
+  };
+  await page.keyboard.up("ArrowRight");
+  await page.waitForSelector("#dagger-page[data-phase='ready']");
+  assert.ok(
+    body.labels.every((a) => a === 1),
+    `labels ${body.labels.join("")}`,
+  );
+  assert.equal(body.labelsFrom + body.labels.length, body.executed.length);
+  // The learner drove before the takeover: it did not always push right.
+  assert.ok(body.executed.slice(0, body.labelsFrom + 10).includes(0), `executed ${body.executed.join("")}`);
+
+  await page.click("#dagger-train");
+  await page.waitForSelector("#dagger-rounds tr[data-round='1']", { timeout: 30_000 });
+  assert.match((await page.textContent("#dagger-message"))!, /Round 1: the new learner's mean return is/);
+
+  // The round's labels on disk: the states replayed from the seed, the person's actions as labels.
+  const { dataset } = await loadDataset(join(datasets, "live-round-1"));
+  assert.equal(dataset.episodes.length, 1);
+  const episode = dataset.episodes[0]!;
+  assert.deepEqual(Array.from(episode.actions), body.labels);
+  const env = make("CartPole-v1");
+  let observation = env.reset({ seed }).observation;
+  for (const [i, action] of body.executed.entries()) {
+    if (i >= body.labelsFrom) {
+      assert.deepEqual(
+        Array.from(episode.observation(i - body.labelsFrom)),
+        Array.from(observation),
+        `step ${i}`,
+      );
+    }
+    observation = env.step(action).observation;
+  }
+  assert.equal(episode.terminated, body.terminated);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -32,6 +32,7 @@ import {
 import "../src/envs/index.js";
 import { createUiApp } from "../src/ui/app.js";
 import { createFileStore, resolveInside } from "../src/ui/file-store.js";
+import { createHumanDagger } from "../src/ui/human-dagger.js";
 import { parseMetricsLenient } from "../src/ui/metrics.js";
 import { isSafeId, type UiStore } from "../src/ui/store.js";
 import type { KeptEpisode } from "../src/ui/teach.js";
@@ -487,5 +488,90 @@ describe("mimic ui", () => {
     r = await runCli("ui", "--runs", file, "--port", "0");
     assert.equal(r.code, 2);
     assert.match(r.err, /--runs .* is a file, not a directory/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Live DAgger sessions
+// ---------------------------------------------------------------------------------------------
+
+describe("live DAgger sessions", () => {
+  const datasets = join(root, "dagger-datasets");
+  const app = createUiApp({
+    store: createFileStore({ runs: join(root, "runs"), datasets }),
+    dagger: createHumanDagger({ datasets }),
+    assets,
+  });
+  const post = async (route: string, body: unknown) => {
+    const r = await app.request(`/api/dagger/${route}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    });
+    return {
+      status: r.status,
+      body: (await r.json()) as Record<string, unknown> & { error?: { message: string; path?: string } },
+    };
+  };
+
+  test("a round: start on demonstrations, add labelled episodes, train, and the round's labels are on disk", async () => {
+    // Demonstrations kept through teach mode (their quality does not matter here).
+    for (const seed of [0, 1]) {
+      const r = await app.request("/api/teach/keep", {
+        method: "POST",
+        body: JSON.stringify(play("CartPole-v1", seed, (t) => t % 2, "cartpole-demos")),
+        headers: { "content-type": "application/json" },
+      });
+      assert.equal(r.status, 201);
+    }
+    const started = await post("start", { demos: "cartpole-demos", name: "s", epochs: 2 });
+    assert.equal(started.status, 200, started.body.error?.message);
+    const session = started.body.session as string;
+    assert.equal((started.body.rounds as unknown[]).length, 1);
+
+    const executed = play("CartPole-v1", 4, (t) => t % 2).actions as number[];
+    const labelsFrom = 2;
+    const labels = executed.slice(labelsFrom).map(() => 1);
+    const base = { session, seed: 4, executed, labelsFrom, terminated: true, truncated: false };
+    let r = await post("episode", { ...base, labels: labels.slice(1) });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error!.message, /must end together/);
+    r = await post("episode", { ...base, labels: [...labels.slice(1), 2] });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error!.path, `labels[${labels.length - 1}]`);
+    r = await post("episode", { ...base, labelsFrom: executed.length, labels: [] });
+    assert.match(r.body.error!.message, /labels is empty/);
+    r = await post("episode", { ...base, session: "00000000-0000-0000-0000-000000000000", labels });
+    assert.equal(r.status, 404);
+    r = await post("episode", { ...base, terminated: false, truncated: true, labels });
+    assert.equal(r.status, 422);
+    r = await post("episode", { ...base, labels });
+    assert.equal(r.status, 200, r.body.error?.message);
+    assert.equal(r.body.pendingSteps, labels.length);
+
+    r = await post("train", { session });
+    assert.equal(r.status, 200, r.body.error?.message);
+    const rounds = r.body.rounds as { round: number; labelledSteps: number; dataset: string }[];
+    assert.deepEqual(
+      rounds.map((x) => [x.round, x.labelledSteps, x.dataset]),
+      [
+        [0, 0, null],
+        [1, labels.length, "s-round-1"],
+      ],
+    );
+    const { dataset } = await loadDataset(join(datasets, "s-round-1"));
+    assert.deepEqual(Array.from(dataset.episodes[0]!.actions), labels);
+    const env = make("CartPole-v1");
+    let observation = env.reset({ seed: 4 }).observation;
+    for (let t = 0; t < labelsFrom; t++) observation = env.step(executed[t]!).observation;
+    assert.deepEqual(Array.from(dataset.episodes[0]!.observation(0)), Array.from(observation));
+    assert.equal(dataset.episodes[0]!.seed, undefined, "a cut episode does not claim the reset seed");
+
+    // A second session may not reuse the name: its round 1 would replace this one's.
+    const again = await post("start", { demos: "cartpole-demos", name: "s", epochs: 1 });
+    assert.equal(again.status, 409);
+    assert.match(again.body.error!.message, /s-round-1 exists already/);
+    r = await post("train", { session });
+    assert.match(r.body.error!.message, /no labelled episodes yet this round/);
   });
 });

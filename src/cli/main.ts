@@ -55,7 +55,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
     load: async () => (await import("./serve.js")).runServe,
   },
   ui: {
-    summary: "the local dashboard: runs, datasets, and teach mode",
+    summary: "the local dashboard: runs, datasets, teach mode, live DAgger",
     load: async () => (await import("./ui.js")).runUi,
   },
 };

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { formatPath } from "../serve/body.js";
 import { createUiApp, type UiAsset } from "../ui/app.js";
 import { createFileStore } from "../ui/file-store.js";
+import { createHumanDagger } from "../ui/human-dagger.js";
 import { parseFlags, UsageError } from "./args.js";
 import { displayPath } from "./progress.js";
 
@@ -29,6 +30,9 @@ Start the dashboard, a local web app:
             time (or slowed down); keep or discard each finished episode. A kept episode is
             replayed on the server from its seed and actions and appended to the chosen dataset
             under --datasets (Minari HDF5, written atomically).
+  DAgger    live DAgger with you as the expert: a learner trained on a dataset drives, you hold
+            the arrow you would press (your label for each state), T takes over; each round's
+            labels are saved as <name>-round-<i> under --datasets and the learner is retrained.
 
 Options:
   --port <N>         port (default 8787; 0 picks a free one)
@@ -121,7 +125,11 @@ export async function runUi(argv: string[], io: Io): Promise<number> {
       throw new UsageError("ui", `--${flag} ${flags[flag]} is a file, not a directory.`);
     }
   }
-  const app = createUiApp({ store: createFileStore({ runs, datasets }), assets: loadUiAssets() });
+  const app = createUiApp({
+    store: createFileStore({ runs, datasets }),
+    dagger: createHumanDagger({ datasets }),
+    assets: loadUiAssets(),
+  });
   if (!isLoopback(flags.host)) {
     io.err(
       `warning: serving the dashboard on ${flags.host}; anyone who can reach it can read your runs and datasets and add episodes.`,

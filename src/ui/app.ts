@@ -12,14 +12,16 @@
  * - `GET /api/datasets`, `GET /api/dataset?id=<name>`, `GET /api/dataset/episode?id=<name>&index=<i>`.
  * - `POST /api/teach/keep`: `{ dataset, envId, seed, actions, terminated, truncated }` (see teach.ts);
  *   the episode is replayed in the real env and appended atomically.
+ * - `POST /api/dagger/start|episode|train`: live DAgger with a person labelling (human-dagger.ts).
  *
  * An id that is not a safe relative name (see `isSafeId`), or names nothing, is a 404 before the
  * store is asked. Errors are JSON `{ "error": { message, path? } }`.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DatasetFormatError, InvalidOptionError, MimicError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
+import type { HumanDaggerService } from "./human-dagger.js";
 import { isSafeId, type UiStore } from "./store.js";
 import { keptEpisodeSchema, ReplayMismatchError } from "./teach.js";
 
@@ -32,6 +34,8 @@ export interface UiAppOptions {
   store: UiStore;
   /** The page's files by name: `index.html` and whatever it loads from `/assets/`. */
   assets: Readonly<Record<string, UiAsset>>;
+  /** Live DAgger sessions (`/api/dagger/*`); without it those routes are 404s. */
+  dagger?: HumanDaggerService;
   /** Largest POST body in bytes (default 4 MiB: about 100 000 actions). */
   maxBodyBytes?: number;
 }
@@ -52,6 +56,9 @@ export function createUiApp(options: UiAppOptions): Hono {
     if (error instanceof ReplayMismatchError) return fail(error.message, 422);
     if (error instanceof InvalidOptionError) return fail(error.message, 400, error.path);
     if (error instanceof DatasetFormatError) return fail(error.message, 409);
+    // Errors that carry their own status (a DAgger session that is missing or busy).
+    const status = (error as { status?: unknown }).status;
+    if (error instanceof MimicError && (status === 404 || status === 409)) return fail(error.message, status);
     if (error instanceof MimicError) return fail(error.message, 500);
     return fail(`internal error: ${error.message}`, 500);
   });
@@ -113,27 +120,38 @@ export function createUiApp(options: UiAppOptions): Hono {
       : c.json(episode, 200, noStore);
   });
 
-  app.post("/api/teach/keep", async (c) => {
-    // A page on another origin cannot post here: it would need JSON, which needs a CORS preflight
-    // this app never grants, and a browser sends its Origin, which must be this server's own.
+  /**
+   * A POST body as JSON, or the error response. A page on another origin cannot post here: it
+   * would need JSON, which needs a CORS preflight this app never grants, and a browser sends its
+   * Origin, which must be this server's own.
+   */
+  const readJson = async (c: Context): Promise<{ json: unknown } | { error: Response }> => {
     const origin = c.req.header("origin");
     const host = c.req.header("host");
     if (origin !== undefined && host !== undefined && origin !== `http://${host}`) {
-      return fail(`requests from ${origin} are not accepted; use the dashboard at http://${host}/`, 403);
+      return {
+        error: fail(`requests from ${origin} are not accepted; use the dashboard at http://${host}/`, 403),
+      };
     }
     if (!(c.req.header("content-type") ?? "").startsWith("application/json")) {
-      return fail("the body must be JSON (Content-Type: application/json)", 415);
+      return { error: fail("the body must be JSON (Content-Type: application/json)", 415) };
     }
     const declared = Number(c.req.header("content-length") ?? 0);
-    if (declared > maxBodyBytes) return fail(`the body is larger than ${maxBodyBytes} bytes`, 413);
+    if (declared > maxBodyBytes) return { error: fail(`the body is larger than ${maxBodyBytes} bytes`, 413) };
     const text = await c.req.text();
-    if (text.length > maxBodyBytes) return fail(`the body is larger than ${maxBodyBytes} bytes`, 413);
-    let json: unknown;
+    if (text.length > maxBodyBytes)
+      return { error: fail(`the body is larger than ${maxBodyBytes} bytes`, 413) };
     try {
-      json = JSON.parse(text);
+      return { json: JSON.parse(text) };
     } catch (error) {
-      return fail(`the body is not valid JSON: ${(error as Error).message}`, 400, "");
+      return { error: fail(`the body is not valid JSON: ${(error as Error).message}`, 400, "") };
     }
+  };
+
+  app.post("/api/teach/keep", async (c) => {
+    const body = await readJson(c);
+    if ("error" in body) return body.error;
+    const json = body.json;
     const parsed = keptEpisodeSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -143,6 +161,21 @@ export function createUiApp(options: UiAppOptions): Hono {
     const result = await store.appendEpisode(parsed.data);
     return c.json(result, 201, noStore);
   });
+
+  const dagger = options.dagger;
+  if (dagger) {
+    for (const [route, call] of [
+      ["start", dagger.start],
+      ["episode", dagger.addEpisode],
+      ["train", dagger.train],
+    ] as const) {
+      app.post(`/api/dagger/${route}`, async (c) => {
+        const body = await readJson(c);
+        if ("error" in body) return body.error;
+        return c.json(await call(body.json), 200, noStore);
+      });
+    }
+  }
 
   return app;
 }

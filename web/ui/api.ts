@@ -1,4 +1,6 @@
 /** @module The dashboard's calls to its server (src/ui/app.ts), typed with the server's own types. */
+
+import type { DaggerEpisode, HumanDaggerState } from "../../src/ui/human-dagger.js";
 import type {
   AppendResult,
   DatasetDetail,
@@ -10,7 +12,15 @@ import type {
 } from "../../src/ui/store.js";
 import type { KeptEpisode } from "../../src/ui/teach.js";
 
-export type { AppendResult, DatasetDetail, DatasetSummary, EpisodeData, RunDetail, RunSummary };
+export type {
+  AppendResult,
+  DatasetDetail,
+  DatasetSummary,
+  EpisodeData,
+  HumanDaggerState,
+  RunDetail,
+  RunSummary,
+};
 
 /** An error the server answered with: its message, and the path to the bad value when it named one. */
 export class ApiError extends Error {
@@ -62,3 +72,18 @@ export function fmt(value: number | null | undefined, digits = 2): string {
     ? value.toExponential(2)
     : value.toFixed(digits);
 }
+
+const post = <T>(url: string, body: unknown) =>
+  call<T>(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+/** Live DAgger (src/ui/human-dagger.ts). */
+export const daggerApi = {
+  start: (body: { demos: string; name: string; epochs: number }) =>
+    post<HumanDaggerState>("/api/dagger/start", body),
+  episode: (body: DaggerEpisode) => post<HumanDaggerState>("/api/dagger/episode", body),
+  train: (session: string) => post<HumanDaggerState>("/api/dagger/train", { session }),
+};

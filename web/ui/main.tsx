@@ -6,6 +6,7 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { type JSX, render } from "preact";
+import { DaggerPage } from "./dagger.js";
 import { DatasetPage, DatasetsPage } from "./datasets.js";
 import { href, useRoute } from "./router.js";
 import { ComparePage, RunPage, RunsPage } from "./runs.js";
@@ -17,6 +18,7 @@ function App() {
     ["runs", "Runs"],
     ["datasets", "Datasets"],
     ["teach", "Teach"],
+    ["dagger", "DAgger"],
   ] as const;
   const section = page === "run" || page === "compare" ? "runs" : page === "dataset" ? "datasets" : page;
   let body: JSX.Element;
@@ -38,6 +40,9 @@ function App() {
       break;
     case "teach":
       body = <TeachPage env={params.get("env")} dataset={params.get("dataset")} seed={params.get("seed")} />;
+      break;
+    case "dagger":
+      body = <DaggerPage />;
       break;
     default:
       body = <p class="error">No page {JSON.stringify(page)}.</p>;

@@ -19,10 +19,10 @@ import type { TEACH_ENVS } from "../../src/ui/teach.js";
 import { type AppendResult, api, fmt } from "./api.js";
 import { href } from "./router.js";
 
-type EnvId = (typeof TEACH_ENVS)[number];
-type Action = number | number[];
+export type EnvId = (typeof TEACH_ENVS)[number];
+export type Action = number | number[];
 
-interface Controls {
+export interface Controls {
   /** What the keys do, for the help line. */
   help: string;
   /** The action for the keys held now (`last` is the last arrow pressed, for envs with no "do nothing"). */
@@ -37,7 +37,7 @@ function lr(held: ReadonlySet<string>): -1 | 0 | 1 {
 }
 
 /** Keyboard controls per env, after Gymnasium's `get_keys_to_action` where it has one. */
-const CONTROLS: Record<EnvId, Controls> = {
+export const CONTROLS: Record<EnvId, Controls> = {
   "CartPole-v1": {
     help: "← push left, → push right. CartPole has no 'do nothing': the last arrow pressed keeps pushing.",
     action: (held, last) => {
@@ -68,11 +68,11 @@ const CONTROLS: Record<EnvId, Controls> = {
   },
 };
 
-const KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"]);
+export const KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"]);
 
 type Phase = "idle" | "armed" | "running" | "done" | "saving" | "kept" | "discarded" | "error";
 
-function randomSeed(): number {
+export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000;
 }
 
