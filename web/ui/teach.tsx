@@ -224,6 +224,8 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
   };
 
   const busy = phase === "armed" || phase === "running" || phase === "saving";
+  // A finished episode waits for keep or discard: changing the env or the seed would replace it.
+  const locked = busy || phase === "done";
   return (
     <section id="teach-page" data-phase={phase}>
       <h1>Teach</h1>
@@ -237,7 +239,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
           <select
             id="teach-env"
             value={envId}
-            disabled={busy}
+            disabled={locked}
             onChange={(e) => setEnvId(e.currentTarget.value as EnvId)}
           >
             {Object.keys(CONTROLS).map((id) => (
@@ -261,7 +263,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
             type="number"
             min={0}
             value={seed}
-            disabled={busy}
+            disabled={locked}
             onInput={(e) => setSeed(Math.max(0, Math.floor(Number(e.currentTarget.value) || 0)))}
           />
         </label>
@@ -280,7 +282,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
             </select>
           </label>
         )}
-        <button type="button" id="teach-start" disabled={busy || phase === "done"} onClick={start}>
+        <button type="button" id="teach-start" disabled={locked} onClick={start}>
           Start
         </button>
       </div>
