@@ -339,6 +339,43 @@ test("teach mode: a CartPole episode played with the keyboard lands in the datas
   await page.close();
 });
 
+test("every teach env draws its start state and its first steps in Chromium", {
+  timeout: 60_000,
+}, async (t) => {
+  if (skipWithoutChromium(t)) return;
+  const { page, errors } = await newPage();
+  const ids = [
+    "CartPole-v1",
+    "MountainCar-v0",
+    "MountainCarContinuous-v0",
+    "Acrobot-v1",
+    "Pendulum-v1",
+    "GridWorld-v0",
+  ];
+  const inkedPixels = () =>
+    page.evaluate(() => {
+      const canvas = document.querySelector("#teach-canvas") as HTMLCanvasElement;
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      let inked = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i]! < 200 || data[i + 1]! < 200 || data[i + 2]! < 200) inked++;
+      return inked;
+    });
+  for (const id of ids) {
+    await page.goto(`${url}/#/teach?env=${id}&seed=1`);
+    await page.reload(); // a fresh page per env
+    await page.waitForSelector("#teach-page[data-phase='idle']");
+    assert.ok((await inkedPixels()) > 500, `${id}: the start state was not drawn`);
+    await page.click("#teach-start");
+    await page.keyboard.down("ArrowRight");
+    await page.waitForFunction(() => Number(document.querySelector("#teach-steps")?.textContent) >= 1);
+    await page.keyboard.up("ArrowRight");
+    assert.ok((await inkedPixels()) > 500, `${id}: a step was not drawn`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("live DAgger: the learner drives, held keys label the states, T takes over, the next round trains on them", {
   timeout: 60_000,
 }, async (t) => {
