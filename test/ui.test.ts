@@ -30,6 +30,7 @@ import {
   renderFps,
 } from "../src/envs/render/index.js";
 import "../src/envs/index.js";
+import { RunDirectory } from "../src/runs/run-directory.js";
 import { createUiApp } from "../src/ui/app.js";
 import { createFileStore, resolveInside } from "../src/ui/file-store.js";
 import { createHumanDagger } from "../src/ui/human-dagger.js";
@@ -284,6 +285,15 @@ describe("the ui app", () => {
     ]) {
       assert.equal((await app.request(path)).status, 404, path);
     }
+  });
+
+  test("with allowedHostnames, another Host (a rebound DNS name) gets a 403", async () => {
+    const app = createUiApp({ store: spyStore(), assets, allowedHostnames: ["127.0.0.1", "localhost"] });
+    assert.equal((await app.request("http://127.0.0.1:8787/api/runs")).status, 200);
+    assert.equal((await app.request("http://localhost:8787/")).status, 200);
+    const r = await app.request("http://attacker.example:8787/api/runs");
+    assert.equal(r.status, 403);
+    assert.match(((await r.json()) as { error: { message: string } }).error.message, /attacker\.example/);
   });
 
   test("a kept episode's body is checked: JSON, same origin, and every field with its path", async () => {
@@ -574,4 +584,35 @@ describe("live DAgger sessions", () => {
     r = await post("train", { session });
     assert.match(r.body.error!.message, /no labelled episodes yet this round/);
   });
+});
+
+test("the run list: grouped runs, best return from any return metric, a broken manifest as a warning", async () => {
+  const runs = join(root, "listing-runs");
+  const make1 = async (dir: string, config: Record<string, unknown>, logs: Record<string, number>[]) => {
+    const run = await RunDirectory.create(join(runs, dir), {
+      command: ["mimic", "train", "x"],
+      config,
+      seeds: 0,
+    });
+    for (const [i, l] of logs.entries()) run.log(i, l);
+    await run.finish("finished", { meanReturn: 12 });
+  };
+  await make1("ppo-run", { algorithm: "ppo", env: "CartPole-v1" }, [
+    { episode_return: 20 },
+    { episode_return: 80 },
+  ]);
+  await make1("quickstart/bc", { algorithm: "bc", env: "CartPole-v1" }, [{ train_loss: 1 }]);
+  mkdirSync(join(runs, "broken"), { recursive: true });
+  writeFileSync(join(runs, "broken", "manifest.json"), "{not json");
+  mkdirSync(join(runs, ".hidden", "x"), { recursive: true });
+  const store = createFileStore({ runs, datasets: join(root, "none") });
+  const { items, warnings } = await store.listRuns();
+  assert.deepEqual(items.map((r) => [r.id, r.algorithm, r.env, r.status, r.bestReturn]).sort(), [
+    ["ppo-run", "ppo", "CartPole-v1", "finished", 80],
+    ["quickstart/bc", "bc", "CartPole-v1", "finished", 12],
+  ]);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^run broken: .*not valid JSON/);
+  assert.equal((await store.getRun("quickstart/bc"))?.metrics.length, 1);
+  assert.equal(await store.getRun("quickstart"), null);
 });

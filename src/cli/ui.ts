@@ -129,6 +129,10 @@ export async function runUi(argv: string[], io: Io): Promise<number> {
     store: createFileStore({ runs, datasets }),
     dagger: createHumanDagger({ datasets }),
     assets: loadUiAssets(),
+    // On loopback, only loopback names (a rebound DNS name is refused); bound wider, any name.
+    allowedHostnames: isLoopback(flags.host)
+      ? ["127.0.0.1", "localhost", "[::1]", flags.host.includes(":") ? `[${flags.host}]` : flags.host]
+      : undefined,
   });
   if (!isLoopback(flags.host)) {
     io.err(

@@ -36,6 +36,12 @@ export interface UiAppOptions {
   assets: Readonly<Record<string, UiAsset>>;
   /** Live DAgger sessions (`/api/dagger/*`); without it those routes are 404s. */
   dagger?: HumanDaggerService;
+  /**
+   * Host names the app answers to (the `Host` header without its port). Others get a 403, so a
+   * page that rebinds its own domain to this address (DNS rebinding) cannot read the data.
+   * Default: any host.
+   */
+  allowedHostnames?: readonly string[];
   /** Largest POST body in bytes (default 4 MiB: about 100 000 actions). */
   maxBodyBytes?: number;
 }
@@ -70,6 +76,21 @@ export function createUiApp(options: UiAppOptions): Hono {
     const body = typeof file.body === "string" ? file.body : (file.body as Uint8Array<ArrayBuffer>);
     return new Response(body, { headers: { "content-type": file.type, ...noStore } });
   };
+  if (options.allowedHostnames) {
+    const allowed = new Set(options.allowedHostnames.map((h) => h.toLowerCase()));
+    app.use("*", async (c, next) => {
+      const host = c.req.header("host") ?? new URL(c.req.url).host;
+      const hostname = host.replace(/:\d+$/, "").toLowerCase();
+      if (!allowed.has(hostname)) {
+        return fail(
+          `host ${JSON.stringify(host)} is not accepted; open the dashboard by the address mimic ui printed`,
+          403,
+        );
+      }
+      return next();
+    });
+  }
+
   app.get("/", () => asset("index.html"));
   app.get("/assets/:file", (c) => {
     const name = c.req.param("file");
@@ -95,7 +116,8 @@ export function createUiApp(options: UiAppOptions): Hono {
     const id = idOf(c.req.query("id"), 2);
     const html = id === null ? null : await store.getReport(id);
     if (html === null) return notFound(`no report for run ${JSON.stringify(c.req.query("id") ?? "")}`);
-    return c.html(html, 200, noStore);
+    // The report has no scripts; a report.html edited to have some must not run on this origin.
+    return c.html(html, 200, { ...noStore, "content-security-policy": "script-src 'none'" });
   });
 
   app.get("/api/datasets", async (c) => c.json(await store.listDatasets(), 200, noStore));

@@ -8,7 +8,7 @@
  * and each is an atomic rewrite (see `saveDataset`).
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { DatasetFormatError, RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
@@ -188,6 +188,7 @@ export function createFileStore(options: FileStoreOptions): UiStore {
         `dataset ${kept.dataset} has action space ${existing.actionSpace}, but ${kept.envId} has ${fresh.actionSpace}; keep this episode in another dataset.`,
       );
     }
+    await mkdir(datasetsRoot, { recursive: true });
     await saveDataset(path, next, existing ? {} : { algorithmName: TEACH_ALGORITHM });
     cache.delete(path);
     return {
@@ -238,7 +239,8 @@ export function createFileStore(options: FileStoreOptions): UiStore {
       const warnings: string[] = [];
       const entries = await readdir(datasetsRoot, { withFileTypes: true }).catch(() => []);
       for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-        if (!isSafeId(entry.name, 1)) continue;
+        // Skip the temporary siblings of an atomic write in progress (`<name>.tmp-<uuid>`, `.old-`).
+        if (!isSafeId(entry.name, 1) || /\.(tmp|old)-/.test(entry.name)) continue;
         const isDataset = entry.isDirectory()
           ? existsSync(join(datasetsRoot, entry.name, "data", "main_data.hdf5"))
           : entry.isFile() && isJsonlPath(entry.name);
