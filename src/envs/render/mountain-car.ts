@@ -22,7 +22,7 @@ function makeRenderer(envId: string, goalPosition: number, continuous: boolean):
     clear(ctx, frame);
     const scale = width / (maxPosition - minPosition);
     const base = canvasHeight * 0.92;
-    const yScale = Math.min(scale, (canvasHeight * 0.8) / 1.0);
+    const yScale = Math.min(scale, canvasHeight * 0.7); // the hill is at most 1 high; room for the flag
     const toX = (x: number) => (x - minPosition) * scale;
     const toY = (x: number) => base - height(x) * yScale;
 
