@@ -577,10 +577,15 @@ describe("live DAgger sessions", () => {
     assert.deepEqual(Array.from(dataset.episodes[0]!.observation(0)), Array.from(observation));
     assert.equal(dataset.episodes[0]!.seed, undefined, "a cut episode does not claim the reset seed");
 
-    // A second session may not reuse the name: its round 1 would replace this one's.
+    // A second session may not reuse the name: its round 1 would replace this one's, whether
+    // this session is still open or the server has restarted since.
     const again = await post("start", { demos: "cartpole-demos", name: "s", epochs: 1 });
     assert.equal(again.status, 409);
-    assert.match(again.body.error!.message, /s-round-1 exists already/);
+    assert.match(again.body.error!.message, /a session named s is open already/);
+    await assert.rejects(
+      createHumanDagger({ datasets }).start({ demos: "cartpole-demos", name: "s", epochs: 1 }),
+      /s-round-1 exists already/,
+    );
     r = await post("train", { session });
     assert.match(r.body.error!.message, /no labelled episodes yet this round/);
   });

@@ -196,6 +196,9 @@ export function createHumanDagger(options: { datasets: string }): HumanDaggerSer
           `dataset ${demos} holds ${envId ?? "episodes of an unnamed env"}; live DAgger runs ${TEACH_ENVS.join(", ")}.`,
         );
       }
+      if ([...sessions.values()].some((other) => other.name === name)) {
+        throw new DaggerSessionError(409, `a session named ${name} is open already; choose another name.`);
+      }
       if (existsSync(join(options.datasets, `${name}-round-1`))) {
         throw new DatasetFormatError(
           { file: join(options.datasets, `${name}-round-1`) },

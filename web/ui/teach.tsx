@@ -159,7 +159,8 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
       if (phaseRef.current !== "running") return;
       const due = Math.floor((now - start) / period) + 1;
       for (let i = 0; i < Math.min(5, due - done) && phaseRef.current === "running"; i++) step();
-      done = Math.max(done, due - 0);
+      // Steps more than five frames late are dropped: the env never runs faster than real time.
+      done = due;
       if (phaseRef.current === "running") frame = requestAnimationFrame(loop);
     };
     frame = requestAnimationFrame(loop);
