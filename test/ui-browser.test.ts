@@ -18,6 +18,7 @@ import {
   mkdtempSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { request } from "node:http";
@@ -103,6 +104,9 @@ before(async () => {
   live.log(30, { train_loss: 0.5 });
   live.log(40, { train_loss: 0.4 });
   await live.close();
+  // Quiet for an hour: the list should say the process may have stopped.
+  const hourAgo = new Date(Date.now() - 3600_000);
+  for (const file of [live.manifestPath, live.metricsPath]) utimesSync(file, hourAgo, hourAgo);
   // Outside both roots: a valid run that no request may reach, also through a symlink.
   const outside = join(dir, "outside");
   const secret = await RunDirectory.create(join(outside, "secret-run"), {
@@ -204,6 +208,7 @@ test("the run list, a run's live chart with a damaged metrics line, and a compar
   assert.match(bcRow!, /bc/);
   assert.match(bcRow!, /CartPole-v1/);
   assert.match(bcRow!, /finished/);
+  assert.match((await page.textContent("#runs-table tr[data-run='live']"))!, /running\? \(60 min quiet\)/);
   await shoot(page, "ui-runs");
 
   await page.click("#runs-table tr[data-run='cartpole-bc'] a");

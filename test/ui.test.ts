@@ -616,6 +616,7 @@ test("the run list: grouped runs, best return from any return metric, a broken m
     ["ppo-run", "ppo", "CartPole-v1", "finished", 80],
     ["quickstart/bc", "bc", "CartPole-v1", "finished", 12],
   ]);
+  assert.ok(items.every((r) => Date.now() - Date.parse(r.lastUpdate) < 60_000));
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /^run broken: .*not valid JSON/);
   assert.equal((await store.getRun("quickstart/bc"))?.metrics.length, 1);

@@ -77,10 +77,19 @@ export function createFileStore(options: FileStoreOptions): UiStore {
     }
     const metricsPath = join(dir, METRICS_FILE);
     const text = existsSync(metricsPath) ? await readFile(metricsPath, "utf8") : "";
+    const times = await Promise.all(
+      [join(dir, MANIFEST_FILE), metricsPath].map((f) =>
+        stat(f).then(
+          (i) => i.mtimeMs,
+          () => 0,
+        ),
+      ),
+    );
+    const lastUpdate = new Date(Math.max(...times)).toISOString();
     const { records, warnings } = parseMetricsLenient(text, `${id}/${METRICS_FILE}`);
     return {
       detail: {
-        ...summarizeRun(id, manifest, records),
+        ...summarizeRun(id, manifest, records, lastUpdate),
         manifest,
         metrics: records,
         warnings,

@@ -21,6 +21,8 @@ export interface RunSummary {
   bestReturn: number | null;
   startTime: string;
   endTime: string | null;
+  /** When manifest.json or metrics.jsonl last changed (ISO 8601): a "running" run that has not changed for long has probably died. */
+  lastUpdate: string;
 }
 
 export interface RunDetail extends RunSummary {
@@ -133,6 +135,7 @@ export function summarizeRun(
   id: string,
   manifest: RunManifest,
   metrics: readonly MetricRecord[],
+  lastUpdate: string,
 ): RunSummary {
   const config = (manifest.config ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
@@ -152,5 +155,6 @@ export function summarizeRun(
     bestReturn: best,
     startTime: manifest.startTime,
     endTime: manifest.endTime,
+    lastUpdate,
   };
 }

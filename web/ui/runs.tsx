@@ -1,7 +1,7 @@
 /** @module The run list, the run page (live learning curves, evaluation table) and the comparison chart. */
 import { useMemo, useState } from "preact/hooks";
 import { isEvaluationMetric } from "../../src/ui/store.js";
-import { api, fmt, type RunDetail } from "./api.js";
+import { api, fmt, type RunDetail, type RunSummary } from "./api.js";
 import { Chart, type Series } from "./chart.js";
 import { useLoad } from "./hooks.js";
 import { href } from "./router.js";
@@ -17,8 +17,24 @@ export function Warnings(props: { warnings: readonly string[] }) {
   );
 }
 
-function Status(props: { status: string }) {
-  return <span class={`status status-${props.status}`}>{props.status}</span>;
+/** A run marked "running" whose files have not changed for this long has probably died. */
+const STALE_MS = 10 * 60 * 1000;
+
+function Status(props: { run: RunSummary }) {
+  const { status, lastUpdate } = props.run;
+  const quiet = Date.now() - Date.parse(lastUpdate);
+  if (status === "running" && quiet > STALE_MS) {
+    const minutes = Math.round(quiet / 60_000);
+    return (
+      <span
+        class="status status-stale"
+        title={`no change to manifest.json or metrics.jsonl for ${minutes} minutes: the training process may have stopped`}
+      >
+        running? ({minutes} min quiet)
+      </span>
+    );
+  }
+  return <span class={`status status-${status}`}>{status}</span>;
 }
 
 export function RunsPage() {
@@ -67,7 +83,7 @@ export function RunsPage() {
                   <td>{r.algorithm ?? "–"}</td>
                   <td>{r.env ?? "–"}</td>
                   <td>
-                    <Status status={r.status} />
+                    <Status run={r} />
                   </td>
                   <td class="num">{fmt(r.bestReturn)}</td>
                   <td>{new Date(r.startTime).toLocaleString()}</td>
@@ -127,12 +143,14 @@ export function RunPage(props: { id: string }) {
   return (
     <section id="run-page" data-status={run.status} data-records={run.metrics.length}>
       <h1>
-        {run.id} <Status status={run.status} />
+        {run.id} <Status run={run} />
       </h1>
       <p class="muted">
         {run.algorithm ?? "unknown algorithm"} on {run.env ?? "unknown env"} · started{" "}
         {new Date(run.startTime).toLocaleString()}
-        {run.endTime ? ` · ended ${new Date(run.endTime).toLocaleString()}` : " · updating every 2 s"}
+        {run.endTime
+          ? ` · ended ${new Date(run.endTime).toLocaleString()}`
+          : ` · last change ${new Date(run.lastUpdate).toLocaleString()} · refreshing every 2 s`}
         {run.hasReport && (
           <>
             {" "}
