@@ -9,15 +9,17 @@ import { closest } from "../../core/registry.js";
 import type { GridWorldOptions } from "../toy/grid-world.js";
 import { renderAcrobot } from "./acrobot.js";
 import { renderCartPole } from "./cartpole.js";
+import { renderContinuousMountainCar } from "./continuous-mountain-car.js";
 import { gridWorldRenderer, renderGridWorld } from "./grid-world.js";
-import { renderContinuousMountainCar, renderMountainCar } from "./mountain-car.js";
+import { renderMountainCar } from "./mountain-car.js";
 import { renderPendulum } from "./pendulum.js";
 import type { Renderer } from "./types.js";
 
 export { renderAcrobot } from "./acrobot.js";
 export { renderCartPole } from "./cartpole.js";
+export { renderContinuousMountainCar } from "./continuous-mountain-car.js";
 export { gridWorldRenderer, renderGridWorld } from "./grid-world.js";
-export { renderContinuousMountainCar, renderMountainCar } from "./mountain-car.js";
+export { mountainCarRenderer, renderMountainCar } from "./mountain-car.js";
 export { renderPendulum } from "./pendulum.js";
 export { type Draw2D, palette, type Renderer, type RenderFrame } from "./types.js";
 

@@ -1,6 +1,7 @@
 /**
  * @module
- * MountainCar-v0 and MountainCarContinuous-v0 drawn from an observation [position, velocity],
+ * MountainCar-v0 drawn from an observation [position, velocity] (continuous-mountain-car.ts draws
+ * MountainCarContinuous-v0 with the same picture),
  * after Gymnasium's `MountainCarEnv.render` (gymnasium/envs/classic_control/mountain_car.py): the
  * hill is height(x) = 0.45·sin(3x) + 0.55 over [minPosition, maxPosition], the car sits on it
  * tilted by the slope angle cos(3x), and a flag marks the goal.
@@ -15,7 +16,8 @@ function height(x: number): number {
   return Math.sin(3 * x) * 0.45 + 0.55;
 }
 
-function makeRenderer(envId: string, goalPosition: number, continuous: boolean): Renderer {
+/** The hill, the flag at `goalPosition` and the car; the action is a push (−1, 0, +1 or a force). */
+export function mountainCarRenderer(envId: string, goalPosition: number, continuous: boolean): Renderer {
   return (ctx, observation, frame) => {
     const [position, velocity] = Array.from(vector(envId, observation, 2));
     const { width, height: canvasHeight } = frame;
@@ -76,5 +78,4 @@ function makeRenderer(envId: string, goalPosition: number, continuous: boolean):
   };
 }
 
-export const renderMountainCar: Renderer = makeRenderer("MountainCar-v0", 0.5, false);
-export const renderContinuousMountainCar: Renderer = makeRenderer("MountainCarContinuous-v0", 0.45, true);
+export const renderMountainCar: Renderer = mountainCarRenderer("MountainCar-v0", 0.5, false);
