@@ -56,12 +56,13 @@ export function createUiApp(options: UiAppOptions): Hono {
       status,
       headers: { "content-type": "application/json; charset=utf-8", ...noStore },
     });
-  const notFound = (what: string) => fail(`${what}`, 404);
+  const notFound = (what: string) => fail(what, 404);
 
-  app.onError((error) => {
+  app.onError((error, c) => {
     if (error instanceof ReplayMismatchError) return fail(error.message, 422);
     if (error instanceof InvalidOptionError) return fail(error.message, 400, error.path);
-    if (error instanceof DatasetFormatError) return fail(error.message, 409);
+    // Writing: the dataset there is another env's or not a dataset (a conflict). Reading: it is damaged.
+    if (error instanceof DatasetFormatError) return fail(error.message, c.req.method === "POST" ? 409 : 500);
     // Errors that carry their own status (a DAgger session that is missing or busy).
     const status = (error as { status?: unknown }).status;
     if (error instanceof MimicError && (status === 404 || status === 409)) return fail(error.message, status);
