@@ -59,7 +59,7 @@ export const CONTROLS: Record<EnvId, Controls> = {
   },
   "Pendulum-v1": {
     help: "← torque +2 (counter-clockwise), → torque −2 (clockwise), no key: 0.",
-    action: (held) => [-2 * lr(held)],
+    action: (held) => [lr(held) === 0 ? 0 : -2 * lr(held)], // never −0: JSON would send it as 0
   },
   "GridWorld-v0": {
     help: "arrows move up, right, down, left; one step per key press.",
