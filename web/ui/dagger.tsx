@@ -143,6 +143,7 @@ export function DaggerPage() {
     setMessage("");
     draw();
     setPhase("running");
+    canvas.current?.focus();
   };
 
   // The learner's real-time loop (as teach mode's).
@@ -165,7 +166,7 @@ export function DaggerPage() {
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if ((e.target as HTMLElement).tagName === "INPUT") return;
+      if (["INPUT", "SELECT"].includes((e.target as HTMLElement).tagName)) return;
       if (e.key === "t" || e.key === "T") {
         if (phaseRef.current === "running") takeover.current = !takeover.current;
         setTick((x) => x + 1);

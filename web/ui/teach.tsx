@@ -169,7 +169,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (!KEYS.has(e.key) || (e.target as HTMLElement).tagName === "INPUT") return;
+      if (!KEYS.has(e.key) || ["INPUT", "SELECT"].includes((e.target as HTMLElement).tagName)) return;
       e.preventDefault();
       held.current.add(e.key);
       last.current = e.key;
