@@ -54,6 +54,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
     summary: "serve a trained policy over HTTP",
     load: async () => (await import("./serve.js")).runServe,
   },
+  ui: {
+    summary: "the local dashboard: runs, datasets, teach mode, live DAgger",
+    load: async () => (await import("./ui.js")).runUi,
+  },
 };
 
 export const mainHelp = `mimic ${VERSION}: imitation learning for TypeScript
@@ -76,6 +80,7 @@ Examples:
   mimic data info datasets/cartpole-expert
   mimic train bc --dataset datasets/cartpole-expert --out runs/cartpole-bc
   mimic eval --policy runs/cartpole-bc --episodes 50
+  mimic ui
 `;
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
