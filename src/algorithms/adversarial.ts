@@ -57,6 +57,8 @@ export const discriminatorConfigSchema = z
      * falls in view; measured on CartPole it did not help reward transfer (docs/algorithms/irl.md).
      */
     replaySize: z.number().int().min(0).default(0),
+    /** AIRL only: a reward g(s) of the state alone (Fu et al.'s disentangled form), not g(s, a). */
+    stateOnlyReward: z.boolean().default(false),
   })
   .strict();
 

@@ -72,7 +72,7 @@ export class AirlDiscriminator implements Discriminator {
     this.rows = rows;
     const g = model.g.mlp;
     const h = model.h!.mlp;
-    model.encode(batch.obs, batch.actions, batch.absorbing, rows, g.input);
+    model.encode(batch.obs, batch.actions, batch.absorbing, rows, g.input, !model.stateOnly);
     const gOut = g.forward(this.gParams, rows);
     model.encode(batch.obs, batch.actions, batch.absorbing, rows, h.input, false);
     model.encode(
@@ -143,6 +143,7 @@ export async function trainAirl(
       hidden: args.discriminator.hidden,
       activation: args.discriminator.activation,
       gamma: args.ppo.gamma,
+      stateOnly: args.discriminator.stateOnlyReward,
       obsMean: mean,
       obsStd: std,
     },

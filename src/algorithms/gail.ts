@@ -13,6 +13,7 @@
  * it would not.
  */
 
+import { InvalidOptionError } from "../core/errors.js";
 import { rngFromSeed } from "../core/rng.js";
 import type { Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
@@ -77,6 +78,12 @@ export async function trainGail(
   options: AdversarialOptions & { episodeLengths?: readonly number[] } = {},
 ): Promise<AdversarialResult> {
   const args = resolveAdversarialConfig(config, "GAIL");
+  if (args.discriminator.stateOnlyReward) {
+    throw new InvalidOptionError(
+      "discriminator.stateOnlyReward",
+      "GAIL: a state-only reward is AIRL's (g(s)); GAIL's discriminator needs the action. Use trainAirl.",
+    );
+  }
   expertPool(envs, demos, "GAIL"); // checks the demonstrations before anything is built
   const { mean, std } = demoStatistics(demos);
   const model = RewardModel.init(

@@ -57,6 +57,8 @@ export interface RewardModelShape {
   activation: Activation;
   /** The discount the reward was learned under (AIRL's shaping, and the absorbing-state value). */
   gamma: number;
+  /** AIRL: g(s) on the state alone (Fu et al.'s disentangled reward), not g(s, a). */
+  stateOnly?: boolean;
   /** Per observation dimension, for standardizing (std is floored at 1e-8). */
   obsMean: ArrayLike<number>;
   obsStd: ArrayLike<number>;
@@ -81,7 +83,9 @@ export class RewardModel {
   readonly gamma: number;
   readonly obsMean: Float64Array;
   readonly obsInvStd: Float64Array;
-  /** Width of g's input: obs, the absorbing flag, the one-hot action. */
+  /** g sees the state only (AIRL's state-only reward). */
+  readonly stateOnly: boolean;
+  /** Width of g's input: obs, the absorbing flag, the one-hot action (unless state-only). */
   readonly gInputSize: number;
   /** Width of h's input: obs and the absorbing flag. */
   readonly hInputSize: number;
@@ -105,7 +109,14 @@ export class RewardModel {
     this.gamma = shape.gamma;
     this.obsMean = Float64Array.from(shape.obsMean);
     this.obsInvStd = Float64Array.from(shape.obsStd, (s) => 1 / Math.max(s, 1e-8));
-    this.gInputSize = shape.obsSize + 1 + shape.nActions;
+    this.stateOnly = shape.stateOnly === true;
+    if (this.stateOnly && shape.kind !== "airl") {
+      throw new InvalidOptionError(
+        "stateOnly",
+        "A state-only reward is AIRL's (g(s)); GAIL's discriminator needs the action.",
+      );
+    }
+    this.gInputSize = shape.obsSize + 1 + (this.stateOnly ? 0 : shape.nActions);
     this.hInputSize = shape.obsSize + 1;
     this.g = makeNet("g", [this.gInputSize, ...this.hidden, 1], this.activation, weights.g);
     if (shape.kind === "airl") {
@@ -126,7 +137,7 @@ export class RewardModel {
           1,
         ),
       );
-    const g = init(shape.obsSize + 1 + shape.nActions);
+    const g = init(shape.obsSize + 1 + (shape.stateOnly ? 0 : shape.nActions));
     const h = shape.kind === "airl" ? init(shape.obsSize + 1) : null;
     return new RewardModel(shape, { g, h });
   }
@@ -184,7 +195,7 @@ export class RewardModel {
   ): void {
     const { mlp, params } = this.g;
     mlp.reserve(rows);
-    this.encode(obs, actions, null, rows, mlp.input);
+    this.encode(obs, actions, null, rows, mlp.input, !this.stateOnly);
     const y = mlp.forward(params, rows);
     if (this.h === null) {
       for (let r = 0; r < rows; r++) out[r] = softplus(y[r]!);
@@ -203,7 +214,7 @@ export class RewardModel {
   /** r_abs: the learned reward of one step of the absorbing loop (AIRL: g + γh − h there). */
   absorbingReward(): number {
     const { mlp, params } = this.g;
-    this.encode([], [], [1], 1, mlp.input);
+    this.encode([], [], [1], 1, mlp.input, !this.stateOnly);
     const y = mlp.forward(params, 1)[0]!;
     if (this.h === null) return softplus(y);
     const h = this.h.mlp;
@@ -226,6 +237,7 @@ export class RewardModel {
       hidden: this.hidden,
       activation: this.activation,
       gamma: this.gamma,
+      stateOnly: this.stateOnly,
       obsMean: Array.from(this.obsMean),
       obsStd: Array.from(this.obsInvStd, (v) => 1 / v),
       g: encodeFloat32(this.g.params),
@@ -286,6 +298,7 @@ export class RewardModel {
           hidden: numbers("hidden"),
           activation: json.activation as Activation,
           gamma: json.gamma as number,
+          stateOnly: json.stateOnly === true,
           obsMean: numbers("obsMean"),
           obsStd: numbers("obsStd"),
         },

@@ -40,6 +40,7 @@ Options:
   --disc-updates <N>          discriminator steps per generator rollout (default 4)
   --disc-hidden <sizes>       reward network hidden layers (default 32,32)
   --no-reward-norm            give PPO the raw learned reward (default: standardized)
+  --state-only-reward         AIRL: learn g(s) on the state alone (Fu et al.'s disentangled form)
   --allow-variable-horizon    accept episodes of different lengths (CartPole's generator falls;
                               read the error it replaces before turning this on)
   PPO generator (defaults: the env's tuned preset when it has one, else CleanRL's):
@@ -66,6 +67,7 @@ const adversarialFlags = {
   "disc-updates": { type: "string" },
   "disc-hidden": { type: "string" },
   "no-reward-norm": { type: "boolean" },
+  "state-only-reward": { type: "boolean" },
   "allow-variable-horizon": { type: "boolean" },
   "num-envs": { type: "string" },
   "num-steps": { type: "string" },
@@ -128,6 +130,15 @@ export async function runAdversarialCommand(
   if (du !== undefined) discriminator.updatesPerRound = du;
   if (typeof values["disc-hidden"] === "string")
     discriminator.hidden = parseHidden(command, values["disc-hidden"]);
+  if (values["state-only-reward"] === true) {
+    if (algorithm !== "airl") {
+      throw new UsageError(
+        command,
+        "--state-only-reward is AIRL's option (g(s)); GAIL's discriminator needs the action.",
+      );
+    }
+    discriminator.stateOnlyReward = true;
+  }
   const config: Record<string, unknown> = {
     ppo: ppoFlagsConfig(command, values, envId),
     discriminator,
