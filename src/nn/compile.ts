@@ -7,7 +7,8 @@
  * policy from its JSON form (`compiledPolicyFromJSON`) with this module alone.
  *
  * The arithmetic is the policy's own single-observation path (`MlpMirror`, the heads' `modeInto`):
- * float64 sums in the same order, each layer stored as float32. A compiled policy therefore acts
+ * the fused engine's WebAssembly forward pass where it runs (no tensor engine), else plain-JS
+ * float64 sums in the same order with each layer stored as float32. A compiled policy therefore acts
  * exactly as `NeuralPolicy.act(obs, { deterministic: true })` does on networks small enough for
  * that path (64×64 and the like), and to float32 rounding on larger ones.
  *
@@ -17,6 +18,8 @@ import { z } from "zod";
 import { InvalidSpaceError, PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import type { Box, Discrete, MultiDiscrete, Space } from "../core/spaces.js";
 import { denseForward } from "./forward.js";
+import { fusedEngineAvailable } from "./fused/arena.js";
+import { FusedForward } from "./fused/forward.js";
 import type { NeuralPolicy } from "./policy.js";
 
 /** How an observation becomes the network input. */
@@ -392,8 +395,15 @@ function buildCompiled(json: CompiledPolicyJson): CompiledPolicy {
     head.kind === "categorical" ? 1 : head.kind === "gaussian" ? head.low.length : head.nvec.length;
   const scalar = [0];
 
-  /** The MLP on `input`, exactly as `MlpMirror.forward` computes it (the same function). */
+  // The fused engine's WebAssembly forward pass when it runs here, as `MlpMirror` chooses.
+  const fused =
+    fusedEngineAvailable() === "wasm"
+      ? new FusedForward({ sizes, activation: tanh ? "tanh" : "relu" }, network.weights, { engine: "wasm" })
+      : null;
+
+  /** The MLP on `input`, exactly as `MlpMirror.forward` computes it (the same code path). */
   function run(): Float32Array {
+    if (fused !== null) return fused.run(input);
     return denseForward(sizes, tanh, kernels, biases, buffers, input);
   }
 
