@@ -115,6 +115,15 @@ export { type CheckEnvOptions, type CheckEnvReport, checkEnv } from "./core/chec
 
 // Built-in environments (registered on import).
 export { registerBuiltinEnvs } from "./envs/index.js";
+// Renderers: draw any built-in env from an observation on a canvas-like 2D context.
+export {
+  type Draw2D,
+  type Renderer,
+  type RenderFrame,
+  renderers,
+  rendererFor,
+  renderFps,
+} from "./envs/render/index.js";
 export { AcrobotEnv } from "./envs/classic/acrobot.js";
 export { CartPoleEnv } from "./envs/classic/cartpole.js";
 export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car.js";
@@ -214,6 +223,10 @@ export {
   compilePolicy,
 } from "./nn/compile.js";
 export { exportOnnx } from "./nn/onnx.js";
+// The fused MLP engine (WebAssembly SIMD kernels, plain-TS fallback): batch-1 forward and setup.
+export { fusedEngineAvailable, initFusedEngine } from "./nn/fused/arena.js";
+export { FusedForward } from "./nn/fused/forward.js";
+export { createFusedTrainer, type FusedTrainer, type FusedTrainerConfig } from "./nn/fused/trainer.js";
 
 // Algorithms: one readable file each.
 export {
