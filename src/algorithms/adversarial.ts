@@ -34,7 +34,7 @@ import type { Transitions } from "../data/episode.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import { createLossStats, logisticLoss } from "../nn/fused/losses.js";
 import { PpoLearner, type PpoRecord, type PpoResult, ppoConfigSchema } from "./ppo.js";
-import type { RewardModel } from "./reward-model.js";
+import { RewardModel, type RewardModelKind } from "./reward-model.js";
 
 // ---------------------------------------------------------------------------------------------
 // Config
@@ -313,6 +313,50 @@ function addAbsorbingLoop(pool: TransitionBatch, weight: number): void {
   pool.absorbing[r] = 1;
   pool.nextAbsorbing[r] = 1;
   pool.actions[r] = 0;
+}
+
+/** Per-dimension mean and std of the demonstrations' observations (the reward nets' input scaling). */
+export function demoStatistics(demos: Transitions): { mean: Float64Array; std: Float64Array } {
+  const n = demos.obsDim;
+  const mean = new Float64Array(n);
+  const sq = new Float64Array(n);
+  for (let i = 0; i < demos.length; i++) for (let k = 0; k < n; k++) mean[k] += demos.obs[i * n + k]!;
+  for (let k = 0; k < n; k++) mean[k] = mean[k]! / demos.length;
+  for (let i = 0; i < demos.length; i++) {
+    for (let k = 0; k < n; k++) sq[k] += (demos.obs[i * n + k]! - mean[k]!) ** 2;
+  }
+  const std = Float64Array.from(sq, (s) => Math.sqrt(s / demos.length) || 1);
+  return { mean, std };
+}
+
+/**
+ * A fresh reward model of `kind` over the env's spaces, its inputs standardized with the
+ * demonstrations' statistics (which are checked against the env first), seeded from the run's
+ * seed and the kind.
+ */
+export function initRewardModel(
+  kind: RewardModelKind,
+  envs: VectorEnv,
+  demos: Transitions,
+  args: ResolvedAdversarialConfig,
+  algorithm: string,
+): RewardModel {
+  expertPool(envs, demos, algorithm); // checks the demonstrations before anything is built
+  const { mean, std } = demoStatistics(demos);
+  return RewardModel.init(
+    {
+      kind,
+      obsSize: envs.obsSize,
+      nActions: (envs.singleActionSpace as Discrete).n,
+      hidden: args.discriminator.hidden,
+      activation: args.discriminator.activation,
+      gamma: args.ppo.gamma,
+      stateOnly: kind === "airl" && args.discriminator.stateOnlyReward,
+      obsMean: mean,
+      obsStd: std,
+    },
+    rngFromSeed((BigInt(args.seed) << 32n) | (kind === "gail" ? 0x6a11n : 0xa121n)),
+  );
 }
 
 /** Episode lengths of the demonstrations, from the `dones`/truncation structure the caller gives. */

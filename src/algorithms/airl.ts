@@ -15,8 +15,6 @@
  * product, for training new policies, is g alone (reward-model.ts). A terminal step's s' is the
  * absorbing state, whose h is learned like any other.
  */
-import { rngFromSeed } from "../core/rng.js";
-import type { Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import type { Transitions } from "../data/episode.js";
 import {
@@ -24,12 +22,12 @@ import {
   type AdversarialOptions,
   type AdversarialResult,
   type Discriminator,
-  expertPool,
+  initRewardModel,
   resolveAdversarialConfig,
   type TransitionBatch,
   trainAdversarial,
 } from "./adversarial.js";
-import { RewardModel } from "./reward-model.js";
+import type { RewardModel } from "./reward-model.js";
 
 export class AirlDiscriminator implements Discriminator {
   readonly model: RewardModel;
@@ -111,20 +109,6 @@ export class AirlDiscriminator implements Discriminator {
   }
 }
 
-/** Per-dimension mean and std of the demonstrations' observations (the reward nets' input scaling). */
-export function demoStatistics(demos: Transitions): { mean: Float64Array; std: Float64Array } {
-  const n = demos.obsDim;
-  const mean = new Float64Array(n);
-  const sq = new Float64Array(n);
-  for (let i = 0; i < demos.length; i++) for (let k = 0; k < n; k++) mean[k] += demos.obs[i * n + k]!;
-  for (let k = 0; k < n; k++) mean[k] = mean[k]! / demos.length;
-  for (let i = 0; i < demos.length; i++) {
-    for (let k = 0; k < n; k++) sq[k] += (demos.obs[i * n + k]! - mean[k]!) ** 2;
-  }
-  const std = Float64Array.from(sq, (s) => Math.sqrt(s / demos.length) || 1);
-  return { mean, std };
-}
-
 /** AIRL on a Discrete-action vector env from expert transitions (see the module comment). */
 export async function trainAirl(
   envs: VectorEnv,
@@ -133,22 +117,7 @@ export async function trainAirl(
   options: AdversarialOptions & { episodeLengths?: readonly number[] } = {},
 ): Promise<AdversarialResult> {
   const args = resolveAdversarialConfig(config, "AIRL");
-  expertPool(envs, demos, "AIRL");
-  const { mean, std } = demoStatistics(demos);
-  const model = RewardModel.init(
-    {
-      kind: "airl",
-      obsSize: envs.obsSize,
-      nActions: (envs.singleActionSpace as Discrete).n,
-      hidden: args.discriminator.hidden,
-      activation: args.discriminator.activation,
-      gamma: args.ppo.gamma,
-      stateOnly: args.discriminator.stateOnlyReward,
-      obsMean: mean,
-      obsStd: std,
-    },
-    rngFromSeed((BigInt(args.seed) << 32n) | 0xa121n),
-  );
+  const model = initRewardModel("airl", envs, demos, args, "AIRL");
   return trainAdversarial(
     "AIRL",
     envs,

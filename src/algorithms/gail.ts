@@ -14,8 +14,6 @@
  */
 
 import { InvalidOptionError } from "../core/errors.js";
-import { rngFromSeed } from "../core/rng.js";
-import type { Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import type { Transitions } from "../data/episode.js";
 import {
@@ -23,13 +21,12 @@ import {
   type AdversarialOptions,
   type AdversarialResult,
   type Discriminator,
-  expertPool,
+  initRewardModel,
   resolveAdversarialConfig,
   type TransitionBatch,
   trainAdversarial,
 } from "./adversarial.js";
-import { demoStatistics } from "./airl.js";
-import { RewardModel, softplus } from "./reward-model.js";
+import { type RewardModel, softplus } from "./reward-model.js";
 
 export class GailDiscriminator implements Discriminator {
   readonly model: RewardModel;
@@ -84,21 +81,7 @@ export async function trainGail(
       "GAIL: a state-only reward is AIRL's (g(s)); GAIL's discriminator needs the action. Use trainAirl.",
     );
   }
-  expertPool(envs, demos, "GAIL"); // checks the demonstrations before anything is built
-  const { mean, std } = demoStatistics(demos);
-  const model = RewardModel.init(
-    {
-      kind: "gail",
-      obsSize: envs.obsSize,
-      nActions: (envs.singleActionSpace as Discrete).n,
-      hidden: args.discriminator.hidden,
-      activation: args.discriminator.activation,
-      gamma: args.ppo.gamma,
-      obsMean: mean,
-      obsStd: std,
-    },
-    rngFromSeed((BigInt(args.seed) << 32n) | 0x6a11n),
-  );
+  const model = initRewardModel("gail", envs, demos, args, "GAIL");
   return trainAdversarial(
     "GAIL",
     envs,

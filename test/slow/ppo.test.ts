@@ -9,22 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type PpoConfig, trainPpo } from "../../src/algorithms/ppo.js";
+import { PPO_PRESETS, type PpoConfig, trainPpo } from "../../src/algorithms/ppo.js";
 import { make, makeVec } from "../../src/index.js";
 
-const config: PpoConfig = {
-  totalTimesteps: 100_000,
-  numEnvs: 8,
-  numSteps: 32,
-  numMinibatches: 1,
-  updateEpochs: 20,
-  gamma: 0.98,
-  gaeLambda: 0.8,
-  entCoef: 0,
-  learningRate: 1e-3,
-  clipVloss: false,
-  seed: 1,
-};
+const config: PpoConfig = { ...PPO_PRESETS["CartPole-v1"], totalTimesteps: 100_000, seed: 1 };
 
 test("PPO reaches a mean return ≥ 475 on CartPole-v1 within 100,000 steps", async (t) => {
   const started = performance.now();
