@@ -66,7 +66,7 @@ function maxAbsDiff(a: readonly Float32Array[], b: readonly Float32Array[]): num
 }
 
 describe("createTrainer: the engine", () => {
-  test("fused by default, tfjs on request, tfjs for MultiDiscrete; a bad name is refused", async () => {
+  test("fused by default (MultiDiscrete included), tfjs on request; a bad name is refused", async () => {
     const policy = await policyFor(new Discrete(3));
     const fused = policy.createTrainer({ learningRate: 1e-3 });
     const tfjs = policy.createTrainer({ learningRate: 1e-3, engine: "tfjs" });
@@ -86,10 +86,55 @@ describe("createTrainer: the engine", () => {
     policy.dispose();
     const multi = await policyFor(new MultiDiscrete([2, 3]));
     const trainer = multi.createTrainer({ learningRate: 1e-3 });
-    assert.equal(trainer.engine, "tfjs");
+    assert.equal(trainer.engine, "fused");
     trainer.dispose();
     multi.dispose();
     assert.equal(resolveBcConfig({}).engine, "fused");
+  });
+
+  test("a MultiDiscrete head trains the same on both engines (one categorical per dimension)", async () => {
+    const n = 256;
+    const { obs } = data(n, false, 5);
+    // Two dimensions: [2, 3] categories, each a function of the observation.
+    const acts = Float32Array.from({ length: n * 2 }, (_, i) => {
+      const row = i >> 1;
+      return i % 2 === 0
+        ? obs[row * 4]! > 0
+          ? 1
+          : 0
+        : obs[row * 4 + 1]! > 0.7
+          ? 2
+          : obs[row * 4 + 1]! > -0.7
+            ? 1
+            : 0;
+    });
+    const a = await policyFor(new MultiDiscrete([2, 3]), 4);
+    const b = await policyFor(new MultiDiscrete([2, 3]), 4);
+    const fused = a.createTrainer({ learningRate: 3e-3 });
+    const tfjs = b.createTrainer({ learningRate: 3e-3, engine: "tfjs" });
+    fused.setData(obs, acts);
+    tfjs.setData(obs, acts);
+    const first = fused.evaluate(batch(0, n, 64));
+    const reference = tfjs.evaluate(batch(0, n, 64));
+    assert.ok(Math.abs(first.nll - reference.nll) < 1e-5, `nll ${first.nll} vs ${reference.nll}`);
+    steps(fused, 0, 40, n);
+    steps(tfjs, 0, 40, n);
+    const last = fused.evaluate(batch(0, n, 64));
+    assert.ok(maxAbsDiff(a.getWeights(), b.getWeights()) < 1e-3, "weights stay together");
+    assert.ok(Math.abs(last.nll - tfjs.evaluate(batch(0, n, 64)).nll) < 1e-3);
+    assert.ok(last.nll < first.nll - 0.1, `the fused trainer learns: ${first.nll} → ${last.nll}`);
+    assert.throws(
+      () =>
+        fused.setData(
+          obs,
+          Float32Array.from(acts, (v, i) => (i === 5 ? 3 : v)),
+        ),
+      /Action 2, dimension 1, is 3; expected an integer from 0 to 2/,
+    );
+    fused.dispose();
+    tfjs.dispose();
+    a.dispose();
+    b.dispose();
   });
 
   test("the policy sees every fused step, and the trainer sees setWeights", async () => {

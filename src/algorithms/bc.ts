@@ -60,8 +60,8 @@ export const bcConfigSchema = z
     checkpointEvery: z.number().int().min(0).default(0),
     /**
      * What runs the training steps: `fused` (plain TypeScript, no tensor per operation) or `tfjs`
-     * (the tensor engine, the reference). Same loss, Adam, checkpoints and saved policy either way;
-     * a MultiDiscrete action space trains on tfjs whatever this says.
+     * (the tensor engine, the reference). Same loss, Adam, checkpoints and saved policy either way,
+     * for Discrete, MultiDiscrete and Box action spaces.
      */
     engine: z.enum(["fused", "tfjs"]).default("fused"),
     /** Seed of the weight initialization, the validation split and the shuffles. */

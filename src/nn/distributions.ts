@@ -79,13 +79,13 @@ export function createHead(actionSpace: Space, options: { logStdInit?: number } 
 // Categorical (Discrete) and one categorical per dimension (MultiDiscrete)
 // ---------------------------------------------------------------------------------------------
 
-class CategoricalHead implements ActionHead {
+export class CategoricalHead implements ActionHead {
   readonly kind: HeadKind;
   readonly paramSize: number;
   readonly actionDim: number;
   readonly encodedSize: number;
   readonly variables: readonly tf.Variable[] = [];
-  private readonly nvec: number[];
+  readonly nvec: readonly number[];
   private readonly start: number[];
   private readonly offsets: number[];
   private readonly startTensor: tf.Tensor1D | null;
@@ -153,7 +153,7 @@ class CategoricalHead implements ActionHead {
   /** Log-probabilities of every category, block by block: `[n, paramSize]`. */
   private logSoftmax(params: tf.Tensor2D): tf.Tensor2D {
     if (this.nvec.length === 1) return tf.logSoftmax(params);
-    const blocks = tf.split(params, this.nvec, 1).map((block) => tf.logSoftmax(block));
+    const blocks = tf.split(params, [...this.nvec], 1).map((block) => tf.logSoftmax(block));
     return tf.concat(blocks, 1) as tf.Tensor2D;
   }
 
@@ -179,7 +179,7 @@ class CategoricalHead implements ActionHead {
     let indices: tf.Tensor2D;
     if (this.nvec.length === 1) indices = tf.reshape(tf.argMax(params, 1), [n, 1]);
     else {
-      const blocks = tf.split(params, this.nvec, 1).map((block) => tf.argMax(block, 1));
+      const blocks = tf.split(params, [...this.nvec], 1).map((block) => tf.argMax(block, 1));
       indices = tf.stack(blocks, 1) as tf.Tensor2D;
     }
     return this.startTensor === null ? indices : tf.add(indices, this.startTensor);

@@ -21,6 +21,8 @@ export interface FusedTrainableNetwork {
   readonly sizes: readonly number[];
   readonly activation: Activation;
   readonly head: "categorical" | "gaussian";
+  /** Categories per action dimension of a MultiDiscrete head (one categorical per dimension). */
+  readonly nvec?: readonly number[];
   /** Numbers per observation in a flat batch. */
   readonly observationDim: number;
   /** Flat observations to normalized network inputs. */
@@ -67,6 +69,7 @@ class FusedPolicyTrainer implements PolicyTrainer {
         sizes: net.sizes,
         activation: net.activation,
         head: net.head,
+        ...(net.nvec === undefined ? {} : { nvec: net.nvec }),
         loss: options.loss,
         learningRate: options.learningRate,
         entropyWeight: options.entropyWeight,

@@ -49,7 +49,13 @@ import {
   spaceToJSONString,
 } from "../core/spaces.js";
 import { VERSION } from "../version.js";
-import { type ActionArray, type ActionHead, createHead, type HeadKind } from "./distributions.js";
+import {
+  type ActionArray,
+  type ActionHead,
+  type CategoricalHead,
+  createHead,
+  type HeadKind,
+} from "./distributions.js";
 import { initEngine, tf } from "./engine.js";
 import { fusedEngineAvailable } from "./fused/arena.js";
 import { createFusedPolicyTrainer, type FusedTrainableNetwork } from "./fused-policy-trainer.js";
@@ -87,9 +93,9 @@ export interface NeuralPolicyOptions {
 
 export interface PolicyTrainerOptions extends TrainerOptions {
   /**
-   * `fused` (default): the plain-TypeScript engine of `src/nn/fused/`; a MultiDiscrete policy's
-   * head is not on it yet and trains on tfjs whatever this says. `tfjs`: the tensor-engine
-   * trainer, the reference implementation. Both save the same state and weights.
+   * `fused` (default): the engine of `src/nn/fused/` (WebAssembly SIMD kernels, plain-TS
+   * fallback), for every head. `tfjs`: the tensor-engine trainer, the reference implementation.
+   * Both save the same state and weights.
    */
   engine?: TrainerEngine;
 }
@@ -484,7 +490,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
 
   /**
    * An Adam trainer for imitation losses on this policy's weights: on the fused engine by default,
-   * or on tfjs with `engine: "tfjs"` (and always for a MultiDiscrete head). Steps change the
+   * or on tfjs with `engine: "tfjs"`. Steps change the
    * policy's weights either way.
    */
   createTrainer(options: PolicyTrainerOptions): PolicyTrainer {
@@ -497,11 +503,12 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       );
     }
     const headKind = this.headKind;
-    if (engine === "fused" && headKind !== "multi-categorical") {
+    if (engine === "fused") {
       const network: FusedTrainableNetwork = {
         sizes: [this.encoder.inputSize, ...this.hidden, this.head.paramSize],
         activation: this.activation,
-        head: headKind,
+        head: headKind === "gaussian" ? "gaussian" : "categorical",
+        ...(headKind === "multi-categorical" ? { nvec: (this.head as CategoricalHead).nvec } : {}),
         observationDim: this.observationDim,
         encodeObservations: (observations, count) => this.encodeObservations(observations, count),
         encodeTargets: (actions, count) => this.head.encodeTargets(actions, count),

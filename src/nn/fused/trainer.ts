@@ -30,6 +30,11 @@ export interface FusedTrainerConfig {
   activation: Activation;
   /** A categorical over the outputs, or a diagonal Gaussian with a state-independent log-std. */
   head: "categorical" | "gaussian";
+  /**
+   * Categorical head only: one categorical per action dimension, logits side by side (a
+   * MultiDiscrete policy); `nvec` sums to the output width. Default: one categorical over all.
+   */
+  nvec?: readonly number[];
   /** Negative log-likelihood (default), or MSE of the Gaussian's mean (gaussian head only). */
   loss?: LossKind;
   /** Adam's step size. */
@@ -102,6 +107,8 @@ class Trainer implements FusedTrainer {
   private readonly inputSize: number;
   private readonly stats = createLossStats();
   private readonly scratch: CategoricalScratch;
+  /** Categories per action dimension (categorical head). */
+  private readonly nvec: readonly number[];
   private readonly invStd: Float64Array;
   private data: { x: Float32Array; a: Float32Array; count: number } | null = null;
   /** The gathered batch of actions (categorical indices, or Gaussian targets). */
@@ -152,6 +159,17 @@ class Trainer implements FusedTrainer {
     this.mlp = new FusedMlp({ sizes: config.sizes, activation: config.activation }, 1, { arena: this.arena });
     this.inputSize = this.mlp.sizes[0]!;
     this.outputSize = this.mlp.sizes[this.mlp.layers]!;
+    this.nvec = config.nvec === undefined ? [this.outputSize] : [...config.nvec];
+    if (
+      (config.nvec !== undefined && this.gaussian) ||
+      !this.nvec.every((n) => Number.isInteger(n) && n >= 1) ||
+      this.nvec.reduce((a, n) => a + n, 0) !== this.outputSize
+    ) {
+      throw new InvalidOptionError(
+        "trainer.nvec",
+        `trainer.nvec must be positive integers summing to the output width ${this.outputSize} (categorical head only), got [${this.nvec.join(", ")}].`,
+      );
+    }
     this.shapes = this.mlp.weightShapes();
     this.names = [];
     for (let l = 0; l < this.mlp.layers; l++) this.names.push(`dense_${l}/kernel`, `dense_${l}/bias`);
@@ -179,7 +197,7 @@ class Trainer implements FusedTrainer {
       },
       this.arena,
     );
-    this.scratch = new CategoricalScratch([this.outputSize]);
+    this.scratch = new CategoricalScratch(this.nvec);
     this.invStd = new Float64Array(this.outputSize);
   }
 
@@ -207,19 +225,20 @@ class Trainer implements FusedTrainer {
         `setData: ${observations.length} observation values are not a whole number (≥ 1) of rows of ${this.inputSize}.`,
       );
     }
-    const actionDim = this.gaussian ? this.outputSize : 1;
+    const actionDim = this.gaussian ? this.outputSize : this.nvec.length;
     if (actions.length !== count * actionDim) {
       throw new ShapeMismatchError(
         `setData: ${count} observations need ${count * actionDim} action values, got ${actions.length}.`,
       );
     }
     if (!this.gaussian) {
-      for (let i = 0; i < count; i++) {
+      const dims = this.nvec.length;
+      for (let i = 0; i < count * dims; i++) {
         const a = actions[i]!;
-        if (!Number.isInteger(a) || a < 0 || a >= this.outputSize) {
-          throw new ShapeMismatchError(
-            `setData: action ${i} is ${a}; expected an integer from 0 to ${this.outputSize - 1}.`,
-          );
+        const n = this.nvec[i % dims]!;
+        if (!Number.isInteger(a) || a < 0 || a >= n) {
+          const where = dims === 1 ? `action ${i}` : `action ${Math.floor(i / dims)}, dimension ${i % dims},`;
+          throw new ShapeMismatchError(`setData: ${where} is ${a}; expected an integer from 0 to ${n - 1}.`);
         }
       }
     }
@@ -364,11 +383,13 @@ class Trainer implements FusedTrainer {
     this.mlp.reserve(rows);
     const d = this.inputSize;
     const x = this.mlp.input;
-    const actionDim = this.gaussian ? this.outputSize : 1;
+    const actionDim = this.gaussian ? this.outputSize : this.nvec.length;
     if (this.gaussian && this.batchTargets.length < rows * actionDim) {
       this.batchTargets = new Float64Array(rows * actionDim);
     }
-    if (!this.gaussian && this.batchIndices.length < rows) this.batchIndices = new Int32Array(rows);
+    if (!this.gaussian && this.batchIndices.length < rows * actionDim) {
+      this.batchIndices = new Int32Array(rows * actionDim);
+    }
     for (let r = 0; r < rows; r++) {
       const index = indices[r]!;
       if (index < 0 || index >= data.count) {
@@ -378,7 +399,10 @@ class Trainer implements FusedTrainer {
       if (this.gaussian) {
         for (let i = 0; i < actionDim; i++)
           this.batchTargets[r * actionDim + i] = data.a[index * actionDim + i]!;
-      } else this.batchIndices[r] = data.a[index]!;
+      } else {
+        for (let i = 0; i < actionDim; i++)
+          this.batchIndices[r * actionDim + i] = data.a[index * actionDim + i]!;
+      }
     }
     return rows;
   }
