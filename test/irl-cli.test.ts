@@ -192,3 +192,49 @@ describe("mimic train maxent-irl", () => {
     assert.match(r.err, /mimic train gail/);
   });
 });
+
+describe("mimic train gail --resume", () => {
+  test("an interrupted run continues from its last checkpoint to the end, with one metrics line per round", async () => {
+    const out = join(dir, "gail-resume");
+    const { trainAdversarialRun } = await import("../src/runs/adversarial-pipeline.js");
+    // Interrupted after round 5; the checkpoint of round 4 is the last one on disk.
+    await assert.rejects(
+      trainAdversarialRun({
+        algorithm: "gail",
+        dataset: data,
+        out,
+        config: {
+          totalTimesteps: 1024,
+          ppo: { numEnvs: 2, numSteps: 64, updateEpochs: 2 },
+          allowVariableHorizon: true,
+        },
+        checkpointEvery: 2,
+        evalEpisodes: 2,
+        onRound: (record) => {
+          if (record.round === 5) throw new Error("interrupted");
+        },
+      }),
+      /interrupted/,
+    );
+    const r = await run("train", "gail", "--resume", "--out", out);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /GAIL: 1024 timesteps, 8 rounds/);
+    const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      metrics.map((m) => m.step),
+      [128, 256, 384, 512, 640, 768, 896, 1024],
+    );
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    assert.equal(manifest.status, "finished");
+    assert.equal(manifest.resumes.length, 1);
+    assert.equal(manifest.resumes[0].step, 512);
+    assert.equal((await RewardModel.load(out)).kind, "gail");
+
+    const nothing = await run("train", "airl", "--resume", "--out", out);
+    assert.notEqual(nothing.code, 0);
+    assert.match(nothing.err, /is a gail run, not airl/);
+  });
+});

@@ -26,14 +26,16 @@
 import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
-import { type Rng, rngFromSeed } from "../core/rng.js";
+import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
 import { Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
 import type { Transitions } from "../data/episode.js";
+import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import { createLossStats, logisticLoss } from "../nn/fused/losses.js";
-import { PpoLearner, type PpoRecord, type PpoResult, ppoConfigSchema } from "./ppo.js";
+import type { TrainerState } from "../nn/trainer.js";
+import { PpoLearner, type PpoLearnerState, type PpoRecord, type PpoResult, ppoConfigSchema } from "./ppo.js";
 import { RewardModel, type RewardModelKind } from "./reward-model.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -227,6 +229,26 @@ export interface AdversarialOptions {
   /** Something the user should know that is not an error (e.g. a batch that had to shrink). */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+  /** Continue from a snapshot's `state()` (a checkpoint) instead of starting at round 1. */
+  resume?: AdversarialState;
+}
+
+/**
+ * Everything a run needs to continue after a restart (JSON-safe): the generator (weights, Adam,
+ * random stream; its envs restart, see `PpoLearnerState`), the discriminator's parameters and
+ * Adam, the reward statistics, the loop's random stream and the history so far. A replay
+ * reservoir (`replaySize`) starts empty again.
+ */
+export interface AdversarialState {
+  format: "mimic-adversarial";
+  version: 1;
+  round: number;
+  learner: PpoLearnerState;
+  discriminator: string;
+  discriminatorAdam: TrainerState;
+  rewardStats: { mean: number[]; var: number[]; count: number };
+  rng: Pcg64State;
+  history: AdversarialRecord[];
 }
 
 export interface AdversarialSnapshot {
@@ -234,6 +256,8 @@ export interface AdversarialSnapshot {
   policyWeights(): Float32Array[];
   /** The reward model, live (serialize it to keep a copy). */
   rewardModel: RewardModel;
+  /** The whole training state, to resume from (`AdversarialOptions.resume`). */
+  state(): AdversarialState;
 }
 
 export interface AdversarialResult extends Omit<PpoResult, "history"> {
@@ -446,12 +470,46 @@ export async function trainAdversarial(
   const episodeLength = new Int32Array(numEnvs);
   const terminalLengths = new Int32Array(rolloutRows);
   const history: AdversarialRecord[] = [];
+  let firstRound = 1;
   const snapshot: AdversarialSnapshot = {
     policyWeights: () => learner.result([]).policyWeights,
     rewardModel: discriminator.model,
+    state: () => ({
+      format: "mimic-adversarial",
+      version: 1,
+      round: history.at(-1)?.round ?? firstRound - 1,
+      learner: learner.getState(),
+      discriminator: encodeFloat32(discriminator.params),
+      discriminatorAdam: adam.getState(),
+      rewardStats: rewardStats.toJSON(),
+      rng: rng.bitGenerator.getState(),
+      history: history.map((r) => ({ ...r })),
+    }),
   };
+  const resume = options.resume;
+  if (resume !== undefined) {
+    if (resume?.format !== "mimic-adversarial" || resume.version !== 1) {
+      throw new InvalidOptionError(
+        "resume",
+        `${algorithm}: not an adversarial training state (format "mimic-adversarial", version 1).`,
+      );
+    }
+    const params = decodeFloat32(resume.discriminator);
+    if (params === null || params.length !== discriminator.params.length) {
+      throw new ShapeMismatchError(
+        `${algorithm}: the saved discriminator has ${params?.length ?? "no"} parameters; this one has ${discriminator.params.length}. Was it saved with other settings?`,
+      );
+    }
+    discriminator.params.set(params);
+    adam.setState(resume.discriminatorAdam);
+    learner.setState(resume.learner);
+    rewardStats.load(resume.rewardStats);
+    rng.bitGenerator.setState(resume.rng);
+    history.push(...resume.history);
+    firstRound = resume.round + 1;
+  }
 
-  for (let round = 1; round <= learner.numUpdates; round++) {
+  for (let round = firstRound; round <= learner.numUpdates; round++) {
     // 1. The generator's rollout.
     const rollout = learner.collect();
     const r = learner.rollout;

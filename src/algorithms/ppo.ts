@@ -28,12 +28,13 @@
  *   only a terminated one uses 0. CleanRL's gym-0.2x `done` treats both as terminal.
  */
 import { z } from "zod";
-import { InvalidOptionError, NonFiniteGradientError } from "../core/errors.js";
+import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
-import { type Rng, rngFromSeed } from "../core/rng.js";
+import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
 import { Box, Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
+import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import {
   CategoricalScratch,
@@ -45,6 +46,7 @@ import {
 } from "../nn/fused/losses.js";
 import { FusedMlp } from "../nn/fused/mlp.js";
 import { initMlpWeights } from "../nn/mlp.js";
+import type { TrainerState } from "../nn/trainer.js";
 import type { RewardModel } from "./reward-model.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +346,25 @@ export interface PpoRollout {
   readonly nextObs: Float32Array;
 }
 
+/**
+ * What a PPO learner needs to continue after a restart (JSON-safe): weights, Adam, the random
+ * stream, counters and running statistics. The envs are not in it: a resumed learner resets
+ * them with a seed derived from the update count, so it continues the training, not the exact
+ * trajectory an uninterrupted run would have taken.
+ */
+export interface PpoLearnerState {
+  format: "mimic-ppo-learner";
+  version: 1;
+  updates: number;
+  globalStep: number;
+  /** Every parameter ([actor | critic | log-std]), base64 float32. */
+  params: string;
+  adam: TrainerState;
+  rng: Pcg64State;
+  obsRms: { mean: number[]; var: number[]; count: number } | null;
+  returnRms: { mean: number[]; var: number[]; count: number } | null;
+}
+
 /** What one rollout saw. */
 export interface RolloutStats {
   /** Env steps so far, this rollout included. */
@@ -544,6 +565,47 @@ export class PpoLearner {
   /** Updates done so far. */
   get updateCount(): number {
     return this.updates;
+  }
+
+  getState(): PpoLearnerState {
+    return {
+      format: "mimic-ppo-learner",
+      version: 1,
+      updates: this.updates,
+      globalStep: this.globalStep,
+      params: encodeFloat32(this.params),
+      adam: this.optimizer.getState(),
+      rng: this.rng.bitGenerator.getState(),
+      obsRms: this.obsRms?.toJSON() ?? null,
+      returnRms: this.returnRms?.toJSON() ?? null,
+    };
+  }
+
+  /** Continues from `getState()`'s snapshot; the envs restart (see `PpoLearnerState`). */
+  setState(state: PpoLearnerState): void {
+    if (state?.format !== "mimic-ppo-learner" || state.version !== 1) {
+      throw new InvalidOptionError(
+        "state",
+        'PPO learner state: expected format "mimic-ppo-learner", version 1.',
+      );
+    }
+    const params = decodeFloat32(state.params);
+    if (params === null || params.length !== this.params.length) {
+      throw new ShapeMismatchError(
+        `PPO learner state: ${params?.length ?? "no"} parameters for a network of ${this.params.length}; was it saved with other hidden sizes or another env?`,
+      );
+    }
+    this.params.set(params);
+    this.optimizer.setState(state.adam);
+    this.rng.bitGenerator.setState(state.rng);
+    if (state.obsRms && this.obsRms) this.obsRms.load(state.obsRms);
+    if (state.returnRms && this.returnRms) this.returnRms.load(state.returnRms);
+    this.updates = state.updates;
+    this.globalStep = state.globalStep;
+    this.currentObs.set(this.envs.reset({ seed: this.config.seed + 100_003 * state.updates }).observations);
+    this.nextIsAutoreset.fill(0);
+    this.episodeReturn.fill(0);
+    this.discounted.fill(0);
   }
 
   /** Rolls the current policy out for `numSteps` vector steps into `rollout` (env rewards). */

@@ -46,7 +46,9 @@ Options:
   PPO generator (defaults: the env's tuned preset when it has one, else CleanRL's):
   --num-envs <N>  --num-steps <N>  --lr <x>  --epochs <N>  --minibatches <N>
   --gamma <x>  --gae-lambda <x>  --ent-coef <x>
-  --checkpoint-every <N>      save the policy and reward model every N rounds (default 50)
+  --checkpoint-every <N>      save the training state every N rounds (default 50)
+  --resume                    continue the run in --out from its last checkpoint (its own config
+                              and dataset; the generator's envs restart at the checkpoint)
   --eval-episodes <N>         evaluation episodes after training (default 50)
   --overwrite                 replace an existing run in --out
   -h, --help                  show this help
@@ -79,6 +81,7 @@ const adversarialFlags = {
   "ent-coef": { type: "string" },
   "checkpoint-every": { type: "string" },
   "eval-episodes": { type: "string" },
+  resume: { type: "boolean" },
   overwrite: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -112,15 +115,19 @@ export async function runAdversarialCommand(
     io.out(adversarialHelp(algorithm));
     return 0;
   }
-  const dataset = requiredFlag(command, values, "dataset", "datasets/cartpole-expert");
   const out = requiredFlag(command, values, "out", `runs/cartpole-${algorithm}`);
+  const resume = values.resume === true;
+  const dataset =
+    resume && typeof values.dataset !== "string"
+      ? ""
+      : requiredFlag(command, values, "dataset", "datasets/cartpole-expert");
   const warnings: string[] = [];
   const onWarning = (message: string) => {
     warnings.push(message);
     io.err(`warning: ${message}`);
   };
-  // The generator's preset depends on the env, which the dataset names.
-  const { envId } = await loadTrainingData(dataset);
+  // The generator's preset depends on the env, which the dataset names (a resumed run has its own).
+  const envId = resume ? "" : (await loadTrainingData(dataset)).envId;
   const discriminator: Record<string, unknown> = {};
   const dl = numberFlag(command, values, "disc-lr", "number");
   if (dl !== undefined) discriminator.learningRate = dl;
@@ -154,6 +161,7 @@ export async function runAdversarialCommand(
     algorithm,
     dataset,
     out,
+    resume,
     config,
     overwrite: values.overwrite === true,
     checkpointEvery: numberFlag(command, values, "checkpoint-every", "positive-integer"),

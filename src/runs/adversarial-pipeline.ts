@@ -5,10 +5,16 @@
  * and the reward model, the policy in mimic's format, `reward-model.json`, an evaluation of the
  * generator on the true reward, and the report).
  */
-import type { AdversarialConfig, AdversarialRecord, AdversarialSnapshot } from "../algorithms/adversarial.js";
+import type {
+  AdversarialConfig,
+  AdversarialRecord,
+  AdversarialSnapshot,
+  AdversarialState,
+} from "../algorithms/adversarial.js";
 import { resolveAdversarialConfig } from "../algorithms/adversarial.js";
 import { trainAirl } from "../algorithms/airl.js";
 import { trainGail } from "../algorithms/gail.js";
+import { RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { makeVec } from "../core/vector.js";
 import { toTransitions } from "../data/episode.js";
@@ -21,8 +27,14 @@ import { RunDirectory } from "./run-directory.js";
 
 export interface AdversarialRunOptions {
   algorithm: "gail" | "airl";
-  /** The demonstrations (a Minari dataset directory or .jsonl file). */
+  /** The demonstrations (a Minari dataset directory or .jsonl file); a resumed run uses its own. */
   dataset: string;
+  /**
+   * Continue the run in `out` from its latest checkpoint, with its saved config and dataset. The
+   * generator's envs restart at the checkpoint (see `PpoLearnerState`), so the continuation is a
+   * faithful training run, not a replay of the uninterrupted one.
+   */
+  resume?: boolean;
   config?: AdversarialConfig;
   out: string;
   overwrite?: boolean;
@@ -47,19 +59,47 @@ export interface AdversarialRunResult {
 
 export async function trainAdversarialRun(options: AdversarialRunOptions): Promise<AdversarialRunResult> {
   const name = options.algorithm === "gail" ? "GAIL" : "AIRL";
-  const config = resolveAdversarialConfig(options.config, name);
-  const evalEpisodes = options.evalEpisodes ?? 50;
-  const evalSeed = options.evalSeed ?? 1000;
   const checkpointEvery = options.checkpointEvery ?? 50;
-  const { dataset, envId } = await loadTrainingData(options.dataset, options.onWarning);
+  let run: RunDirectory;
+  let resume: AdversarialState | undefined;
+  let saved: Record<string, unknown> | undefined;
+  if (options.resume) {
+    run = await RunDirectory.open(options.out);
+    saved = run.manifest.config as Record<string, unknown>;
+    if (saved.algorithm !== options.algorithm) {
+      await run.close();
+      throw new RunDirectoryError(
+        options.out,
+        `${options.out} is a ${String(saved.algorithm)} run, not ${options.algorithm}; resume it with \`mimic train ${String(saved.algorithm)} --resume\`.`,
+      );
+    }
+    const latest = await run.latestCheckpoint<{ state?: AdversarialState; timesteps: number }>();
+    if (!latest?.json.state) {
+      await run.close();
+      throw new RunDirectoryError(
+        options.out,
+        `${options.out} has no checkpoint to resume from. Start it again without --resume (add --overwrite to replace it).`,
+      );
+    }
+    resume = latest.json.state;
+    await run.truncateMetricsAfter(latest.json.timesteps);
+  }
+  const config = resolveAdversarialConfig(
+    saved ? (saved[options.algorithm] as AdversarialConfig) : options.config,
+    name,
+  );
+  const evalEpisodes = saved ? (saved.evalEpisodes as number) : (options.evalEpisodes ?? 50);
+  const evalSeed = saved ? (saved.evalSeed as number) : (options.evalSeed ?? 1000);
+  const datasetPath = saved ? (saved.dataset as string) : options.dataset;
+  const { dataset, envId } = await loadTrainingData(datasetPath, options.onWarning);
   const demos = toTransitions(dataset.episodes);
   const envs = makeVec(envId, { numEnvs: config.ppo.numEnvs });
-  const run = await RunDirectory.create(options.out, {
+  run ??= await RunDirectory.create(options.out, {
     command: options.command ?? [],
     config: {
       algorithm: options.algorithm,
       env: envId,
-      dataset: options.dataset,
+      dataset: datasetPath,
       datasetEpisodes: dataset.episodes.length,
       datasetSteps: demos.length,
       [options.algorithm]: config,
@@ -73,6 +113,7 @@ export async function trainAdversarialRun(options: AdversarialRunOptions): Promi
   try {
     const train = options.algorithm === "gail" ? trainGail : trainAirl;
     const result = await train(envs, demos, config, {
+      resume,
       episodeLengths: dataset.episodes.map((e) => e.length),
       onWarning: (message) => options.onWarning?.(message),
       onRoundEnd: async (record, snapshot) => {
@@ -96,6 +137,7 @@ export async function trainAdversarialRun(options: AdversarialRunOptions): Promi
               timesteps: record.timesteps,
               policyWeights: snapshot.policyWeights().map(encodeFloat32),
               rewardModel: snapshot.rewardModel.toJSON(),
+              state: snapshot.state(),
             },
           });
         }
