@@ -30,6 +30,7 @@ import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
 import { Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
+import { columnStats } from "../data/dataset.js";
 import type { Transitions } from "../data/episode.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
@@ -339,20 +340,6 @@ function addAbsorbingLoop(pool: TransitionBatch, weight: number): void {
   pool.actions[r] = 0;
 }
 
-/** Per-dimension mean and std of the demonstrations' observations (the reward nets' input scaling). */
-export function demoStatistics(demos: Transitions): { mean: Float64Array; std: Float64Array } {
-  const n = demos.obsDim;
-  const mean = new Float64Array(n);
-  const sq = new Float64Array(n);
-  for (let i = 0; i < demos.length; i++) for (let k = 0; k < n; k++) mean[k] += demos.obs[i * n + k]!;
-  for (let k = 0; k < n; k++) mean[k] = mean[k]! / demos.length;
-  for (let i = 0; i < demos.length; i++) {
-    for (let k = 0; k < n; k++) sq[k] += (demos.obs[i * n + k]! - mean[k]!) ** 2;
-  }
-  const std = Float64Array.from(sq, (s) => Math.sqrt(s / demos.length) || 1);
-  return { mean, std };
-}
-
 /**
  * A fresh reward model of `kind` over the env's spaces, its inputs standardized with the
  * demonstrations' statistics (which are checked against the env first), seeded from the run's
@@ -366,7 +353,8 @@ export function initRewardModel(
   algorithm: string,
 ): RewardModel {
   expertPool(envs, demos, algorithm); // checks the demonstrations before anything is built
-  const { mean, std } = demoStatistics(demos);
+  // The demonstrations' per-dimension mean and std; a constant dimension is left unscaled.
+  const { mean, std } = columnStats([demos.obs], demos.obsDim);
   return RewardModel.init(
     {
       kind,
@@ -377,7 +365,7 @@ export function initRewardModel(
       gamma: args.ppo.gamma,
       stateOnly: kind === "airl" && args.discriminator.stateOnlyReward,
       obsMean: mean,
-      obsStd: std,
+      obsStd: std.map((v) => v || 1),
     },
     rngFromSeed((BigInt(args.seed) << 32n) | (kind === "gail" ? 0x6a11n : 0xa121n)),
   );
@@ -445,7 +433,6 @@ export async function trainAdversarial(
   const rng = rngFromSeed((BigInt(config.seed) << 32n) | 0x9a11n);
   const { numEnvs, numSteps, obsSize } = learner.rollout;
   const rolloutRows = numEnvs * numSteps;
-  const gamma = learner.config.gamma;
 
   let batch = config.discriminator.batchSize;
   if (expert.rows < batch) {
@@ -604,18 +591,7 @@ export async function trainAdversarial(
         "learned reward (the discriminator's output)",
       );
     }
-    let mean = 0;
-    let scale = 1;
-    if (config.normalizeRewards) {
-      for (let i = 0; i < transitions; i++) rewardStats.update(learned.subarray(i, i + 1));
-      mean = rewardStats.mean[0]!;
-      scale = 1 / Math.sqrt(rewardStats.var[0]! + 1e-8);
-    }
-    let i = 0;
-    for (let row = 0; row < rolloutRows; row++) {
-      if (r.valid[row]) r.rewards[row] = (learned[i++]! - mean) * scale;
-    }
-    learner.terminalValue = ((absorbing - mean) * scale) / (1 - gamma);
+    learner.setLearnedRewards(learned, absorbing, config.normalizeRewards ? rewardStats : null);
 
     // 4. PPO on the learned rewards.
     const ppo = learner.update();

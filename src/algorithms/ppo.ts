@@ -567,6 +567,31 @@ export class PpoLearner {
     return this.updates;
   }
 
+  /**
+   * Replaces the last rollout's rewards by learned ones: `learned[i]` is the reward of the i-th
+   * valid row in row order, and `absorbing` that of one step of the absorbing loop. With `stats`,
+   * both are standardized by running mean and std (updated with this rollout's rewards first);
+   * shifting every reward by the same amount changes no policy's ranking, since a terminated
+   * episode's absorbing loop is shifted too. A terminated row then bootstraps with the absorbing
+   * loop's worth r_abs / (1 − γ).
+   */
+  setLearnedRewards(learned: Float64Array, absorbing: number, stats: RunningMeanStd | null): void {
+    const { rewards, valid } = this.rollout;
+    const count = valid.reduce((n, v) => n + v, 0);
+    let mean = 0;
+    let scale = 1;
+    if (stats !== null) {
+      for (let i = 0; i < count; i++) stats.update(learned.subarray(i, i + 1));
+      mean = stats.mean[0]!;
+      scale = 1 / Math.sqrt(stats.var[0]! + 1e-8);
+    }
+    let i = 0;
+    for (let row = 0; row < rewards.length; row++) {
+      if (valid[row]) rewards[row] = (learned[i++]! - mean) * scale;
+    }
+    this.terminalValue = ((absorbing - mean) * scale) / (1 - this.config.gamma);
+  }
+
   getState(): PpoLearnerState {
     return {
       format: "mimic-ppo-learner",
@@ -978,26 +1003,20 @@ export async function trainPpo(
   return learner.result(history);
 }
 
-/**
- * Replaces a rollout's rewards by a learned reward model's, standardized by running mean and std
- * (which changes no policy's ranking, since a terminated episode's absorbing loop is shifted and
- * scaled alike), and sets the learner's terminal value to the absorbing loop's worth r_abs/(1 − γ).
- */
+/** Replaces each rollout's rewards by a learned reward model's (`PpoLearner.setLearnedRewards`). */
 export function learnedRewardRelabeler(learner: PpoLearner, model: RewardModel): () => void {
   const { numEnvs, numSteps, obsSize } = learner.rollout;
   model.checkSpaces(obsSize, learner.actionSpace, "PPO with a learned reward");
   const rows = numEnvs * numSteps;
+  const all = new Float64Array(rows);
   const learned = new Float64Array(rows);
   const stats = new RunningMeanStd(1);
   const absorbing = model.absorbingReward();
-  const gamma = learner.config.gamma;
   return () => {
     const r = learner.rollout;
-    model.rewards(r.obs, r.actions, r.nextObs, r.terminated, rows, learned);
-    for (let row = 0; row < rows; row++) if (r.valid[row]) stats.update(learned.subarray(row, row + 1));
-    const mean = stats.mean[0]!;
-    const scale = 1 / Math.sqrt(stats.var[0]! + 1e-8);
-    for (let row = 0; row < rows; row++) if (r.valid[row]) r.rewards[row] = (learned[row]! - mean) * scale;
-    learner.terminalValue = ((absorbing - mean) * scale) / (1 - gamma);
+    model.rewards(r.obs, r.actions, r.nextObs, r.terminated, rows, all);
+    let n = 0;
+    for (let row = 0; row < rows; row++) if (r.valid[row]) learned[n++] = all[row]!;
+    learner.setLearnedRewards(learned, absorbing, stats);
   };
 }

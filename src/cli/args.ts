@@ -4,7 +4,9 @@
  * (exit code 2) whose message says how to fix the call.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { z } from "zod";
 import { closest } from "../core/registry.js";
+import { formatPath } from "../serve/body.js";
 
 /** A wrong command, flag or flag value. The CLI prints it with a pointer to --help and exits 2. */
 export class UsageError extends Error {
@@ -81,4 +83,42 @@ export function requiredFlag(command: string, values: FlagValues, name: string, 
   if (typeof raw !== "string" || raw === "")
     throw new UsageError(command, `--${name} is required, e.g. --${name} ${example}.`);
   return raw;
+}
+
+type NumberKind = "integer" | "positive-integer" | "number" | "fraction";
+
+/** Copies each given numeric flag into `target[key]` (checked by `numberFlag`); absent flags are skipped. */
+export function setNumberFlags(
+  command: string,
+  values: FlagValues,
+  target: Record<string, unknown>,
+  specs: readonly (readonly [flag: string, key: string, kind: NumberKind])[],
+): Record<string, unknown> {
+  for (const [flag, key, kind] of specs) {
+    const v = numberFlag(command, values, flag, kind);
+    if (v !== undefined) target[key] = v;
+  }
+  return target;
+}
+
+/** Flags parsed with a zod schema; the first issue becomes a UsageError naming the flag and its value. */
+export function parseFlagsWith<S extends z.ZodType>(
+  command: string,
+  schema: S,
+  values: Record<string, unknown>,
+): z.infer<S> {
+  const result = schema.safeParse(values);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const flag = `--${formatPath(issue.path)}`;
+  const given = issue.path.length > 0 ? values[String(issue.path[0])] : undefined;
+  throw new UsageError(
+    command,
+    `${flag} ${issue.message}${typeof given === "string" ? `, got ${JSON.stringify(given)}` : ""}.`,
+  );
+}
+
+/** A host name or address that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

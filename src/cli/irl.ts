@@ -8,7 +8,7 @@ import { make } from "../core/registry.js";
 import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
 import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";
-import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 import { parseHidden } from "./train.js";
@@ -88,20 +88,16 @@ const adversarialFlags = {
 
 /** PPO flags shared by `train ppo` and the adversarial generators, over the env's preset. */
 export function ppoFlagsConfig(command: string, values: FlagValues, envId: string): Record<string, unknown> {
-  const config: Record<string, unknown> = { ...(PPO_PRESETS[envId] ?? {}) };
-  const set = (flag: string, key: string, kind: "positive-integer" | "number" | "fraction" | "integer") => {
-    const v = numberFlag(command, values, flag, kind);
-    if (v !== undefined) config[key] = v;
-  };
-  set("num-envs", "numEnvs", "positive-integer");
-  set("num-steps", "numSteps", "positive-integer");
-  set("lr", "learningRate", "number");
-  set("epochs", "updateEpochs", "positive-integer");
-  set("minibatches", "numMinibatches", "positive-integer");
-  set("gamma", "gamma", "fraction");
-  set("gae-lambda", "gaeLambda", "fraction");
-  set("ent-coef", "entCoef", "number");
-  return config;
+  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}) }, [
+    ["num-envs", "numEnvs", "positive-integer"],
+    ["num-steps", "numSteps", "positive-integer"],
+    ["lr", "learningRate", "number"],
+    ["epochs", "updateEpochs", "positive-integer"],
+    ["minibatches", "numMinibatches", "positive-integer"],
+    ["gamma", "gamma", "fraction"],
+    ["gae-lambda", "gaeLambda", "fraction"],
+    ["ent-coef", "entCoef", "number"],
+  ]);
 }
 
 export async function runAdversarialCommand(
@@ -128,13 +124,11 @@ export async function runAdversarialCommand(
   };
   // The generator's preset depends on the env, which the dataset names (a resumed run has its own).
   const envId = resume ? "" : (await loadTrainingData(dataset)).envId;
-  const discriminator: Record<string, unknown> = {};
-  const dl = numberFlag(command, values, "disc-lr", "number");
-  if (dl !== undefined) discriminator.learningRate = dl;
-  const db = numberFlag(command, values, "disc-batch-size", "positive-integer");
-  if (db !== undefined) discriminator.batchSize = db;
-  const du = numberFlag(command, values, "disc-updates", "positive-integer");
-  if (du !== undefined) discriminator.updatesPerRound = du;
+  const discriminator = setNumberFlags(command, values, {}, [
+    ["disc-lr", "learningRate", "number"],
+    ["disc-batch-size", "batchSize", "positive-integer"],
+    ["disc-updates", "updatesPerRound", "positive-integer"],
+  ]);
   if (typeof values["disc-hidden"] === "string")
     discriminator.hidden = parseHidden(command, values["disc-hidden"]);
   if (values["state-only-reward"] === true) {
@@ -152,10 +146,10 @@ export async function runAdversarialCommand(
     normalizeRewards: values["no-reward-norm"] !== true,
     allowVariableHorizon: values["allow-variable-horizon"] === true,
   };
-  const timesteps = numberFlag(command, values, "timesteps", "positive-integer");
-  if (timesteps !== undefined) config.totalTimesteps = timesteps;
-  const seed = numberFlag(command, values, "seed", "integer");
-  if (seed !== undefined) config.seed = seed;
+  setNumberFlags(command, values, config, [
+    ["timesteps", "totalTimesteps", "positive-integer"],
+    ["seed", "seed", "integer"],
+  ]);
   const bar = progressBar(command, 1);
   const result = await trainAdversarialRun({
     algorithm,
@@ -259,17 +253,14 @@ export async function runMaxEntCommand(argv: string[], io: Io): Promise<number> 
     }
     make(envId, envOptions).close(); // the registry names a bad option and the nearest valid one
   }
-  const config: Record<string, unknown> = {};
-  const set = (flag: string, key: string, kind: "positive-integer" | "number" | "fraction" | "integer") => {
-    const v = numberFlag(command, values, flag, kind);
-    if (v !== undefined) config[key] = v;
-  };
-  set("horizon", "horizon", "positive-integer");
-  set("gamma", "gamma", "fraction");
-  set("iterations", "iterations", "integer");
-  set("lr", "learningRate", "number");
-  set("l2", "l2", "number");
-  set("seed", "seed", "integer");
+  const config = setNumberFlags(command, values, {}, [
+    ["horizon", "horizon", "positive-integer"],
+    ["gamma", "gamma", "fraction"],
+    ["iterations", "iterations", "integer"],
+    ["lr", "learningRate", "number"],
+    ["l2", "l2", "number"],
+    ["seed", "seed", "integer"],
+  ]);
   if (typeof values.reward === "string") {
     if (values.reward !== "tabular" && values.reward !== "linear") {
       throw new UsageError(

@@ -12,8 +12,7 @@ import { z } from "zod";
 import { compilePolicy } from "../nn/compile.js";
 import { NeuralPolicy } from "../nn/policy.js";
 import { createPolicyApp } from "../serve/app.js";
-import { formatPath } from "../serve/body.js";
-import { parseFlags, UsageError } from "./args.js";
+import { isLoopback, parseFlags, parseFlagsWith, UsageError } from "./args.js";
 import { displayPath } from "./progress.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
@@ -61,23 +60,6 @@ const flagsSchema = z.object({
     .default(1024 * 1024),
 });
 
-/** Flags parsed with zod; the first issue becomes a UsageError naming the flag. */
-function parseServeFlags(values: Record<string, unknown>): z.infer<typeof flagsSchema> {
-  const result = flagsSchema.safeParse(values);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const flag = `--${formatPath(issue.path)}`;
-  const given = issue.path.length > 0 ? values[String(issue.path[0])] : undefined;
-  throw new UsageError(
-    "serve",
-    `${flag} ${issue.message}${typeof given === "string" ? `, got ${JSON.stringify(given)}` : ""}.`,
-  );
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}
-
 export async function runServe(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags("serve", argv, {
     policy: { type: "string" },
@@ -91,7 +73,10 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     io.out(serveHelp);
     return 0;
   }
-  const flags = parseServeFlags({ ...values, token: values.token ?? process.env.MIMIC_SERVE_TOKEN });
+  const flags = parseFlagsWith("serve", flagsSchema, {
+    ...values,
+    token: values.token ?? process.env.MIMIC_SERVE_TOKEN,
+  });
   const policyDir = existsSync(join(flags.policy, "policy", "policy.json"))
     ? join(flags.policy, "policy")
     : flags.policy;

@@ -8,7 +8,7 @@ import type { DaggerConfig } from "../algorithms/dagger.js";
 import { distill, trainDaggerRun } from "../runs/dagger-pipeline.js";
 import { trainBcRun, tuneBc } from "../runs/pipelines.js";
 import { trainPpoRun } from "../runs/ppo-pipeline.js";
-import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 
@@ -137,10 +137,10 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
   const out = requiredFlag(command, values, "out", "runs/cartpole-ppo");
   const { ppoFlagsConfig } = await import("./irl.js");
   const config = ppoFlagsConfig(command, values, envId);
-  const timesteps = numberFlag(command, values, "timesteps", "positive-integer");
-  if (timesteps !== undefined) config.totalTimesteps = timesteps;
-  const seed = numberFlag(command, values, "seed", "integer");
-  if (seed !== undefined) config.seed = seed;
+  setNumberFlags(command, values, config, [
+    ["timesteps", "totalTimesteps", "positive-integer"],
+    ["seed", "seed", "integer"],
+  ]);
   if (values["normalize-obs"] === true) config.normalizeObservations = true;
   if (values["normalize-reward"] === true) config.normalizeRewards = true;
   const bar = progressBar("train ppo", 1);

@@ -10,11 +10,10 @@ import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { z } from "zod";
-import { formatPath } from "../serve/body.js";
 import { createUiApp, type UiAsset } from "../ui/app.js";
 import { createFileStore } from "../ui/file-store.js";
 import { createHumanDagger } from "../ui/human-dagger.js";
-import { parseFlags, UsageError } from "./args.js";
+import { isLoopback, parseFlags, parseFlagsWith, UsageError } from "./args.js";
 import { displayPath } from "./progress.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
@@ -61,22 +60,6 @@ const flagsSchema = z.object({
   datasets: z.string().min(1, "must not be empty").default("datasets"),
 });
 
-function parseUiFlags(values: Record<string, unknown>): z.infer<typeof flagsSchema> {
-  const result = flagsSchema.safeParse(values);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const flag = `--${formatPath(issue.path)}`;
-  const given = issue.path.length > 0 ? values[String(issue.path[0])] : undefined;
-  throw new UsageError(
-    "ui",
-    `${flag} ${issue.message}${typeof given === "string" ? `, got ${JSON.stringify(given)}` : ""}.`,
-  );
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}
-
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -114,7 +97,7 @@ export async function runUi(argv: string[], io: Io): Promise<number> {
     io.out(uiHelp);
     return 0;
   }
-  const flags = parseUiFlags(values);
+  const flags = parseFlagsWith("ui", flagsSchema, values);
   const runs = resolve(flags.runs);
   const datasets = resolve(flags.datasets);
   for (const [flag, dir] of [

@@ -320,7 +320,7 @@ function firstNonFiniteStep(e: Episode): number {
 }
 
 /** Mean, population std, min and max per dimension over all rows (float64 accumulation). */
-function columnStats(columns: readonly ArrayLike<number>[], dim: number): ColumnStats {
+export function columnStats(columns: readonly ArrayLike<number>[], dim: number): ColumnStats {
   const sum = new Float64Array(dim);
   const sumSq = new Float64Array(dim);
   const min = new Float64Array(dim).fill(Number.POSITIVE_INFINITY);
