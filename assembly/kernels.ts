@@ -29,28 +29,53 @@ export function heapBase(): i32 {
 }
 
 /**
+ * tanh's constants as 4-lane vectors in static memory: loaded with one instruction each (a
+ * `v128.const` or a splat inside a loop costs V8 several), in `tanh4`'s order: the clamp ±9, the
+ * numerator's 7 coefficients, the denominator's 4, and the small-|x| threshold.
+ */
+const TANH_CONSTANTS = memory.data<f32>(
+  [
+    9.0, 9.0, 9.0, 9.0, -9.0, -9.0, -9.0, -9.0,
+    -2.76076847742355e-16, -2.76076847742355e-16, -2.76076847742355e-16, -2.76076847742355e-16,
+    2.00018790482477e-13, 2.00018790482477e-13, 2.00018790482477e-13, 2.00018790482477e-13,
+    -8.60467152213735e-11, -8.60467152213735e-11, -8.60467152213735e-11, -8.60467152213735e-11,
+    5.12229709037114e-8, 5.12229709037114e-8, 5.12229709037114e-8, 5.12229709037114e-8,
+    1.48572235717979e-5, 1.48572235717979e-5, 1.48572235717979e-5, 1.48572235717979e-5,
+    6.37261928875436e-4, 6.37261928875436e-4, 6.37261928875436e-4, 6.37261928875436e-4,
+    4.89352455891786e-3, 4.89352455891786e-3, 4.89352455891786e-3, 4.89352455891786e-3,
+    1.19825839466702e-6, 1.19825839466702e-6, 1.19825839466702e-6, 1.19825839466702e-6,
+    1.18534705686654e-4, 1.18534705686654e-4, 1.18534705686654e-4, 1.18534705686654e-4,
+    2.268434632439e-3, 2.268434632439e-3, 2.268434632439e-3, 2.268434632439e-3,
+    4.89352518554385e-3, 4.89352518554385e-3, 4.89352518554385e-3, 4.89352518554385e-3,
+    0.0004, 0.0004, 0.0004, 0.0004,
+  ],
+  16,
+);
+
+/**
  * tanh of four lanes: Eigen's `generic_fast_tanh_float` (a 13/6 rational fit on [−9, 9], a few
- * float32 ulps from tanh; |x| < 0.0004 returns x). NaN stays NaN.
+ * float32 ulps from tanh; |x| < 0.0004 returns x). NaN stays NaN: the clamp uses `pmax`/`pmin`
+ * (x86's maxps/minps, which return their first operand when it is NaN; wasm's `min`/`max` cost
+ * V8 about eight instructions each to order NaN and ±0).
  */
 // @ts-expect-error: decorator
 @inline
 function tanh4(x: v128): v128 {
-  const c = f32x4.splat(9.0);
-  const xc = f32x4.min(f32x4.max(x, f32x4.neg(c)), c);
+  const xc = f32x4.pmin(f32x4.pmax(x, v128.load(TANH_CONSTANTS, 16)), v128.load(TANH_CONSTANTS, 0));
   const x2 = f32x4.mul(xc, xc);
-  let p = f32x4.splat(-2.76076847742355e-16);
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  let p = v128.load(TANH_CONSTANTS, 32);
+  p = f32x4.add(f32x4.mul(p, x2), v128.load(TANH_CONSTANTS, 48));
+  p = f32x4.add(f32x4.mul(p, x2), v128.load(TANH_CONSTANTS, 64));
+  p = f32x4.add(f32x4.mul(p, x2), v128.load(TANH_CONSTANTS, 80));
+  p = f32x4.add(f32x4.mul(p, x2), v128.load(TANH_CONSTANTS, 96));
+  p = f32x4.add(f32x4.mul(p, x2), v128.load(TANH_CONSTANTS, 112));
+  p = f32x4.add(f32x4.mul(p, x2), v128.load(TANH_CONSTANTS, 128));
   p = f32x4.mul(p, xc);
-  let q = f32x4.splat(1.19825839466702e-6);
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.268434632439e-3));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
-  const tiny = f32x4.lt(f32x4.abs(x), f32x4.splat(0.0004));
+  let q = v128.load(TANH_CONSTANTS, 144);
+  q = f32x4.add(f32x4.mul(q, x2), v128.load(TANH_CONSTANTS, 160));
+  q = f32x4.add(f32x4.mul(q, x2), v128.load(TANH_CONSTANTS, 176));
+  q = f32x4.add(f32x4.mul(q, x2), v128.load(TANH_CONSTANTS, 192));
+  const tiny = f32x4.lt(f32x4.abs(x), v128.load(TANH_CONSTANTS, 208));
   return v128.bitselect(x, f32x4.div(p, q), tiny);
 }
 
@@ -73,7 +98,7 @@ function epilogue4(acc: v128, act: i32, g: usize): v128 {
 @inline
 function epilogue1(acc: f32, act: i32, g: usize): f32 {
   if (act === NONE) return acc;
-  const gate = act >= TANH_GRAD ? f32x4.splat(load<f32>(g)) : f32x4.splat(0);
+  const gate = act >= TANH_GRAD ? v128.load32_splat(g) : f32x4.splat(0);
   const y = epilogue4WithGate(f32x4.splat(acc), act, gate);
   return f32x4.extract_lane(y, 0);
 }
@@ -146,14 +171,14 @@ export function gemm(
       for (let p = 0; p < k; p++) {
         const w0 = v128.load(pb);
         const w1 = v128.load(pb, 16);
-        const x0 = f32x4.splat(load<f32>(a0 + pa));
-        const x1 = f32x4.splat(load<f32>(a1 + pa));
+        const x0 = v128.load32_splat(a0 + pa);
+        const x1 = v128.load32_splat(a1 + pa);
         s00 = f32x4.add(s00, f32x4.mul(x0, w0));
         s01 = f32x4.add(s01, f32x4.mul(x0, w1));
         s10 = f32x4.add(s10, f32x4.mul(x1, w0));
         s11 = f32x4.add(s11, f32x4.mul(x1, w1));
-        const x2 = f32x4.splat(load<f32>(a2 + pa));
-        const x3 = f32x4.splat(load<f32>(a3 + pa));
+        const x2 = v128.load32_splat(a2 + pa);
+        const x3 = v128.load32_splat(a3 + pa);
         s20 = f32x4.add(s20, f32x4.mul(x2, w0));
         s21 = f32x4.add(s21, f32x4.mul(x2, w1));
         s30 = f32x4.add(s30, f32x4.mul(x3, w0));
@@ -183,10 +208,10 @@ export function gemm(
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
         const w = v128.load(pb);
-        s0 = f32x4.add(s0, f32x4.mul(f32x4.splat(load<f32>(a0 + pa)), w));
-        s1 = f32x4.add(s1, f32x4.mul(f32x4.splat(load<f32>(a1 + pa)), w));
-        s2 = f32x4.add(s2, f32x4.mul(f32x4.splat(load<f32>(a2 + pa)), w));
-        s3 = f32x4.add(s3, f32x4.mul(f32x4.splat(load<f32>(a3 + pa)), w));
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + pa), w));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + pa), w));
+        s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(a2 + pa), w));
+        s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(a3 + pa), w));
         pa += aCol4;
         pb += ldb4;
       }
@@ -244,7 +269,7 @@ export function gemm(
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
-        const x = f32x4.splat(load<f32>(a0 + pa));
+        const x = v128.load32_splat(a0 + pa);
         s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
         s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
         s2 = f32x4.add(s2, f32x4.mul(x, v128.load(pb, 32)));
@@ -265,7 +290,7 @@ export function gemm(
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
-        s = f32x4.add(s, f32x4.mul(f32x4.splat(load<f32>(a0 + pa)), v128.load(pb)));
+        s = f32x4.add(s, f32x4.mul(v128.load32_splat(a0 + pa), v128.load(pb)));
         pa += aCol4;
         pb += ldb4;
       }
@@ -286,11 +311,44 @@ export function gemm(
   }
 }
 
-/** `dst[c, r] = src[r, c]` for src `[rows, cols]`. */
+/**
+ * `dst[c, r] = src[r, c]` for src `[rows, cols]`: 4 × 4 blocks transposed in registers (two
+ * rounds of shuffles), the edges element by element.
+ */
 export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
   const rows4 = <usize>(rows << 2);
-  for (let r = 0; r < rows; r++) {
-    const s = src + <usize>(r * cols) * 4;
+  const cols4 = <usize>(cols << 2);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const s0 = src + <usize>r * cols4;
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const o = <usize>(c << 2);
+      const x0 = v128.load(s0 + o);
+      const x1 = v128.load(s0 + cols4 + o);
+      const x2 = v128.load(s0 + 2 * cols4 + o);
+      const x3 = v128.load(s0 + 3 * cols4 + o);
+      const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      const d = dst + <usize>c * rows4 + <usize>(r << 2);
+      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(d + rows4, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(d + 2 * rows4, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * rows4, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (; c < cols; c++) {
+      const d = dst + <usize>c * rows4 + <usize>(r << 2);
+      const o = s0 + <usize>(c << 2);
+      store<f32>(d, load<f32>(o));
+      store<f32>(d, load<f32>(o + cols4), 4);
+      store<f32>(d, load<f32>(o + 2 * cols4), 8);
+      store<f32>(d, load<f32>(o + 3 * cols4), 12);
+    }
+  }
+  for (; r < rows; r++) {
+    const s = src + <usize>r * cols4;
     let d = dst + <usize>(r << 2);
     for (let c = 0; c < cols; c++) {
       store<f32>(d, load<f32>(s + <usize>(c << 2)));

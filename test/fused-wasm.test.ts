@@ -299,7 +299,7 @@ describe("wasm kernels equal the TypeScript reference", () => {
 
 describe("arena growth", () => {
   test("views re-derive after the memory grows; a network in a shared arena keeps computing", () => {
-    const arena = new Arena("wasm");
+    const arena = new Arena("wasm", { threads: false });
     const slot = arena.slot(8);
     slot.array.set([1, 2, 3, 4, 5, 6, 7, 8]);
     const before = slot.array;

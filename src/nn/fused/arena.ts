@@ -20,7 +20,8 @@
  */
 import { InvalidOptionError } from "../../core/errors.js";
 import { createTsKernels, type Kernels } from "./kernels-ts.js";
-import { kernelsWasmBase64 } from "./kernels-wasm.js";
+import { kernelsSharedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm.js";
+import { threadedGemm, threadsWanted } from "./threads.js";
 
 /** Which kernels an arena runs: WebAssembly SIMD when available (`auto`), or one of the two. */
 export type FusedEngine = "auto" | "wasm" | "ts";
@@ -31,8 +32,8 @@ let wasmModule: WebAssembly.Module | null | undefined;
 let wasmPending: Promise<void> | null = null;
 let wasmFailure = "";
 
-function wasmBytes(): Uint8Array<ArrayBuffer> {
-  const binary = atob(kernelsWasmBase64);
+function wasmBytes(base64 = kernelsWasmBase64): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
@@ -72,6 +73,29 @@ function loadWasm(): WebAssembly.Module | null {
   }
 }
 
+let sharedModule: WebAssembly.Module | null | undefined;
+
+/**
+ * The kernels on an imported shared memory, where helper threads can exist (Node); null elsewhere,
+ * or when `MIMIC_THREADS=1`. Only asked once the plain module has loaded (so SIMD is there).
+ */
+function loadSharedWasm(): WebAssembly.Module | null {
+  if (sharedModule !== undefined) return sharedModule;
+  sharedModule = null;
+  if (!threadsWanted()) return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    sharedModule = new WebAssembly.Module(wasmBytes(kernelsSharedWasmBase64));
+    new WebAssembly.Instance(sharedModule, { env: { memory } });
+  } catch {
+    sharedModule = null;
+  }
+  return sharedModule;
+}
+
+/** The shared memory's limit, 4 GiB (the most 32-bit addresses reach). */
+const MAX_PAGES = 65536;
+
 /**
  * Compiles the WebAssembly kernels if this runtime can run them; resolves to the engine that
  * `auto` arenas will use from now on.
@@ -102,7 +126,14 @@ export class Arena {
   private heapBuffer: ArrayBuffer;
   private heapF32: Float32Array;
 
-  constructor(engine: FusedEngine = "auto") {
+  /** Whether the memory is shared, so large products split across helper threads (`threads.ts`). */
+  readonly shared: boolean;
+
+  /**
+   * `threads: false` keeps the memory unshared (one thread; growth detaches old views), as it is
+   * anyway where helper threads can't run.
+   */
+  constructor(engine: FusedEngine = "auto", options: { threads?: boolean } = {}) {
     const module = engine === "ts" ? null : loadWasm();
     if (engine === "wasm" && module === null) {
       throw new InvalidOptionError(
@@ -110,7 +141,18 @@ export class Arena {
         `The fused engine "wasm" is unavailable: ${wasmFailure}. Use engine "auto" or "ts".`,
       );
     }
-    if (module !== null) {
+    const shared = module === null || options.threads === false ? null : loadSharedWasm();
+    this.shared = shared !== null;
+    if (shared !== null) {
+      // Shared memory: products above a size split across helper threads (threads.ts).
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+      const exports = new WebAssembly.Instance(shared, { env: { memory } }).exports as unknown as WasmExports;
+      this.backend = "wasm";
+      this.memory = memory;
+      this.kernels = { ...exports, gemm: threadedGemm(this, exports.gemm, shared, memory) };
+      this.top = align(exports.heapBase());
+      this.heapBuffer = this.memory.buffer as ArrayBuffer;
+    } else if (module !== null) {
       const exports = new WebAssembly.Instance(module, {}).exports as unknown as WasmExports;
       this.backend = "wasm";
       this.memory = exports.memory;
@@ -146,8 +188,13 @@ export class Arena {
       // Grow geometrically, so a sequence of growing batches costs amortized O(1) copies.
       const want = Math.max(end, have * 2);
       if (this.memory !== null) {
-        this.memory.grow(Math.ceil((want - have) / PAGE));
-        this.heapBuffer = this.memory.buffer;
+        if (end > MAX_PAGES * PAGE) {
+          throw new RangeError(
+            `The fused engine's memory would pass 4 GiB (${Math.ceil(end / 2 ** 20)} MiB asked): use a smaller batch or network.`,
+          );
+        }
+        this.memory.grow(Math.ceil((Math.min(want, MAX_PAGES * PAGE) - have) / PAGE));
+        this.heapBuffer = this.memory.buffer as ArrayBuffer;
       } else {
         const next = new ArrayBuffer(Math.ceil(want / PAGE) * PAGE);
         new Uint8Array(next).set(new Uint8Array(this.heapBuffer));

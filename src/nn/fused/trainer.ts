@@ -50,6 +50,11 @@ export interface FusedTrainerConfig {
   epsilon?: number;
   /** Kernels: WebAssembly SIMD where available (`auto`, the default), or one of the two. */
   engine?: FusedEngine;
+  /**
+   * Split large matrix products across helper threads where the runtime has them (default true;
+   * `MIMIC_THREADS` sets how many). The numbers are the same either way.
+   */
+  threads?: boolean;
 }
 
 /** A gradient held NaN or ±Infinity; nothing was updated. */
@@ -155,7 +160,7 @@ class Trainer implements FusedTrainer {
         `trainer.engine must be "auto", "wasm" or "ts", got ${engine}.`,
       );
     }
-    this.arena = new Arena(engine);
+    this.arena = new Arena(engine, { threads: config.threads ?? true });
     this.mlp = new FusedMlp({ sizes: config.sizes, activation: config.activation }, 1, { arena: this.arena });
     this.inputSize = this.mlp.sizes[0]!;
     this.outputSize = this.mlp.sizes[this.mlp.layers]!;
@@ -250,7 +255,8 @@ class Trainer implements FusedTrainer {
     const info = this.objective(rows, true);
     const k = this.arena.kernels;
     const n = this.grads.length;
-    const squares = k.sumSquares(this.grads.ptr, n);
+    // Without L2 the gradient is the data term's, whose Σg² the objective took already.
+    const squares = this.l2Weight > 0 ? k.sumSquares(this.grads.ptr, n) : this.dataTermSquares;
     if (!Number.isFinite(squares)) {
       const failing = this.firstNonFinite();
       if (failing !== null) throw new NonFiniteGradientError(failing.layer, this.adam.step + 1, failing.term);
@@ -331,7 +337,8 @@ class Trainer implements FusedTrainer {
     if (withGrad) {
       mlp.backward(params, rows, grads);
       // L2 runs over every parameter; its gradient joins after the data term's is checked.
-      this.dataTermFinite = Number.isFinite(k.sumSquares(this.grads.ptr, n));
+      this.dataTermSquares = k.sumSquares(this.grads.ptr, n);
+      this.dataTermFinite = Number.isFinite(this.dataTermSquares);
       if (this.l2Weight > 0) k.axpy(this.grads.ptr, this.params.ptr, n, this.l2Weight);
     }
     const l2 = 0.5 * k.sumSquares(this.params.ptr, n);
@@ -349,6 +356,7 @@ class Trainer implements FusedTrainer {
 
   /** Whether the data term's gradient was finite (checked before L2's gradient is added). */
   private dataTermFinite = true;
+  private dataTermSquares = 0;
 
   /** The first parameter tensor with a non-finite gradient, and the loss term to blame. */
   private firstNonFinite(): { layer: string; term: string } | null {

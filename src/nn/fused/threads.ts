@@ -1,0 +1,335 @@
+/**
+ * @module
+ * Large matrix products split across threads. In Node, an arena's WebAssembly memory is shared
+ * (`WebAssembly.Memory({ shared: true })`), and helper threads (`worker_threads`) each hold an
+ * instance of the same kernels on that memory. `gemm` above a size threshold gives each helper a
+ * band of C's rows (or of its columns, when C has too few rows) and runs the first band itself.
+ *
+ * Every element of C is still computed by one thread, over the same k order and with the same
+ * 4 × 8 register blocks (bands start at multiples of 4 rows or 8 columns), so the result is
+ * bit-identical to the single-threaded product: threads change speed, never numbers.
+ *
+ * The hand-off is a few words of a `SharedArrayBuffer` per helper: the caller writes the band's
+ * arguments, sets the state to JOB and wakes the helper (`Atomics.notify`); the helper runs the
+ * band, sets DONE and wakes the caller. A helper spins for a short while after each job before it
+ * sleeps, so the many products of one training step don't each pay a wake-up. Instances are made
+ * on a helper when an arena first splits a product there (the memory and module travel by
+ * `postMessage`, read synchronously with `receiveMessageOnPort`) and dropped when the arena is
+ * garbage-collected.
+ *
+ * Threads: `MIMIC_THREADS` (1 turns splitting off), else the machine's available parallelism, at
+ * most 4. Where `worker_threads` is out of reach (browsers, Node before 20.16 without
+ * `process.getBuiltinModule`) nothing is split.
+ */
+
+/** Below this many multiply-adds (m·k·n) a product runs on the calling thread alone. */
+export const SPLIT_MIN_WORK = 1 << 17;
+/** How long a helper keeps spinning for the next job before it sleeps (ms). */
+const HELPER_SPIN_MS = 0.3;
+/** How long a caller spins for a helper's band before it sleeps on it (ms). */
+const CALLER_SPIN_MS = 2;
+/** A helper that has not finished its band after this long is taken for dead (ms). */
+const HELPER_TIMEOUT_MS = 120_000;
+
+const IDLE = 0;
+const JOB = 1;
+const DONE = 2;
+const FAILED = 3;
+/** Words of a helper's control block: state, arena id, then gemm's 13 arguments. */
+const WORDS = 16;
+
+/** What a helper runs: a CommonJS script (`eval: true`), so no file has to be found at run time. */
+const HELPER_SOURCE = `
+const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const ctrl = new Int32Array(workerData.control);
+const port = workerData.port;
+const instances = new Map();
+const spinMs = workerData.spinMs;
+function drain() {
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+    const msg = m.message;
+    if (msg.type === "attach") {
+      instances.set(msg.id, new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports);
+    } else {
+      instances.delete(msg.id);
+    }
+  }
+}
+for (;;) {
+  let state = Atomics.load(ctrl, 0);
+  const since = performance.now();
+  let spins = 0;
+  while (state !== ${JOB}) {
+    if ((++spins & 255) === 0 && performance.now() - since > spinMs) Atomics.wait(ctrl, 0, state);
+    state = Atomics.load(ctrl, 0);
+  }
+  drain();
+  const kernels = instances.get(ctrl[1]);
+  if (kernels === undefined) {
+    Atomics.store(ctrl, 0, ${FAILED});
+  } else {
+    kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], ctrl[12], ctrl[13], ctrl[14]);
+    Atomics.store(ctrl, 0, ${DONE});
+  }
+  Atomics.notify(ctrl, 0);
+}
+`;
+
+type Gemm = (
+  a: number,
+  aRow: number,
+  aCol: number,
+  b: number,
+  ldb: number,
+  bias: number,
+  c: number,
+  ldc: number,
+  gate: number,
+  m: number,
+  k: number,
+  n: number,
+  act: number,
+) => void;
+
+interface WorkerLike {
+  unref(): void;
+  on(event: "error" | "exit", listener: (value: unknown) => void): void;
+}
+interface PortLike {
+  postMessage(message: unknown): void;
+  unref?(): void;
+}
+interface WorkerThreads {
+  Worker: new (
+    source: string,
+    options: { eval: true; workerData: unknown; transferList: unknown[] },
+  ) => WorkerLike;
+  MessageChannel: new () => { port1: PortLike; port2: PortLike };
+}
+
+interface Helper {
+  control: Int32Array;
+  port: PortLike;
+  /** Arena ids with an instance on this helper. */
+  attached: Set<number>;
+  dead: string | null;
+}
+
+/** The helper threads of this thread (made on first use). */
+class GemmPool {
+  readonly helpers: Helper[] = [];
+  private readonly registry = new FinalizationRegistry<number>((id) => this.detach(id));
+
+  constructor(threads: WorkerThreads, count: number) {
+    for (let t = 0; t < count; t++) {
+      const control = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+      const { port1, port2 } = new threads.MessageChannel();
+      const worker = new threads.Worker(HELPER_SOURCE, {
+        eval: true,
+        workerData: { control: control.buffer, port: port2, spinMs: HELPER_SPIN_MS },
+        transferList: [port2],
+      });
+      const helper: Helper = { control, port: port1, attached: new Set(), dead: null };
+      worker.on("error", (error) => {
+        helper.dead = `it failed: ${String(error)}`;
+      });
+      worker.on("exit", () => {
+        helper.dead ??= "it exited";
+      });
+      // Neither the thread nor its port keeps the process alive.
+      worker.unref();
+      port1.unref?.();
+      this.helpers.push(helper);
+    }
+  }
+
+  /** Makes `id`'s kernels known to every helper; forgets them when `owner` is collected. */
+  attach(owner: object, id: number, module: WebAssembly.Module, memory: WebAssembly.Memory): void {
+    for (const helper of this.helpers) {
+      helper.port.postMessage({ type: "attach", id, module, memory });
+      helper.attached.add(id);
+    }
+    this.registry.register(owner, id);
+  }
+
+  private detach(id: number): void {
+    for (const helper of this.helpers) {
+      if (helper.attached.delete(id)) helper.port.postMessage({ type: "detach", id });
+    }
+  }
+
+  /** Runs `args` (gemm's arguments) for arena `id` on helper `t`; returns without waiting. */
+  post(t: number, id: number, args: readonly number[]): void {
+    const helper = this.helpers[t]!;
+    if (helper.dead !== null) throw helperError(helper);
+    const control = helper.control;
+    control[1] = id;
+    for (let i = 0; i < 13; i++) control[2 + i] = args[i]!;
+    Atomics.store(control, 0, JOB);
+    Atomics.notify(control, 0);
+  }
+
+  /** Waits for helper `t`'s band. */
+  wait(t: number): void {
+    const helper = this.helpers[t]!;
+    const control = helper.control;
+    let state = Atomics.load(control, 0);
+    if (state === JOB) {
+      const since = performance.now();
+      let spins = 0;
+      while (state === JOB) {
+        if ((++spins & 255) === 0) {
+          const waited = performance.now() - since;
+          if (waited > HELPER_TIMEOUT_MS || helper.dead !== null) {
+            helper.dead ??= `it did not finish a matrix product in ${HELPER_TIMEOUT_MS / 1000} s`;
+            throw helperError(helper);
+          }
+          if (waited > CALLER_SPIN_MS) Atomics.wait(control, 0, JOB, 1000);
+        }
+        state = Atomics.load(control, 0);
+      }
+    }
+    if (state === FAILED) {
+      Atomics.store(control, 0, IDLE);
+      throw new Error(
+        "A fused-engine helper thread had no kernels for this arena (an internal error); run with MIMIC_THREADS=1 to avoid threads.",
+      );
+    }
+  }
+}
+
+function helperError(helper: Helper): Error {
+  return new Error(
+    `A fused-engine helper thread is gone (${helper.dead}); run with MIMIC_THREADS=1 to train on one thread.`,
+  );
+}
+
+let pool: GemmPool | null | undefined;
+
+/** How many threads share a large product here: the setting, capped by what this runtime can do. */
+export function fusedThreads(): number {
+  const p = getPool();
+  return p === null ? 1 : p.helpers.length + 1;
+}
+
+/** Requested threads: `MIMIC_THREADS`, else the available parallelism (at most 4). */
+function requestedThreads(): number {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const setting = proc?.env?.MIMIC_THREADS;
+  if (setting !== undefined && setting !== "") {
+    const n = Number(setting);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`MIMIC_THREADS must be a whole number ≥ 1 (1 = no helper threads), got "${setting}".`);
+    }
+    return n;
+  }
+  const os = builtin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
+  if (os === null) return 1;
+  return Math.min(4, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+function builtin<T>(name: string): T | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule !== "function") return null;
+  return (proc.getBuiltinModule(name) as T | undefined) ?? null;
+}
+
+function getPool(): GemmPool | null {
+  if (pool !== undefined) return pool;
+  pool = null;
+  const threads = requestedThreads();
+  if (threads < 2 || typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return pool;
+  const workerThreads = builtin<WorkerThreads & { isMainThread: boolean }>("node:worker_threads");
+  if (workerThreads === null) return pool;
+  pool = new GemmPool(workerThreads, threads - 1);
+  return pool;
+}
+
+/** Whether arenas here should use shared memory (helpers may exist). */
+export function threadsWanted(): boolean {
+  return (
+    requestedThreads() > 1 &&
+    typeof SharedArrayBuffer === "function" &&
+    builtin("node:worker_threads") !== null
+  );
+}
+
+let nextArenaId = 1;
+let splitProducts = 0;
+
+/** How many products this thread has split across helpers so far (for tests and benchmarks). */
+export function splitCount(): number {
+  return splitProducts;
+}
+
+/**
+ * `gemm` for one arena on shared memory: the instance's own below `SPLIT_MIN_WORK`, split across
+ * the helper threads above it.
+ */
+export function threadedGemm(
+  owner: object,
+  local: Gemm,
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Gemm {
+  const id = nextArenaId++;
+  let attached = false;
+  const args = new Array<number>(13).fill(0);
+  return (a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act) => {
+    const work = m * k * n;
+    const byRows = m >= 8;
+    if (work < SPLIT_MIN_WORK || (!byRows && n < 16)) {
+      local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
+      return;
+    }
+    const p = getPool();
+    if (p === null) {
+      local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
+      return;
+    }
+    if (!attached) {
+      p.attach(owner, id, module, memory);
+      attached = true;
+    }
+    // Bands of whole 4-row (or 8-column) blocks; the caller takes the first.
+    const parts = p.helpers.length + 1;
+    const unit = byRows ? 4 : 8;
+    const extent = byRows ? m : n;
+    const band = Math.ceil(extent / unit / parts) * unit;
+    let posted = 0;
+    for (let t = 1; t < parts && t * band < extent; t++) {
+      const from = t * band;
+      const size = Math.min(band, extent - from);
+      if (byRows) {
+        args[0] = a + 4 * from * aRow;
+        args[6] = c + 4 * from * ldc;
+        args[8] = gate === 0 ? 0 : gate + 4 * from * ldc;
+        args[9] = size;
+        args[3] = b;
+        args[5] = bias;
+        args[11] = n;
+      } else {
+        args[0] = a;
+        args[6] = c + 4 * from;
+        args[8] = gate === 0 ? 0 : gate + 4 * from;
+        args[9] = m;
+        args[3] = b + 4 * from;
+        args[5] = bias === 0 ? 0 : bias + 4 * from;
+        args[11] = size;
+      }
+      args[1] = aRow;
+      args[2] = aCol;
+      args[4] = ldb;
+      args[7] = ldc;
+      args[10] = k;
+      args[12] = act;
+      p.post(t - 1, id, args);
+      posted++;
+    }
+    splitProducts++;
+    const own = Math.min(band, extent);
+    if (byRows) local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, own, k, n, act);
+    else local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, own, act);
+    for (let t = 0; t < posted; t++) p.wait(t);
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The fused engine's helper threads (`src/nn/fused/threads.ts`): a product split across threads
+ * is bit-identical to the same product on one thread, for every epilogue, transposed A, bias and
+ * gate, whether it splits by rows or by columns; a network's forward and backward passes are too;
+ * the split really happens; and a bad `MIMIC_THREADS` gets a clear error.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { rngFromSeed } from "../src/core/rng.js";
+import { Arena } from "../src/nn/fused/arena.js";
+import { Epilogue } from "../src/nn/fused/kernels-ts.js";
+import { FusedMlp } from "../src/nn/fused/mlp.js";
+import { fusedThreads, SPLIT_MIN_WORK, splitCount } from "../src/nn/fused/threads.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const threaded = process.env.MIMIC_THREADS === undefined || Number(process.env.MIMIC_THREADS) > 1;
+
+function fill(arena: Arena, ptr: number, count: number, seed: number): void {
+  const rng = rngFromSeed(seed);
+  const view = arena.view(ptr, count);
+  for (let i = 0; i < count; i++) view[i] = rng.uniform(-1, 1);
+}
+
+describe("fused engine helper threads", () => {
+  test("this machine splits large products: threads = min(4, available parallelism)", () => {
+    if (!threaded) return;
+    assert.equal(fusedThreads(), Math.min(4, availableParallelism()));
+    assert.ok(new Arena("wasm").shared, "Node arenas use shared memory");
+    assert.equal(new Arena("wasm", { threads: false }).shared, false);
+  });
+
+  test("a split product is bit-identical to the one-thread product (rows or columns, every epilogue)", () => {
+    const before = splitCount();
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 1, max: 90 }),
+          k: fc.integer({ min: 1, max: 300 }),
+          n: fc.integer({ min: 1, max: 90 }),
+          transposed: fc.boolean(),
+          bias: fc.boolean(),
+          act: fc.constantFrom(...Object.values(Epilogue)),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ m, k, n, transposed, bias, act, seed }) => {
+          const results = [true, false].map((threads) => {
+            const arena = new Arena("wasm", { threads });
+            const a = arena.alloc(m * k);
+            const b = arena.alloc(k * n);
+            const c = arena.alloc(m * n);
+            const g = arena.alloc(m * n);
+            const bi = arena.alloc(n);
+            fill(arena, a, m * k, seed);
+            fill(arena, b, k * n, seed + 1);
+            fill(arena, g, m * n, seed + 2);
+            fill(arena, bi, n, seed + 3);
+            const gated = act === Epilogue.tanhGrad || act === Epilogue.reluGrad;
+            if (transposed)
+              arena.kernels.gemm(a, 1, m, b, n, bias ? bi : 0, c, n, gated ? g : 0, m, k, n, act);
+            else arena.kernels.gemm(a, k, 1, b, n, bias ? bi : 0, c, n, gated ? g : 0, m, k, n, act);
+            return arena.view(c, m * n).slice();
+          });
+          assert.deepEqual(results[0], results[1]);
+        },
+      ),
+      { numRuns: 60, seed: 11 },
+    );
+    // Big shapes, both ways of splitting, so the comparison above is not vacuous.
+    for (const [m, k, n] of [
+      [256, 256, 256],
+      [4, 256, 256],
+      [7, 300, 70],
+      [61, 64, 67],
+    ] as const) {
+      assert.ok(m * k * n >= SPLIT_MIN_WORK);
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const a = arena.alloc(m * k);
+        const b = arena.alloc(k * n);
+        const c = arena.alloc(m * n);
+        const bi = arena.alloc(n);
+        fill(arena, a, m * k, m);
+        fill(arena, b, k * n, n);
+        fill(arena, bi, n, k);
+        arena.kernels.gemm(a, k, 1, b, n, bi, c, n, 0, m, k, n, Epilogue.tanh);
+        return arena.view(c, m * n).slice();
+      });
+      assert.deepEqual(results[0], results[1], `${m}×${k}×${n}`);
+    }
+    if (threaded) assert.ok(splitCount() > before, "some products were split across threads");
+  });
+
+  test("a 256×256 network's forward and backward passes are bit-identical with and without threads", () => {
+    const sizes = [17, 256, 256, 6];
+    const rows = 200;
+    const rng = rngFromSeed(5);
+    let count = 0;
+    for (let l = 0; l + 1 < sizes.length; l++) count += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
+    const params = Float32Array.from({ length: count }, () => rng.uniform(-0.1, 0.1));
+    const x = Float32Array.from({ length: rows * 17 }, () => rng.normal());
+    const dy = Float32Array.from({ length: rows * 6 }, () => rng.normal());
+    const results = [true, false].map((threads) => {
+      const mlp = new FusedMlp({ sizes, activation: "tanh" }, rows, {
+        arena: new Arena("wasm", { threads }),
+      });
+      mlp.input.set(x);
+      const y = mlp.forward(params, rows).slice();
+      mlp.outputGrad.set(dy);
+      const grads = new Float32Array(count);
+      mlp.backward(params, rows, grads, true);
+      return { y, grads, dx: mlp.inputGrad.slice(0, rows * 17) };
+    });
+    assert.deepEqual(results[0], results[1]);
+  });
+
+  test("MIMIC_THREADS=abc: the first arena says what the setting must be", () => {
+    const script = `import { Arena } from "./build/src/nn/fused/arena.js"; new Arena("wasm");`;
+    assert.throws(
+      () =>
+        execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+          cwd: root,
+          env: { ...process.env, MIMIC_THREADS: "abc" },
+          stdio: "pipe",
+        }),
+      (e: unknown) =>
+        /MIMIC_THREADS must be a whole number ≥ 1/.test(String((e as { stderr: Buffer }).stderr)),
+    );
+  });
+});
