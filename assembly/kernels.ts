@@ -361,6 +361,25 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
 export function colSum(src: usize, rows: i32, cols: i32, dst: usize): void {
   const ld = <usize>(cols << 2);
   let j = 0;
+  for (; j + 16 <= cols; j += 16) {
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    let p = src + <usize>(j << 2);
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48));
+      p += ld;
+    }
+    const d = dst + <usize>(j << 2);
+    v128.store(d, s0);
+    v128.store(d, s1, 16);
+    v128.store(d, s2, 32);
+    v128.store(d, s3, 48);
+  }
   for (; j + 4 <= cols; j += 4) {
     let s = f32x4.splat(0);
     let p = src + <usize>(j << 2);

@@ -23,6 +23,7 @@
  * rewards are standardized by mean and std (imitation's `NormalizedRewardNet` does the same with
  * its own running statistics).
  */
+
 import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
@@ -30,6 +31,7 @@ import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
 import { Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
+import { yieldToEventLoop } from "../core/yield.js";
 import { columnStats } from "../data/dataset.js";
 import type { Transitions } from "../data/episode.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
@@ -610,7 +612,7 @@ export async function trainAdversarial(
     history.push(record);
     await options.onRoundEnd?.(record, snapshot);
     if (options.signal?.aborted) break;
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
   }
   const { history: _ppoHistory, ...policy } = learner.result([]);
   return { ...policy, history, rewardModel: discriminator.model };

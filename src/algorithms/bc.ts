@@ -17,10 +17,12 @@
  * NaN or infinite gradient stops training with `NonFiniteGradientError` after checkpointing the
  * last good step.
  */
+
 import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
 import { type Pcg64State, rngFromSeed } from "../core/rng.js";
+import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import { toTransitions } from "../data/episode.js";
 import { NeuralPolicy } from "../nn/policy.js";
@@ -162,8 +164,6 @@ function permutation(n: number, rng: ReturnType<typeof rngFromSeed>): Int32Array
   }
   return order;
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 // ---------------------------------------------------------------------------------------------
 // Training

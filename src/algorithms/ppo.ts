@@ -27,6 +27,7 @@
  *   was computed anyway, a truncated transition (time limit) bootstraps with γ·V(s_final), and
  *   only a terminated one uses 0. CleanRL's gym-0.2x `done` treats both as terminal.
  */
+
 import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
@@ -34,6 +35,7 @@ import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
 import { Box, Discrete } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
+import { yieldToEventLoop } from "../core/yield.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import {
@@ -311,8 +313,6 @@ function variance(values: Float64Array, count: number): number {
   for (let i = 0; i < count; i++) sq += (values[i]! - mean) ** 2;
   return sq / count;
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 // ---------------------------------------------------------------------------------------------
 // The learner: one rollout and one update at a time, so an outer loop (GAIL, AIRL) can replace

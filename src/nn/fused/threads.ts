@@ -22,8 +22,10 @@
  * `process.getBuiltinModule`) nothing is split.
  */
 
-/** Below this many multiply-adds (m·k·n) a product runs on the calling thread alone. */
-export const SPLIT_MIN_WORK = 1 << 17;
+import { Epilogue } from "./kernels-ts.js";
+
+/** Below this much work (multiply-adds m·k·n, plus a dozen per element for a tanh) a product runs on the calling thread alone. */
+export const SPLIT_MIN_WORK = 1 << 16;
 /** How long a helper keeps spinning for the next job before it sleeps (ms). */
 const HELPER_SPIN_MS = 0.3;
 /** How long a caller spins for a helper's band before it sleeps on it (ms). */
@@ -35,8 +37,10 @@ const IDLE = 0;
 const JOB = 1;
 const DONE = 2;
 const FAILED = 3;
-/** Words of a helper's control block: state, arena id, then gemm's 13 arguments. */
+/** Words of a helper's control block: state, arena id, gemm's 13 arguments, then the mail flag. */
 const WORDS = 16;
+/** Set when attach/detach messages wait on the helper's port (so a job reads the port only then). */
+const MAIL = 15;
 
 /** What a helper runs: a CommonJS script (`eval: true`), so no file has to be found at run time. */
 const HELPER_SOURCE = `
@@ -63,7 +67,7 @@ for (;;) {
     if ((++spins & 255) === 0 && performance.now() - since > spinMs) Atomics.wait(ctrl, 0, state);
     state = Atomics.load(ctrl, 0);
   }
-  drain();
+  if (Atomics.exchange(ctrl, ${MAIL}, 0) !== 0) drain();
   const kernels = instances.get(ctrl[1]);
   if (kernels === undefined) {
     Atomics.store(ctrl, 0, ${FAILED});
@@ -147,6 +151,7 @@ class GemmPool {
   attach(owner: object, id: number, module: WebAssembly.Module, memory: WebAssembly.Memory): void {
     for (const helper of this.helpers) {
       helper.port.postMessage({ type: "attach", id, module, memory });
+      Atomics.store(helper.control, MAIL, 1);
       helper.attached.add(id);
     }
     this.registry.register(owner, id);
@@ -154,7 +159,10 @@ class GemmPool {
 
   private detach(id: number): void {
     for (const helper of this.helpers) {
-      if (helper.attached.delete(id)) helper.port.postMessage({ type: "detach", id });
+      if (helper.attached.delete(id)) {
+        helper.port.postMessage({ type: "detach", id });
+        Atomics.store(helper.control, MAIL, 1);
+      }
     }
   }
 
@@ -276,7 +284,8 @@ export function threadedGemm(
   let attached = false;
   const args = new Array<number>(13).fill(0);
   return (a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act) => {
-    const work = m * k * n;
+    // A tanh epilogue costs about as much per element as a dozen multiply-adds.
+    const work = m * n * (k + (act === Epilogue.tanh ? 12 : 0));
     const byRows = m >= 8;
     if (work < SPLIT_MIN_WORK || (!byRows && n < 16)) {
       local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
