@@ -3,7 +3,7 @@
  * Large matrix products split across threads. In Node, an arena's WebAssembly memory is shared
  * (`WebAssembly.Memory({ shared: true })`), and helper threads (`worker_threads`) each hold an
  * instance of the same kernels on that memory. `gemm` above a size threshold gives each helper a
- * band of C's rows (or of its columns, when C has too few rows) and runs the first band itself.
+ * band of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks) and runs the first band itself.
  *
  * Every element of C is still computed by one thread, over the same k order and with the same
  * 4 × 8 register blocks (bands start at multiples of 4 rows or 8 columns), so the result is
@@ -286,7 +286,8 @@ export function threadedGemm(
   return (a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act) => {
     // A tanh epilogue costs about as much per element as a dozen multiply-adds.
     const work = m * n * (k + (act === Epilogue.tanh ? 12 : 0));
-    const byRows = m >= 8;
+    // Split the dimension with more register blocks (4 rows, 8 columns), so bands stay even.
+    const byRows = Math.ceil(m / 4) >= Math.ceil(n / 8) && m >= 8;
     if (work < SPLIT_MIN_WORK || (!byRows && n < 16)) {
       local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
       return;
