@@ -3,7 +3,8 @@
  * Large matrix products split across threads. In Node, an arena's WebAssembly memory is shared
  * (`WebAssembly.Memory({ shared: true })`), and helper threads (`worker_threads`) each hold an
  * instance of the same kernels on that memory. `gemm` above a size threshold gives each helper a
- * band of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks) and runs the first band itself.
+ * band of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks) and
+ * runs the first band itself.
  *
  * Every element of C is still computed by one thread, over the same k order and with the same
  * 4 × 8 register blocks (bands start at multiples of 4 rows or 8 columns), so the result is
