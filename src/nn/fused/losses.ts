@@ -155,12 +155,14 @@ export function ppoCategorical(
   let kl = 0;
   let clipped = 0;
   for (let r = 0; r < rows; r++) {
-    // First pass: log π(a|s) of the whole action, to know the ratio.
+    // First pass: log π(a|s) of the whole action, to know the ratio. With one block (a Discrete
+    // action) the scratch still holds its softmax for the second pass.
     let base = r * width;
     let logProb = 0;
+    let firstEntropy = 0;
     for (let d = 0; d < dims; d++) {
       const n = nvec[d]!;
-      softmaxBlock(logits, base, n, probs, logProbs);
+      firstEntropy = softmaxBlock(logits, base, n, probs, logProbs);
       logProb += logProbs[actions[r * dims + d]!]!;
       base += n;
     }
@@ -178,7 +180,7 @@ export function ppoCategorical(
     base = r * width;
     for (let d = 0; d < dims; d++) {
       const n = nvec[d]!;
-      const h = softmaxBlock(logits, base, n, probs, logProbs);
+      const h = dims === 1 ? firstEntropy : softmaxBlock(logits, base, n, probs, logProbs);
       const a = actions[r * dims + d]!;
       entropy += h;
       for (let k = 0; k < n; k++) {
