@@ -31,6 +31,8 @@ export const SPLIT_MIN_WORK = 1 << 16;
 const HELPER_SPIN_MS = 0.3;
 /** How long a caller spins for a helper's band before it sleeps on it (ms). */
 const CALLER_SPIN_MS = 2;
+/** Helpers that have not started after this long are given up: products run on one thread (ms). */
+const HELPER_START_MS = 10_000;
 /** A helper that has not finished its band after this long is taken for dead (ms). */
 const HELPER_TIMEOUT_MS = 120_000;
 
@@ -45,7 +47,7 @@ const MAIL = 15;
 
 /** What a helper runs: a CommonJS script (`eval: true`), so no file has to be found at run time. */
 const HELPER_SOURCE = `
-const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const { workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
 const ctrl = new Int32Array(workerData.control);
 const port = workerData.port;
 const instances = new Map();
@@ -60,22 +62,26 @@ function drain() {
     }
   }
 }
+Atomics.store(ctrl, 0, ${DONE});
+Atomics.notify(ctrl, 0);
 for (;;) {
-  let state = Atomics.load(ctrl, 0);
+  let seen = Atomics.load(ctrl, 0);
   const since = performance.now();
   let spins = 0;
-  while (state !== ${JOB}) {
-    if ((++spins & 255) === 0 && performance.now() - since > spinMs) Atomics.wait(ctrl, 0, state);
-    state = Atomics.load(ctrl, 0);
+  while (seen !== ${JOB}) {
+    if ((++spins & 255) === 0 && performance.now() - since > spinMs) Atomics.wait(ctrl, 0, seen);
+    seen = Atomics.load(ctrl, 0);
   }
   if (Atomics.exchange(ctrl, ${MAIL}, 0) !== 0) drain();
   const kernels = instances.get(ctrl[1]);
-  if (kernels === undefined) {
-    Atomics.store(ctrl, 0, ${FAILED});
-  } else {
-    kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], ctrl[12], ctrl[13], ctrl[14]);
-    Atomics.store(ctrl, 0, ${DONE});
-  }
+  let state = ${FAILED};
+  try {
+    if (kernels !== undefined) {
+      kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], ctrl[12], ctrl[13], ctrl[14]);
+      state = ${DONE};
+    }
+  } catch {}
+  Atomics.store(ctrl, 0, state);
   Atomics.notify(ctrl, 0);
 }
 `;
@@ -98,6 +104,7 @@ type Gemm = (
 
 interface WorkerLike {
   unref(): void;
+  terminate(): Promise<number>;
   on(event: "error" | "exit", listener: (value: unknown) => void): void;
 }
 interface PortLike {
@@ -145,8 +152,25 @@ class GemmPool {
       worker.unref();
       port1.unref?.();
       this.helpers.push(helper);
+      this.workers.push(worker);
+    }
+    // Each helper says it runs by setting DONE; one that can't start (say its script fails to
+    // load) would otherwise leave the first split product waiting forever.
+    const deadline = performance.now() + HELPER_START_MS;
+    for (const helper of this.helpers) {
+      for (let state = Atomics.load(helper.control, 0); state !== DONE; ) {
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          for (const worker of this.workers) void worker.terminate();
+          throw new Error(`a helper thread did not start within ${HELPER_START_MS / 1000} s`);
+        }
+        Atomics.wait(helper.control, 0, state, left);
+        state = Atomics.load(helper.control, 0);
+      }
     }
   }
+
+  private readonly workers: WorkerLike[] = [];
 
   /** Makes `id`'s kernels known to every helper; forgets them when `owner` is collected. */
   attach(owner: object, id: number, module: WebAssembly.Module, memory: WebAssembly.Memory): void {
@@ -250,7 +274,14 @@ function getPool(): GemmPool | null {
   if (threads < 2 || typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return pool;
   const workerThreads = builtin<WorkerThreads & { isMainThread: boolean }>("node:worker_threads");
   if (workerThreads === null) return pool;
-  pool = new GemmPool(workerThreads, threads - 1);
+  try {
+    pool = new GemmPool(workerThreads, threads - 1);
+  } catch (error) {
+    console.warn(
+      `mimic: the fused engine's helper threads are unavailable (${(error as Error).message}); training runs on one thread.`,
+    );
+    pool = null;
+  }
   return pool;
 }
 
