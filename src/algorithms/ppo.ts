@@ -848,51 +848,61 @@ export class PpoLearner {
           for (let r = 0; r < m; r++) mb.advantages[r] = (mb.advantages[r]! - mean) / (std + 1e-8);
         }
 
-        // Policy loss: −mean min(r·Â, clip(r, 1 − ε, 1 + ε)·Â) − c_ent · mean H (eq. 7 and 9)
-        const newOut = actor.forward(this.policyParams, m);
-        if (this.gaussian) {
-          ppoGaussian(
-            newOut,
-            this.logStd,
-            m,
-            this.mbContinuous,
-            mb.logprobs,
-            mb.advantages,
-            args.clipCoef,
-            args.entCoef,
-            actor.outputGrad,
-            this.logStdGrads,
-            policyStats,
-          );
-        } else {
-          ppoCategorical(
-            newOut,
-            m,
-            mb.actions,
-            mb.logprobs,
-            mb.advantages,
-            args.clipCoef,
-            args.entCoef,
-            this.scratch,
-            actor.outputGrad,
-            policyStats,
-          );
-        }
-        actor.backward(this.policyParams, m, this.policyGrads);
+        // The critic's passes run on a helper thread (when one is free) beside the actor's: the
+        // two networks share nothing until the gradient clipping, so the numbers are the same.
+        const valuesReady = critic.forwardAsync(this.valueParams, m);
+        let criticBackward: (() => void) | null = null;
+        try {
+          // Policy loss: −mean min(r·Â, clip(r, 1 − ε, 1 + ε)·Â) − c_ent · mean H (eq. 7 and 9)
+          const newOut = actor.forward(this.policyParams, m);
+          if (this.gaussian) {
+            ppoGaussian(
+              newOut,
+              this.logStd,
+              m,
+              this.mbContinuous,
+              mb.logprobs,
+              mb.advantages,
+              args.clipCoef,
+              args.entCoef,
+              actor.outputGrad,
+              this.logStdGrads,
+              policyStats,
+            );
+          } else {
+            ppoCategorical(
+              newOut,
+              m,
+              mb.actions,
+              mb.logprobs,
+              mb.advantages,
+              args.clipCoef,
+              args.entCoef,
+              this.scratch,
+              actor.outputGrad,
+              policyStats,
+            );
+          }
 
-        // Value loss: c_vf · ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)
-        const newValues = critic.forward(this.valueParams, m);
-        valueLoss(
-          newValues,
-          m,
-          mb.returns,
-          critic.outputGrad,
-          valueStats,
-          args.clipVloss ? { oldValues: mb.values, clipEpsilon: args.clipCoef } : undefined,
-        );
-        const dv = critic.outputGrad;
-        for (let r = 0; r < m; r++) dv[r] = dv[r]! * args.vfCoef;
-        critic.backward(this.valueParams, m, this.valueGrads);
+          // Value loss: c_vf · ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)
+          const newValues = valuesReady();
+          valueLoss(
+            newValues,
+            m,
+            mb.returns,
+            critic.outputGrad,
+            valueStats,
+            args.clipVloss ? { oldValues: mb.values, clipEpsilon: args.clipCoef } : undefined,
+          );
+          const dv = critic.outputGrad;
+          for (let r = 0; r < m; r++) dv[r] = dv[r]! * args.vfCoef;
+          criticBackward = critic.backwardAsync(this.valueParams, m, this.valueGrads);
+          actor.backward(this.policyParams, m, this.policyGrads);
+        } finally {
+          // Whatever happened above, the helper's pass ends before anything reads its buffers.
+          if (criticBackward === null) valuesReady();
+          else criticBackward();
+        }
 
         // Global-norm clipping over both networks, then one Adam step.
         const norm = clipGradNorm(this.grads, this.grads.length, args.maxGradNorm);

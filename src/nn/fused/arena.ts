@@ -21,7 +21,7 @@
 import { InvalidOptionError } from "../../core/errors.js";
 import { createTsKernels, type Kernels } from "./kernels-ts.js";
 import { kernelsSharedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm.js";
-import { threadedGemm, threadsWanted } from "./threads.js";
+import { TapeOp, threadedGemm, threadsWanted } from "./threads.js";
 
 /** Which kernels an arena runs: WebAssembly SIMD when available (`auto`), or one of the two. */
 export type FusedEngine = "auto" | "wasm" | "ts";
@@ -149,7 +149,9 @@ export class Arena {
       const exports = new WebAssembly.Instance(shared, { env: { memory } }).exports as unknown as WasmExports;
       this.backend = "wasm";
       this.memory = memory;
-      this.kernels = { ...exports, gemm: threadedGemm(this, exports.gemm, shared, memory) };
+      const threaded = threadedGemm(this, exports.gemm, shared, memory);
+      this.kernels = { ...exports, gemm: threaded.gemm };
+      this.startTape = threaded.startTape;
       this.top = align(exports.heapBase());
       this.heapBuffer = this.memory.buffer as ArrayBuffer;
     } else if (module !== null) {
@@ -167,6 +169,50 @@ export class Arena {
       this.kernels = createTsKernels(() => this.heapF32);
     }
     this.heapF32 = new Float32Array(this.heapBuffer);
+  }
+
+  private readonly startTape: ((ptr: number, words: number) => (() => void) | null) | null = null;
+
+  /**
+   * Runs the tape of `words` int32 words at `ptr` (kernel calls, `threads.ts`'s `TapeOp`) on a
+   * helper thread when one is free, and returns the function that waits for it; else runs it
+   * here and returns a no-op. Until the join, nothing may touch the memory the tape uses.
+   */
+  runTape(ptr: number, words: number): () => void {
+    const join = this.startTape?.(ptr, words) ?? null;
+    if (join !== null) return join;
+    const tape = new Int32Array(this.heapBuffer, ptr, words);
+    const k = this.kernels;
+    for (let i = 0; i < words; ) {
+      const op = tape[i]!;
+      if (op === TapeOp.gemm) {
+        k.gemm(
+          tape[i + 1]!,
+          tape[i + 2]!,
+          tape[i + 3]!,
+          tape[i + 4]!,
+          tape[i + 5]!,
+          tape[i + 6]!,
+          tape[i + 7]!,
+          tape[i + 8]!,
+          tape[i + 9]!,
+          tape[i + 10]!,
+          tape[i + 11]!,
+          tape[i + 12]!,
+          tape[i + 13]!,
+        );
+        i += 14;
+      } else if (op === TapeOp.colSum) {
+        k.colSum(tape[i + 1]!, tape[i + 2]!, tape[i + 3]!, tape[i + 4]!);
+        i += 5;
+      } else if (op === TapeOp.transpose) {
+        k.transpose(tape[i + 1]!, tape[i + 2]!, tape[i + 3]!, tape[i + 4]!);
+        i += 5;
+      } else {
+        throw new Error(`Bad tape op ${op} at word ${i}.`);
+      }
+    }
+    return noop;
   }
 
   /** The arena's current memory. */
@@ -241,6 +287,8 @@ export class F32Slot {
     return this.current;
   }
 }
+
+function noop(): void {}
 
 function align(bytes: number): number {
   return (bytes + 15) & ~15;

@@ -20,7 +20,8 @@
 import { ShapeMismatchError } from "../../core/errors.js";
 import type { Activation } from "../mlp.js";
 import { Arena, type F32Slot, type FusedEngine } from "./arena.js";
-import { Epilogue } from "./kernels-ts.js";
+import { Epilogue, type Kernels } from "./kernels-ts.js";
+import { TapeOp } from "./threads.js";
 
 export type { Activation, FusedEngine };
 
@@ -165,8 +166,27 @@ export class FusedMlp {
   /** The output for `rows` rows of `input`; returns `output` (reused by the next call). */
   forward(params: Float32Array, rows: number): Float32Array {
     this.checkRows("forward", rows);
+    this.emitForward(this.paramsPtr(params), rows, this.arena.kernels);
+    return this.acts[this.layers]!.array;
+  }
+
+  /**
+   * `forward` on a helper thread when one is free (else here, at once): returns the function
+   * that waits for it and gives `output`. Until then, leave this network's buffers alone.
+   */
+  forwardAsync(params: Float32Array, rows: number): () => Float32Array {
+    this.checkRows("forward", rows);
     const p = this.paramsPtr(params);
-    const k = this.arena.kernels;
+    const tape = this.recorder();
+    this.emitForward(p, rows, tape);
+    const join = this.arena.runTape(tape.ptr, tape.words);
+    return () => {
+      join();
+      return this.acts[this.layers]!.array;
+    };
+  }
+
+  private emitForward(p: number, rows: number, k: TapeTarget): void {
     for (let l = 0; l < this.layers; l++) {
       const fanIn = this.sizes[l]!;
       const fanOut = this.sizes[l + 1]!;
@@ -186,7 +206,6 @@ export class FusedMlp {
         l + 1 < this.layers ? this.hiddenAct : Epilogue.none,
       );
     }
-    return this.acts[this.layers]!.array;
   }
 
   /**
@@ -204,8 +223,34 @@ export class FusedMlp {
     }
     const p = this.paramsPtr(params);
     const inPlace = this.arena.holds(grads);
-    const g = inPlace ? grads.byteOffset : this.ownGrads.ptr;
-    const k = this.arena.kernels;
+    this.emitBackward(p, inPlace ? grads.byteOffset : this.ownGrads.ptr, rows, withInput, this.arena.kernels);
+    if (!inPlace) grads.set(this.ownGrads.array);
+  }
+
+  /**
+   * `backward` on a helper thread when one is free (else here, at once): returns the function
+   * that waits for it (and copies the gradients out when `grads` lies outside the arena).
+   */
+  backwardAsync(params: Float32Array, rows: number, grads: Float32Array, withInput = false): () => void {
+    this.checkRows("backward", rows);
+    checkAttached("gradients", grads);
+    if (grads.length < this.parameterCount) {
+      throw new ShapeMismatchError(
+        `backward: the network has ${this.parameterCount} parameters; got a gradient array of ${grads.length}.`,
+      );
+    }
+    const p = this.paramsPtr(params);
+    const inPlace = this.arena.holds(grads);
+    const tape = this.recorder();
+    this.emitBackward(p, inPlace ? grads.byteOffset : this.ownGrads.ptr, rows, withInput, tape);
+    const join = this.arena.runTape(tape.ptr, tape.words);
+    return () => {
+      join();
+      if (!inPlace) grads.set(this.ownGrads.array);
+    };
+  }
+
+  private emitBackward(p: number, g: number, rows: number, withInput: boolean, k: TapeTarget): void {
     const wT = this.transposed.ptr;
     for (let l = this.layers - 1; l >= 0; l--) {
       const fanIn = this.sizes[l]!;
@@ -236,7 +281,51 @@ export class FusedMlp {
         l === 0 ? Epilogue.none : this.hiddenGrad,
       );
     }
-    if (!inPlace) grads.set(this.ownGrads.array);
+  }
+
+  /** An empty tape in this network's arena (one pass's kernel calls; see `TapeRecorder`). */
+  private recorder(): TapeRecorder {
+    this.tape ??= new TapeRecorder(this.arena, 40 * this.layers);
+    this.tape.words = 0;
+    return this.tape;
+  }
+
+  private tape: TapeRecorder | null = null;
+}
+
+/** What a pass calls: the kernels themselves, or a recorder that writes the calls to a tape. */
+type TapeTarget = Pick<Kernels, "gemm" | "colSum" | "transpose">;
+
+/** Kernel calls written as int32 words into an arena, for `Arena.runTape`. */
+class TapeRecorder implements TapeTarget {
+  readonly ptr: number;
+  words = 0;
+  private readonly capacity: number;
+
+  constructor(
+    private readonly arena: Arena,
+    capacity: number,
+  ) {
+    this.capacity = capacity;
+    this.ptr = arena.alloc(capacity);
+  }
+
+  private push(values: readonly number[]): void {
+    if (this.words + values.length > this.capacity) throw new Error("A fused-engine tape overflowed.");
+    new Int32Array(this.arena.buffer, this.ptr + 4 * this.words, values.length).set(values);
+    this.words += values.length;
+  }
+
+  gemm(...args: Parameters<Kernels["gemm"]>): void {
+    this.push([TapeOp.gemm, ...args]);
+  }
+
+  colSum(...args: Parameters<Kernels["colSum"]>): void {
+    this.push([TapeOp.colSum, ...args]);
+  }
+
+  transpose(...args: Parameters<Kernels["transpose"]>): void {
+    this.push([TapeOp.transpose, ...args]);
   }
 }
 

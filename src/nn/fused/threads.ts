@@ -40,10 +40,23 @@ const IDLE = 0;
 const JOB = 1;
 const DONE = 2;
 const FAILED = 3;
-/** Words of a helper's control block: state, arena id, gemm's 13 arguments, then the mail flag. */
-const WORDS = 16;
+/**
+ * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13,
+ * or a tape's byte offset and length in words), then the mail flag.
+ */
+const WORDS = 17;
+const KIND = 2;
+const ARGS = 3;
 /** Set when attach/detach messages wait on the helper's port (so a job reads the port only then). */
-const MAIL = 15;
+const MAIL = 16;
+const KIND_GEMM = 0;
+const KIND_TAPE = 1;
+
+/**
+ * A tape: kernel calls recorded in an arena's memory as int32 words, `[op, ...arguments]` each,
+ * which a helper runs in order (a network's whole forward or backward pass as one job).
+ */
+export const TapeOp = { gemm: 1, colSum: 2, transpose: 3 } as const;
 
 /** What a helper runs: a CommonJS script (`eval: true`), so no file has to be found at run time. */
 const HELPER_SOURCE = `
@@ -56,9 +69,27 @@ function drain() {
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
     const msg = m.message;
     if (msg.type === "attach") {
-      instances.set(msg.id, new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports);
+      const exports = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports;
+      instances.set(msg.id, { exports, memory: msg.memory });
     } else {
       instances.delete(msg.id);
+    }
+  }
+}
+function runTape(k, t) {
+  for (let i = 0; i < t.length; ) {
+    const op = t[i];
+    if (op === ${TapeOp.gemm}) {
+      k.gemm(t[i + 1], t[i + 2], t[i + 3], t[i + 4], t[i + 5], t[i + 6], t[i + 7], t[i + 8], t[i + 9], t[i + 10], t[i + 11], t[i + 12], t[i + 13]);
+      i += 14;
+    } else if (op === ${TapeOp.colSum}) {
+      k.colSum(t[i + 1], t[i + 2], t[i + 3], t[i + 4]);
+      i += 5;
+    } else if (op === ${TapeOp.transpose}) {
+      k.transpose(t[i + 1], t[i + 2], t[i + 3], t[i + 4]);
+      i += 5;
+    } else {
+      throw new Error("bad tape op " + op);
     }
   }
 }
@@ -73,11 +104,15 @@ for (;;) {
     seen = Atomics.load(ctrl, 0);
   }
   if (Atomics.exchange(ctrl, ${MAIL}, 0) !== 0) drain();
-  const kernels = instances.get(ctrl[1]);
+  const instance = instances.get(ctrl[1]);
   let state = ${FAILED};
   try {
-    if (kernels !== undefined) {
-      kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], ctrl[12], ctrl[13], ctrl[14]);
+    if (instance !== undefined && ctrl[${KIND}] === ${KIND_GEMM}) {
+      const a = ${ARGS};
+      instance.exports.gemm(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12]);
+      state = ${DONE};
+    } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_TAPE}) {
+      runTape(instance.exports, new Int32Array(instance.memory.buffer, ctrl[${ARGS}] >>> 0, ctrl[${ARGS} + 1]));
       state = ${DONE};
     }
   } catch {}
@@ -192,15 +227,19 @@ class GemmPool {
   }
 
   /** Runs `args` (gemm's arguments) for arena `id` on helper `t`; returns without waiting. */
-  post(t: number, id: number, args: readonly number[]): void {
+  post(t: number, id: number, args: readonly number[], kind = KIND_GEMM): void {
     const helper = this.helpers[t]!;
     if (helper.dead !== null) throw helperError(helper);
     const control = helper.control;
     control[1] = id;
-    for (let i = 0; i < 13; i++) control[2 + i] = args[i]!;
+    control[KIND] = kind;
+    for (let i = 0; i < args.length; i++) control[ARGS + i] = args[i]!;
     Atomics.store(control, 0, JOB);
     Atomics.notify(control, 0);
   }
+
+  /** Helpers running a tape: split products leave them out until it is joined. */
+  busy = 0;
 
   /** Waits for helper `t`'s band. */
   wait(t: number): void {
@@ -311,11 +350,36 @@ export function threadedGemm(
   local: Gemm,
   module: WebAssembly.Module,
   memory: WebAssembly.Memory,
-): Gemm {
+): { gemm: Gemm; startTape: (ptr: number, words: number) => (() => void) | null } {
   const id = nextArenaId++;
   let attached = false;
   const args = new Array<number>(13).fill(0);
-  return (a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act) => {
+  const attach = (p: GemmPool) => {
+    if (!attached) {
+      p.attach(owner, id, module, memory);
+      attached = true;
+    }
+  };
+  const tapeArgs = [0, 0];
+  /** Posts a tape to the first free helper; returns its join, or null when none is free. */
+  const startTape = (ptr: number, words: number): (() => void) | null => {
+    const p = getPool();
+    // One tape at a time: it takes helper 0, and split products use the others meanwhile.
+    if (p === null || p.busy > 0) return null;
+    attach(p);
+    const t = p.busy++;
+    tapeArgs[0] = ptr;
+    tapeArgs[1] = words;
+    p.post(t, id, tapeArgs, KIND_TAPE);
+    return () => {
+      try {
+        p.wait(t);
+      } finally {
+        p.busy--;
+      }
+    };
+  };
+  const gemm: Gemm = (a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act) => {
     // A tanh epilogue costs about as much per element as a dozen multiply-adds.
     const work = m * n * (k + (act === Epilogue.tanh ? 12 : 0));
     // Split the dimension with more register blocks (4 rows, 8 columns), so bands stay even.
@@ -329,12 +393,14 @@ export function threadedGemm(
       local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
       return;
     }
-    if (!attached) {
-      p.attach(owner, id, module, memory);
-      attached = true;
+    attach(p);
+    // Bands of whole 4-row (or 8-column) blocks; the caller takes the first. Helpers running a
+    // tape (the first `busy` ones) sit this product out.
+    const parts = p.helpers.length - p.busy + 1;
+    if (parts < 2) {
+      local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
+      return;
     }
-    // Bands of whole 4-row (or 8-column) blocks; the caller takes the first.
-    const parts = p.helpers.length + 1;
     const unit = byRows ? 4 : 8;
     const extent = byRows ? m : n;
     const band = Math.ceil(extent / unit / parts) * unit;
@@ -365,13 +431,14 @@ export function threadedGemm(
       args[7] = ldc;
       args[10] = k;
       args[12] = act;
-      p.post(t - 1, id, args);
+      p.post(p.busy + t - 1, id, args);
       posted++;
     }
     splitProducts++;
     const own = Math.min(band, extent);
     if (byRows) local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, own, k, n, act);
     else local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, own, act);
-    for (let t = 0; t < posted; t++) p.wait(t);
+    for (let t = 0; t < posted; t++) p.wait(p.busy + t);
   };
+  return { gemm, startTape };
 }
