@@ -336,9 +336,16 @@ export function threadsWanted(): boolean {
 let nextArenaId = 1;
 let splitProducts = 0;
 
+let offloadedTapes = 0;
+
 /** How many products this thread has split across helpers so far (for tests and benchmarks). */
 export function splitCount(): number {
   return splitProducts;
+}
+
+/** How many tapes (whole passes) this thread has run on a helper so far. */
+export function tapeCount(): number {
+  return offloadedTapes;
 }
 
 /**
@@ -371,6 +378,7 @@ export function threadedGemm(
     tapeArgs[0] = ptr;
     tapeArgs[1] = words;
     p.post(t, id, tapeArgs, KIND_TAPE);
+    offloadedTapes++;
     return () => {
       try {
         p.wait(t);
