@@ -181,8 +181,11 @@ export class TransitionBatch {
     this.cdf = null;
     this.weight[r] = from.weight[i]!;
     const n = this.obsSize;
-    this.obs.set(from.obs.subarray(i * n, i * n + n), r * n);
-    this.nextObs.set(from.nextObs.subarray(i * n, i * n + n), r * n);
+    // Element by element: a subarray per row costs more than copying a few numbers.
+    for (let k = 0; k < n; k++) {
+      this.obs[r * n + k] = from.obs[i * n + k]!;
+      this.nextObs[r * n + k] = from.nextObs[i * n + k]!;
+    }
     this.actions[r] = from.actions[i]!;
     this.absorbing[r] = from.absorbing[i]!;
     this.nextAbsorbing[r] = from.nextAbsorbing[i]!;
