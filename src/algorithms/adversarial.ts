@@ -200,6 +200,8 @@ export interface Discriminator {
   readonly params: Float32Array;
   /** Sizes of the parameter tensors in `params`, for Adam's per-tensor bookkeeping. */
   readonly tensorSizes: readonly number[];
+  /** Whether `logits` reads the batch's `logPi` (the generator's log π(a|s); AIRL's does). */
+  readonly needsLogPi: boolean;
   /** Makes the buffers hold `rows` transitions. */
   reserve(rows: number): void;
   /** The logits of a batch (high = expert), keeping what `backward` needs. */
@@ -554,9 +556,11 @@ export async function trainAdversarial(
       discBatch.rows = 0;
       for (let i = 0; i < batch; i++) discBatch.push(expert, expert.draw(rng));
       for (let i = 0; i < batch; i++) discBatch.push(generatorPool, generatorPool.draw(rng));
-      // log π(a|s) under the current generator, for both halves (AIRL's logit needs it).
-      learner.logProbs(discBatch.obs, discBatch.actions, 2 * batch, discBatch.logPi);
-      for (let i = 0; i < 2 * batch; i++) if (discBatch.absorbing[i]) discBatch.logPi[i] = 0;
+      // log π(a|s) under the current generator, for both halves, where the logit needs it (AIRL).
+      if (discriminator.needsLogPi) {
+        learner.logProbs(discBatch.obs, discBatch.actions, 2 * batch, discBatch.logPi);
+        for (let i = 0; i < 2 * batch; i++) if (discBatch.absorbing[i]) discBatch.logPi[i] = 0;
+      }
       const logits = discriminator.logits(discBatch);
       lossValue = logisticLoss(logits, 2 * batch, labels, dLogits, stats);
       if (!Number.isFinite(lossValue)) {

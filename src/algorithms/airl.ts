@@ -33,6 +33,8 @@ export class AirlDiscriminator implements Discriminator {
   readonly model: RewardModel;
   readonly params: Float32Array;
   readonly tensorSizes: readonly number[];
+  /** AIRL's logit is f − log π. */
+  readonly needsLogPi = true;
   private readonly gParams: Float32Array;
   private readonly hParams: Float32Array;
   private rows = 0;

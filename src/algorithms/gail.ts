@@ -32,6 +32,8 @@ export class GailDiscriminator implements Discriminator {
   readonly model: RewardModel;
   readonly params: Float32Array;
   readonly tensorSizes: readonly number[];
+  /** GAIL's logit is D(s, a) alone. */
+  readonly needsLogPi = false;
 
   constructor(model: RewardModel) {
     if (model.kind !== "gail")
