@@ -343,6 +343,19 @@ export class Rng {
     if (rng === 0xffffffff) return lo + this.bitGenerator.nextUint32();
     // buffered_bounded_lemire_uint32: m = draw · (rng + 1); accept unless the low word is biased.
     const rngExcl = rng + 1;
+    if (rngExcl <= SMALL_RANGE) {
+      // draw · rngExcl < 2^53 is exact in float64: no 64-bit product needed (same result).
+      let m = this.bitGenerator.nextUint32() * rngExcl;
+      let mLo = m % TWO_POW_32;
+      if (mLo < rngExcl) {
+        const threshold = (0xffffffff - rng) % rngExcl;
+        while (mLo < threshold) {
+          m = this.bitGenerator.nextUint32() * rngExcl;
+          mLo = m % TWO_POW_32;
+        }
+      }
+      return lo + (m - mLo) / TWO_POW_32;
+    }
     let [mHi, mLo] = mul32(this.bitGenerator.nextUint32(), rngExcl);
     if (mLo < rngExcl) {
       const threshold = (0xffffffff - rng) % rngExcl;
@@ -380,6 +393,9 @@ export class Rng {
 }
 
 /** Multiplies two uint32 values exactly; returns [high word, low word] of the 64-bit product. */
+/** Ranges up to 2^21: a 32-bit draw times the range stays below 2^53. */
+const SMALL_RANGE = 2 ** 21;
+
 function mul32(a: number, b: number): [number, number] {
   const aLo = a & 0xffff;
   const aHi = a >>> 16;
