@@ -38,6 +38,7 @@ import { RunningMeanStd } from "../core/wrappers.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
+import { Arena, type F32Slot } from "../nn/fused/arena.js";
 import {
   CategoricalScratch,
   clipGradNorm,
@@ -395,8 +396,7 @@ export class PpoLearner {
   /** Logits (Discrete) or Gaussian dimensions (Box). */
   private readonly actionDim: number;
   /** The Gaussian's log-std, a view into `params` after both networks. */
-  private readonly logStd: Float32Array;
-  private readonly logStdGrads: Float32Array;
+
   /** The network inputs of each row: the observation, standardized when `normalizeObservations`. */
   private readonly inputs: Float32Array;
   private readonly obsRms: RunningMeanStd | null;
@@ -406,12 +406,38 @@ export class PpoLearner {
   private readonly rng: Rng;
   private readonly actor: FusedMlp;
   private readonly critic: FusedMlp;
-  private readonly params: Float32Array;
-  private readonly policyParams: Float32Array;
-  private readonly valueParams: Float32Array;
-  private readonly grads: Float32Array;
-  private readonly policyGrads: Float32Array;
-  private readonly valueGrads: Float32Array;
+  /**
+   * One flat parameter vector [actor | critic | log-std] and its gradient, in the arena the two
+   * networks and Adam share, so no pass copies them (views are re-derived if the arena grows).
+   */
+  private readonly paramSlot: F32Slot;
+  private readonly gradSlot: F32Slot;
+  private readonly nPolicy: number;
+  private readonly nValue: number;
+  private get params(): Float32Array {
+    return this.paramSlot.array;
+  }
+  private get policyParams(): Float32Array {
+    return this.paramSlot.array.subarray(0, this.nPolicy);
+  }
+  private get valueParams(): Float32Array {
+    return this.paramSlot.array.subarray(this.nPolicy, this.nPolicy + this.nValue);
+  }
+  private get logStd(): Float32Array {
+    return this.paramSlot.array.subarray(this.nPolicy + this.nValue);
+  }
+  private get grads(): Float32Array {
+    return this.gradSlot.array;
+  }
+  private get policyGrads(): Float32Array {
+    return this.gradSlot.array.subarray(0, this.nPolicy);
+  }
+  private get valueGrads(): Float32Array {
+    return this.gradSlot.array.subarray(this.nPolicy, this.nPolicy + this.nValue);
+  }
+  private get logStdGrads(): Float32Array {
+    return this.gradSlot.array.subarray(this.nPolicy + this.nValue);
+  }
   private readonly optimizer: FusedAdam;
   private readonly values: Float64Array;
   private readonly advantages: Float64Array;
@@ -478,28 +504,28 @@ export class PpoLearner {
     const policyShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: nActions, activation };
     const valueShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: 1, activation };
     const capacity = Math.max(numEnvs, batchSize);
-    this.actor = new FusedMlp({ sizes: [obsSize, ...args.hidden, nActions], activation }, capacity);
-    this.critic = new FusedMlp({ sizes: [obsSize, ...args.hidden, 1], activation }, capacity);
+    const arena = new Arena();
+    this.actor = new FusedMlp({ sizes: [obsSize, ...args.hidden, nActions], activation }, capacity, {
+      arena,
+    });
+    this.critic = new FusedMlp({ sizes: [obsSize, ...args.hidden, 1], activation }, capacity, { arena });
     // One flat parameter vector [actor | critic] and one gradient, so a single Adam and a single
     // global-norm clip cover both networks, as `optim.Adam(agent.parameters())` does.
     // A Gaussian head adds its log-std (CleanRL: `actor_logstd`, zeros) after both networks.
     const nPolicy = this.actor.parameterCount;
     const nValue = this.critic.parameterCount;
     const nLogStd = this.gaussian ? nActions : 0;
-    this.params = new Float32Array(nPolicy + nValue + nLogStd);
-    this.policyParams = this.params.subarray(0, nPolicy);
-    this.valueParams = this.params.subarray(nPolicy, nPolicy + nValue);
-    this.logStd = this.params.subarray(nPolicy + nValue);
+    this.nPolicy = nPolicy;
+    this.nValue = nValue;
+    this.optimizer = new FusedAdam(
+      this.gaussian ? [nPolicy, nValue, nLogStd] : [nPolicy, nValue],
+      { learningRate: args.learningRate, epsilon: 1e-5 },
+      arena,
+    );
+    this.paramSlot = arena.slot(nPolicy + nValue + nLogStd);
+    this.gradSlot = arena.slot(nPolicy + nValue + nLogStd);
     packWeights(initMlpWeights(policyShape, this.rng, 0.01), this.policyParams);
     packWeights(initMlpWeights(valueShape, this.rng, 1), this.valueParams);
-    this.grads = new Float32Array(nPolicy + nValue + nLogStd);
-    this.policyGrads = this.grads.subarray(0, nPolicy);
-    this.valueGrads = this.grads.subarray(nPolicy, nPolicy + nValue);
-    this.logStdGrads = this.grads.subarray(nPolicy + nValue);
-    this.optimizer = new FusedAdam(this.gaussian ? [nPolicy, nValue, nLogStd] : [nPolicy, nValue], {
-      learningRate: args.learningRate,
-      epsilon: 1e-5,
-    });
 
     // ALGO LOGIC: storage setup
     this.rollout = {

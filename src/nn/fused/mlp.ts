@@ -62,6 +62,7 @@ export class FusedMlp {
   private readonly ownParams: F32Slot;
   private readonly ownGrads: F32Slot;
   private readonly transposed: F32Slot;
+  private readonly tape: TapeRecorder;
   private readonly hiddenAct: number;
   private readonly hiddenGrad: number;
 
@@ -95,6 +96,9 @@ export class FusedMlp {
     this.ownParams = this.arena.slot(offset);
     this.ownGrads = this.arena.slot(offset);
     this.transposed = this.arena.slot(widest);
+    // Made now, not at the first async pass: an allocation then could grow a shared arena under
+    // views its owner holds.
+    this.tape = new TapeRecorder(this.arena, 40 * this.layers);
     this.reserve(capacity);
   }
 
@@ -285,12 +289,9 @@ export class FusedMlp {
 
   /** An empty tape in this network's arena (one pass's kernel calls; see `TapeRecorder`). */
   private recorder(): TapeRecorder {
-    this.tape ??= new TapeRecorder(this.arena, 40 * this.layers);
     this.tape.words = 0;
     return this.tape;
   }
-
-  private tape: TapeRecorder | null = null;
 }
 
 /** What a pass calls: the kernels themselves, or a recorder that writes the calls to a tape. */
