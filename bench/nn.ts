@@ -29,7 +29,7 @@ import { rngFromSeed } from "../src/core/rng.js";
 import { Box, Discrete } from "../src/core/spaces.js";
 import { initEngine } from "../src/nn/engine.js";
 import { FusedForward } from "../src/nn/fused/forward.js";
-import { fusedThreads } from "../src/nn/fused/threads.js";
+import { fusedThreads, fusedThreadsProblem } from "../src/nn/fused/threads.js";
 import { createFusedTrainer } from "../src/nn/fused/trainer.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
 import { machineReport, printTable } from "./harness.js";
@@ -279,6 +279,9 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
   const machine = machineReport();
   log(machine);
   log(`tfjs backend: ${engine.backend}`);
+  log(`fused engine threads: ${fusedThreads()}`);
+  const threadsProblem = fusedThreadsProblem();
+  if (threadsProblem !== null) log(`warning: ${threadsProblem}`);
   const shapes: NnShapeResult[] = [];
   const torchRuns: TorchReport[] = [];
   let torchProblem: string | null = null;

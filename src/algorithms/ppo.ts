@@ -38,7 +38,7 @@ import { RunningMeanStd } from "../core/wrappers.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
-import { Arena, type F32Slot } from "../nn/fused/arena.js";
+import { Arena, F32Slot } from "../nn/fused/arena.js";
 import {
   CategoricalScratch,
   clipGradNorm,
@@ -412,31 +412,31 @@ export class PpoLearner {
    */
   private readonly paramSlot: F32Slot;
   private readonly gradSlot: F32Slot;
-  private readonly nPolicy: number;
-  private readonly nValue: number;
+  /** The slots' parts: actor, critic and log-std (each views into the vectors above). */
+  private readonly parts: Record<"policy" | "value" | "logStd", { params: F32Slot; grads: F32Slot }>;
   private get params(): Float32Array {
     return this.paramSlot.array;
   }
   private get policyParams(): Float32Array {
-    return this.paramSlot.array.subarray(0, this.nPolicy);
+    return this.parts.policy.params.array;
   }
   private get valueParams(): Float32Array {
-    return this.paramSlot.array.subarray(this.nPolicy, this.nPolicy + this.nValue);
+    return this.parts.value.params.array;
   }
   private get logStd(): Float32Array {
-    return this.paramSlot.array.subarray(this.nPolicy + this.nValue);
+    return this.parts.logStd.params.array;
   }
   private get grads(): Float32Array {
     return this.gradSlot.array;
   }
   private get policyGrads(): Float32Array {
-    return this.gradSlot.array.subarray(0, this.nPolicy);
+    return this.parts.policy.grads.array;
   }
   private get valueGrads(): Float32Array {
-    return this.gradSlot.array.subarray(this.nPolicy, this.nPolicy + this.nValue);
+    return this.parts.value.grads.array;
   }
   private get logStdGrads(): Float32Array {
-    return this.gradSlot.array.subarray(this.nPolicy + this.nValue);
+    return this.parts.logStd.grads.array;
   }
   private readonly optimizer: FusedAdam;
   private readonly values: Float64Array;
@@ -515,8 +515,6 @@ export class PpoLearner {
     const nPolicy = this.actor.parameterCount;
     const nValue = this.critic.parameterCount;
     const nLogStd = this.gaussian ? nActions : 0;
-    this.nPolicy = nPolicy;
-    this.nValue = nValue;
     this.optimizer = new FusedAdam(
       this.gaussian ? [nPolicy, nValue, nLogStd] : [nPolicy, nValue],
       { learningRate: args.learningRate, epsilon: 1e-5 },
@@ -524,6 +522,15 @@ export class PpoLearner {
     );
     this.paramSlot = arena.slot(nPolicy + nValue + nLogStd);
     this.gradSlot = arena.slot(nPolicy + nValue + nLogStd);
+    const part = (from: number, length: number) => ({
+      params: new F32Slot(arena, this.paramSlot.ptr + 4 * from, length),
+      grads: new F32Slot(arena, this.gradSlot.ptr + 4 * from, length),
+    });
+    this.parts = {
+      policy: part(0, nPolicy),
+      value: part(nPolicy, nValue),
+      logStd: part(nPolicy + nValue, nLogStd),
+    };
     packWeights(initMlpWeights(policyShape, this.rng, 0.01), this.policyParams);
     packWeights(initMlpWeights(valueShape, this.rng, 1), this.valueParams);
 

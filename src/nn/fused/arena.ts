@@ -21,7 +21,7 @@
 import { InvalidOptionError } from "../../core/errors.js";
 import { createTsKernels, type Kernels } from "./kernels-ts.js";
 import { kernelsSharedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm.js";
-import { TapeOp, threadedGemm, threadsWanted } from "./threads.js";
+import { runTape, TapeOp, threadedGemm, threadsWanted } from "./threads.js";
 
 /** Which kernels an arena runs: WebAssembly SIMD when available (`auto`), or one of the two. */
 export type FusedEngine = "auto" | "wasm" | "ts";
@@ -181,37 +181,7 @@ export class Arena {
   runTape(ptr: number, words: number): () => void {
     const join = this.startTape?.(ptr, words) ?? null;
     if (join !== null) return join;
-    const tape = new Int32Array(this.heapBuffer, ptr, words);
-    const k = this.kernels;
-    for (let i = 0; i < words; ) {
-      const op = tape[i]!;
-      if (op === TapeOp.gemm) {
-        k.gemm(
-          tape[i + 1]!,
-          tape[i + 2]!,
-          tape[i + 3]!,
-          tape[i + 4]!,
-          tape[i + 5]!,
-          tape[i + 6]!,
-          tape[i + 7]!,
-          tape[i + 8]!,
-          tape[i + 9]!,
-          tape[i + 10]!,
-          tape[i + 11]!,
-          tape[i + 12]!,
-          tape[i + 13]!,
-        );
-        i += 14;
-      } else if (op === TapeOp.colSum) {
-        k.colSum(tape[i + 1]!, tape[i + 2]!, tape[i + 3]!, tape[i + 4]!);
-        i += 5;
-      } else if (op === TapeOp.transpose) {
-        k.transpose(tape[i + 1]!, tape[i + 2]!, tape[i + 3]!, tape[i + 4]!);
-        i += 5;
-      } else {
-        throw new Error(`Bad tape op ${op} at word ${i}.`);
-      }
-    }
+    runTape(this.kernels, new Int32Array(this.heapBuffer, ptr, words), TapeOp);
     return noop;
   }
 

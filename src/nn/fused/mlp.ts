@@ -218,13 +218,7 @@ export class FusedMlp {
    * and, with `withInput`, ∂loss/∂input into `inputGrad`.
    */
   backward(params: Float32Array, rows: number, grads: Float32Array, withInput = false): void {
-    this.checkRows("backward", rows);
-    checkAttached("gradients", grads);
-    if (grads.length < this.parameterCount) {
-      throw new ShapeMismatchError(
-        `backward: the network has ${this.parameterCount} parameters; got a gradient array of ${grads.length}.`,
-      );
-    }
+    this.checkBackward(rows, grads);
     const p = this.paramsPtr(params);
     const inPlace = this.arena.holds(grads);
     this.emitBackward(p, inPlace ? grads.byteOffset : this.ownGrads.ptr, rows, withInput, this.arena.kernels);
@@ -236,13 +230,7 @@ export class FusedMlp {
    * that waits for it (and copies the gradients out when `grads` lies outside the arena).
    */
   backwardAsync(params: Float32Array, rows: number, grads: Float32Array, withInput = false): () => void {
-    this.checkRows("backward", rows);
-    checkAttached("gradients", grads);
-    if (grads.length < this.parameterCount) {
-      throw new ShapeMismatchError(
-        `backward: the network has ${this.parameterCount} parameters; got a gradient array of ${grads.length}.`,
-      );
-    }
+    this.checkBackward(rows, grads);
     const p = this.paramsPtr(params);
     const inPlace = this.arena.holds(grads);
     const tape = this.recorder();
@@ -283,6 +271,16 @@ export class FusedMlp {
         fanOut,
         fanIn,
         l === 0 ? Epilogue.none : this.hiddenGrad,
+      );
+    }
+  }
+
+  private checkBackward(rows: number, grads: Float32Array): void {
+    this.checkRows("backward", rows);
+    checkAttached("gradients", grads);
+    if (grads.length < this.parameterCount) {
+      throw new ShapeMismatchError(
+        `backward: the network has ${this.parameterCount} parameters; got a gradient array of ${grads.length}.`,
       );
     }
   }

@@ -23,7 +23,7 @@
  * `process.getBuiltinModule`) nothing is split.
  */
 
-import { Epilogue } from "./kernels-ts.js";
+import { Epilogue, type Kernels } from "./kernels-ts.js";
 
 /** Below this much work (multiply-adds m·k·n, plus a dozen per element for a tanh) a product runs on the calling thread alone. */
 export const SPLIT_MIN_WORK = 1 << 16;
@@ -58,6 +58,46 @@ const KIND_TAPE = 1;
  */
 export const TapeOp = { gemm: 1, colSum: 2, transpose: 3 } as const;
 
+/**
+ * Runs a tape's kernel calls in order, on the caller (`Arena.runTape`) or in a helper, whose
+ * script embeds this function's source: so it uses nothing but its arguments (`ops` is `TapeOp`).
+ */
+export function runTape(
+  k: Pick<Kernels, "gemm" | "colSum" | "transpose">,
+  t: Int32Array,
+  ops: typeof TapeOp,
+): void {
+  for (let i = 0; i < t.length; ) {
+    const op = t[i];
+    if (op === ops.gemm) {
+      k.gemm(
+        t[i + 1]!,
+        t[i + 2]!,
+        t[i + 3]!,
+        t[i + 4]!,
+        t[i + 5]!,
+        t[i + 6]!,
+        t[i + 7]!,
+        t[i + 8]!,
+        t[i + 9]!,
+        t[i + 10]!,
+        t[i + 11]!,
+        t[i + 12]!,
+        t[i + 13]!,
+      );
+      i += 14;
+    } else if (op === ops.colSum) {
+      k.colSum(t[i + 1]!, t[i + 2]!, t[i + 3]!, t[i + 4]!);
+      i += 5;
+    } else if (op === ops.transpose) {
+      k.transpose(t[i + 1]!, t[i + 2]!, t[i + 3]!, t[i + 4]!);
+      i += 5;
+    } else {
+      throw new Error(`Bad tape op ${op} at word ${i}.`);
+    }
+  }
+}
+
 /** What a helper runs: a CommonJS script (`eval: true`), so no file has to be found at run time. */
 const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
@@ -76,23 +116,8 @@ function drain() {
     }
   }
 }
-function runTape(k, t) {
-  for (let i = 0; i < t.length; ) {
-    const op = t[i];
-    if (op === ${TapeOp.gemm}) {
-      k.gemm(t[i + 1], t[i + 2], t[i + 3], t[i + 4], t[i + 5], t[i + 6], t[i + 7], t[i + 8], t[i + 9], t[i + 10], t[i + 11], t[i + 12], t[i + 13]);
-      i += 14;
-    } else if (op === ${TapeOp.colSum}) {
-      k.colSum(t[i + 1], t[i + 2], t[i + 3], t[i + 4]);
-      i += 5;
-    } else if (op === ${TapeOp.transpose}) {
-      k.transpose(t[i + 1], t[i + 2], t[i + 3], t[i + 4]);
-      i += 5;
-    } else {
-      throw new Error("bad tape op " + op);
-    }
-  }
-}
+const runTape = ${runTape.toString()};
+const TAPE_OPS = ${JSON.stringify(TapeOp)};
 Atomics.store(ctrl, 0, ${DONE});
 Atomics.notify(ctrl, 0);
 for (;;) {
@@ -112,7 +137,7 @@ for (;;) {
       instance.exports.gemm(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12]);
       state = ${DONE};
     } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_TAPE}) {
-      runTape(instance.exports, new Int32Array(instance.memory.buffer, ctrl[${ARGS}] >>> 0, ctrl[${ARGS} + 1]));
+      runTape(instance.exports, new Int32Array(instance.memory.buffer, ctrl[${ARGS}] >>> 0, ctrl[${ARGS} + 1]), TAPE_OPS);
       state = ${DONE};
     }
   } catch {}
@@ -316,12 +341,18 @@ function getPool(): GemmPool | null {
   try {
     pool = new GemmPool(workerThreads, threads - 1);
   } catch (error) {
-    console.warn(
-      `mimic: the fused engine's helper threads are unavailable (${(error as Error).message}); training runs on one thread.`,
-    );
+    // Library code does not print: the reason waits in `fusedThreadsProblem()`.
+    poolProblem = `the fused engine's helper threads did not start (${(error as Error).message}); products run on one thread`;
     pool = null;
   }
   return pool;
+}
+
+let poolProblem: string | null = null;
+
+/** Why helper threads were wanted but could not start, or null (say it when `fusedThreads()` is 1). */
+export function fusedThreadsProblem(): string | null {
+  return poolProblem;
 }
 
 /** Whether arenas here should use shared memory (helpers may exist). */

@@ -338,7 +338,6 @@ class Trainer implements FusedTrainer {
       mlp.backward(params, rows, grads);
       // L2 runs over every parameter; its gradient joins after the data term's is checked.
       this.dataTermSquares = k.sumSquares(this.grads.ptr, n);
-      this.dataTermFinite = Number.isFinite(this.dataTermSquares);
       if (this.l2Weight > 0) k.axpy(this.grads.ptr, this.params.ptr, n, this.l2Weight);
     }
     const l2 = 0.5 * k.sumSquares(this.params.ptr, n);
@@ -354,8 +353,7 @@ class Trainer implements FusedTrainer {
     return info;
   }
 
-  /** Whether the data term's gradient was finite (checked before L2's gradient is added). */
-  private dataTermFinite = true;
+  /** Σg² of the data term's gradient, taken before L2's gradient is added (NaN or ∞ if not finite). */
   private dataTermSquares = 0;
 
   /** The first parameter tensor with a non-finite gradient, and the loss term to blame. */
@@ -366,7 +364,7 @@ class Trainer implements FusedTrainer {
       const to = t + 1 < this.offsets.length ? this.offsets[t + 1]! : this.params.length;
       if (allFinite(this.grads.array, from, to)) continue;
       let term: string;
-      if (this.dataTermFinite) term = "l2";
+      if (Number.isFinite(this.dataTermSquares)) term = "l2";
       else if (this.lossKind === "mse") term = "mse";
       else if (Number.isFinite(this.stats.nll) && !Number.isFinite(this.stats.entropy)) term = "entropy";
       else term = "nll";
