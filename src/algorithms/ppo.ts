@@ -41,7 +41,6 @@ import { FusedAdam } from "../nn/fused/adam.js";
 import { Arena, F32Slot } from "../nn/fused/arena.js";
 import {
   CategoricalScratch,
-  clipGradNorm,
   createLossStats,
   type LossStats,
   ppoCategorical,
@@ -937,8 +936,13 @@ export class PpoLearner {
           else criticBackward();
         }
 
-        // Global-norm clipping over both networks, then one Adam step.
-        const norm = clipGradNorm(this.grads, this.grads.length, args.maxGradNorm);
+        // Global-norm clipping over both networks (PyTorch's clip_grad_norm_, whose factor is a
+        // float32 tensor), then one Adam step.
+        const kernels = this.gradSlot.arena.kernels;
+        const gradCount = this.gradSlot.length;
+        const norm = Math.sqrt(kernels.sumSquares(this.gradSlot.ptr, gradCount));
+        const clipFactor = Math.min(args.maxGradNorm / (norm + 1e-6), 1);
+        if (clipFactor < 1) kernels.scale(this.gradSlot.ptr, gradCount, clipFactor);
         if (!Number.isFinite(norm)) {
           const policyBad = !Number.isFinite(policyStats.loss);
           throw new NonFiniteGradientError(
