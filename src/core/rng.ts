@@ -9,10 +9,10 @@
  * (gymnasium/utils/seeding.py: np_random). A Python user and a mimic user who pass the same seed
  * get the same stream of doubles and bounded integers.
  *
- * The 128-bit PCG state is kept as eight 16-bit limbs in plain numbers, so every partial product
- * stays exact in float64 arithmetic and no BigInt is needed on the hot path.
+ * The PCG64 step itself runs in WebAssembly, or in TypeScript where that is missing (`pcg64.ts`).
  */
 import { InvalidSeedError } from "./errors.js";
+import { createPcg64Core, type Pcg64Core, type Pcg64Engine } from "./pcg64.js";
 
 // SeedSequence constants (numpy/random/bit_generator.pyx).
 const INIT_A = 0x43b0d7e5;
@@ -24,19 +24,7 @@ const MIX_MULT_R = 0x4973f715;
 const XSHIFT = 16; // 4 * 8 / 2 bits, for uint32 words
 const DEFAULT_POOL_SIZE = 4;
 
-/** The 128-bit LCG multiplier of PCG64 (0x2360ed051fc65da44385df649fccf645), in 16-bit limbs, low first. */
-const M0 = 0xf645;
-const M1 = 0x9fcc;
-const M2 = 0xdf64;
-const M3 = 0x4385;
-const M4 = 0x5da4;
-const M5 = 0x1fc6;
-const M6 = 0xed05;
-const M7 = 0x2360;
-const INV_2_16 = 1 / 65536;
-
 const TWO_POW_32 = 4294967296;
-const TWO_POW_NEG_53 = 1 / 9007199254740992;
 
 /** Splits a non-negative integer into 32-bit words, least significant first (numpy's `_int_to_uint32_array`). */
 function intToUint32Words(value: bigint): number[] {
@@ -135,169 +123,87 @@ export interface Pcg64State {
   bufferedUint32: number | null;
 }
 
-function limbsToBigInt(limbs: Uint32Array): bigint {
-  let value = 0n;
-  for (let i = limbs.length - 1; i >= 0; i--) value = (value << 16n) | BigInt(limbs[i]!);
-  return value;
-}
-
-function bigIntToLimbs(value: bigint, limbs: Uint32Array): void {
-  let rest = BigInt.asUintN(128, value);
-  for (let i = 0; i < limbs.length; i++) {
-    limbs[i] = Number(rest & 0xffffn);
-    rest >>= 16n;
-  }
-}
+const MASK_128 = (1n << 128n) - 1n;
+/** PCG_DEFAULT_MULTIPLIER_128. */
+const MULTIPLIER = 0x2360ed051fc65da44385df649fccf645n;
 
 /**
  * numpy's `PCG64` bit generator: a 128-bit LCG with the XSL-RR output function.
  * `state ← state · M + inc (mod 2^128)`, then `output = rotr64(high64 ⊕ low64, state >> 122)`.
  */
 export class PCG64 {
-  /** 128-bit state, eight 16-bit limbs, least significant first. */
-  private readonly s = new Uint32Array(8);
-  /** 128-bit increment (always odd), same layout. */
-  private readonly inc = new Uint32Array(8);
-  private hasUint32 = false;
-  private uinteger = 0;
-  /** The last 64-bit output, split in halves (set by `next64`). */
-  private outHi = 0;
-  private outLo = 0;
+  private readonly core: Pcg64Core;
 
-  /** Seeds the generator the way `np.random.PCG64(SeedSequence(...))` does. */
-  constructor(seed: SeedSequence) {
+  /**
+   * Seeds the generator the way `np.random.PCG64(SeedSequence(...))` does. `engine` picks the
+   * step's implementation (`pcg64.ts`); both give the same stream.
+   */
+  constructor(seed: SeedSequence, engine: Pcg64Engine = "auto") {
+    this.core = createPcg64Core(engine);
     // generate_state(4, np.uint64) is 8 uint32 words viewed as 4 little-endian uint64.
     const w = seed.generateState(8);
     const u64 = (k: number): bigint => (BigInt(w[2 * k + 1]!) << 32n) | BigInt(w[2 * k]!);
     const initState = (u64(0) << 64n) | u64(1);
     const initSeq = (u64(2) << 64n) | u64(3);
-    this.seedWith(initState, initSeq);
+    // pcg_setseq_128_srandom_r: state = 0, inc = (seq << 1) | 1, step, state += initstate, step.
+    const inc = ((initSeq << 1n) | 1n) & MASK_128;
+    const step = (state: bigint): bigint => (state * MULTIPLIER + inc) & MASK_128;
+    this.load(step((step(0n) + initState) & MASK_128), inc, null);
   }
 
-  /** pcg_setseq_128_srandom_r: state = 0, inc = (seq << 1) | 1, step, state += initstate, step. */
-  private seedWith(initState: bigint, initSeq: bigint): void {
-    bigIntToLimbs(0n, this.s);
-    bigIntToLimbs((initSeq << 1n) | 1n, this.inc);
-    this.step();
-    bigIntToLimbs(limbsToBigInt(this.s) + initState, this.s);
-    this.step();
-    this.hasUint32 = false;
-    this.uinteger = 0;
+  private load(state: bigint, inc: bigint, buffered: number | null): void {
+    const word = (value: bigint, k: number): number => Number((value >> BigInt(32 * k)) & 0xffffffffn);
+    this.core.setWords(
+      word(state, 0),
+      word(state, 1),
+      word(state, 2),
+      word(state, 3),
+      word(inc, 0),
+      word(inc, 1),
+      word(inc, 2),
+      word(inc, 3),
+      buffered === null ? 0 : 1,
+      buffered ?? 0,
+    );
   }
 
-  /**
-   * One LCG step: s = s·M + inc mod 2^128, on 16-bit limbs. Each column sum stays below 2^36, so
-   * float64 arithmetic is exact; `(x >>> 0) & 0xffff` takes the low 16 bits of such a sum.
-   * Unrolled: this runs for every draw.
-   */
-  private step(): void {
-    const s = this.s;
-    const c = this.inc;
-    const s0 = s[0]!,
-      s1 = s[1]!,
-      s2 = s[2]!,
-      s3 = s[3]!,
-      s4 = s[4]!,
-      s5 = s[5]!,
-      s6 = s[6]!,
-      s7 = s[7]!;
-    let acc = c[0]! + s0 * M0;
-    let low = (acc >>> 0) & 0xffff;
-    s[0] = low;
-    acc = (acc - low) * INV_2_16 + c[1]! + s0 * M1 + s1 * M0;
-    low = (acc >>> 0) & 0xffff;
-    s[1] = low;
-    acc = (acc - low) * INV_2_16 + c[2]! + s0 * M2 + s1 * M1 + s2 * M0;
-    low = (acc >>> 0) & 0xffff;
-    s[2] = low;
-    acc = (acc - low) * INV_2_16 + c[3]! + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0;
-    low = (acc >>> 0) & 0xffff;
-    s[3] = low;
-    acc = (acc - low) * INV_2_16 + c[4]! + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0;
-    low = (acc >>> 0) & 0xffff;
-    s[4] = low;
-    acc = (acc - low) * INV_2_16 + c[5]! + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
-    low = (acc >>> 0) & 0xffff;
-    s[5] = low;
-    acc =
-      (acc - low) * INV_2_16 + c[6]! + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
-    low = (acc >>> 0) & 0xffff;
-    s[6] = low;
-    acc =
-      (acc - low) * INV_2_16 +
-      c[7]! +
-      s0 * M7 +
-      s1 * M6 +
-      s2 * M5 +
-      s3 * M4 +
-      s4 * M3 +
-      s5 * M2 +
-      s6 * M1 +
-      s7 * M0;
-    s[7] = (acc >>> 0) & 0xffff;
-  }
-
-  /** Advances and leaves the 64-bit output in `outHi`/`outLo`. */
-  private next64(): void {
-    this.step();
-    const s = this.s;
-    const hi = ((s[7]! << 16) | s[6]!) ^ ((s[3]! << 16) | s[2]!);
-    const lo = ((s[5]! << 16) | s[4]!) ^ ((s[1]! << 16) | s[0]!);
-    let rot = s[7]! >>> 10; // state >> 122: the top six bits
-    let h = hi >>> 0;
-    let l = lo >>> 0;
-    if (rot >= 32) {
-      const t = h;
-      h = l;
-      l = t;
-      rot -= 32;
-    }
-    if (rot === 0) {
-      this.outHi = h;
-      this.outLo = l;
-    } else {
-      this.outHi = ((h >>> rot) | (l << (32 - rot))) >>> 0;
-      this.outLo = ((l >>> rot) | (h << (32 - rot))) >>> 0;
-    }
+  private words(from: number): bigint {
+    let value = 0n;
+    for (let k = from + 3; k >= from; k--) value = (value << 32n) | BigInt(this.core.word(k) >>> 0);
+    return value;
   }
 
   /** The next 64-bit output as a bigint (slow path, for tests and interop). */
   nextUint64(): bigint {
-    this.next64();
-    return (BigInt(this.outHi) << 32n) | BigInt(this.outLo);
+    const high = this.core.next64High() >>> 0;
+    return (BigInt(high) << 32n) | BigInt(this.core.lowWord() >>> 0);
   }
 
   /** numpy's `next_double`: the top 53 bits of a 64-bit draw, scaled to [0, 1). */
   nextDouble(): number {
-    this.next64();
-    return (this.outHi * 2097152 + (this.outLo >>> 11)) * TWO_POW_NEG_53;
+    return this.core.nextDouble();
   }
 
   /** numpy's `pcg64_next32`: each 64-bit draw serves two 32-bit draws, low half first. */
   nextUint32(): number {
-    if (this.hasUint32) {
-      this.hasUint32 = false;
-      return this.uinteger;
-    }
-    this.next64();
-    this.hasUint32 = true;
-    this.uinteger = this.outHi;
-    return this.outLo;
+    return this.core.nextUint32() >>> 0;
+  }
+
+  /** numpy's `buffered_bounded_lemire_uint32`: an integer in [0, range] for range < 2^32 − 1. */
+  boundedUint32(range: number): number {
+    return this.core.bounded(range) >>> 0;
   }
 
   getState(): Pcg64State {
     return {
-      state: limbsToBigInt(this.s).toString(),
-      inc: limbsToBigInt(this.inc).toString(),
-      bufferedUint32: this.hasUint32 ? this.uinteger : null,
+      state: this.words(0).toString(),
+      inc: this.words(4).toString(),
+      bufferedUint32: this.core.word(8) !== 0 ? this.core.word(9) >>> 0 : null,
     };
   }
 
   setState(snapshot: Pcg64State): void {
-    bigIntToLimbs(BigInt(snapshot.state), this.s);
-    bigIntToLimbs(BigInt(snapshot.inc), this.inc);
-    this.hasUint32 = snapshot.bufferedUint32 !== null;
-    this.uinteger = snapshot.bufferedUint32 ?? 0;
+    this.load(BigInt(snapshot.state) & MASK_128, BigInt(snapshot.inc) & MASK_128, snapshot.bufferedUint32);
   }
 }
 
@@ -341,27 +247,7 @@ export class Rng {
     if (rng === 0) return lo;
     if (rng > 0xffffffff) throw new RangeError("integers() supports ranges up to 2^32.");
     if (rng === 0xffffffff) return lo + this.bitGenerator.nextUint32();
-    // buffered_bounded_lemire_uint32: m = draw · (rng + 1); accept unless the low word is biased.
-    const rngExcl = rng + 1;
-    if (rngExcl <= SMALL_RANGE) {
-      // draw · rngExcl < 2^53 is exact in float64: no 64-bit product needed (same result).
-      let m = this.bitGenerator.nextUint32() * rngExcl;
-      let mLo = m % TWO_POW_32;
-      if (mLo < rngExcl) {
-        const threshold = (0xffffffff - rng) % rngExcl;
-        while (mLo < threshold) {
-          m = this.bitGenerator.nextUint32() * rngExcl;
-          mLo = m % TWO_POW_32;
-        }
-      }
-      return lo + (m - mLo) / TWO_POW_32;
-    }
-    let [mHi, mLo] = mul32(this.bitGenerator.nextUint32(), rngExcl);
-    if (mLo < rngExcl) {
-      const threshold = (0xffffffff - rng) % rngExcl;
-      while (mLo < threshold) [mHi, mLo] = mul32(this.bitGenerator.nextUint32(), rngExcl);
-    }
-    return lo + mHi;
+    return lo + this.bitGenerator.boundedUint32(rng);
   }
 
   /** A standard normal draw (Box–Muller, polar-free form, caching the second value). */
@@ -390,23 +276,6 @@ export class Rng {
       BigInt(this.bitGenerator.nextUint32()) * BigInt(TWO_POW_32) + BigInt(this.bitGenerator.nextUint32());
     return rngFromSeed(seed);
   }
-}
-
-/** Multiplies two uint32 values exactly; returns [high word, low word] of the 64-bit product. */
-/** Ranges up to 2^21: a 32-bit draw times the range stays below 2^53. */
-const SMALL_RANGE = 2 ** 21;
-
-function mul32(a: number, b: number): [number, number] {
-  const aLo = a & 0xffff;
-  const aHi = a >>> 16;
-  const lowPart = aLo * b; // < 2^48
-  const highPart = aHi * b; // < 2^48, weight 2^16
-  const lowWord = lowPart % TWO_POW_32;
-  const sumLow = lowWord + (highPart % 65536) * 65536; // < 2^33
-  const low = sumLow % TWO_POW_32;
-  const high =
-    Math.floor(lowPart / TWO_POW_32) + Math.floor(highPart / 65536) + Math.floor(sumLow / TWO_POW_32);
-  return [high >>> 0, low >>> 0];
 }
 
 /**
