@@ -524,8 +524,11 @@ export async function trainAdversarial(
         if (r.terminated[row]) terminalLengths[terminals++] = length;
       }
       const g = generator.add();
-      generator.obs.set(r.obs.subarray(row * obsSize, (row + 1) * obsSize), g * obsSize);
-      generator.nextObs.set(r.nextObs.subarray(row * obsSize, (row + 1) * obsSize), g * obsSize);
+      // Element by element: a subarray per row costs more than copying a few numbers.
+      for (let k = 0; k < obsSize; k++) {
+        generator.obs[g * obsSize + k] = r.obs[row * obsSize + k]!;
+        generator.nextObs[g * obsSize + k] = r.nextObs[row * obsSize + k]!;
+      }
       generator.actions[g] = r.actions[row]!;
       generator.logPi[g] = r.logprobs[row]!;
       generator.nextAbsorbing[g] = r.terminated[row]!;

@@ -837,7 +837,8 @@ export class PpoLearner {
     let clipFractionSum = 0;
     let minibatches = 0;
     let stopEarly = false;
-    const { policyStats, valueStats } = this;
+    const { policyStats, valueStats, inputs, gaussian } = this;
+    const continuousActions = this.rollout.continuousActions;
     for (let epoch = 0; epoch < args.updateEpochs && !stopEarly; epoch++) {
       // Fisher–Yates shuffle of the valid rows (np.random.shuffle(b_inds))
       for (let i = validCount - 1; i > 0; i--) {
@@ -851,42 +852,63 @@ export class PpoLearner {
         // Gather the minibatch
         const xa = actor.input;
         const xv = critic.input;
+        const mbAdvantages = mb.advantages;
         for (let r = 0; r < m; r++) {
           const row = validRows[start + r]!;
           for (let k = 0; k < obsSize; k++) {
-            const o = this.inputs[row * obsSize + k]!;
+            const o = inputs[row * obsSize + k]!;
             xa[r * obsSize + k] = o;
             xv[r * obsSize + k] = o;
           }
-          if (this.gaussian) {
+          if (gaussian) {
             const d = this.actionDim;
-            this.mbContinuous.set(this.rollout.continuousActions.subarray(row * d, row * d + d), r * d);
+            for (let j = 0; j < d; j++) this.mbContinuous[r * d + j] = continuousActions[row * d + j]!;
           } else {
             mb.actions[r] = actions[row]!;
           }
           mb.logprobs[r] = logprobs[row]!;
-          mb.advantages[r] = advantages[row]!;
+          mbAdvantages[r] = advantages[row]!;
           mb.returns[r] = returns[row]!;
           mb.values[r] = values[row]!;
         }
         // Advantage normalization: (A − mean) / (std + 1e-8), torch's unbiased std.
         if (args.normAdv) {
           let mean = 0;
-          for (let r = 0; r < m; r++) mean += mb.advantages[r]!;
+          for (let r = 0; r < m; r++) mean += mbAdvantages[r]!;
           mean /= m;
           let sq = 0;
-          for (let r = 0; r < m; r++) sq += (mb.advantages[r]! - mean) ** 2;
+          for (let r = 0; r < m; r++) {
+            const centered = mbAdvantages[r]! - mean;
+            sq += centered * centered;
+          }
           const std = m > 1 ? Math.sqrt(sq / (m - 1)) : 0;
-          for (let r = 0; r < m; r++) mb.advantages[r] = (mb.advantages[r]! - mean) / (std + 1e-8);
+          for (let r = 0; r < m; r++) mbAdvantages[r] = (mbAdvantages[r]! - mean) / (std + 1e-8);
         }
 
         // The critic's passes run on a helper thread (when one is free) beside the actor's: the
         // two networks share nothing until the gradient clipping, so the numbers are the same.
+        // The value loss comes before the policy loss, so the critic's backward pass starts as
+        // early as it can.
         const valuesReady = critic.forwardAsync(this.valueParams, m);
         let criticBackward: (() => void) | null = null;
         try {
-          // Policy loss: −mean min(r·Â, clip(r, 1 − ε, 1 + ε)·Â) − c_ent · mean H (eq. 7 and 9)
           const newOut = actor.forward(this.policyParams, m);
+
+          // Value loss: c_vf · ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)
+          const newValues = valuesReady();
+          valueLoss(
+            newValues,
+            m,
+            mb.returns,
+            critic.outputGrad,
+            valueStats,
+            args.clipVloss ? { oldValues: mb.values, clipEpsilon: args.clipCoef } : undefined,
+          );
+          const dv = critic.outputGrad;
+          for (let r = 0; r < m; r++) dv[r] = dv[r]! * args.vfCoef;
+          criticBackward = critic.backwardAsync(this.valueParams, m, this.valueGrads);
+
+          // Policy loss: −mean min(r·Â, clip(r, 1 − ε, 1 + ε)·Â) − c_ent · mean H (eq. 7 and 9)
           if (this.gaussian) {
             ppoGaussian(
               newOut,
@@ -915,20 +937,6 @@ export class PpoLearner {
               policyStats,
             );
           }
-
-          // Value loss: c_vf · ½ mean max((V − R)², (V_old + clip(V − V_old, −ε, ε) − R)²)
-          const newValues = valuesReady();
-          valueLoss(
-            newValues,
-            m,
-            mb.returns,
-            critic.outputGrad,
-            valueStats,
-            args.clipVloss ? { oldValues: mb.values, clipEpsilon: args.clipCoef } : undefined,
-          );
-          const dv = critic.outputGrad;
-          for (let r = 0; r < m; r++) dv[r] = dv[r]! * args.vfCoef;
-          criticBackward = critic.backwardAsync(this.valueParams, m, this.valueGrads);
           actor.backward(this.policyParams, m, this.policyGrads);
         } finally {
           // Whatever happened above, the helper's pass ends before anything reads its buffers.
