@@ -497,3 +497,77 @@ export function axpy(y: usize, x: usize, n: i32, alpha: f32): void {
     store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
   }
 }
+
+/**
+ * PPO's clipped surrogate for one categorical head of `n` logits per row, with an entropy bonus:
+ * `src/nn/fused/losses.ts`'s `ppoCategorical` operation by operation in float64, with this
+ * module's exp and log (musl's, within an ulp of JavaScript's). Writes ∂loss/∂logits into `grad`
+ * (float32, like `logits`). `actions` are int32 indices, `oldLogProbs` and `advantages` float64.
+ * `io` holds float64s: in, [0] the clip ε and [1] the entropy weight; out, [2] the policy loss,
+ * [3] the mean entropy, [4] the approximate KL and [5] the clipped fraction; [6, 6 + n) is scratch.
+ */
+export function ppoCategorical(
+  logits: usize,
+  rows: i32,
+  n: i32,
+  actions: usize,
+  oldLogProbs: usize,
+  advantages: usize,
+  grad: usize,
+  io: usize,
+): void {
+  const clipEpsilon = load<f64>(io);
+  const entropyWeight = load<f64>(io, 8);
+  const probs = io + 48;
+  const scale = 1 / <f64>rows;
+  let policyLoss: f64 = 0;
+  let entropy: f64 = 0;
+  let kl: f64 = 0;
+  let clipped: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const z = logits + <usize>(r * n * 4);
+    let max = -Infinity;
+    for (let k = 0; k < n; k++) {
+      const v = <f64>load<f32>(z + <usize>(k << 2));
+      if (v > max) max = v;
+    }
+    let total: f64 = 0;
+    for (let k = 0; k < n; k++) {
+      const v = <f64>load<f32>(z + <usize>(k << 2));
+      const e = v == max ? 1 : Math.exp(v - max);
+      store<f64>(probs + <usize>(k << 3), e);
+      total += e;
+    }
+    const lse = max + Math.log(total);
+    let h: f64 = 0;
+    for (let k = 0; k < n; k++) {
+      const lp = <f64>load<f32>(z + <usize>(k << 2)) - lse;
+      const p = load<f64>(probs + <usize>(k << 3)) / total;
+      store<f64>(probs + <usize>(k << 3), p);
+      h -= p * lp;
+    }
+    const a = load<i32>(actions + <usize>(r << 2));
+    const logRatio = <f64>load<f32>(z + <usize>(a << 2)) - lse - load<f64>(oldLogProbs + <usize>(r << 3));
+    const ratio = Math.exp(logRatio);
+    const adv = load<f64>(advantages + <usize>(r << 3));
+    const surr1 = ratio * adv;
+    const surr2 = Math.min(Math.max(ratio, 1 - clipEpsilon), 1 + clipEpsilon) * adv;
+    policyLoss -= Math.min(surr1, surr2);
+    kl += ratio - 1 - logRatio;
+    if (Math.abs(ratio - 1) > clipEpsilon) clipped += 1;
+    // ∂loss_row/∂log π: −r·A when the unclipped term is the minimum, else 0.
+    const dLogProb = surr1 <= surr2 ? -surr1 : 0;
+    entropy += h;
+    const g = grad + <usize>(r * n * 4);
+    for (let k = 0; k < n; k++) {
+      const p = load<f64>(probs + <usize>(k << 3));
+      const lp = <f64>load<f32>(z + <usize>(k << 2)) - lse;
+      const hit: f64 = k == a ? 1 : 0;
+      store<f32>(g + <usize>(k << 2), <f32>(scale * (dLogProb * (hit - p) + entropyWeight * p * (lp + h))));
+    }
+  }
+  store<f64>(io, policyLoss * scale, 16);
+  store<f64>(io, entropy * scale, 24);
+  store<f64>(io, kl * scale, 32);
+  store<f64>(io, clipped * scale, 40);
+}

@@ -17,8 +17,13 @@ import { initEngine, tf } from "../src/nn/engine.js";
 import { FusedAdam } from "../src/nn/fused/adam.js";
 import { Arena, fusedEngineAvailable, initFusedEngine } from "../src/nn/fused/arena.js";
 import { FusedForward } from "../src/nn/fused/forward.js";
-import { Epilogue } from "../src/nn/fused/kernels-ts.js";
-import { CategoricalScratch, categoricalNll, createLossStats } from "../src/nn/fused/losses.js";
+import { Epilogue, ppoCategoricalIoSize } from "../src/nn/fused/kernels-ts.js";
+import {
+  CategoricalScratch,
+  categoricalNll,
+  createLossStats,
+  ppoCategorical,
+} from "../src/nn/fused/losses.js";
 import { FusedMlp } from "../src/nn/fused/mlp.js";
 import { createFusedTrainer, NonFiniteGradientError } from "../src/nn/fused/trainer.js";
 
@@ -226,6 +231,82 @@ describe("wasm kernels equal the TypeScript reference", () => {
     assert.deepEqual(params[1], w);
     assert.deepEqual(adams[0]!.m, m);
     assert.deepEqual(adams[0]!.getState(), adams[1]!.getState());
+  });
+
+  test("ppoCategorical: the compiled clipped surrogate equals losses.ts's on drawn batches", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constantFrom(0, 0.01, 0.5),
+        (rows, n, seed, entropyWeight) => {
+          const rng = rngFromSeed(seed);
+          const logits = uniforms(rows * n, seed, -6, 6);
+          // Some ties, so the max-logit shortcut (e^0 = 1) is taken on more than one logit.
+          if (n > 1 && rows > 1) logits[n] = logits[n + 1]!;
+          const actions = Int32Array.from({ length: rows }, () => rng.integers(n));
+          const oldLogProbs = Float64Array.from({ length: rows }, () => rng.uniform(-3, 0));
+          const advantages = Float64Array.from({ length: rows }, () => rng.normal());
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine);
+            const slots = {
+              logits: arena.slot(rows * n),
+              grad: arena.slot(rows * n),
+              actions: arena.typedSlot(Int32Array, rows),
+              old: arena.typedSlot(Float64Array, rows),
+              adv: arena.typedSlot(Float64Array, rows),
+              io: arena.typedSlot(Float64Array, ppoCategoricalIoSize(n)),
+            };
+            slots.logits.array.set(logits);
+            slots.actions.array.set(actions);
+            slots.old.array.set(oldLogProbs);
+            slots.adv.array.set(advantages);
+            slots.io.array.set([0.2, entropyWeight]);
+            arena.kernels.ppoCategorical(
+              slots.logits.ptr,
+              rows,
+              n,
+              slots.actions.ptr,
+              slots.old.ptr,
+              slots.adv.ptr,
+              slots.grad.ptr,
+              slots.io.ptr,
+            );
+            return { grad: slots.grad.array.slice(), out: slots.io.array.slice(2, 6) };
+          });
+          // The TypeScript kernel is losses.ts's function itself.
+          const reference = createLossStats();
+          const grad = new Float32Array(rows * n);
+          ppoCategorical(
+            logits,
+            rows,
+            actions,
+            oldLogProbs,
+            advantages,
+            0.2,
+            entropyWeight,
+            new CategoricalScratch([n]),
+            grad,
+            reference,
+          );
+          const [wasm, ts] = results;
+          assert.deepEqual(ts!.grad, grad);
+          assert.deepEqual(Array.from(ts!.out), [
+            reference.policyLoss,
+            reference.entropy,
+            reference.approxKl,
+            reference.clipFraction,
+          ]);
+          // musl's exp and log against V8's: within an ulp or two in float64, so float32 gradients
+          // agree to float32 rounding and the statistics to about 1e-15.
+          assertNear(wasm!.grad, grad, 1e-6, "gradient");
+          assertNear(wasm!.out, ts!.out, 1e-13, "policy loss, entropy, KL, clipped fraction");
+          assert.equal(wasm!.out[3], ts!.out[3], "clipped fraction");
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   test("MLP gradients: wasm = TypeScript = tfjs on shapes that reach every blocking path", () => {

@@ -38,14 +38,9 @@ import { RunningMeanStd } from "../core/wrappers.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
-import { Arena, F32Slot } from "../nn/fused/arena.js";
-import {
-  CategoricalScratch,
-  createLossStats,
-  type LossStats,
-  ppoCategorical,
-  valueLoss,
-} from "../nn/fused/losses.js";
+import { Arena, F32Slot, type TypedSlot } from "../nn/fused/arena.js";
+import { ppoCategoricalIoSize } from "../nn/fused/kernels-ts.js";
+import { createLossStats, type LossStats, valueLoss } from "../nn/fused/losses.js";
 import { FusedMlp } from "../nn/fused/mlp.js";
 import { initMlpWeights } from "../nn/mlp.js";
 import type { TrainerState } from "../nn/trainer.js";
@@ -442,16 +437,20 @@ export class PpoLearner {
   private readonly advantages: Float64Array;
   private readonly returns: Float64Array;
   private readonly validRows: Int32Array;
+  /** The minibatch: what the policy loss reads lives in the arena, for the kernel that computes it. */
   private readonly mb: {
-    actions: Int32Array;
-    logprobs: Float64Array;
-    advantages: Float64Array;
+    actions: TypedSlot<Int32Array>;
+    logprobs: TypedSlot<Float64Array>;
+    advantages: TypedSlot<Float64Array>;
+    /** The categorical loss's float64 in/out block (`ppoCategoricalIoSize`). */
+    io: TypedSlot<Float64Array>;
     returns: Float64Array;
     values: Float64Array;
   };
   private readonly envActions: Float32Array;
   private readonly mbContinuous: Float32Array;
-  private readonly scratch: CategoricalScratch;
+  /** The arena the networks, Adam and the minibatch share. */
+  private readonly arena: Arena;
   private readonly policyStats = createLossStats();
   private readonly valueStats = createLossStats();
   private readonly episodeReturn: Float64Array;
@@ -504,6 +503,7 @@ export class PpoLearner {
     const valueShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: 1, activation };
     const capacity = Math.max(numEnvs, batchSize);
     const arena = new Arena();
+    this.arena = arena;
     this.actor = new FusedMlp({ sizes: [obsSize, ...args.hidden, nActions], activation }, capacity, {
       arena,
     });
@@ -553,9 +553,10 @@ export class PpoLearner {
     this.returns = new Float64Array(batchSize);
     this.validRows = new Int32Array(batchSize);
     this.mb = {
-      actions: new Int32Array(batchSize),
-      logprobs: new Float64Array(batchSize),
-      advantages: new Float64Array(batchSize),
+      actions: arena.typedSlot(Int32Array, batchSize),
+      logprobs: arena.typedSlot(Float64Array, batchSize),
+      advantages: arena.typedSlot(Float64Array, batchSize),
+      io: arena.typedSlot(Float64Array, ppoCategoricalIoSize(nActions)),
       returns: new Float64Array(batchSize),
       values: new Float64Array(batchSize),
     };
@@ -565,7 +566,6 @@ export class PpoLearner {
     this.obsRms = args.normalizeObservations ? new RunningMeanStd(obsSize) : null;
     this.returnRms = args.normalizeRewards ? new RunningMeanStd(1) : null;
     this.discounted = new Float64Array(numEnvs);
-    this.scratch = new CategoricalScratch([this.gaussian ? 1 : nActions]);
     this.episodeReturn = new Float64Array(numEnvs); // CleanRL's RecordEpisodeStatistics
 
     // TRY NOT TO MODIFY: start the game
@@ -852,7 +852,9 @@ export class PpoLearner {
         // Gather the minibatch
         const xa = actor.input;
         const xv = critic.input;
-        const mbAdvantages = mb.advantages;
+        const mbActions = mb.actions.array;
+        const mbLogprobs = mb.logprobs.array;
+        const mbAdvantages = mb.advantages.array;
         for (let r = 0; r < m; r++) {
           const row = validRows[start + r]!;
           for (let k = 0; k < obsSize; k++) {
@@ -864,9 +866,9 @@ export class PpoLearner {
             const d = this.actionDim;
             for (let j = 0; j < d; j++) this.mbContinuous[r * d + j] = continuousActions[row * d + j]!;
           } else {
-            mb.actions[r] = actions[row]!;
+            mbActions[r] = actions[row]!;
           }
-          mb.logprobs[r] = logprobs[row]!;
+          mbLogprobs[r] = logprobs[row]!;
           mbAdvantages[r] = advantages[row]!;
           mb.returns[r] = returns[row]!;
           mb.values[r] = values[row]!;
@@ -915,8 +917,8 @@ export class PpoLearner {
               this.logStd,
               m,
               this.mbContinuous,
-              mb.logprobs,
-              mb.advantages,
+              mbLogprobs,
+              mbAdvantages,
               args.clipCoef,
               args.entCoef,
               actor.outputGrad,
@@ -924,18 +926,25 @@ export class PpoLearner {
               policyStats,
             );
           } else {
-            ppoCategorical(
-              newOut,
+            // The clipped surrogate in the engine (`losses.ts`'s ppoCategorical, compiled).
+            const io = mb.io.array;
+            io[0] = args.clipCoef;
+            io[1] = args.entCoef;
+            this.arena.kernels.ppoCategorical(
+              newOut.byteOffset,
               m,
-              mb.actions,
-              mb.logprobs,
-              mb.advantages,
-              args.clipCoef,
-              args.entCoef,
-              this.scratch,
-              actor.outputGrad,
-              policyStats,
+              this.actionDim,
+              mb.actions.ptr,
+              mb.logprobs.ptr,
+              mb.advantages.ptr,
+              actor.outputGrad.byteOffset,
+              mb.io.ptr,
             );
+            policyStats.policyLoss = io[2]!;
+            policyStats.entropy = io[3]!;
+            policyStats.approxKl = io[4]!;
+            policyStats.clipFraction = io[5]!;
+            policyStats.loss = policyStats.policyLoss - args.entCoef * policyStats.entropy;
           }
           actor.backward(this.policyParams, m, this.policyGrads);
         } finally {
@@ -946,7 +955,7 @@ export class PpoLearner {
 
         // Global-norm clipping over both networks (PyTorch's clip_grad_norm_, whose factor is a
         // float32 tensor), then one Adam step.
-        const kernels = this.gradSlot.arena.kernels;
+        const kernels = this.arena.kernels;
         const gradCount = this.gradSlot.length;
         const norm = Math.sqrt(kernels.sumSquares(this.gradSlot.ptr, gradCount));
         const clipFactor = Math.min(args.maxGradNorm / (norm + 1e-6), 1);

@@ -232,6 +232,43 @@ export class Arena {
   slot(count: number): F32Slot {
     return new F32Slot(this, this.alloc(count), count);
   }
+
+  /** A slot of `count` float64 or int32 values, for kernels that take them (8-byte aligned). */
+  typedSlot<T extends Float64Array | Int32Array>(kind: TypedKind<T>, count: number): TypedSlot<T> {
+    const ptr = this.alloc(Math.ceil((kind.BYTES_PER_ELEMENT * count) / 4));
+    return new TypedSlot(this, ptr, count, kind);
+  }
+}
+
+/** The constructor of a typed array kind (`Float64Array`, `Int32Array`). */
+export interface TypedKind<T> {
+  readonly BYTES_PER_ELEMENT: number;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+}
+
+/** `F32Slot` for other element types (a class of its own, so `F32Slot.array` stays monomorphic). */
+export class TypedSlot<T extends Float64Array | Int32Array> {
+  private current: T;
+  private generation: number;
+
+  constructor(
+    readonly arena: Arena,
+    readonly ptr: number,
+    readonly length: number,
+    private readonly kind: TypedKind<T>,
+  ) {
+    this.current = new kind(arena.buffer, ptr, length);
+    this.generation = arena.generation;
+  }
+
+  /** The block as a typed array (valid until the arena's next allocation). */
+  get array(): T {
+    if (this.generation !== this.arena.generation) {
+      this.current = new this.kind(this.arena.buffer, this.ptr, this.length);
+      this.generation = this.arena.generation;
+    }
+    return this.current;
+  }
 }
 
 /** A block of an arena: its byte offset and a view kept current across memory growth. */

@@ -8,6 +8,7 @@
  * row-major. Sums run in float64 and are rounded to float32 when stored, so these results are
  * the exact float32 rounding of the real-number result up to float64 error; tanh is `Math.tanh`.
  */
+import { CategoricalScratch, createLossStats, ppoCategorical as ppoCategoricalLoss } from "./losses.js";
 
 /** `gemm`'s epilogues, as in the WebAssembly kernels. */
 export const Epilogue = { none: 0, tanh: 1, relu: 2, tanhGrad: 3, reluGrad: 4 } as const;
@@ -55,6 +56,27 @@ export interface Kernels {
   scale(x: number, n: number, factor: number): void;
   /** `y ← y + alpha · x`. */
   axpy(y: number, x: number, n: number, alpha: number): void;
+  /**
+   * PPO's clipped surrogate for one categorical head (`losses.ts`'s `ppoCategorical`): logits and
+   * grad float32 `[rows, n]`, actions int32, old log-probs and advantages float64. `io` is float64:
+   * in [0] the clip ε, [1] the entropy weight; out [2] the policy loss, [3] the mean entropy, [4]
+   * the approximate KL, [5] the clipped fraction; then n values of scratch.
+   */
+  ppoCategorical(
+    logits: number,
+    rows: number,
+    n: number,
+    actions: number,
+    oldLogProbs: number,
+    advantages: number,
+    grad: number,
+    io: number,
+  ): void;
+}
+
+/** Float64s `ppoCategorical`'s `io` block holds: six values and scratch for `n` probabilities. */
+export function ppoCategoricalIoSize(n: number): number {
+  return 6 + n;
 }
 
 const f = Math.fround;
@@ -158,6 +180,28 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
       const X = x >> 2;
       const fa = f(factor);
       for (let i = 0; i < n; i++) h[X + i] = h[X + i]! * fa;
+    },
+    ppoCategorical(logits, rows, n, actions, oldLogProbs, advantages, grad, io) {
+      // Views per call: this is the fallback path; `losses.ts` holds the arithmetic.
+      const buffer = heap().buffer as ArrayBuffer;
+      const inOut = new Float64Array(buffer, io, 6);
+      const stats = createLossStats();
+      ppoCategoricalLoss(
+        new Float32Array(buffer, logits, rows * n),
+        rows,
+        new Int32Array(buffer, actions, rows),
+        new Float64Array(buffer, oldLogProbs, rows),
+        new Float64Array(buffer, advantages, rows),
+        inOut[0]!,
+        inOut[1]!,
+        new CategoricalScratch([n]),
+        new Float32Array(buffer, grad, rows * n),
+        stats,
+      );
+      inOut[2] = stats.policyLoss;
+      inOut[3] = stats.entropy;
+      inOut[4] = stats.approxKl;
+      inOut[5] = stats.clipFraction;
     },
     axpy(y, x, n, alpha) {
       const h = heap();

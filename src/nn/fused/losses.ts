@@ -59,7 +59,8 @@ function softmaxBlock(
   for (let k = 0; k < n; k++) if (logits[base + k]! > max) max = logits[base + k]!;
   let total = 0;
   for (let k = 0; k < n; k++) {
-    const e = Math.exp(logits[base + k]! - max);
+    const z = logits[base + k]!;
+    const e = z === max ? 1 : Math.exp(z - max); // e^0 = 1 exactly
     probs[k] = e;
     total += e;
   }
@@ -303,8 +304,10 @@ export function logisticLoss(
   for (let r = 0; r < rows; r++) {
     const x = logits[r]!;
     const y = labels[r]!;
-    total += Math.max(x, 0) - y * x + Math.log1p(Math.exp(-Math.abs(x)));
-    const sigmoid = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    // e^(−|x|) is e^(−x) for x ≥ 0 and e^x below: one exp serves the loss and σ.
+    const e = Math.exp(-Math.abs(x));
+    total += Math.max(x, 0) - y * x + Math.log1p(e);
+    const sigmoid = x >= 0 ? 1 / (1 + e) : e / (1 + e);
     grad[r] = scale * (sigmoid - y);
   }
   stats.loss = total * scale;
