@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { resolvePpoConfig, trainPpo } from "../src/algorithms/ppo.js";
+import { type PpoRunState, resolvePpoConfig, trainPpo } from "../src/algorithms/ppo.js";
 import { InvalidOptionError, makeVec } from "../src/index.js";
 
 describe("trainPpo (fast checks; learning is in test/slow/ppo.test.ts)", () => {
@@ -36,6 +36,52 @@ describe("trainPpo (fast checks; learning is in test/slow/ppo.test.ts)", () => {
       assert.ok(Number.isFinite(record.policyLoss) && Number.isFinite(record.entropy));
     const action = a.act(new Float32Array([1, 0, 100]));
     assert.ok(action instanceof Float32Array && action[0]! >= -2 && action[0]! <= 2);
+  });
+
+  test("a run resumed from an update's state finishes the run; resuming the same state twice gives the same run", async () => {
+    const config = {
+      numEnvs: 2,
+      numSteps: 16,
+      totalTimesteps: 192,
+      hidden: [8, 8],
+      normalizeObservations: true,
+      seed: 4,
+    };
+    let saved: PpoRunState | undefined;
+    const full = await trainPpo(makeVec("CartPole-v1", { numEnvs: 2 }), config, {
+      onUpdateEnd: (record, snapshot) => {
+        // Through JSON, as a checkpoint stores it.
+        if (record.timesteps === 96) saved = JSON.parse(JSON.stringify(snapshot.state()));
+      },
+    });
+    assert.ok(saved !== undefined);
+    assert.equal(saved.history.length, 3);
+    const resumed = [1, 2].map(() =>
+      trainPpo(makeVec("CartPole-v1", { numEnvs: 2 }), config, { resume: structuredClone(saved) }),
+    );
+    const [a, b] = await Promise.all(resumed);
+    assert.equal(a!.history.length, full.history.length);
+    assert.deepEqual(a!.history.slice(0, 3), full.history.slice(0, 3));
+    assert.deepEqual(
+      a!.history.map((r) => r.timesteps),
+      full.history.map((r) => r.timesteps),
+    );
+    assert.deepEqual(a!.history, b!.history);
+    assert.deepEqual(a!.policyWeights, b!.policyWeights);
+    assert.ok(a!.normalization !== null);
+    // A learned-reward run's state is refused without its reward model, and the reverse.
+    await assert.rejects(
+      trainPpo(makeVec("CartPole-v1", { numEnvs: 2 }), config, {
+        resume: { ...saved, rewardStats: { mean: [0], var: [1], count: 1 } },
+      }),
+      /trained on a learned reward; resume it with the same reward model/,
+    );
+    await assert.rejects(
+      trainPpo(makeVec("CartPole-v1", { numEnvs: 2 }), config, {
+        resume: { format: "other" } as unknown as PpoRunState,
+      }),
+      InvalidOptionError,
+    );
   });
 
   test("bad config", () => {
@@ -117,6 +163,58 @@ describe("mimic train ppo", () => {
       );
       assert.equal(bad.code, 1);
       assert.match(bad.err, /totalTimesteps \(64\) is below one rollout/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("--resume: an interrupted run continues from its last checkpoint to the end", async () => {
+    const { mkdtempSync, rmSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { runCli } = await import("./helpers/cli.js");
+    const { trainPpoRun } = await import("../src/runs/ppo-pipeline.js");
+    const dir = mkdtempSync(join(tmpdir(), "mimic-ppo-resume-"));
+    try {
+      const out = join(dir, "ppo");
+      const none = await runCli("train", "ppo", "--resume", "--out", out);
+      assert.notEqual(none.code, 0);
+      // Interrupted after update 5; the checkpoint of update 4 is the last one on disk.
+      await assert.rejects(
+        trainPpoRun({
+          envId: "CartPole-v1",
+          config: { numEnvs: 2, numSteps: 32, totalTimesteps: 512, seed: 2 },
+          out,
+          checkpointEvery: 2,
+          evalEpisodes: 2,
+          onUpdate: (record) => {
+            if (record.timesteps === 320) throw new Error("interrupted");
+          },
+        }),
+        /interrupted/,
+      );
+      const early = await runCli("train", "ppo", "--resume", "--out", out);
+      assert.equal(early.code, 0, early.err);
+      assert.match(early.out, /PPO: 512 timesteps, 8 updates/);
+      const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        metrics.map((m) => m.step),
+        [64, 128, 192, 256, 320, 384, 448, 512],
+      );
+      const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+      assert.equal(manifest.status, "finished");
+      assert.equal(manifest.resumes.length, 1);
+      assert.equal(manifest.resumes[0].step, 256);
+      // The saved policy loads and acts.
+      const e = await runCli("eval", "--policy", out, "--episodes", "2", "--json");
+      assert.equal(e.code, 0, e.err);
+
+      const other = await runCli("train", "gail", "--resume", "--out", out);
+      assert.notEqual(other.code, 0);
+      assert.match(other.err, /is a ppo run, not gail/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

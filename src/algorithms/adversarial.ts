@@ -466,7 +466,7 @@ export async function trainAdversarial(
   const history: AdversarialRecord[] = [];
   let firstRound = 1;
   const snapshot: AdversarialSnapshot = {
-    policyWeights: () => learner.result([]).policyWeights,
+    policyWeights: () => learner.policyWeights(),
     rewardModel: discriminator.model,
     state: () => ({
       format: "mimic-adversarial",

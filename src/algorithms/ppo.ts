@@ -157,8 +157,13 @@ export interface PpoRecord {
 }
 
 export interface TrainPpoOptions {
-  /** Called after each update with its record. */
-  onUpdateEnd?: (record: PpoRecord) => void;
+  /**
+   * Called after each update with its record and the run's state so far (for checkpoints); the
+   * loop waits for a returned promise.
+   */
+  onUpdateEnd?: (record: PpoRecord, snapshot: PpoSnapshot) => void | Promise<void>;
+  /** Continue from a `PpoSnapshot.state()` of a run with the same env and config. */
+  resume?: PpoRunState;
   /**
    * Train on this learned reward instead of the env's (reward-model.ts): every transition's
    * reward is r̂(s, a), standardized with running statistics, and a terminated episode is
@@ -358,6 +363,26 @@ export interface PpoLearnerState {
   rng: Pcg64State;
   obsRms: { mean: number[]; var: number[]; count: number } | null;
   returnRms: { mean: number[]; var: number[]; count: number } | null;
+}
+
+/**
+ * A PPO run's state after an update (JSON-safe): the learner's, the records so far, and the
+ * learned reward's running statistics when it trains on one. See `PpoLearnerState` for what a
+ * resumed run continues and what it does not.
+ */
+export interface PpoRunState {
+  format: "mimic-ppo-run";
+  version: 1;
+  learner: PpoLearnerState;
+  history: PpoRecord[];
+  rewardStats: { mean: number[]; var: number[]; count: number } | null;
+}
+
+/** The live run, as `onUpdateEnd` sees it. */
+export interface PpoSnapshot {
+  /** The policy's weights now (`PpoResult.policyWeights`'s layout), copied. */
+  policyWeights(): Float32Array[];
+  state(): PpoRunState;
 }
 
 /** What one rollout saw. */
@@ -999,6 +1024,13 @@ export class PpoLearner {
    * The weights and the deterministic policy on a copy of them: the largest logit, or the
    * Gaussian's mean clipped to the Box; observations standardized with the final statistics.
    */
+  /** The policy's weights now, copied: the MLP's (kernel, bias, …), then a Gaussian's log-std. */
+  policyWeights(): Float32Array[] {
+    const weights = splitWeights(this.actor, this.policyParams);
+    if (this.gaussian) weights.push(new Float32Array(this.logStd));
+    return weights;
+  }
+
   result(history: PpoRecord[]): PpoResult {
     const finalPolicy = new Float32Array(this.policyParams);
     const actNet = new FusedMlp({ sizes: this.actor.sizes, activation: this.actor.activation }, 1);
@@ -1024,10 +1056,8 @@ export class PpoLearner {
         Math.min(Math.max(out[d]!, space.low[d]!), space.high[d]!),
       );
     };
-    const policyWeights = splitWeights(this.actor, this.policyParams);
-    if (this.gaussian) policyWeights.push(new Float32Array(this.logStd));
     return {
-      policyWeights,
+      policyWeights: this.policyWeights(),
       valueWeights: splitWeights(this.critic, this.valueParams),
       history,
       normalization,
@@ -1047,9 +1077,39 @@ export async function trainPpo(
   options: TrainPpoOptions = {},
 ): Promise<PpoResult> {
   const learner = new PpoLearner(envs, config);
-  const relabel = options.rewardModel ? learnedRewardRelabeler(learner, options.rewardModel) : null;
+  const rewardStats = options.rewardModel ? new RunningMeanStd(1) : null;
+  const relabel = options.rewardModel
+    ? learnedRewardRelabeler(learner, options.rewardModel, rewardStats!)
+    : null;
   const history: PpoRecord[] = [];
-  for (let update = 1; update <= learner.numUpdates; update++) {
+  const resume = options.resume;
+  if (resume !== undefined) {
+    if (resume?.format !== "mimic-ppo-run" || resume.version !== 1 || !Array.isArray(resume.history)) {
+      throw new InvalidOptionError("resume", 'PPO: not a PPO run state (format "mimic-ppo-run", version 1).');
+    }
+    if ((resume.rewardStats === null) !== (rewardStats === null)) {
+      throw new InvalidOptionError(
+        "resume",
+        resume.rewardStats === null
+          ? "PPO: the saved run trained on the env's reward; resume it without a reward model."
+          : "PPO: the saved run trained on a learned reward; resume it with the same reward model.",
+      );
+    }
+    learner.setState(resume.learner);
+    if (resume.rewardStats !== null) rewardStats!.load(resume.rewardStats);
+    history.push(...resume.history);
+  }
+  const snapshot: PpoSnapshot = {
+    policyWeights: () => learner.policyWeights(),
+    state: () => ({
+      format: "mimic-ppo-run",
+      version: 1,
+      learner: learner.getState(),
+      history: history.map((r) => ({ ...r })),
+      rewardStats: rewardStats?.toJSON() ?? null,
+    }),
+  };
+  for (let update = learner.updateCount + 1; update <= learner.numUpdates; update++) {
     const rollout = learner.collect();
     relabel?.();
     const stats = learner.update();
@@ -1060,7 +1120,7 @@ export async function trainPpo(
       ...stats,
     };
     history.push(record);
-    options.onUpdateEnd?.(record);
+    await options.onUpdateEnd?.(record, snapshot);
     if (options.signal?.aborted) break;
     await yieldToEventLoop();
   }
@@ -1068,13 +1128,16 @@ export async function trainPpo(
 }
 
 /** Replaces each rollout's rewards by a learned reward model's (`PpoLearner.setLearnedRewards`). */
-export function learnedRewardRelabeler(learner: PpoLearner, model: RewardModel): () => void {
+export function learnedRewardRelabeler(
+  learner: PpoLearner,
+  model: RewardModel,
+  stats = new RunningMeanStd(1),
+): () => void {
   const { numEnvs, numSteps, obsSize } = learner.rollout;
   model.checkSpaces(obsSize, learner.actionSpace, "PPO with a learned reward");
   const rows = numEnvs * numSteps;
   const all = new Float64Array(rows);
   const learned = new Float64Array(rows);
-  const stats = new RunningMeanStd(1);
   const absorbing = model.absorbingReward();
   return () => {
     const r = learner.rollout;

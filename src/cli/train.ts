@@ -98,12 +98,16 @@ Options:
   --reward <run>       train on a learned reward (a GAIL/AIRL run directory) instead of the env's;
                        returns in metrics and the evaluation stay the env's true ones
   --seed <S>           seed (default 1)
+  --checkpoint-every <N>  save the training state every N updates (default 50)
+  --resume             continue the run in --out from its last checkpoint (its own env, config and
+                       reward; the envs restart at the checkpoint)
   --eval-episodes <N>  evaluation episodes after training (default 50)
   --overwrite          replace an existing run in --out
   -h, --help           show this help
 
 Examples:
   mimic train ppo --env CartPole-v1 --timesteps 100000 --out runs/cartpole-ppo
+  mimic train ppo --resume --out runs/cartpole-ppo
   mimic train ppo --env CartPole-v1 --timesteps 100000 --reward runs/cartpole-airl --out runs/cartpole-ppo-airl
 `;
 
@@ -125,6 +129,8 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     "normalize-reward": { type: "boolean" },
     seed: { type: "string" },
     "eval-episodes": { type: "string" },
+    "checkpoint-every": { type: "string" },
+    resume: { type: "boolean" },
     out: { type: "string" },
     overwrite: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -133,8 +139,10 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     io.out(ppoHelp);
     return 0;
   }
-  const envId = requiredFlag(command, values, "env", "CartPole-v1");
   const out = requiredFlag(command, values, "out", "runs/cartpole-ppo");
+  const resume = values.resume === true;
+  // A resumed run takes its env, config and reward from its manifest.
+  const envId = resume ? "" : requiredFlag(command, values, "env", "CartPole-v1");
   const { ppoFlagsConfig } = await import("./irl.js");
   const config = ppoFlagsConfig(command, values, envId);
   setNumberFlags(command, values, config, [
@@ -148,6 +156,8 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     envId,
     config,
     out,
+    resume,
+    checkpointEvery: numberFlag(command, values, "checkpoint-every", "positive-integer"),
     overwrite: values.overwrite === true,
     reward: typeof values.reward === "string" ? values.reward : undefined,
     evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),

@@ -3,20 +3,37 @@
  * The workflow behind `mimic train ppo`: PPO on a vector env into a run directory (per-update
  * metrics, the policy saved in mimic's policy format, an evaluation, and the report).
  */
-import { type PpoConfig, type PpoRecord, resolvePpoConfig, trainPpo } from "../algorithms/ppo.js";
+import {
+  type PpoConfig,
+  type PpoRecord,
+  type PpoRunState,
+  resolvePpoConfig,
+  trainPpo,
+} from "../algorithms/ppo.js";
 import { RewardModel } from "../algorithms/reward-model.js";
+import { RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { makeVec } from "../core/vector.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
+import { encodeFloat32 } from "../nn/base64.js";
 import { engineVersions } from "../nn/engine.js";
 import { NeuralPolicy } from "../nn/policy.js";
 import { RunDirectory } from "./run-directory.js";
 
 export interface PpoRunOptions {
+  /** The env to train on; a resumed run uses its own. */
   envId: string;
   config?: PpoConfig;
   out: string;
   overwrite?: boolean;
+  /**
+   * Continue the run in `out` from its latest checkpoint, with its saved env, config and reward.
+   * The envs restart at the checkpoint (see `PpoLearnerState`), so the continuation is a faithful
+   * training run, not a replay of the uninterrupted one.
+   */
+  resume?: boolean;
+  /** Save the policy and the training state every N updates (default 50). */
+  checkpointEvery?: number;
   evalEpisodes?: number;
   evalSeed?: number;
   command?: string[];
@@ -37,19 +54,55 @@ export interface PpoRunResult {
 }
 
 export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult> {
-  const config = resolvePpoConfig(options.config);
-  const evalEpisodes = options.evalEpisodes ?? 50;
-  const evalSeed = options.evalSeed ?? 1000;
-  const envs = makeVec(options.envId, { numEnvs: config.numEnvs });
-  const rewardModel = options.reward === undefined ? undefined : await RewardModel.load(options.reward);
-  rewardModel?.checkSpaces(envs.obsSize, envs.singleActionSpace, `--reward ${options.reward}`);
-  const run = await RunDirectory.create(options.out, {
+  const checkpointEvery = options.checkpointEvery ?? 50;
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
+    throw new RangeError(`checkpointEvery must be a whole number of updates ≥ 1, got ${checkpointEvery}.`);
+  }
+  let run: RunDirectory | undefined;
+  let resume: PpoRunState | undefined;
+  let saved: Record<string, unknown> | undefined;
+  if (options.resume) {
+    run = await RunDirectory.open(options.out);
+    saved = run.manifest.config as Record<string, unknown>;
+    if (saved.algorithm !== "ppo") {
+      await run.close();
+      throw new RunDirectoryError(
+        options.out,
+        `${options.out} is a ${String(saved.algorithm)} run, not ppo; resume it with \`mimic train ${String(saved.algorithm)} --resume\`.`,
+      );
+    }
+    const latest = await run.latestCheckpoint<{ state?: PpoRunState; timesteps: number }>();
+    if (!latest?.json.state) {
+      await run.close();
+      throw new RunDirectoryError(
+        options.out,
+        `${options.out} has no checkpoint to resume from. Start it again without --resume (add --overwrite to replace it).`,
+      );
+    }
+    resume = latest.json.state;
+    await run.truncateMetricsAfter(latest.json.timesteps);
+  }
+  const config = resolvePpoConfig(saved ? (saved.ppo as PpoConfig) : options.config);
+  const envId = saved ? (saved.env as string) : options.envId;
+  const rewardPath = saved ? (saved.reward as string | undefined) : options.reward;
+  const evalEpisodes = saved ? (saved.evalEpisodes as number) : (options.evalEpisodes ?? 50);
+  const evalSeed = saved ? (saved.evalSeed as number) : (options.evalSeed ?? 1000);
+  const envs = makeVec(envId, { numEnvs: config.numEnvs });
+  let rewardModel: RewardModel | undefined;
+  try {
+    rewardModel = rewardPath === undefined ? undefined : await RewardModel.load(rewardPath);
+    rewardModel?.checkSpaces(envs.obsSize, envs.singleActionSpace, `--reward ${rewardPath}`);
+  } catch (error) {
+    await run?.close();
+    throw error;
+  }
+  run ??= await RunDirectory.create(options.out, {
     command: options.command ?? [],
     config: {
       algorithm: "ppo",
-      env: options.envId,
+      env: envId,
       ppo: config,
-      ...(options.reward === undefined ? {} : { reward: options.reward, rewardKind: rewardModel!.kind }),
+      ...(rewardPath === undefined ? {} : { reward: rewardPath, rewardKind: rewardModel!.kind }),
       evalEpisodes,
       evalSeed,
     },
@@ -60,7 +113,8 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
   try {
     const result = await trainPpo(envs, config, {
       rewardModel,
-      onUpdateEnd: (record) => {
+      resume,
+      onUpdateEnd: async (record, snapshot) => {
         run.log(record.timesteps, {
           ...(record.meanEpisodeReturn === null ? {} : { episode_return: record.meanEpisodeReturn }),
           learning_rate: record.learningRate,
@@ -71,16 +125,27 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
           clip_fraction: record.clipFraction,
           explained_variance: record.explainedVariance,
         });
+        const update = Math.round(record.timesteps / (config.numEnvs * config.numSteps));
+        if (update % checkpointEvery === 0) {
+          await run!.saveCheckpoint(`update-${update}`, {
+            json: {
+              update,
+              timesteps: record.timesteps,
+              policyWeights: snapshot.policyWeights().map(encodeFloat32),
+              state: snapshot.state(),
+            },
+          });
+        }
         options.onUpdate?.(record, config.totalTimesteps);
       },
     });
     // The actor is an MLP with a categorical or Gaussian head (the log-std last, as PPO returns
     // it) and the observation statistics PPO standardized with: it saves as a mimic policy.
-    const env = make(options.envId);
+    const env = make(envId);
     const policy = await NeuralPolicy.create({
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
-      envId: options.envId,
+      envId: envId,
       hidden: config.hidden,
       seed: config.seed,
       ...(result.normalization === null ? {} : { normalization: result.normalization }),
@@ -89,7 +154,7 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
     await policy.save(run.policyDir);
     policy.dispose();
     const evaluation = await evaluate(
-      make(options.envId),
+      make(envId),
       { act: (o: ArrayLike<number>) => result.act(o) },
       { episodes: evalEpisodes, seed: evalSeed },
     );
@@ -97,12 +162,12 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
       .filter((r) => r.meanEpisodeReturn !== null)
       .map((r) => [r.timesteps, r.meanEpisodeReturn!] as const);
     const reportPath = await run.writeReport({
-      title: `PPO on ${options.envId}${rewardModel ? ` with a learned ${rewardModel.kind.toUpperCase()} reward` : ""}`,
+      title: `PPO on ${envId}${rewardModel ? ` with a learned ${rewardModel.kind.toUpperCase()} reward` : ""}`,
       subtitle:
         `${config.totalTimesteps} timesteps, ${config.numEnvs} envs` +
-        (options.reward === undefined
+        (rewardPath === undefined
           ? ""
-          : `; trained on the reward of ${options.reward}, returns are the env's`),
+          : `; trained on the reward of ${rewardPath}, returns are the env's`),
       status: "finished",
       summary: [
         { label: "timesteps", value: result.history.at(-1)?.timesteps ?? 0 },
