@@ -165,9 +165,7 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
       title: `PPO on ${envId}${rewardModel ? ` with a learned ${rewardModel.kind.toUpperCase()} reward` : ""}`,
       subtitle:
         `${config.totalTimesteps} timesteps, ${config.numEnvs} envs` +
-        (rewardPath === undefined
-          ? ""
-          : `; trained on the reward of ${rewardPath}, returns are the env's`),
+        (rewardPath === undefined ? "" : `; trained on the reward of ${rewardPath}, returns are the env's`),
       status: "finished",
       summary: [
         { label: "timesteps", value: result.history.at(-1)?.timesteps ?? 0 },
