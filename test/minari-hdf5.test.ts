@@ -12,6 +12,8 @@ import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../src/co
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
 import { MINARI_VERSION, readMinari, writeMinari } from "../src/data/io/minari-hdf5.js";
+import { fromJsonl, toJsonl } from "../src/data/jsonl.js";
+import { collect, make, makeVec, VectorEnv } from "../src/index.js";
 
 const scratch = await mkdtemp(join(tmpdir(), "mimic-minari-"));
 after(() => rm(scratch, { recursive: true, force: true }));
@@ -293,6 +295,52 @@ describe("round trip", () => {
       [0, 1],
     );
     assertSameArray(dataset.episodes[0]!.observations, good.episodes[1]!.observations, "first episode");
+  });
+
+  test("an env's own options (EnvSpec.kwargs) survive Minari and JSONL, in Python's spelling on disk", async () => {
+    const layout = { width: 3, height: 2, walls: [[1, 0]], stepReward: -0.05 };
+    const grid = make("GridWorld-v0", layout);
+    assert.deepEqual(grid.spec.kwargs, layout);
+    const car = makeVec("MountainCar-v0", { numEnvs: 2, goalVelocity: 0.5 });
+    assert.deepEqual(car.spec.kwargs, { goalVelocity: 0.5 });
+    assert.equal(make("CartPole-v1").spec.kwargs, undefined);
+    for (const env of [grid, car]) {
+      const single = env instanceof VectorEnv ? make(env.spec.id, { ...env.spec.kwargs }) : env;
+      const episodes = await collect(single, { act: () => 0 }, { episodes: 1, steps: 30, seed: 0 });
+      const dataset = new Dataset({
+        id: "kwargs-v0",
+        episodes,
+        observationSpace: single.observationSpace,
+        actionSpace: single.actionSpace,
+        envSpec: single.spec,
+      });
+      const dir = freshDir();
+      await writeMinari(dir, dataset);
+      const meta = JSON.parse(await readFile(join(dir, "data", "metadata.json"), "utf8"));
+      const pythonSpec = JSON.parse(meta.env_spec);
+      const { dataset: back, warnings } = await readMinari(dir);
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(back.envSpec?.kwargs, single.spec.kwargs);
+      assert.deepEqual(fromJsonl(toJsonl(dataset)).envSpec?.kwargs, single.spec.kwargs);
+      if (env === car) {
+        // Gymnasium's MountainCarEnv takes goal_velocity: gymnasium.make(spec) builds the same env.
+        assert.deepEqual(pythonSpec.kwargs, { goal_velocity: 0.5 });
+      } else {
+        assert.deepEqual(pythonSpec.kwargs, { width: 3, height: 2, walls: [[1, 0]], step_reward: -0.05 });
+      }
+    }
+    // A spec written by Python with kwargs of its own reads them in mimic's spelling.
+    const dir = freshDir();
+    await writeMinari(dir, goodDataset());
+    const metaFile = join(dir, "data", "metadata.json");
+    const text = await readFile(metaFile, "utf8");
+    await writeFile(
+      metaFile,
+      text.replace('\\"kwargs\\": {}', '\\"kwargs\\": {\\"sutton_barto_reward\\": true}'),
+    );
+    const { dataset: python, warnings } = await readMinari(dir);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(python.envSpec?.kwargs, { suttonBartoReward: true });
   });
 
   test("readMinari also takes the data/ directory itself", async () => {

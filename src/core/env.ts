@@ -52,6 +52,11 @@ export interface EnvSpec {
   readonly referenceReturns?: ReferenceReturns;
   /** Whether a finished episode achieved the task; absent means the env has no success criterion. */
   readonly isSuccess?: (episode: EpisodeOutcome) => boolean;
+  /**
+   * The env's own options as given to `make` (Gymnasium's `EnvSpec.kwargs`), such as a GridWorld
+   * layout; absent when there were none. Datasets store them in `env_spec`.
+   */
+  readonly kwargs?: Readonly<Record<string, unknown>>;
 }
 
 /** The two returns a normalized score is measured against (random = 0, expert = 1). */

@@ -16,6 +16,7 @@ import {
   RecordEpisodeStatistics,
   RescaleAction,
   TimeLimit,
+  Wrapper,
 } from "./wrappers.js";
 
 /** How to build an env, and what the registry knows about it. */
@@ -142,10 +143,11 @@ export function make<Id extends string>(
   options: MakeOptions & Record<string, unknown> = {},
 ): EnvFor<Id> {
   const reg = registration(id);
-  const { wrappers, envOptions } = splitOptions(reg, options);
+  const { wrappers, envOptions, given } = splitOptions(reg, options);
   const maxEpisodeSteps =
     wrappers.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : (wrappers.maxEpisodeSteps ?? undefined);
   let env: Env = reg.entryPoint(envOptions);
+  if (Object.keys(given).length > 0) env = new SpecKwargs(env, given);
   if (wrappers.orderEnforce !== false) env = new OrderEnforcing(env);
   if (maxEpisodeSteps !== undefined) env = new TimeLimit(env, maxEpisodeSteps);
   if (wrappers.recordEpisodeStatistics) env = new RecordEpisodeStatistics(env);
@@ -156,11 +158,28 @@ export function make<Id extends string>(
   return env as EnvFor<Id>;
 }
 
-/** Validates `make`'s options and splits them into wrapper options and the env's own options. */
+/** Puts the env's own options into its spec (`EnvSpec.kwargs`), as Gymnasium's `make` does. */
+class SpecKwargs extends Wrapper {
+  private readonly kwargs: Readonly<Record<string, unknown>>;
+
+  constructor(env: Env, kwargs: Record<string, unknown>) {
+    super(env);
+    this.kwargs = structuredClone(kwargs);
+  }
+
+  override get spec(): EnvSpec {
+    return { ...this.env.spec, kwargs: this.kwargs };
+  }
+}
+
+/**
+ * Validates `make`'s options and splits them into wrapper options and the env's own options
+ * (parsed, and `given`: as the caller wrote them).
+ */
 export function splitOptions(
   reg: EnvRegistration<unknown>,
   options: Record<string, unknown>,
-): { wrappers: MakeOptions; envOptions: unknown } {
+): { wrappers: MakeOptions; envOptions: unknown; given: Record<string, unknown> } {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new InvalidOptionError(
       "options",
@@ -184,11 +203,11 @@ export function splitOptions(
           `the wrapper options are ${MAKE_KEYS.join(", ")}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}.`,
       );
     }
-    return { wrappers, envOptions: {} };
+    return { wrappers, envOptions: {}, given: {} };
   }
   const envKeys = reg.options instanceof z.ZodObject ? Object.keys(reg.options.shape) : [];
   const envOptions = parseWith(reg.options, envPart, reg.id, [...MAKE_KEYS, ...envKeys]);
-  return { wrappers, envOptions };
+  return { wrappers, envOptions, given: envPart };
 }
 
 function parseWith(schema: z.ZodType, value: unknown, id: string, knownKeys: string[]): unknown {

@@ -342,14 +342,18 @@ export interface MakeVecOptions extends MakeOptions {
 export function makeVec(id: string, options: MakeVecOptions & Record<string, unknown>): VectorEnv {
   const { numEnvs, ...rest } = options;
   const reg = registration(id);
-  const { wrappers, envOptions } = splitOptions(reg, rest);
+  const { wrappers, envOptions, given } = splitOptions(reg, rest);
   const onlyTimeLimit = Object.entries(wrappers).every(
     ([key, value]) => key === "maxEpisodeSteps" || key === "orderEnforce" || !value,
   );
   if (reg.kernel && onlyTimeLimit) {
     const maxEpisodeSteps =
       wrappers.maxEpisodeSteps === undefined ? reg.maxEpisodeSteps : (wrappers.maxEpisodeSteps ?? undefined);
-    const spec: EnvSpec = { ...specOf(reg), maxEpisodeSteps };
+    const spec: EnvSpec = {
+      ...specOf(reg),
+      maxEpisodeSteps,
+      ...(Object.keys(given).length > 0 ? { kwargs: structuredClone(given) } : {}),
+    };
     return VectorEnv.fromKernel(spec, reg.kernel(envOptions), numEnvs);
   }
   if (!Number.isInteger(numEnvs) || numEnvs < 1) {

@@ -24,6 +24,8 @@ interface JsonlHeader {
   version: 1;
   dataset_id: string;
   env_id: string | null;
+  /** The env's own options (`EnvSpec.kwargs`), when it was made with any. */
+  env_kwargs?: Record<string, unknown>;
   observation_space: SpaceJson;
   action_space: SpaceJson;
 }
@@ -43,6 +45,7 @@ export function toJsonl(dataset: Dataset): string {
     version: 1,
     dataset_id: dataset.id,
     env_id: dataset.envSpec?.id ?? null,
+    ...(dataset.envSpec?.kwargs === undefined ? {} : { env_kwargs: { ...dataset.envSpec.kwargs } }),
     observation_space: dataset.observationSpace.toJSON(),
     action_space: dataset.actionSpace.toJSON(),
   };
@@ -107,7 +110,20 @@ export function fromJsonl(
       );
       actionSpace = spaceFromJSON(first.action_space as SpaceJson, `${file} header action_space`);
       id = options.id ?? String(first.dataset_id ?? id);
-      if (typeof first.env_id === "string" && envSpec === undefined) envSpec = { id: first.env_id };
+      if (typeof first.env_id === "string" && envSpec === undefined) {
+        const kwargs = first.env_kwargs;
+        if (kwargs !== undefined && (typeof kwargs !== "object" || kwargs === null || Array.isArray(kwargs))) {
+          throw new ShapeMismatchError(
+            `${file}, line 1: env_kwargs should be an object of the env's options, got ${JSON.stringify(kwargs)}.`,
+          );
+        }
+        envSpec = {
+          id: first.env_id,
+          ...(kwargs !== undefined && Object.keys(kwargs).length > 0
+            ? { kwargs: kwargs as Record<string, unknown> }
+            : {}),
+        };
+      }
       start = 1;
     }
   }

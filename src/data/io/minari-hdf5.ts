@@ -346,14 +346,38 @@ function gymnasiumEnvSpec(spec: EnvSpec, entryPoint: string | null | undefined):
     max_episode_steps: spec.maxEpisodeSteps ?? null,
     order_enforce: true,
     disable_env_checker: false,
-    kwargs: {},
+    kwargs: pythonKwargs(spec.kwargs),
     additional_wrappers: [],
     vector_entry_point: known?.vector ?? null,
   };
 }
 
+/**
+ * `EnvSpec.kwargs` with Python's spelling of the top-level names (mimic's `goalVelocity` is
+ * Gymnasium's `goal_velocity`), so `gymnasium.make(spec)` and `minari`'s `recover_environment`
+ * build the same env. Names that are not lower camelCase are written as they are.
+ */
+function pythonKwargs(kwargs: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(kwargs ?? {})) {
+    out[/^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key] = value;
+  }
+  return out;
+}
+
+/** The reverse of `pythonKwargs`: lower snake_case names in camelCase, the rest as they are. */
+function mimicKwargs(kwargs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(kwargs)) {
+    out[/^[a-z][a-z0-9_]*$/.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key] =
+      value;
+  }
+  return out;
+}
+
 const envSpecSchema = z.looseObject({
   id: z.string(),
+  kwargs: z.record(z.string(), z.unknown()).nullable().optional(),
   reward_threshold: z.number().nullable().optional(),
   nondeterministic: z.boolean().optional(),
   max_episode_steps: z.number().int().positive().nullable().optional(),
@@ -383,14 +407,16 @@ function readEnvSpec(text: string, file: string, warnings: Warnings): EnvSpec {
     ...(v.max_episode_steps != null && { maxEpisodeSteps: v.max_episode_steps }),
     ...(v.reward_threshold != null && { rewardThreshold: v.reward_threshold }),
     nondeterministic: v.nondeterministic ?? false,
+    ...(v.kwargs != null && Object.keys(v.kwargs).length > 0 && { kwargs: mimicKwargs(v.kwargs) }),
   };
   // Say which Gymnasium fields a rewrite would not reproduce.
   const rewritten = gymnasiumEnvSpec(spec, undefined);
-  // reward_threshold is kept; only its int/float spelling may differ.
+  // reward_threshold and kwargs are kept; only a number's int/float spelling may differ.
   const dropped = Object.keys(v).filter(
     (key) =>
       key in rewritten &&
       key !== "reward_threshold" &&
+      key !== "kwargs" &&
       pythonJsonDumps(rewritten[key]) !== pythonJsonDumps((v as Record<string, unknown>)[key]),
   );
   if (dropped.length > 0) {
