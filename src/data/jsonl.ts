@@ -112,7 +112,10 @@ export function fromJsonl(
       id = options.id ?? String(first.dataset_id ?? id);
       if (typeof first.env_id === "string" && envSpec === undefined) {
         const kwargs = first.env_kwargs;
-        if (kwargs !== undefined && (typeof kwargs !== "object" || kwargs === null || Array.isArray(kwargs))) {
+        if (
+          kwargs !== undefined &&
+          (typeof kwargs !== "object" || kwargs === null || Array.isArray(kwargs))
+        ) {
           throw new ShapeMismatchError(
             `${file}, line 1: env_kwargs should be an object of the env's options, got ${JSON.stringify(kwargs)}.`,
           );

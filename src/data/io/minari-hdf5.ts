@@ -369,8 +369,9 @@ function pythonKwargs(kwargs: Readonly<Record<string, unknown>> | undefined): Re
 function mimicKwargs(kwargs: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(kwargs)) {
-    out[/^[a-z][a-z0-9_]*$/.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key] =
-      value;
+    out[
+      /^[a-z][a-z0-9_]*$/.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key
+    ] = value;
   }
   return out;
 }
