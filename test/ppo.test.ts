@@ -215,6 +215,9 @@ describe("mimic train ppo", () => {
       const other = await runCli("train", "gail", "--resume", "--out", out);
       assert.notEqual(other.code, 0);
       assert.match(other.err, /is a ppo run, not gail/);
+      const bc = await runCli("train", "bc", "--resume", "--out", out);
+      assert.notEqual(bc.code, 0);
+      assert.match(bc.err, /is a ppo run, not bc; resume it with `mimic train ppo --resume`/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

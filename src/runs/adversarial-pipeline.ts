@@ -14,7 +14,6 @@ import type {
 import { resolveAdversarialConfig } from "../algorithms/adversarial.js";
 import { trainAirl } from "../algorithms/airl.js";
 import { trainGail } from "../algorithms/gail.js";
-import { RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { makeVec } from "../core/vector.js";
 import { toTransitions } from "../data/episode.js";
@@ -64,25 +63,18 @@ export async function trainAdversarialRun(options: AdversarialRunOptions): Promi
   let resume: AdversarialState | undefined;
   let saved: Record<string, unknown> | undefined;
   if (options.resume) {
-    run = await RunDirectory.open(options.out);
-    saved = run.manifest.config as Record<string, unknown>;
-    if (saved.algorithm !== options.algorithm) {
-      await run.close();
-      throw new RunDirectoryError(
-        options.out,
-        `${options.out} is a ${String(saved.algorithm)} run, not ${options.algorithm}; resume it with \`mimic train ${String(saved.algorithm)} --resume\`.`,
-      );
-    }
-    const latest = await run.latestCheckpoint<{ state?: AdversarialState; timesteps: number }>();
-    if (!latest?.json.state) {
-      await run.close();
-      throw new RunDirectoryError(
-        options.out,
-        `${options.out} has no checkpoint to resume from. Start it again without --resume (add --overwrite to replace it).`,
-      );
-    }
-    resume = latest.json.state;
-    await run.truncateMetricsAfter(latest.json.timesteps);
+    const reopened = await RunDirectory.resume<{ state?: AdversarialState; timesteps: number }>(
+      options.out,
+      options.algorithm,
+      {
+        missing: "no checkpoint to resume from",
+        usable: (checkpoint) => checkpoint.state !== undefined,
+        step: (checkpoint) => checkpoint.timesteps,
+      },
+    );
+    run = reopened.run;
+    saved = reopened.config;
+    resume = reopened.checkpoint.json.state;
   }
   const config = resolveAdversarialConfig(
     saved ? (saved[options.algorithm] as AdversarialConfig) : options.config,

@@ -11,7 +11,7 @@ import {
   resolveDaggerConfig,
   trainDagger,
 } from "../algorithms/dagger.js";
-import { InvalidOptionError, RunDirectoryError } from "../core/errors.js";
+import { InvalidOptionError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { collect } from "../data/collect.js";
 import { Dataset } from "../data/dataset.js";
@@ -142,21 +142,16 @@ async function loadDemos(
 
 /** Reopens a DAgger run, rebuilds its aggregated data from the saved rounds, and continues. */
 async function resumeDaggerRun(options: DaggerRunOptions): Promise<DaggerRunResult> {
-  const run = await RunDirectory.open(options.out);
-  const saved = run.manifest.config as {
+  const reopened = await RunDirectory.resume<DaggerCheckpoint>(options.out, "dagger", {
+    missing: "no finished round to resume from",
+  });
+  const { run, checkpoint: latest } = reopened;
+  const saved = reopened.config as unknown as {
     env: string;
     expert: string;
     demos: string | null;
     dagger: DaggerConfig;
   };
-  const latest = await run.latestCheckpoint<DaggerCheckpoint>();
-  if (!latest) {
-    await run.close();
-    throw new RunDirectoryError(
-      options.out,
-      `${options.out} has no finished round to resume from. Start it again without --resume (add --overwrite to replace it).`,
-    );
-  }
   const config = resolveDaggerConfig(saved.dagger);
   const { expert } = await resolveExpert(saved.expert, saved.env);
   const demos =

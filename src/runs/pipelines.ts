@@ -147,18 +147,15 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
   let resumedFrom: number | null = null;
   let datasetPath = options.dataset;
   if (options.resume) {
-    run = await RunDirectory.open(options.out);
-    const saved = run.manifest.config as { bc: BcConfig; dataset: string };
+    const reopened = await RunDirectory.resume<SavedCheckpoint>(options.out, "bc", {
+      missing: "no checkpoint to resume from (it was stopped before its first one)",
+      step: (checkpoint) => checkpoint.bc.batch,
+    });
+    run = reopened.run;
+    const saved = reopened.config as unknown as { bc: BcConfig; dataset: string };
     config = resolveBcConfig(saved.bc);
     datasetPath = saved.dataset;
-    const latest = await run.latestCheckpoint<SavedCheckpoint>();
-    if (!latest) {
-      await run.close();
-      throw new RunDirectoryError(
-        options.out,
-        `${options.out} has no checkpoint to resume from (it was stopped before its first one). Start it again without --resume (add --overwrite to replace it).`,
-      );
-    }
+    const latest = reopened.checkpoint;
     const { bc, weightLengths, hasBest } = latest.json;
     resume = {
       checkpoint: bc,
@@ -166,7 +163,6 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
       bestWeights: hasBest ? bytesToWeights(latest.files["best.bin"]!, weightLengths) : null,
     };
     resumedFrom = bc.batch;
-    await run.truncateMetricsAfter(bc.batch);
   }
   const { dataset, envId } = await loadTrainingData(datasetPath, options.onWarning);
   if (!options.resume) {

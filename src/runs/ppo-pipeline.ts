@@ -11,7 +11,6 @@ import {
   trainPpo,
 } from "../algorithms/ppo.js";
 import { RewardModel } from "../algorithms/reward-model.js";
-import { RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { makeVec } from "../core/vector.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
@@ -62,25 +61,18 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
   let resume: PpoRunState | undefined;
   let saved: Record<string, unknown> | undefined;
   if (options.resume) {
-    run = await RunDirectory.open(options.out);
-    saved = run.manifest.config as Record<string, unknown>;
-    if (saved.algorithm !== "ppo") {
-      await run.close();
-      throw new RunDirectoryError(
-        options.out,
-        `${options.out} is a ${String(saved.algorithm)} run, not ppo; resume it with \`mimic train ${String(saved.algorithm)} --resume\`.`,
-      );
-    }
-    const latest = await run.latestCheckpoint<{ state?: PpoRunState; timesteps: number }>();
-    if (!latest?.json.state) {
-      await run.close();
-      throw new RunDirectoryError(
-        options.out,
-        `${options.out} has no checkpoint to resume from. Start it again without --resume (add --overwrite to replace it).`,
-      );
-    }
-    resume = latest.json.state;
-    await run.truncateMetricsAfter(latest.json.timesteps);
+    const reopened = await RunDirectory.resume<{ state?: PpoRunState; timesteps: number }>(
+      options.out,
+      "ppo",
+      {
+        missing: "no checkpoint to resume from",
+        usable: (checkpoint) => checkpoint.state !== undefined,
+        step: (checkpoint) => checkpoint.timesteps,
+      },
+    );
+    run = reopened.run;
+    saved = reopened.config;
+    resume = reopened.checkpoint.json.state;
   }
   const config = resolvePpoConfig(saved ? (saved.ppo as PpoConfig) : options.config);
   const envId = saved ? (saved.env as string) : options.envId;

@@ -263,6 +263,39 @@ export class RunDirectory {
     return run;
   }
 
+  /**
+   * Reopens the run in `dir` to continue `algorithm` from its latest checkpoint, after checking
+   * that the run is one of `algorithm` and has a checkpoint (`missing` names what it lacks when it
+   * has none, or none that `usable` accepts). `step` gives the checkpoint's step; the metrics after
+   * it are dropped. Returns the open run, its saved config and the checkpoint.
+   */
+  static async resume<C>(
+    dir: string,
+    algorithm: string,
+    options: { missing: string; usable?: (checkpoint: C) => boolean; step?: (checkpoint: C) => number },
+  ): Promise<{ run: RunDirectory; config: Record<string, unknown>; checkpoint: Checkpoint<C> }> {
+    const run = await RunDirectory.open(dir);
+    const config = run.manifest.config as Record<string, unknown>;
+    const fail = async (why: string): Promise<never> => {
+      await run.close();
+      throw new RunDirectoryError(dir, why);
+    };
+    if (config.algorithm !== undefined && config.algorithm !== algorithm) {
+      const theirs = String(config.algorithm);
+      await fail(
+        `${dir} is a ${theirs} run, not ${algorithm}; resume it with \`mimic train ${theirs} --resume\`.`,
+      );
+    }
+    const checkpoint = await run.latestCheckpoint<C>();
+    if (checkpoint === null || (options.usable !== undefined && !options.usable(checkpoint.json))) {
+      return fail(
+        `${dir} has ${options.missing}. Start it again without --resume (add --overwrite to replace it).`,
+      );
+    }
+    if (options.step) await run.truncateMetricsAfter(options.step(checkpoint.json));
+    return { run, config, checkpoint };
+  }
+
   /** Reads a run's manifest without opening the run; throws a RunDirectoryError saying what is wrong. */
   static async readManifest(dir: string): Promise<RunManifest> {
     const root = resolve(dir);
