@@ -93,6 +93,18 @@ before(async () => {
     config: { epochs: 6, seed: 0 },
     evalEpisodes: 3,
   });
+  // A GridWorld dataset on a 7×7 layout: its states (up to 48) exist only in that layout.
+  const grid = make("GridWorld-v0", { width: 7, height: 7, start: [3, 6] });
+  await saveDataset(
+    join(datasets, "grid-7x7"),
+    new Dataset({
+      id: "grid-7x7-v0",
+      episodes: await collect(grid, { act: () => 1 }, { episodes: 1, seed: 0 }),
+      observationSpace: grid.observationSpace,
+      actionSpace: grid.actionSpace,
+      envSpec: grid.spec,
+    }),
+  );
   // A run still going, whose metrics.jsonl has a damaged line 2.
   const live = await RunDirectory.create(join(runs, "live"), {
     command: ["mimic", "train", "bc"],
@@ -266,6 +278,22 @@ test("a dataset's statistics, episode table and replay", { timeout: 60_000 }, as
   await page.click("#replay-play"); // pause
   assert.match((await page.textContent("#replay-position"))!, /step \d+ \/ 500/);
   await shoot(page, "ui-dataset");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a GridWorld replay draws on the layout the dataset records", { timeout: 60_000 }, async (t) => {
+  if (skipWithoutChromium(t)) return;
+  const { page, errors } = await newPage();
+  await page.goto(`${url}/#/datasets`);
+  await page.click("#datasets-table tr[data-dataset='grid-7x7'] a");
+  await page.click("#episodes-table tr[data-episode='0'] a");
+  // The first state is 45 (x 3, y 6): the default 5×5 layout's renderer would refuse it.
+  await page.waitForSelector("#replay-canvas[data-frame='0']");
+  await page.click("#replay-step");
+  await page.waitForSelector("#replay-canvas[data-frame='1']");
+  const error = await page.$("p.error");
+  assert.equal(error, null, (await error?.textContent()) ?? "");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -298,6 +298,7 @@ export function createFileStore(options: FileStoreOptions): UiStore {
         dataset: id,
         index,
         env: dataset.envSpec?.id ?? null,
+        envOptions: dataset.envSpec?.kwargs ? { ...dataset.envSpec.kwargs } : null,
         obsDim: episode.obsDim,
         actDim: episode.actDim,
         observations: Array.from(episode.observations),

@@ -72,6 +72,8 @@ export interface EpisodeData {
   dataset: string;
   index: number;
   env: string | null;
+  /** The env's own options the dataset records (`EnvSpec.kwargs`, such as a GridWorld layout). */
+  envOptions: Record<string, unknown> | null;
   obsDim: number;
   actDim: number;
   /** (length + 1) × obsDim values. */

@@ -19,12 +19,13 @@ export function Player(props: { episode: EpisodeData }) {
   const [error, setError] = useState<string | null>(null);
   const renderer = useMemo(() => {
     try {
-      return episode.env ? rendererFor(episode.env) : null;
+      // The dataset's env options (a GridWorld layout) pick the renderer's layout.
+      return episode.env ? rendererFor(episode.env, episode.envOptions ?? undefined) : null;
     } catch (e) {
       setError((e as Error).message);
       return null;
     }
-  }, [episode.env]);
+  }, [episode.env, episode.envOptions]);
   const fps = (episode.env && renderFps[episode.env]) || 4;
 
   // A new episode starts from its first frame, paused.
