@@ -106,6 +106,64 @@ describe("mimic collect and mimic data", () => {
     assert.ok(i.steps >= 300);
   });
 
+  test("collect --env-options: the expert plans for the layout and the dataset records it", async () => {
+    const out = join(dir, "grid-7x7");
+    const layout = { width: 7, height: 7, walls: [[3, 3]] };
+    const r = await run(
+      "collect",
+      "--env",
+      "GridWorld-v0",
+      "--env-options",
+      JSON.stringify(layout),
+      "--expert",
+      "scripted",
+      "--episodes",
+      "3",
+      "--out",
+      out,
+    );
+    assert.equal(r.code, 0, r.err);
+    const { loadDataset } = await import("../src/data/store.js");
+    const { dataset } = await loadDataset(out);
+    assert.deepEqual(dataset.envSpec?.kwargs, layout);
+    // The expert reaches the far corner (6, 6), state 48, which the default 5×5 grid lacks.
+    for (const episode of dataset.episodes) {
+      assert.ok(episode.terminated);
+      assert.equal(episode.observations[episode.length], 48);
+    }
+    const bad = await run(
+      "collect",
+      "--env",
+      "GridWorld-v0",
+      "--env-options",
+      '{"widht": 7}',
+      "--expert",
+      "scripted",
+      "--episodes",
+      "1",
+      "--out",
+      join(dir, "x"),
+    );
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /widht/);
+    assert.match(bad.err, /width/);
+    const notObject = await run(
+      "collect",
+      "--env",
+      "GridWorld-v0",
+      "--env-options",
+      "[7]",
+      "--expert",
+      "scripted",
+      "--episodes",
+      "1",
+      "--out",
+      join(dir, "x"),
+    );
+    assert.notEqual(notObject.code, 0);
+    assert.match(notObject.err, /--env-options should be a JSON object/);
+  });
+
   test("filter, split and merge", async () => {
     const best = join(dir, "best");
     const f = await run("data", "filter", minari, "--top-k", "2", "--out", best);

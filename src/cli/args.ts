@@ -5,7 +5,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
-import { closest } from "../core/registry.js";
+import { closest, make } from "../core/registry.js";
 import { formatPath } from "../serve/body.js";
 
 /** A wrong command, flag or flag value. The CLI prints it with a pointer to --help and exits 2. */
@@ -88,6 +88,29 @@ export function requiredFlag(command: string, values: FlagValues, name: string, 
 type NumberKind = "integer" | "positive-integer" | "number" | "fraction";
 
 /** Copies each given numeric flag into `target[key]` (checked by `numberFlag`); absent flags are skipped. */
+/**
+ * `--env-options <json>`: the env's own options as a JSON object (`{}` when the flag is absent),
+ * checked by making the env once, so a bad option gets the registry's message and nearest name.
+ */
+export function envOptionsFlag(command: string, values: FlagValues, envId: string): Record<string, unknown> {
+  const text = values["env-options"];
+  if (typeof text !== "string") return {};
+  let options: unknown;
+  try {
+    options = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(command, `--env-options is not JSON: ${(error as Error).message}.`);
+  }
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new UsageError(
+      command,
+      `--env-options should be a JSON object of the env's options, such as '{"width": 7}'; got ${text}.`,
+    );
+  }
+  make(envId, options as Record<string, unknown>).close();
+  return options as Record<string, unknown>;
+}
+
 export function setNumberFlags(
   command: string,
   values: FlagValues,

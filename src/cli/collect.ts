@@ -9,7 +9,7 @@ import { collect } from "../data/collect.js";
 import { Dataset } from "../data/dataset.js";
 import { saveDataset } from "../data/store.js";
 import { scriptedExpert } from "../experts/index.js";
-import { numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { envOptionsFlag, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
 import { progressBar } from "./progress.js";
 
 export const collectHelp = `Usage: mimic collect --env <id> --expert scripted (--episodes N | --steps N) --out <path> [options]
@@ -24,6 +24,8 @@ Options:
   --steps <N>         or: record at least N steps (the last episode is finished)
   --seed <S>          seed of the first reset; episode k uses S + k (default 0)
   --num-envs <N>      step N copies of the env at once (vector env; default 1)
+  --env-options <json>  the env's own options, e.g. '{"width":7,"height":7}' for GridWorld-v0
+                      (saved in the dataset's env_spec; the scripted expert plans for them)
   --out <path>        dataset directory, or a file ending in .jsonl
   --id <id>           dataset id for the metadata (default: from --out, e.g. cartpole-expert-v0)
   -h, --help          show this help
@@ -48,6 +50,7 @@ export async function runCollect(argv: string[], print: (text: string) => void):
     steps: { type: "string" },
     seed: { type: "string" },
     "num-envs": { type: "string" },
+    "env-options": { type: "string" },
     out: { type: "string" },
     id: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -73,12 +76,13 @@ export async function runCollect(argv: string[], print: (text: string) => void):
     );
   }
   parseEnvId(envId);
-  const env = numEnvs > 1 ? makeVec(envId, { numEnvs }) : make(envId);
+  const envOptions = envOptionsFlag("collect", values, envId);
+  const env = numEnvs > 1 ? makeVec(envId, { ...envOptions, numEnvs }) : make(envId, envOptions);
   const { observationSpace, actionSpace, spec } =
     env instanceof VectorEnv
       ? { ...env, observationSpace: env.singleObservationSpace, actionSpace: env.singleActionSpace }
       : env;
-  const policy = scriptedExpert(envId);
+  const policy = scriptedExpert(envId, { makeOptions: envOptions });
   const total = episodes ?? steps!;
   const bar = progressBar(`collect ${envId}`, total);
   let returnSum = 0;

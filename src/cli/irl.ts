@@ -4,11 +4,18 @@
  * directory, with progress, metrics, TensorBoard events and the report, as `train bc`.
  */
 import { PPO_PRESETS } from "../algorithms/ppo.js";
-import { make } from "../core/registry.js";
 import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
 import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";
-import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
+import {
+  envOptionsFlag,
+  type FlagValues,
+  numberFlag,
+  parseFlags,
+  requiredFlag,
+  setNumberFlags,
+  UsageError,
+} from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 import { parseHidden } from "./train.js";
@@ -244,15 +251,7 @@ export async function runMaxEntCommand(argv: string[], io: Io): Promise<number> 
       `--expert must be "scripted" for MaxEnt IRL, got ${JSON.stringify(expert)}.`,
     );
   }
-  let envOptions: Record<string, unknown> = {};
-  if (typeof values["env-options"] === "string") {
-    try {
-      envOptions = JSON.parse(values["env-options"]) as Record<string, unknown>;
-    } catch (error) {
-      throw new UsageError(command, `--env-options is not JSON: ${(error as Error).message}.`);
-    }
-    make(envId, envOptions).close(); // the registry names a bad option and the nearest valid one
-  }
+  const envOptions = envOptionsFlag(command, values, envId);
   const config = setNumberFlags(command, values, {}, [
     ["horizon", "horizon", "positive-integer"],
     ["gamma", "gamma", "fraction"],
