@@ -131,6 +131,33 @@ describe("mimic collect and mimic data", () => {
       assert.ok(episode.terminated);
       assert.equal(episode.observations[episode.length], 48);
     }
+    // BC trains on the recorded env (before, its space Discrete(49) was refused against the
+    // default layout's 25 states), and the policy remembers the layout for evaluation.
+    const bc = join(dir, "grid-bc");
+    const trained = await run(
+      "train",
+      "bc",
+      "--dataset",
+      out,
+      "--epochs",
+      "60",
+      "--validation",
+      "0",
+      "--eval-episodes",
+      "5",
+      "--out",
+      bc,
+    );
+    assert.equal(trained.code, 0, trained.err);
+    const { readFileSync } = await import("node:fs");
+    const policyJson = JSON.parse(readFileSync(join(bc, "policy", "policy.json"), "utf8"));
+    assert.deepEqual(policyJson.envOptions, layout);
+    const evaluated = await run("eval", "--policy", bc, "--episodes", "5", "--json");
+    assert.equal(evaluated.code, 0, evaluated.err);
+    // The same returns as the run's own evaluation (same seeds), on the 7×7 grid: the goal reached.
+    const meanReturn = JSON.parse(evaluated.out).meanReturn as number;
+    assert.equal(meanReturn.toFixed(2), Number(/return (-?[\d.]+) ±/.exec(trained.out)![1]).toFixed(2));
+    assert.ok(meanReturn > 0.5, `mean return ${meanReturn}`);
     const bad = await run(
       "collect",
       "--env",

@@ -132,6 +132,8 @@ export interface TrainBcOptions {
   resume?: { checkpoint: BcCheckpoint; weights: Float32Array[]; bestWeights: Float32Array[] | null };
   /** Recorded in the policy (defaults to the dataset's env id). */
   envId?: string;
+  /** The env's own options, recorded in the policy (defaults to the dataset's `env_spec.kwargs`). */
+  envOptions?: Readonly<Record<string, unknown>>;
   /** Validate on these episodes instead of splitting the dataset (cross-validation folds). */
   validation?: Dataset;
 }
@@ -203,6 +205,7 @@ export async function trainBc(
     observationSpace: dataset.observationSpace,
     actionSpace: dataset.actionSpace,
     envId: options.envId ?? dataset.envSpec?.id ?? "unknown",
+    envOptions: options.envOptions ?? dataset.envSpec?.kwargs ?? null,
     hidden: cfg.hidden,
     activation: cfg.activation,
     // Normalization applies to Box observations; a Discrete observation is one-hot encoded instead.

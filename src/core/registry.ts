@@ -158,6 +158,30 @@ export function make<Id extends string>(
   return env as EnvFor<Id>;
 }
 
+/**
+ * The part of a recorded spec's options (`EnvSpec.kwargs`) that `make(id, …)` takes. Names the
+ * registration does not know, such as a Python dataset's Gymnasium-only kwargs, are left out,
+ * each with a warning; the values are checked by `make` itself.
+ */
+export function knownEnvOptions(
+  id: string,
+  kwargs: Readonly<Record<string, unknown>> | undefined,
+  onWarning?: (message: string) => void,
+): Record<string, unknown> {
+  const reg = registration(id);
+  const names = reg.options instanceof z.ZodObject ? Object.keys(reg.options.shape) : [];
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(kwargs ?? {})) {
+    if (names.includes(key)) kept[key] = value;
+    else {
+      onWarning?.(
+        `env option ${JSON.stringify(key)} is not one of mimic's ${id} options (${names.length > 0 ? names.join(", ") : "it takes none"}); the env is made without it.`,
+      );
+    }
+  }
+  return kept;
+}
+
 /** Puts the env's own options into its spec (`EnvSpec.kwargs`), as Gymnasium's `make` does. */
 class SpecKwargs extends Wrapper {
   private readonly kwargs: Readonly<Record<string, unknown>>;

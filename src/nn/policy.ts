@@ -79,6 +79,8 @@ export interface NeuralPolicyOptions {
   actionSpace: Space;
   /** The environment the policy is for (`CartPole-v1`); `load` can check it. */
   envId: string;
+  /** That env's own options (`EnvSpec.kwargs`, such as a GridWorld layout), when it has any. */
+  envOptions?: Readonly<Record<string, unknown>> | null;
   /** Units per hidden layer (default [64, 64]). */
   hidden?: readonly number[];
   /** Hidden-layer activation (default "tanh"). */
@@ -238,6 +240,7 @@ interface PolicyConfig {
   observationSpace: Space;
   actionSpace: Space;
   envId: string;
+  envOptions: Record<string, unknown> | null;
   hidden: number[];
   activation: Activation;
   normalization: { mean: number[]; std: number[] } | null;
@@ -248,6 +251,8 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   readonly observationSpace: Space;
   readonly actionSpace: Space;
   readonly envId: string;
+  /** The env's own options (`make(envId, envOptions)` builds the env it is for), or null. */
+  readonly envOptions: Readonly<Record<string, unknown>> | null;
   readonly hidden: readonly number[];
   readonly activation: Activation;
   /** The observation statistics inputs are normalized with, or null. */
@@ -277,6 +282,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
     this.observationSpace = config.observationSpace;
     this.actionSpace = config.actionSpace;
     this.envId = config.envId;
+    this.envOptions = config.envOptions;
     this.hidden = [...config.hidden];
     this.activation = config.activation;
     this.normalization = config.normalization;
@@ -558,6 +564,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       formatVersion: FORMAT_VERSION,
       generatedBy: `mimic ${VERSION}`,
       envId: this.envId,
+      ...(this.envOptions === null ? {} : { envOptions: { ...this.envOptions } }),
       observationSpace: spaceToJSONString(this.observationSpace),
       actionSpace: spaceToJSONString(this.actionSpace),
       network: { type: "mlp", hidden: [...this.hidden], activation: this.activation },
@@ -717,10 +724,16 @@ function checkConfig(options: NeuralPolicyOptions): PolicyConfig {
   if (!Number.isFinite(logStdInit)) {
     throw new InvalidOptionError("logStdInit", `logStdInit must be a finite number, got ${logStdInit}.`);
   }
+  const envOptions = options.envOptions ?? null;
+  if (envOptions !== null && (typeof envOptions !== "object" || Array.isArray(envOptions))) {
+    throw new InvalidOptionError("envOptions", "envOptions must be an object of the env's options, or null.");
+  }
   return {
     observationSpace: options.observationSpace,
     actionSpace: options.actionSpace,
     envId: options.envId,
+    envOptions:
+      envOptions === null || Object.keys(envOptions).length === 0 ? null : structuredClone({ ...envOptions }),
     hidden,
     activation,
     normalization: options.normalization
@@ -735,6 +748,7 @@ const policyFileSchema = z.object({
   formatVersion: z.number().int(),
   generatedBy: z.string().optional(),
   envId: z.string().min(1),
+  envOptions: z.record(z.string(), z.unknown()).optional(),
   /** Minari's string form (`serialize_space`); a plain object in Minari's JSON form is read too. */
   observationSpace: z.union([z.string(), z.record(z.string(), z.unknown())]),
   actionSpace: z.union([z.string(), z.record(z.string(), z.unknown())]),
@@ -832,6 +846,8 @@ async function readPolicyDir(dir: string): Promise<{ config: PolicyConfig; weigh
     observationSpace,
     actionSpace,
     envId: file.envId,
+    envOptions:
+      file.envOptions === undefined || Object.keys(file.envOptions).length === 0 ? null : file.envOptions,
     hidden: file.network.hidden,
     activation: file.network.activation,
     normalization: file.normalization,

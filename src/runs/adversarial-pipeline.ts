@@ -83,9 +83,9 @@ export async function trainAdversarialRun(options: AdversarialRunOptions): Promi
   const evalEpisodes = saved ? (saved.evalEpisodes as number) : (options.evalEpisodes ?? 50);
   const evalSeed = saved ? (saved.evalSeed as number) : (options.evalSeed ?? 1000);
   const datasetPath = saved ? (saved.dataset as string) : options.dataset;
-  const { dataset, envId } = await loadTrainingData(datasetPath, options.onWarning);
+  const { dataset, envId, envOptions } = await loadTrainingData(datasetPath, options.onWarning);
   const demos = toTransitions(dataset.episodes);
-  const envs = makeVec(envId, { numEnvs: config.ppo.numEnvs });
+  const envs = makeVec(envId, { ...envOptions, numEnvs: config.ppo.numEnvs });
   run ??= await RunDirectory.create(options.out, {
     command: options.command ?? [],
     config: {
@@ -137,11 +137,12 @@ export async function trainAdversarialRun(options: AdversarialRunOptions): Promi
       },
     });
     // The generator is an MLP with a categorical head: it saves as a mimic policy.
-    const env = make(envId);
+    const env = make(envId, envOptions);
     const policy = await NeuralPolicy.create({
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
       envId,
+      envOptions,
       hidden: config.ppo.hidden,
       seed: config.seed,
     });

@@ -137,6 +137,12 @@ async function loadDemos(
   const loaded = await loadTrainingData(path, onWarning);
   if (loaded.envId !== envId)
     throw new InvalidOptionError("demos", `${path} was recorded in ${loaded.envId}, not ${envId}.`);
+  if (Object.keys(loaded.envOptions).length > 0) {
+    throw new InvalidOptionError(
+      "demos",
+      `${path} was recorded in ${envId} with env options ${JSON.stringify(loaded.envOptions)}; DAgger runs ${envId} with its defaults, so these demonstrations are from another env. Record them without --env-options.`,
+    );
+  }
   return loaded.dataset;
 }
 

@@ -14,7 +14,7 @@ import {
   trainBc,
 } from "../algorithms/bc.js";
 import { InvalidOptionError, RunDirectoryError, ShapeMismatchError } from "../core/errors.js";
-import { make } from "../core/registry.js";
+import { knownEnvOptions, make } from "../core/registry.js";
 import { collect } from "../data/collect.js";
 import { Dataset } from "../data/dataset.js";
 import { contentHash } from "../data/hash.js";
@@ -103,7 +103,7 @@ interface SavedCheckpoint {
 export async function loadTrainingData(
   path: string,
   onWarning?: (message: string) => void,
-): Promise<{ dataset: Dataset; envId: string }> {
+): Promise<{ dataset: Dataset; envId: string; envOptions: Record<string, unknown> }> {
   const { dataset, warnings } = await loadDataset(path);
   for (const w of warnings) onWarning?.(w);
   if (dataset.episodes.length === 0) {
@@ -116,7 +116,19 @@ export async function loadTrainingData(
       `${path}: the dataset's metadata names no environment (env_spec), so mimic cannot evaluate a policy trained on it.`,
     );
   }
-  const env = make(envId);
+  // The env the data was recorded in: its id and its own options (a GridWorld layout).
+  const envOptions = knownEnvOptions(envId, dataset.envSpec?.kwargs, (m) => onWarning?.(`${path}: ${m}`));
+  let env: ReturnType<typeof make>;
+  try {
+    env = make(envId, envOptions);
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    throw new InvalidOptionError(
+      "dataset",
+      `${path}: the dataset's env options (env_spec.kwargs) do not make a ${envId}: ${error.message}`,
+      { cause: error },
+    );
+  }
   for (const [what, ours, theirs] of [
     ["observation", dataset.observationSpace, env.observationSpace],
     ["action", dataset.actionSpace, env.actionSpace],
@@ -128,7 +140,7 @@ export async function loadTrainingData(
     }
   }
   env.close();
-  return { dataset, envId };
+  return { dataset, envId, envOptions };
 }
 
 /** Trains BC on a dataset into a run directory, evaluates the policy, and writes the report. */
@@ -164,7 +176,7 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
     };
     resumedFrom = bc.batch;
   }
-  const { dataset, envId } = await loadTrainingData(datasetPath, options.onWarning);
+  const { dataset, envId, envOptions } = await loadTrainingData(datasetPath, options.onWarning);
   if (!options.resume) {
     run = await RunDirectory.create(options.out, {
       command: options.command ?? [],
@@ -181,6 +193,7 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
     const totalBatches = config.batches ?? config.epochs * batchesPerEpoch;
     const result = await trainBc(dataset, config, {
       envId,
+      envOptions,
       signal: options.signal,
       resume,
       callbacks: {
@@ -224,7 +237,7 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
       // Deterministic evaluation runs the compiled, dependency-free forward pass.
       const compiled = compilePolicy(result.policy);
       evaluation = await evaluate(
-        make(envId),
+        make(envId, envOptions),
         { act: (o: number | ArrayLike<number>) => compiled.act(o) },
         {
           episodes: evalEpisodes,
@@ -385,7 +398,7 @@ export async function evaluateRun(options: {
   try {
     const compiled = compilePolicy(policy);
     return await evaluate(
-      make(policy.envId),
+      make(policy.envId, { ...policy.envOptions }),
       { act: (o: number | ArrayLike<number>) => compiled.act(o) },
       {
         episodes: options.episodes ?? 50,
