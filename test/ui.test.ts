@@ -472,6 +472,32 @@ describe("teach-mode appends", () => {
     const { dataset } = await loadDataset(join(datasets, "grid"));
     assert.deepEqual(Array.from(dataset.episodes[0]!.observations), [0, 1, 6, 7, 12, 13, 18, 19, 24]);
   });
+
+  test("a dataset recorded with env options takes no teach episodes (they play the defaults)", async () => {
+    const recorded = await runCli(
+      "collect",
+      "--env",
+      "MountainCar-v0",
+      "--env-options",
+      '{"goalVelocity": 0.01}',
+      "--expert",
+      "scripted",
+      "--episodes",
+      "1",
+      "--out",
+      join(datasets, "car-options"),
+    );
+    assert.equal(recorded.code, 0, recorded.err);
+    const before = digest(join(datasets, "car-options"));
+    const r = await keep(play("MountainCar-v0", 1, () => 2, "car-options"));
+    const body = (await r.json()) as { error: { message: string } };
+    assert.equal(r.status, 409, body.error?.message);
+    assert.match(
+      body.error.message,
+      /with env options \{"goalVelocity":0\.01\}.*keep this episode in another dataset/,
+    );
+    assert.equal(digest(join(datasets, "car-options")), before);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

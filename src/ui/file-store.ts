@@ -176,6 +176,13 @@ export function createFileStore(options: FileStoreOptions): UiStore {
           `dataset ${kept.dataset} holds ${env ?? "episodes of an unnamed env"}, not ${kept.envId}; keep this episode in another dataset.`,
         );
       }
+      const options = existing.envSpec?.kwargs;
+      if (options !== undefined && Object.keys(options).length > 0) {
+        throw new DatasetFormatError(
+          { file: path },
+          `dataset ${kept.dataset} was recorded in ${env} with env options ${JSON.stringify(options)}, and teach mode plays ${env} with its defaults; keep this episode in another dataset.`,
+        );
+      }
     }
     const episode = replayEpisode(kept, existing?.episodes.length ?? 0);
     const env = make(kept.envId as string);
