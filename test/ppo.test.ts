@@ -168,6 +168,55 @@ describe("mimic train ppo", () => {
     }
   });
 
+  test("--env-options: the run, its policy and its evaluation use the env made with them", async () => {
+    const { mkdtempSync, rmSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { runCli } = await import("./helpers/cli.js");
+    const dir = mkdtempSync(join(tmpdir(), "mimic-ppo-options-"));
+    try {
+      const out = join(dir, "car");
+      const options = { goalVelocity: 0.01 };
+      const r = await runCli(
+        "train",
+        "ppo",
+        "--env",
+        "MountainCar-v0",
+        "--env-options",
+        JSON.stringify(options),
+        "--timesteps",
+        "256",
+        "--num-envs",
+        "2",
+        "--num-steps",
+        "64",
+        "--eval-episodes",
+        "1",
+        "--out",
+        out,
+      );
+      assert.equal(r.code, 0, r.err);
+      const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+      assert.deepEqual(manifest.config.envOptions, options);
+      const policy = JSON.parse(readFileSync(join(out, "policy", "policy.json"), "utf8"));
+      assert.deepEqual(policy.envOptions, options);
+      const bad = await runCli(
+        "train",
+        "ppo",
+        "--env",
+        "MountainCar-v0",
+        "--env-options",
+        '{"goal": 1}',
+        "--out",
+        join(dir, "x"),
+      );
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.err, /goalVelocity/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("--resume: an interrupted run continues from its last checkpoint to the end", async () => {
     const { mkdtempSync, rmSync, readFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");

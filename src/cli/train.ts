@@ -8,7 +8,15 @@ import type { DaggerConfig } from "../algorithms/dagger.js";
 import { distill, trainDaggerRun } from "../runs/dagger-pipeline.js";
 import { trainBcRun, tuneBc } from "../runs/pipelines.js";
 import { trainPpoRun } from "../runs/ppo-pipeline.js";
-import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
+import {
+  envOptionsFlag,
+  type FlagValues,
+  numberFlag,
+  parseFlags,
+  requiredFlag,
+  setNumberFlags,
+  UsageError,
+} from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 
@@ -82,6 +90,7 @@ and serve), an evaluation and the report.
 
 Options:
   --env <id>           environment, e.g. CartPole-v1
+  --env-options <json> the env's own options, e.g. '{"goalVelocity":0.01}' for MountainCar-v0
   --timesteps <N>      total env steps (default 500000)
   Defaults below are CleanRL's; CartPole-v1 uses rl-baselines3-zoo's tuned preset instead
   (8 envs × 32 steps, 1 minibatch, 20 epochs, lr 0.001, γ 0.98, λ 0.8, no entropy bonus).
@@ -131,6 +140,7 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     "eval-episodes": { type: "string" },
     "checkpoint-every": { type: "string" },
     resume: { type: "boolean" },
+    "env-options": { type: "string" },
     out: { type: "string" },
     overwrite: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -154,6 +164,7 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
   const bar = progressBar("train ppo", 1);
   const result = await trainPpoRun({
     envId,
+    envOptions: resume ? undefined : envOptionsFlag(command, values, envId),
     config,
     out,
     resume,

@@ -22,6 +22,8 @@ import { RunDirectory } from "./run-directory.js";
 export interface PpoRunOptions {
   /** The env to train on; a resumed run uses its own. */
   envId: string;
+  /** That env's own options (`make(envId, envOptions)`), recorded in the run and the policy. */
+  envOptions?: Record<string, unknown>;
   config?: PpoConfig;
   out: string;
   overwrite?: boolean;
@@ -76,10 +78,11 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
   }
   const config = resolvePpoConfig(saved ? (saved.ppo as PpoConfig) : options.config);
   const envId = saved ? (saved.env as string) : options.envId;
+  const envOptions = (saved ? saved.envOptions : options.envOptions) as Record<string, unknown> | undefined;
   const rewardPath = saved ? (saved.reward as string | undefined) : options.reward;
   const evalEpisodes = saved ? (saved.evalEpisodes as number) : (options.evalEpisodes ?? 50);
   const evalSeed = saved ? (saved.evalSeed as number) : (options.evalSeed ?? 1000);
-  const envs = makeVec(envId, { numEnvs: config.numEnvs });
+  const envs = makeVec(envId, { ...envOptions, numEnvs: config.numEnvs });
   let rewardModel: RewardModel | undefined;
   try {
     rewardModel = rewardPath === undefined ? undefined : await RewardModel.load(rewardPath);
@@ -93,6 +96,7 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
     config: {
       algorithm: "ppo",
       env: envId,
+      ...(envOptions === undefined || Object.keys(envOptions).length === 0 ? {} : { envOptions }),
       ppo: config,
       ...(rewardPath === undefined ? {} : { reward: rewardPath, rewardKind: rewardModel!.kind }),
       evalEpisodes,
@@ -133,11 +137,12 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
     });
     // The actor is an MLP with a categorical or Gaussian head (the log-std last, as PPO returns
     // it) and the observation statistics PPO standardized with: it saves as a mimic policy.
-    const env = make(envId);
+    const env = make(envId, envOptions);
     const policy = await NeuralPolicy.create({
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
-      envId: envId,
+      envId,
+      envOptions,
       hidden: config.hidden,
       seed: config.seed,
       ...(result.normalization === null ? {} : { normalization: result.normalization }),
@@ -146,7 +151,7 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
     await policy.save(run.policyDir);
     policy.dispose();
     const evaluation = await evaluate(
-      make(envId),
+      make(envId, envOptions),
       { act: (o: ArrayLike<number>) => result.act(o) },
       { episodes: evalEpisodes, seed: evalSeed },
     );
