@@ -168,6 +168,33 @@ describe("exportOnnx, checked by ONNX Runtime", () => {
     );
   });
 
+  test("the env's options travel with the policy: policy.json, the compiled JSON and ONNX metadata", async () => {
+    const envOptions = { goalVelocity: 0.01 };
+    const policy = await trainedIshPolicy(new Box([-1.2, -0.07], [0.6, 0.07]), new Discrete(3), 31, {
+      envOptions,
+    });
+    const saved = join(dir, "with-options");
+    await policy.save(saved);
+    const loaded = await NeuralPolicy.load(saved);
+    policies.push(loaded);
+    assert.deepEqual(loaded.envOptions, envOptions);
+    const json = compilePolicy(loaded).toJSON();
+    assert.deepEqual(json.envOptions, envOptions);
+    assert.deepEqual(compiledPolicyFromJSON(JSON.parse(JSON.stringify(json))).envOptions, envOptions);
+    const path = join(dir, "with-options.onnx");
+    await exportOnnx(loaded, path);
+    // metadata_props: env_id and env_kwargs (Python's names, as in a dataset's env_spec).
+    const bytes = readFileSync(path);
+    assert.ok(bytes.includes(Buffer.from("env_kwargs")));
+    assert.ok(bytes.includes(Buffer.from('{"goal_velocity":0.01}')));
+    await ort.InferenceSession.create(path); // still a valid model
+    // Without options, no env_kwargs entry.
+    const plain = await trainedIshPolicy(new Box([-1.2, -0.07], [0.6, 0.07]), new Discrete(3), 32);
+    assert.equal(plain.envOptions, null);
+    await exportOnnx(plain, join(dir, "plain.onnx"));
+    assert.ok(!readFileSync(join(dir, "plain.onnx")).includes(Buffer.from("env_kwargs")));
+  });
+
   test("a Discrete observation space is refused with a pointer to the JSON export", async () => {
     const policy = await trainedIshPolicy(new Discrete(4), new Discrete(2), 28);
     await assert.rejects(exportOnnx(policy, join(dir, "never.onnx")), InvalidSpaceError);

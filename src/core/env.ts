@@ -147,3 +147,27 @@ export function assertAction(space: Space, action: unknown, where: string): void
     `${where}: action ${formatValue(action)} is not in the action space ${space} (${why}). ${fix}`,
   );
 }
+
+/**
+ * `EnvSpec.kwargs` with Python's spelling of the top-level names (mimic's `goalVelocity` is
+ * Gymnasium's `goal_velocity`), so `gymnasium.make(spec)` and `minari`'s `recover_environment`
+ * build the same env. Names that are not lower camelCase are written as they are.
+ */
+export function pythonKwargs(kwargs: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(kwargs ?? {})) {
+    out[/^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key] = value;
+  }
+  return out;
+}
+
+/** The reverse of `pythonKwargs`: lower snake_case names in camelCase, the rest as they are. */
+export function mimicKwargs(kwargs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(kwargs)) {
+    out[
+      /^[a-z][a-z0-9_]*$/.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key
+    ] = value;
+  }
+  return out;
+}

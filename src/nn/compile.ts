@@ -42,6 +42,8 @@ export interface CompiledPolicyJson {
   format: "mimic-compiled-policy";
   formatVersion: 1;
   envId: string;
+  /** The env's own options (`NeuralPolicy.envOptions`), when it has any. */
+  envOptions?: Record<string, unknown>;
   observation: CompiledObservation;
   network: {
     /** `[inputSize, ...hidden, outputSize]`. */
@@ -57,6 +59,8 @@ export type CompiledAction = number | Float32Array | Int32Array;
 
 export interface CompiledPolicy {
   readonly envId: string;
+  /** `make(envId, envOptions)` builds the env the policy is for. */
+  readonly envOptions: Readonly<Record<string, unknown>> | null;
   /** Numbers per observation (1 for a Discrete observation space). */
   readonly observationDim: number;
   /** Numbers per action in a flat batch (1 for a Discrete action space). */
@@ -91,6 +95,7 @@ export function compilePolicy(policy: NeuralPolicy): CompiledPolicy {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
     envId: policy.envId,
+    ...(policy.envOptions === null ? {} : { envOptions: structuredClone({ ...policy.envOptions }) }),
     observation,
     network: {
       layerSizes,
@@ -200,6 +205,7 @@ const compiledPolicySchema = z.object({
   format: z.literal(FORMAT),
   formatVersion: z.literal(FORMAT_VERSION),
   envId: z.string().min(1),
+  envOptions: z.record(z.string(), z.unknown()).optional(),
   observation: z.discriminatedUnion("kind", [
     z.object({
       kind: z.literal("box"),
@@ -437,6 +443,7 @@ function buildCompiled(json: CompiledPolicyJson): CompiledPolicy {
 
   return {
     envId,
+    envOptions: json.envOptions === undefined ? null : json.envOptions,
     observationDim: obsDim,
     actionDim,
     headKind: head.kind,

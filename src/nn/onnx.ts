@@ -30,6 +30,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { pythonKwargs } from "../core/env.js";
 import { InvalidSpaceError } from "../core/errors.js";
 import { VERSION } from "../version.js";
 import { type CompiledPolicyJson, compilePolicy } from "./compile.js";
@@ -291,7 +292,7 @@ export function encodeOnnx(policy: CompiledPolicyJson): Uint8Array {
   graph.message(11, valueInfo("observation", FLOAT, [batch, obsDim]));
   for (const output of outputs) graph.message(12, output);
 
-  return new Message()
+  const model = new Message()
     .int(1, ONNX_IR_VERSION)
     .string(2, "mimic")
     .string(3, VERSION)
@@ -301,8 +302,15 @@ export function encodeOnnx(policy: CompiledPolicyJson): Uint8Array {
     )
     .message(7, graph)
     .message(8, new Message().int(2, ONNX_OPSET))
-    .message(14, new Message().string(1, "env_id").string(2, policy.envId))
-    .finish();
+    .message(14, new Message().string(1, "env_id").string(2, policy.envId));
+  // The env's own options with Python's names, as a dataset's env_spec.kwargs has them.
+  if (policy.envOptions !== undefined) {
+    model.message(
+      14,
+      new Message().string(1, "env_kwargs").string(2, JSON.stringify(pythonKwargs(policy.envOptions))),
+    );
+  }
+  return model.finish();
 }
 
 /** Writes `policy` as an ONNX model to `path` (a temporary sibling first, then renamed). */

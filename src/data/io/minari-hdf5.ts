@@ -46,7 +46,7 @@ import type {
   Metadata as H5Metadata,
 } from "h5wasm/node";
 import { z } from "zod";
-import type { EnvSpec } from "../../core/env.js";
+import { type EnvSpec, mimicKwargs, pythonKwargs } from "../../core/env.js";
 import { DatasetFormatError, type DatasetLocation, MimicError } from "../../core/errors.js";
 import { replaceDirectory, syncDirectory, syncFile } from "../../core/files.js";
 import {
@@ -350,30 +350,6 @@ function gymnasiumEnvSpec(spec: EnvSpec, entryPoint: string | null | undefined):
     additional_wrappers: [],
     vector_entry_point: known?.vector ?? null,
   };
-}
-
-/**
- * `EnvSpec.kwargs` with Python's spelling of the top-level names (mimic's `goalVelocity` is
- * Gymnasium's `goal_velocity`), so `gymnasium.make(spec)` and `minari`'s `recover_environment`
- * build the same env. Names that are not lower camelCase are written as they are.
- */
-function pythonKwargs(kwargs: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(kwargs ?? {})) {
-    out[/^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key] = value;
-  }
-  return out;
-}
-
-/** The reverse of `pythonKwargs`: lower snake_case names in camelCase, the rest as they are. */
-function mimicKwargs(kwargs: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(kwargs)) {
-    out[
-      /^[a-z][a-z0-9_]*$/.test(key) ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key
-    ] = value;
-  }
-  return out;
 }
 
 const envSpecSchema = z.looseObject({
