@@ -56,6 +56,61 @@ describe("mimic train dagger and distill", () => {
     assert.match(readFileSync(join(out, "report.html"), "utf8"), /DAgger on CartPole-v1/);
   });
 
+  test("--env-options: DAgger runs the env made with them; demos from another layout are refused", async () => {
+    const options = JSON.stringify({ width: 7, height: 7 });
+    const demos = join(dir, "grid-demos");
+    const c = await run(
+      "collect",
+      "--env",
+      "GridWorld-v0",
+      "--env-options",
+      options,
+      "--expert",
+      "scripted",
+      "--episodes",
+      "3",
+      "--out",
+      demos,
+    );
+    assert.equal(c.code, 0, c.err);
+    const out = join(dir, "grid-dagger");
+    const args = [
+      "--env",
+      "GridWorld-v0",
+      "--expert",
+      "scripted",
+      "--rounds",
+      "1",
+      "--steps-per-round",
+      "100",
+      "--epochs",
+      "20",
+      "--eval-episodes",
+      "3",
+    ];
+    const r = await run("train", "dagger", ...args, "--env-options", options, "--demos", demos, "--out", out);
+    assert.equal(r.code, 0, r.err);
+    const policy = JSON.parse(readFileSync(join(out, "policy", "policy.json"), "utf8"));
+    assert.deepEqual(policy.envOptions, { width: 7, height: 7 });
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    assert.deepEqual(manifest.config.envOptions, { width: 7, height: 7 });
+    // The expert reaches the 7×7 goal: the last round's mean return is the expert's.
+    const evaluated = await run("eval", "--policy", out, "--episodes", "3", "--json");
+    assert.equal(evaluated.code, 0, evaluated.err);
+    assert.ok(JSON.parse(evaluated.out).meanReturn > 0.5, evaluated.out);
+    const mismatch = await run(
+      "train",
+      "dagger",
+      ...args,
+      "--demos",
+      demos,
+      "--out",
+      join(dir, "grid-default"),
+    );
+    assert.notEqual(mismatch.code, 0);
+    assert.match(mismatch.err, /with env options \{"width":7,"height":7\}, and this run's are \{\}/);
+  });
+
   test("distill a student from the dagger run's policy", async () => {
     const r = await run(
       "train",

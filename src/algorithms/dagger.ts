@@ -112,6 +112,8 @@ export interface TrainDaggerOptions {
   resume?: { rounds: DaggerRound[]; dataset: Dataset };
   callbacks?: DaggerCallbacks;
   signal?: AbortSignal;
+  /** The env's own options: DAgger runs `make(envId, envOptions)`. */
+  envOptions?: Readonly<Record<string, unknown>>;
 }
 
 export interface DaggerResult {
@@ -159,7 +161,8 @@ export async function trainDagger(
 ): Promise<DaggerResult> {
   const cfg = resolveDaggerConfig(config);
   const bcConfig: BcConfig = { seed: cfg.seed, ...cfg.bc };
-  const env = make(envId);
+  const envOptions = { ...options.envOptions };
+  const env = make(envId, envOptions);
   const spec: EnvSpec = env.spec;
   const obsColumn = columnFor(env.observationSpace, "observation");
   const actColumn = columnFor(env.actionSpace, "action");
@@ -191,12 +194,13 @@ export async function trainDagger(
   if (options.resume) dataset = options.resume.dataset;
 
   const train = async (): Promise<number | null> => {
-    const result = await trainBc(dataset, bcConfig, { envId, signal: options.signal });
+    const result = await trainBc(dataset, bcConfig, { envId, envOptions, signal: options.signal });
     learner?.dispose();
     learner = result.policy;
     return result.history.at(-1)?.trainLoss ?? null;
   };
-  const score = () => evaluate(make(envId), learner!, { episodes: cfg.evalEpisodes, seed: cfg.evalSeed });
+  const score = () =>
+    evaluate(make(envId, envOptions), learner!, { episodes: cfg.evalEpisodes, seed: cfg.evalSeed });
 
   // Resuming: BC from scratch on the same aggregated data gives the learner the run had.
   if (options.resume && dataset.episodes.length > 0) await train();

@@ -62,6 +62,8 @@ aggregate, retrain by behavior cloning, evaluate; repeat. Each round's labelled 
 
 Options:
   --env <id>               environment, e.g. CartPole-v1
+  --env-options <json>     the env's own options, e.g. '{"width":7,"height":7}' for GridWorld-v0
+                           (demos and a teacher must come from the same env)
   --expert <who>           scripted, or a saved policy (a run directory) used as the teacher
   --demos <path>           demonstrations to start from (round 0 is BC on them)
   --rounds <N>             DAgger rounds (default 5)
@@ -266,6 +268,7 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
     env: { type: "string" },
     expert: { type: "string" },
     demos: { type: "string" },
+    "env-options": { type: "string" },
     rounds: { type: "string" },
     "steps-per-round": { type: "string" },
     beta: { type: "string" },
@@ -292,6 +295,7 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
   const result = await trainDaggerRun({
     resume,
     envId,
+    envOptions: resume ? undefined : envOptionsFlag(command, values, envId),
     expert,
     demos: typeof values.demos === "string" ? values.demos : undefined,
     config: daggerConfigFrom(command, values),

@@ -32,6 +32,8 @@ export interface DaggerRunOptions {
   /** Continue the run in `out` after its last finished round (its saved settings win). */
   resume?: boolean;
   envId: string;
+  /** The env's own options (`make(envId, envOptions)`); the demos and a teacher must match them. */
+  envOptions?: Record<string, unknown>;
   /** `"scripted"` for the built-in expert, or the path of a saved policy (a teacher). */
   expert: string;
   /** Demonstrations to start from: a dataset path, or a dataset in memory. */
@@ -54,16 +56,34 @@ export interface DaggerRunResult {
 async function resolveExpert(
   spec: string,
   envId: string,
+  envOptions: Record<string, unknown>,
 ): Promise<{ expert: Expert; teacher: NeuralPolicy | null }> {
   // Experts are typed by their env's values; DAgger hands them observations from that env.
   if (spec === "scripted") {
     return {
-      expert: policyExpert(scriptedExpert(envId), `scripted (${envId})`) as unknown as Expert,
+      expert: policyExpert(
+        scriptedExpert(envId, { makeOptions: envOptions }),
+        `scripted (${envId})`,
+      ) as unknown as Expert,
       teacher: null,
     };
   }
   const teacher = await teacherExpert(spec, { expectEnvId: envId });
+  if (!sameOptions(teacher.policy.envOptions, envOptions)) {
+    throw new InvalidOptionError(
+      "expert",
+      `the teacher ${spec} was trained on ${envId} with env options ${JSON.stringify(teacher.policy.envOptions ?? {})}, and this run's are ${JSON.stringify(envOptions)}; pass the teacher's (--env-options).`,
+    );
+  }
   return { expert: teacher as unknown as Expert, teacher: teacher.policy };
+}
+
+/** Whether two sets of env options are the same (absent = none). */
+function sameOptions(
+  a: Readonly<Record<string, unknown>> | null | undefined,
+  b: Readonly<Record<string, unknown>>,
+): boolean {
+  return JSON.stringify(a ?? {}) === JSON.stringify(b);
 }
 
 function roundsTable(rounds: readonly DaggerRound[]): ReportTable {
@@ -102,16 +122,18 @@ interface DaggerCheckpoint {
 export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerRunResult> {
   if (options.resume) return resumeDaggerRun(options);
   const config = resolveDaggerConfig(options.config);
-  make(options.envId); // an unknown id fails here, with its suggestion
-  const { expert } = await resolveExpert(options.expert, options.envId);
+  const envOptions = { ...options.envOptions };
+  make(options.envId, envOptions); // an unknown id or option fails here, with its suggestion
+  const { expert } = await resolveExpert(options.expert, options.envId, envOptions);
   let demos: Dataset | undefined = options.demos instanceof Dataset ? options.demos : undefined;
   if (typeof options.demos === "string")
-    demos = await loadDemos(options.demos, options.envId, options.onWarning);
+    demos = await loadDemos(options.demos, options.envId, envOptions, options.onWarning);
   const run = await RunDirectory.create(options.out, {
     command: options.command ?? [],
     config: {
       algorithm: "dagger",
       env: options.envId,
+      ...(Object.keys(envOptions).length === 0 ? {} : { envOptions }),
       expert: options.expert,
       demos:
         typeof options.demos === "string"
@@ -132,15 +154,16 @@ export async function trainDaggerRun(options: DaggerRunOptions): Promise<DaggerR
 async function loadDemos(
   path: string,
   envId: string,
+  envOptions: Record<string, unknown>,
   onWarning?: (message: string) => void,
 ): Promise<Dataset> {
   const loaded = await loadTrainingData(path, onWarning);
   if (loaded.envId !== envId)
     throw new InvalidOptionError("demos", `${path} was recorded in ${loaded.envId}, not ${envId}.`);
-  if (Object.keys(loaded.envOptions).length > 0) {
+  if (!sameOptions(loaded.envOptions, envOptions)) {
     throw new InvalidOptionError(
       "demos",
-      `${path} was recorded in ${envId} with env options ${JSON.stringify(loaded.envOptions)}; DAgger runs ${envId} with its defaults, so these demonstrations are from another env. Record them without --env-options.`,
+      `${path} was recorded in ${envId} with env options ${JSON.stringify(loaded.envOptions)}, and this run's are ${JSON.stringify(envOptions)}; pass the same --env-options, or record demonstrations in this env.`,
     );
   }
   return loaded.dataset;
@@ -154,17 +177,19 @@ async function resumeDaggerRun(options: DaggerRunOptions): Promise<DaggerRunResu
   const { run, checkpoint: latest } = reopened;
   const saved = reopened.config as unknown as {
     env: string;
+    envOptions?: Record<string, unknown>;
     expert: string;
     demos: string | null;
     dagger: DaggerConfig;
   };
   const config = resolveDaggerConfig(saved.dagger);
-  const { expert } = await resolveExpert(saved.expert, saved.env);
+  const envOptions = saved.envOptions ?? {};
+  const { expert } = await resolveExpert(saved.expert, saved.env, envOptions);
   const demos =
     saved.demos && !saved.demos.endsWith("in memory")
-      ? await loadDemos(saved.demos, saved.env, options.onWarning)
+      ? await loadDemos(saved.demos, saved.env, envOptions, options.onWarning)
       : undefined;
-  const env = make(saved.env);
+  const env = make(saved.env, envOptions);
   let dataset =
     demos ??
     new Dataset({
@@ -181,10 +206,17 @@ async function resumeDaggerRun(options: DaggerRunOptions): Promise<DaggerRunResu
     dataset = dataset.withEpisodes([...dataset.episodes, ...added.episodes]);
   }
   await run.truncateMetricsAfter(latest.json.rounds.at(-1)!.totalEnvSteps);
-  return runDagger(run, { ...options, envId: saved.env, expert: saved.expert }, expert, config, demos, {
-    rounds: latest.json.rounds,
-    dataset,
-  });
+  return runDagger(
+    run,
+    { ...options, envId: saved.env, envOptions, expert: saved.expert },
+    expert,
+    config,
+    demos,
+    {
+      rounds: latest.json.rounds,
+      dataset,
+    },
+  );
 }
 
 async function runDagger(
@@ -198,6 +230,7 @@ async function runDagger(
   try {
     const done: DaggerRound[] = [...(resume?.rounds ?? [])];
     const result = await trainDagger(options.envId, expert, config, {
+      envOptions: options.envOptions,
       demos,
       resume,
       callbacks: {
@@ -313,7 +346,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const teacherLabels = await teacherExpert(options.teacher);
   const teacher = teacherLabels.policy;
   const envId = teacher.envId;
-  const env = make(envId);
+  // The teacher's env, with the options it was trained on.
+  const envOptions = { ...teacher.envOptions };
+  const env = make(envId, envOptions);
   const episodes = await collect(env, teacher, {
     episodes: options.episodes ?? 5,
     seed: 0,
@@ -333,6 +368,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   // The run directory must not exist yet when DAgger creates it; the demonstrations go inside it afterwards.
   const result = await trainDaggerRun({
     envId,
+    envOptions,
     expert: options.teacher,
     config,
     out: options.out,
@@ -345,9 +381,13 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const { NeuralPolicy } = await import("../nn/policy.js");
   const student = await NeuralPolicy.load(result.policyDir);
   const evalSeed = config.evalSeed;
-  const teacherEval = await evaluate(make(envId), teacher, { episodes: 50, seed: evalSeed });
-  const studentEval = await evaluate(make(envId), student, { episodes: 50, seed: evalSeed });
-  const heldOut = await collect(make(envId), teacher, { episodes: 5, seed: 50_000, deterministic: true });
+  const teacherEval = await evaluate(make(envId, envOptions), teacher, { episodes: 50, seed: evalSeed });
+  const studentEval = await evaluate(make(envId, envOptions), student, { episodes: 50, seed: evalSeed });
+  const heldOut = await collect(make(envId, envOptions), teacher, {
+    episodes: 5,
+    seed: 50_000,
+    deterministic: true,
+  });
   const agreement = await actionAgreement(student, demos.withEpisodes(heldOut));
   const run = await RunDirectory.open(result.run);
   const agreementText =
