@@ -126,6 +126,12 @@ describe("mimic collect and mimic data", () => {
     const { loadDataset } = await import("../src/data/store.js");
     const { dataset } = await loadDataset(out);
     assert.deepEqual(dataset.envSpec?.kwargs, layout);
+    const shown = await run("data", "info", out);
+    assert.match(shown.out, /env {10}GridWorld-v0 \{"width":7,"height":7,"walls":\[\[3,3\]\]\}/);
+    assert.deepEqual(
+      (JSON.parse((await run("data", "info", out, "--json")).out) as { envOptions: unknown }).envOptions,
+      layout,
+    );
     // The expert reaches the far corner (6, 6), state 48, which the default 5×5 grid lacks.
     for (const episode of dataset.episodes) {
       assert.ok(episode.terminated);

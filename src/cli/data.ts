@@ -125,6 +125,7 @@ async function info(argv: string[], io: Io): Promise<number> {
   const summary = {
     id: dataset.id,
     envId: dataset.envSpec?.id ?? null,
+    envOptions: dataset.envSpec?.kwargs ?? null,
     observationSpace: String(dataset.observationSpace),
     actionSpace: String(dataset.actionSpace),
     ...stats,
@@ -143,7 +144,7 @@ async function info(argv: string[], io: Io): Promise<number> {
   io.out(
     [
       `dataset      ${summary.id}`,
-      `env          ${summary.envId ?? "-"}`,
+      `env          ${summary.envId ?? "-"}${summary.envOptions ? ` ${JSON.stringify(summary.envOptions)}` : ""}`,
       `spaces       observation ${summary.observationSpace}, action ${summary.actionSpace}`,
       `episodes     ${stats.episodes} (${stats.terminatedEpisodes} terminated, ${stats.truncatedEpisodes} truncated)`,
       `steps        ${stats.steps} (mean length ${stats.lengthMean.toFixed(1)})`,
