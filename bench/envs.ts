@@ -14,7 +14,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { make, makeVec, rngFromSeed, VectorEnv } from "../src/index.js";
+import { make, makeVec, PCG64, Rng, rngFromSeed, SeedSequence, VectorEnv } from "../src/index.js";
 import { formatRate, machineReport, measure, printTable } from "./harness.js";
 
 const IDS = ["CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "Acrobot-v1"];
@@ -63,6 +63,32 @@ function vectorEnv(vec: VectorEnv, id: string, iterations: number): number {
 
 type Mode = "single" | "generic" | "kernel";
 
+/** The random generator's draws, per engine: `Rng.random`, `Rng.integers(256)` and a shuffle's draws. */
+const DRAWS = ["random()", "integers(256)", "shuffle of 256"] as const;
+
+/** Draws per second of one kind on one PCG64 engine (in this process, which uses only that engine). */
+export function measureDraws(engine: "wasm" | "ts", kind: (typeof DRAWS)[number]): number {
+  const rng = new Rng(new PCG64(new SeedSequence(7), engine));
+  const count = engine === "wasm" ? 2_000_000 : 400_000;
+  let sink = 0;
+  const body =
+    kind === "random()"
+      ? () => {
+          for (let i = 0; i < count; i++) sink += rng.random();
+        }
+      : kind === "integers(256)"
+        ? () => {
+            for (let i = 0; i < count; i++) sink += rng.integers(256);
+          }
+        : () => {
+            // Fisher–Yates over 256 items, as PPO shuffles its rollout each epoch: 255 draws.
+            for (let r = 0; r < count / 255; r++) for (let i = 255; i > 0; i--) sink += rng.integers(i + 1);
+          };
+  const perSecond = measure(body, count).perSecond;
+  if (sink === -1) console.log(sink);
+  return perSecond;
+}
+
 /** Runs one measurement in this process and returns steps per second. */
 export function measureOne(id: string, mode: Mode): number {
   if (mode === "single") return singleEnv(id, 200_000);
@@ -72,7 +98,7 @@ export function measureOne(id: string, mode: Mode): number {
 }
 
 /** Runs one measurement in a fresh Node process. */
-function inFreshProcess(id: string, mode: Mode): number {
+function inFreshProcess(id: string, mode: string): number {
   const worker = fileURLToPath(new URL("./envs-worker.js", import.meta.url));
   const result = spawnSync(process.execPath, [worker, id, mode], { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`bench worker ${id} ${mode} failed: ${result.stderr}`);
@@ -109,5 +135,17 @@ export function benchEnvs(): void {
   );
   console.log(
     "* Python Gymnasium CartPole-v1 ≈ 2×10^5 steps/s on this kind of machine, as quoted in the issue; not measured in this run.",
+  );
+
+  // The random generator every env reset and PPO shuffle draws from: numpy's PCG64 on its
+  // WebAssembly engine against the TypeScript one (the baseline), each in its own process.
+  console.log("\nrandom generator (numpy's PCG64 stream; draws per second, one process per cell)");
+  printTable(
+    ["draw", "TypeScript engine", "WebAssembly engine (default)", "wasm / ts"],
+    DRAWS.map((kind) => {
+      const ts = inFreshProcess(kind, "rng-ts");
+      const wasm = inFreshProcess(kind, "rng-wasm");
+      return [kind, formatRate(ts), formatRate(wasm), `${(wasm / ts).toFixed(1)}×`];
+    }),
   );
 }

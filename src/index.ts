@@ -28,6 +28,7 @@ export {
 
 // Randomness: numpy's SeedSequence → PCG64 → Generator chain, as Gymnasium seeds envs.
 export { PCG64, type Pcg64State, Rng, rngFromSeed, SeedSequence } from "./core/rng.js";
+export type { Pcg64Engine } from "./core/pcg64.js";
 
 // Spaces: what observations and actions can be, with Minari's JSON form.
 export {

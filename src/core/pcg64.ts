@@ -1,8 +1,8 @@
 /**
  * @module
  * The two engines behind `PCG64` (`rng.ts`): numpy's PCG64 "XSL RR 128/64" step compiled to
- * WebAssembly (`assembly/pcg64.ts`, about 8 ns a draw), and the same step in TypeScript on 16-bit
- * limbs (about 90 ns), used where WebAssembly is missing and as the reference the tests hold the
+ * WebAssembly (`assembly/pcg64.ts`, 10–18 ns a draw), and the same step in TypeScript on 16-bit
+ * limbs (67–109 ns; `npm run bench -- envs`), used where WebAssembly is missing and as the reference the tests hold the
  * WebAssembly one to.
  *
  * Ported from numpy/random/src/pcg64/pcg64.h (pcg_setseq_128_xsl_rr_64_random_r, pcg64_next32)
