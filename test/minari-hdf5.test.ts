@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
 import h5wasm from "h5wasm/node";
-import type { EnvSpec } from "../src/core/env.js";
+import { type EnvSpec, pythonKwargs, storableKwargs } from "../src/core/env.js";
 import { DatasetFormatError, MimicError } from "../src/core/errors.js";
 import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../src/core/spaces.js";
 import { Dataset } from "../src/data/dataset.js";
@@ -341,6 +341,25 @@ describe("round trip", () => {
     const { dataset: python, warnings } = await readMinari(dir);
     assert.deepEqual(warnings, []);
     assert.deepEqual(python.envSpec?.kwargs, { suttonBartoReward: true });
+  });
+
+  test("env options JSON cannot hold (a custom env's function) are left out of the files, not an error", async () => {
+    const options = { width: 3, shaping: (x: number) => x, nested: { f: () => 0 }, walls: [[1, 0]] };
+    assert.deepEqual(storableKwargs(options), { width: 3, walls: [[1, 0]] });
+    assert.deepEqual(pythonKwargs({ stepReward: -1, fn: () => 0 }), { step_reward: -1 });
+    const dataset = goodDataset();
+    const withFunction = new Dataset({
+      id: dataset.id,
+      episodes: dataset.episodes,
+      observationSpace: dataset.observationSpace,
+      actionSpace: dataset.actionSpace,
+      envSpec: { ...cartPoleSpec, kwargs: { shaping: (x: number) => x } },
+    });
+    const dir = freshDir();
+    await writeMinari(dir, withFunction);
+    const { dataset: back } = await readMinari(dir);
+    assert.equal(back.envSpec?.kwargs, undefined);
+    assert.ok(!toJsonl(withFunction).includes("env_kwargs"));
   });
 
   test("readMinari also takes the data/ directory itself", async () => {

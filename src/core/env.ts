@@ -148,6 +148,30 @@ export function assertAction(space: Space, action: unknown, where: string): void
   );
 }
 
+/** Whether `value` is JSON data: null, a boolean, number or string, or arrays and plain objects of them. */
+function isJsonData(value: unknown): boolean {
+  if (value === null || typeof value === "boolean" || typeof value === "number" || typeof value === "string")
+    return true;
+  if (Array.isArray(value)) return value.every(isJsonData);
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.values(value as object).every((v) => v === undefined || isJsonData(v));
+  return false;
+}
+
+/**
+ * A copy of env options that can be stored: the entries whose values are JSON data. Others (a
+ * function a custom env takes, say) are left out, since no file or Python could rebuild them.
+ */
+export function storableKwargs(
+  kwargs: Readonly<Record<string, unknown>> | null | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(kwargs ?? {})) {
+    if (value !== undefined && isJsonData(value)) out[key] = JSON.parse(JSON.stringify(value));
+  }
+  return out;
+}
+
 /**
  * `EnvSpec.kwargs` with Python's spelling of the top-level names (mimic's `goalVelocity` is
  * Gymnasium's `goal_velocity`), so `gymnasium.make(spec)` and `minari`'s `recover_environment`
@@ -155,7 +179,7 @@ export function assertAction(space: Space, action: unknown, where: string): void
  */
 export function pythonKwargs(kwargs: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(kwargs ?? {})) {
+  for (const [key, value] of Object.entries(storableKwargs(kwargs))) {
     out[/^[a-z][a-zA-Z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key] = value;
   }
   return out;

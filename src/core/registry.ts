@@ -188,7 +188,7 @@ class SpecKwargs extends Wrapper {
 
   constructor(env: Env, kwargs: Record<string, unknown>) {
     super(env);
-    this.kwargs = structuredClone(kwargs);
+    this.kwargs = { ...kwargs };
   }
 
   override get spec(): EnvSpec {

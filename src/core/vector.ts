@@ -352,7 +352,7 @@ export function makeVec(id: string, options: MakeVecOptions & Record<string, unk
     const spec: EnvSpec = {
       ...specOf(reg),
       maxEpisodeSteps,
-      ...(Object.keys(given).length > 0 ? { kwargs: structuredClone(given) } : {}),
+      ...(Object.keys(given).length > 0 ? { kwargs: { ...given } } : {}),
     };
     return VectorEnv.fromKernel(spec, reg.kernel(envOptions), numEnvs);
   }

@@ -6,7 +6,7 @@
  * Non-finite numbers are written as Python's json module writes them (bare `NaN`, `Infinity`).
  * Float32 values round-trip exactly: JSON holds their exact float64 value.
  */
-import type { EnvSpec } from "../core/env.js";
+import { type EnvSpec, storableKwargs } from "../core/env.js";
 import { ShapeMismatchError } from "../core/errors.js";
 import {
   parsePythonJson,
@@ -45,7 +45,9 @@ export function toJsonl(dataset: Dataset): string {
     version: 1,
     dataset_id: dataset.id,
     env_id: dataset.envSpec?.id ?? null,
-    ...(dataset.envSpec?.kwargs === undefined ? {} : { env_kwargs: { ...dataset.envSpec.kwargs } }),
+    ...(Object.keys(storableKwargs(dataset.envSpec?.kwargs)).length === 0
+      ? {}
+      : { env_kwargs: storableKwargs(dataset.envSpec?.kwargs) }),
     observation_space: dataset.observationSpace.toJSON(),
     action_space: dataset.actionSpace.toJSON(),
   };

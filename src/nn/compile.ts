@@ -14,7 +14,9 @@
  *
  * Buffers are allocated once; `act` allocates only the action it returns (nothing for Discrete).
  */
+
 import { z } from "zod";
+import { storableKwargs } from "../core/env.js";
 import { InvalidSpaceError, PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import type { Box, Discrete, MultiDiscrete, Space } from "../core/spaces.js";
 import { denseForward } from "./forward.js";
@@ -95,7 +97,7 @@ export function compilePolicy(policy: NeuralPolicy): CompiledPolicy {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
     envId: policy.envId,
-    ...(policy.envOptions === null ? {} : { envOptions: structuredClone({ ...policy.envOptions }) }),
+    ...(policy.envOptions === null ? {} : { envOptions: storableKwargs(policy.envOptions) }),
     observation,
     network: {
       layerSizes,

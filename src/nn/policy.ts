@@ -21,10 +21,12 @@
  * - `weights.bin`: every weight as little-endian float32, in manifest order.
  * The directory is written to a temporary sibling first and renamed into place.
  */
+
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { storableKwargs } from "../core/env.js";
 import {
   EnvMismatchError,
   InvalidOptionError,
@@ -733,7 +735,9 @@ function checkConfig(options: NeuralPolicyOptions): PolicyConfig {
     actionSpace: options.actionSpace,
     envId: options.envId,
     envOptions:
-      envOptions === null || Object.keys(envOptions).length === 0 ? null : structuredClone({ ...envOptions }),
+      envOptions === null || Object.keys(storableKwargs(envOptions)).length === 0
+        ? null
+        : storableKwargs(envOptions),
     hidden,
     activation,
     normalization: options.normalization
