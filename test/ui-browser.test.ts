@@ -298,6 +298,33 @@ test("a GridWorld replay draws on the layout the dataset records", { timeout: 60
   await page.close();
 });
 
+test("teach mode with env options: a 7×7 GridWorld played in the page lands with its layout", {
+  timeout: 60_000,
+}, async (t) => {
+  if (skipWithoutChromium(t)) return;
+  const { page, errors } = await newPage();
+  await page.goto(`${url}/#/teach?env=GridWorld-v0&dataset=grid-taught&seed=0`);
+  await page.waitForSelector("#teach-page[data-phase='idle']");
+  // Bad options say why and keep Start disabled; good ones draw the new layout's start state.
+  await page.fill("#teach-env-options", '{"widht": 7}');
+  await page.waitForSelector("#teach-env-error");
+  assert.match((await page.textContent("#teach-env-error"))!, /widht/);
+  assert.ok(await page.isDisabled("#teach-start"));
+  await page.fill("#teach-env-options", '{"width": 7, "height": 7, "start": [5, 6]}');
+  await page.waitForSelector("#teach-env-error", { state: "detached" });
+  await page.click("#teach-start");
+  await page.keyboard.down("ArrowRight"); // (5, 6) → the goal (6, 6), state 48
+  await page.waitForSelector("#teach-page[data-phase='done']", { timeout: 20_000 });
+  await page.keyboard.up("ArrowRight");
+  await page.click("#teach-keep");
+  await page.waitForSelector("#teach-page[data-phase='kept']");
+  const { dataset } = await loadDataset(join(datasets, "grid-taught"));
+  assert.deepEqual(dataset.envSpec?.kwargs, { width: 7, height: 7, start: [5, 6] });
+  assert.deepEqual(Array.from(dataset.episodes[0]!.observations), [47, 48]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("teach mode: a CartPole episode played with the keyboard lands in the dataset exactly", {
   timeout: 60_000,
 }, async (t) => {

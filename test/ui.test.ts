@@ -473,7 +473,7 @@ describe("teach-mode appends", () => {
     assert.deepEqual(Array.from(dataset.episodes[0]!.observations), [0, 1, 6, 7, 12, 13, 18, 19, 24]);
   });
 
-  test("a dataset recorded with env options takes no teach episodes (they play the defaults)", async () => {
+  test("env options: an episode joins a dataset only with the same options; unknown or wrapper options are refused", async () => {
     const recorded = await runCli(
       "collect",
       "--env",
@@ -489,14 +489,49 @@ describe("teach-mode appends", () => {
     );
     assert.equal(recorded.code, 0, recorded.err);
     const before = digest(join(datasets, "car-options"));
-    const r = await keep(play("MountainCar-v0", 1, () => 2, "car-options"));
-    const body = (await r.json()) as { error: { message: string } };
-    assert.equal(r.status, 409, body.error?.message);
-    assert.match(
-      body.error.message,
-      /with env options \{"goalVelocity":0\.01\}.*keep this episode in another dataset/,
-    );
+    const plain = play("MountainCar-v0", 1, () => 2, "car-options");
+    const refused: [KeptEpisode, number, RegExp][] = [
+      [plain, 409, /with env options \{"goalVelocity":0\.01\}, and this episode was played with \{\}/],
+      [
+        { ...plain, envOptions: { goal: 1 } },
+        400,
+        /envOptions\.goal is not an option of MountainCar-v0 \(its options: goalVelocity\)/,
+      ],
+      [
+        { ...plain, envOptions: { maxEpisodeSteps: 10_000 } },
+        400,
+        /envOptions\.maxEpisodeSteps is not an option/,
+      ],
+    ];
+    for (const [episode, status, message] of refused) {
+      const r = await keep(episode);
+      const body = (await r.json()) as { error: { message: string } };
+      assert.equal(r.status, status, body.error?.message);
+      assert.match(body.error.message, message);
+    }
     assert.equal(digest(join(datasets, "car-options")), before);
+    // Played with the dataset's options, it is replayed in that env and kept.
+    const env = make("MountainCar-v0", { goalVelocity: 0.01 });
+    env.reset({ seed: 1 });
+    let steps = 0;
+    let end = { terminated: false, truncated: false };
+    while (!end.terminated && !end.truncated) {
+      const r = env.step(2);
+      steps++;
+      end = { terminated: r.terminated, truncated: r.truncated };
+    }
+    const r = await keep({
+      dataset: "car-options",
+      envId: "MountainCar-v0",
+      envOptions: { goalVelocity: 0.01 },
+      seed: 1,
+      actions: Array.from({ length: steps }, () => 2),
+      ...end,
+    });
+    assert.equal(r.status, 201, JSON.stringify(await r.clone().json()));
+    const { dataset } = await loadDataset(join(datasets, "car-options"));
+    assert.equal(dataset.episodes.length, 2);
+    assert.deepEqual(dataset.envSpec?.kwargs, { goalVelocity: 0.01 });
   });
 });
 

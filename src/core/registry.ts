@@ -158,6 +158,12 @@ export function make<Id extends string>(
   return env as EnvFor<Id>;
 }
 
+/** The names of a registered env's own options (what `make(id, options)` takes besides wrappers). */
+export function envOptionNames(id: string): string[] {
+  const reg = registration(id);
+  return reg.options instanceof z.ZodObject ? Object.keys(reg.options.shape) : [];
+}
+
 /**
  * The part of a recorded spec's options (`EnvSpec.kwargs`) that `make(id, …)` takes. Names the
  * registration does not know, such as a Python dataset's Gymnasium-only kwargs, are left out,
@@ -168,8 +174,7 @@ export function knownEnvOptions(
   kwargs: Readonly<Record<string, unknown>> | undefined,
   onWarning?: (message: string) => void,
 ): Record<string, unknown> {
-  const reg = registration(id);
-  const names = reg.options instanceof z.ZodObject ? Object.keys(reg.options.shape) : [];
+  const names = envOptionNames(id);
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(kwargs ?? {})) {
     if (names.includes(key)) kept[key] = value;

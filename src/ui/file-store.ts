@@ -10,6 +10,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { storableKwargs } from "../core/env.js";
 import { DatasetFormatError, RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { Dataset } from "../data/dataset.js";
@@ -28,7 +29,7 @@ import {
   summarizeRun,
   type UiStore,
 } from "./store.js";
-import { type KeptEpisode, replayEpisode } from "./teach.js";
+import { type KeptEpisode, replayEpisode, teachEnvOptions } from "./teach.js";
 
 export interface FileStoreOptions {
   /** Where runs live (default "runs"). */
@@ -158,6 +159,7 @@ export function createFileStore(options: FileStoreOptions): UiStore {
   }
 
   async function append(kept: KeptEpisode): Promise<AppendResult> {
+    const envOptions = teachEnvOptions(kept); // bad options fail before any dataset is read
     const path = join(datasetsRoot, kept.dataset);
     // A dataset that exists must lie inside the root (resolveInside follows symlinks).
     if (existsSync(path) && (await resolveInside(datasetsRoot, kept.dataset, 1)) === null) {
@@ -176,16 +178,18 @@ export function createFileStore(options: FileStoreOptions): UiStore {
           `dataset ${kept.dataset} holds ${env ?? "episodes of an unnamed env"}, not ${kept.envId}; keep this episode in another dataset.`,
         );
       }
-      const options = existing.envSpec?.kwargs;
-      if (options !== undefined && Object.keys(options).length > 0) {
+      // The same env means the same options too (a GridWorld layout).
+      const theirs = JSON.stringify(storableKwargs(existing.envSpec?.kwargs));
+      const ours = JSON.stringify(storableKwargs(kept.envOptions));
+      if (theirs !== ours) {
         throw new DatasetFormatError(
           { file: path },
-          `dataset ${kept.dataset} was recorded in ${env} with env options ${JSON.stringify(options)}, and teach mode plays ${env} with its defaults; keep this episode in another dataset.`,
+          `dataset ${kept.dataset} was recorded in ${env} with env options ${theirs}, and this episode was played with ${ours}; keep it in another dataset.`,
         );
       }
     }
     const episode = replayEpisode(kept, existing?.episodes.length ?? 0);
-    const env = make(kept.envId as string);
+    const env = make(kept.envId as string, envOptions);
     const fresh = new Dataset({
       id: /-v\d+$/.test(kept.dataset.replace(/\.jsonl$/, ""))
         ? kept.dataset.replace(/\.jsonl$/, "")

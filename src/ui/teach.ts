@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { InvalidActionError, InvalidOptionError, MimicError } from "../core/errors.js";
-import { make } from "../core/registry.js";
+import { envOptionNames, make } from "../core/registry.js";
 import type { SpaceValue } from "../core/spaces.js";
 import { columnFor } from "../data/columns.js";
 import { Episode } from "../data/episode.js";
@@ -38,6 +38,8 @@ export const keptEpisodeSchema = z
         "must not look like a temporary file",
       ),
     envId: z.enum(TEACH_ENVS),
+    /** The env's own options (a GridWorld layout), as `make(envId, envOptions)` takes them. */
+    envOptions: z.record(z.string(), z.unknown()).optional(),
     seed: z
       .number()
       .int()
@@ -54,6 +56,24 @@ export const keptEpisodeSchema = z
 
 export type KeptEpisode = z.infer<typeof keptEpisodeSchema>;
 
+/**
+ * The env options a kept episode names, checked: only the env's own options (not `make`'s wrapper
+ * options, such as a longer time limit), with values `make` accepts.
+ */
+export function teachEnvOptions(kept: Pick<KeptEpisode, "envId" | "envOptions">): Record<string, unknown> {
+  const given = kept.envOptions ?? {};
+  const names = envOptionNames(kept.envId);
+  for (const key of Object.keys(given)) {
+    if (!names.includes(key)) {
+      throw new InvalidOptionError(
+        `envOptions.${key}`,
+        `envOptions.${key} is not an option of ${kept.envId}${names.length > 0 ? ` (its options: ${names.join(", ")})` : "; it takes none"}.`,
+      );
+    }
+  }
+  return { ...given };
+}
+
 /** The replay disagreed with what the page reported: the episode is not stored. */
 export class ReplayMismatchError extends MimicError {
   constructor(message: string) {
@@ -68,7 +88,7 @@ export class ReplayMismatchError extends MimicError {
  * its terminated/truncated flags at the last action differ from the page's.
  */
 export function replayEpisode(kept: KeptEpisode, id: number): Episode {
-  const env = make(kept.envId as string);
+  const env = make(kept.envId as string, teachEnvOptions(kept));
   try {
     const obsColumn = columnFor(env.observationSpace, "observation");
     const actColumn = columnFor(env.actionSpace, "action");

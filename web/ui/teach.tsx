@@ -10,7 +10,7 @@
  * on, one step happens every 1/fps seconds (divided by the slow-motion factor) with the action
  * the keys held at that moment say; GridWorld is turn-based, one step per key press.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Env } from "../../src/core/env.js";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
@@ -80,6 +80,9 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
   const initialEnv = (props.env && props.env in CONTROLS ? props.env : "CartPole-v1") as EnvId;
   const [envId, setEnvId] = useState<EnvId>(initialEnv);
   const [dataset, setDataset] = useState(props.dataset ?? "teach-demos");
+  // The env's own options as JSON text (a GridWorld layout); empty means the defaults.
+  const [optionsText, setOptionsText] = useState("");
+  const [envError, setEnvError] = useState<string | null>(null);
   const [seed, setSeed] = useState(
     props.seed && /^\d+$/.test(props.seed) ? Number(props.seed) : randomSeed(),
   );
@@ -106,17 +109,49 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
 
   const controls = CONTROLS[envId];
   const fps = renderFps[envId] ?? 0;
+  /** The parsed options, or the reason they can't be used (shown instead of the start state). */
+  const envOptions = useMemo((): { options: Record<string, unknown> } | { error: string } => {
+    if (optionsText.trim() === "") return { options: {} };
+    try {
+      const parsed: unknown = JSON.parse(optionsText);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        return { error: 'env options must be a JSON object, such as {"width": 7, "height": 7}.' };
+      return { options: parsed as Record<string, unknown> };
+    } catch (error) {
+      return { error: `env options are not JSON: ${(error as Error).message}` };
+    }
+  }, [optionsText]);
+  const options = "options" in envOptions ? envOptions.options : {};
+  // The game loop and key handlers outlive a render: they read the layout to draw through a ref.
+  const drawOptions = useRef<Record<string, unknown> | undefined>(undefined);
+  drawOptions.current = Object.keys(options).length > 0 ? options : undefined;
 
   const draw = (action?: Action) => {
     const el = canvas.current;
     if (!el || obs.current === null) return;
     const o = obs.current as ArrayLike<number> | number;
-    rendererFor(envId)(el.getContext("2d")!, o, { width: el.width, height: el.height, action });
+    rendererFor(envId, drawOptions.current)(el.getContext("2d")!, o, {
+      width: el.width,
+      height: el.height,
+      action,
+    });
   };
 
-  const reset = () => {
+  const reset = (): boolean => {
     env.current?.close?.();
-    env.current = make(envId) as unknown as Env<unknown, Action>;
+    env.current = null;
+    obs.current = null;
+    if ("error" in envOptions) {
+      setEnvError(envOptions.error);
+      return false;
+    }
+    try {
+      env.current = make(envId, options) as unknown as Env<unknown, Action>;
+    } catch (error) {
+      setEnvError((error as Error).message);
+      return false;
+    }
+    setEnvError(null);
     obs.current = env.current.reset({ seed }).observation;
     actions.current = [];
     total.current = 0;
@@ -124,13 +159,14 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
     last.current = null;
     draw();
     setTick((x) => x + 1);
+    return true;
   };
 
-  // Show the start state of the chosen env and seed.
+  // Show the start state of the chosen env, options and seed.
   useEffect(() => {
     if (phaseRef.current === "running") return;
     reset();
-  }, [envId, seed]);
+  }, [envId, seed, optionsText]);
   useEffect(() => () => env.current?.close?.(), []);
 
   const step = () => {
@@ -188,7 +224,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
   }, [envId, controls]);
 
   const start = () => {
-    reset();
+    if (!reset()) return;
     setMessage("");
     setPhaseBoth("armed");
     canvas.current?.focus();
@@ -200,6 +236,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
       const result: AppendResult = await api.keep({
         dataset,
         envId,
+        ...(Object.keys(options).length > 0 ? { envOptions: options } : {}),
         seed,
         actions: actions.current,
         terminated: ended.current.terminated,
@@ -249,6 +286,16 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
           </select>
         </label>
         <label>
+          env options{" "}
+          <input
+            id="teach-env-options"
+            placeholder='{"width": 7, "height": 7}'
+            value={optionsText}
+            disabled={locked}
+            onInput={(e) => setOptionsText(e.currentTarget.value)}
+          />
+        </label>
+        <label>
           dataset{" "}
           <input
             id="teach-dataset"
@@ -283,10 +330,15 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
             </select>
           </label>
         )}
-        <button type="button" id="teach-start" disabled={locked} onClick={start}>
+        <button type="button" id="teach-start" disabled={locked || envError !== null} onClick={start}>
           Start
         </button>
       </div>
+      {envError && (
+        <p class="error" id="teach-env-error">
+          {envError}
+        </p>
+      )}
       <p class="help">
         <b>Keys:</b> {controls.help}
       </p>
