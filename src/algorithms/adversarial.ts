@@ -387,7 +387,9 @@ export function variableHorizonError(algorithm: string, what: string): InvalidOp
       "is positive everywhere teaches the agent to stay alive, one that is negative teaches it to die fast, " +
       "whatever the reward network learned. `imitation` refuses this for the same reason. mimic sends every " +
       "terminal step to an absorbing state whose reward is learned too, which removes most of this bias; if " +
-      "you accept the rest, pass allowVariableHorizon: true (CLI: --allow-variable-horizon). See " +
+      "you accept the rest, pass allowVariableHorizon: true (CLI: --allow-variable-horizon). The fixed-horizon " +
+      "path needs neither: collect the demonstrations on and train in seals/CartPole-v0 (CartPole whose " +
+      "episodes all last 500 steps), as imitation does with seals. See " +
       "https://imitation.readthedocs.io/en/latest/getting-started/variable-horizon.html",
   );
 }

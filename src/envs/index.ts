@@ -1,7 +1,7 @@
 /**
  * @module
  * The built-in environments, registered on import: the five classic-control tasks (exact ports of
- * Gymnasium) and GridWorld for tabular inverse RL.
+ * Gymnasium), seals' fixed-horizon CartPole for inverse RL, and GridWorld for tabular inverse RL.
  */
 import { z } from "zod";
 import type { EnvSpec, EpisodeOutcome } from "../core/env.js";
@@ -15,6 +15,7 @@ import {
 } from "./classic/continuous-mountain-car.js";
 import { MountainCarEnv, MountainCarKernel, mountainCarSpec } from "./classic/mountain-car.js";
 import { PendulumEnv, PendulumKernel, pendulumSpec } from "./classic/pendulum.js";
+import { SealsCartPoleEnv, SealsCartPoleKernel, sealsCartPoleSpec } from "./seals/cartpole.js";
 import { GridWorldEnv, gridWorldOptionsSchema, gridWorldSpec } from "./toy/grid-world.js";
 
 const goalVelocityOptions = z.object({ goalVelocity: z.number().finite().optional() }).strict();
@@ -28,6 +29,7 @@ declare module "../core/registry.js" {
     "Pendulum-v1": { observation: Float32Array; action: ArrayLike<number> };
     "Acrobot-v1": { observation: Float32Array; action: number };
     "GridWorld-v0": { observation: number; action: number };
+    "seals/CartPole-v0": { observation: Float32Array; action: number };
   }
 }
 
@@ -54,6 +56,11 @@ const scoring: Record<string, Pick<EnvSpec, "referenceReturns" | "isSuccess">> =
   },
   "Pendulum-v1": { referenceReturns: { random: -1207.555, expert: -144.701 } },
   "Acrobot-v1": { referenceReturns: { random: -497.08, expert: -64.19 }, isSuccess: reachedGoal },
+  // Every episode lasts 500 steps; success: every one of them earned 1 (the pole never fell).
+  "seals/CartPole-v0": {
+    referenceReturns: { random: 22.36, expert: 500 },
+    isSuccess: ({ return: r }) => r >= 500,
+  },
   // The default layout has one goal and no traps, so terminating means reaching the goal.
   "GridWorld-v0": { referenceReturns: { random: 0.3, expert: 1 }, isSuccess: reachedGoal },
 };
@@ -96,6 +103,12 @@ export function registerBuiltinEnvs(): void {
     ...scoring[acrobotSpec.id],
     entryPoint: () => new AcrobotEnv(),
     kernel: () => new AcrobotKernel(),
+  });
+  register({
+    ...sealsCartPoleSpec,
+    ...scoring[sealsCartPoleSpec.id],
+    entryPoint: () => new SealsCartPoleEnv(),
+    kernel: () => new SealsCartPoleKernel(),
   });
   register({
     ...gridWorldSpec,

@@ -55,6 +55,8 @@ type ExpertFactory = (envOptions: Record<string, unknown>, options: ScriptedExpe
 /** The expert of each id, given the env's parsed options. */
 const experts: Readonly<Record<string, ExpertFactory>> = {
   "CartPole-v1": () => cartPoleExpert(),
+  // Same dynamics and observations as CartPole-v1, so the same controller.
+  "seals/CartPole-v0": () => cartPoleExpert(),
   "MountainCar-v0": (envOptions) => mountainCarExpert(envOptions as MountainCarOptions),
   "MountainCarContinuous-v0": () => continuousMountainCarExpert(),
   "Pendulum-v1": (envOptions) => pendulumExpert(envOptions),
