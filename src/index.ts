@@ -178,7 +178,7 @@ export {
   readMinari,
   type WriteMinariOptions,
   writeMinari,
-} from "./data/io/minari-hdf5.js";
+} from "./data/io/minari-hdf5/index.js";
 export {
   loadDataset,
   loadNormalization,

@@ -12,7 +12,7 @@ import { after, describe, test } from "node:test";
 import { Box, Discrete, parsePythonJson } from "../src/core/spaces.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
-import { readMinari, writeMinari } from "../src/data/io/minari-hdf5.js";
+import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 const PYTHON = "/usr/bin/python3";

@@ -11,7 +11,7 @@ import { DatasetFormatError, MimicError } from "../src/core/errors.js";
 import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../src/core/spaces.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
-import { MINARI_VERSION, readMinari, writeMinari } from "../src/data/io/minari-hdf5.js";
+import { MINARI_VERSION, readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { fromJsonl, toJsonl } from "../src/data/jsonl.js";
 import { collect, make, makeVec, VectorEnv } from "../src/index.js";
 
