@@ -210,12 +210,8 @@ export { bootstrapCi, iqm, mean, permutationTest, std } from "./eval/stats.js";
 
 // Neural policies: TensorFlow.js behind them, trained on the fused engine by default.
 export { type EngineInfo, initEngine } from "./nn/engine.js";
-export {
-  type LoadPolicyOptions,
-  NeuralPolicy,
-  type NeuralPolicyOptions,
-  type PolicyTrainerOptions,
-} from "./nn/policy.js";
+export { NeuralPolicy } from "./nn/policy.js";
+export type { LoadPolicyOptions, NeuralPolicyOptions, PolicyTrainerOptions } from "./nn/policy-options.js";
 export type { LossInfo, PolicyTrainer, TrainerEngine, TrainerOptions } from "./nn/trainer.js";
 export {
   type CompiledPolicy,

@@ -8,7 +8,8 @@ import { PolicyLoadError, ShapeMismatchError } from "../src/core/errors.js";
 import { type Rng, rngFromSeed } from "../src/core/rng.js";
 import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js";
 import { type CompiledPolicyJson, compiledPolicyFromJSON, compilePolicy } from "../src/nn/compile.js";
-import { NeuralPolicy, type NeuralPolicyOptions } from "../src/nn/policy.js";
+import { NeuralPolicy } from "../src/nn/policy.js";
+import type { NeuralPolicyOptions } from "../src/nn/policy-options.js";
 
 const policies: NeuralPolicy[] = [];
 after(() => {

@@ -14,7 +14,8 @@ import { type Rng, rngFromSeed } from "../src/core/rng.js";
 import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js";
 import { compiledPolicyFromJSON, compilePolicy } from "../src/nn/compile.js";
 import { exportOnnx } from "../src/nn/onnx.js";
-import { NeuralPolicy, type NeuralPolicyOptions } from "../src/nn/policy.js";
+import { NeuralPolicy } from "../src/nn/policy.js";
+import type { NeuralPolicyOptions } from "../src/nn/policy-options.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mimic-onnx-"));
 const policies: NeuralPolicy[] = [];
