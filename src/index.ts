@@ -49,7 +49,7 @@ export {
   TextSpace,
   TupleSpace,
   type TypedArray,
-} from "./core/spaces.js";
+} from "./core/spaces/index.js";
 
 // The Env contract (sync and async) and its helpers.
 export {

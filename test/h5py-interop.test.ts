@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { Box, Discrete, parsePythonJson } from "../src/core/spaces.js";
+import { Box, Discrete, parsePythonJson } from "../src/core/spaces/index.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
 import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";

@@ -11,7 +11,7 @@ import {
   ShapeMismatchError,
 } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js";
+import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces/index.js";
 import { engineMemory, initEngine } from "../src/nn/engine.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
 import type { NeuralPolicyOptions } from "../src/nn/policy-options.js";

@@ -28,7 +28,7 @@ import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
 import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
-import { Discrete } from "../core/spaces.js";
+import { Discrete } from "../core/spaces/index.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
 import { yieldToEventLoop } from "../core/yield.js";

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatasetFormatError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
-import { parsePythonJson, stringifyPythonJson } from "../core/spaces.js";
+import { parsePythonJson, stringifyPythonJson } from "../core/spaces/index.js";
 import type { ColumnStats, Dataset } from "./dataset.js";
 import { contentHash } from "./hash.js";
 import { readMinari, type WriteMinariOptions, writeMinari } from "./io/minari-hdf5/index.js";

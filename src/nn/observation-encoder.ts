@@ -4,7 +4,7 @@
  * Discrete) to the network's input (one-hot for the discrete parts, normalized for Box).
  */
 import { InvalidOptionError, InvalidSpaceError, ShapeMismatchError } from "../core/errors.js";
-import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../core/spaces.js";
+import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../core/spaces/index.js";
 import type { ObservationNormalization } from "./policy-options.js";
 
 const MIN_STD = 1e-8;

@@ -31,7 +31,7 @@ import {
   type Space,
   type SpaceJson,
   spaceFromJSON,
-} from "../core/spaces.js";
+} from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { observationEncoder } from "./observation-encoder.js";
 import type { PolicyConfig } from "./policy-options.js";

@@ -5,7 +5,7 @@
  */
 import { storableKwargs } from "../core/env.js";
 import { InvalidOptionError } from "../core/errors.js";
-import type { Space } from "../core/spaces.js";
+import type { Space } from "../core/spaces/index.js";
 import type { Activation } from "./mlp.js";
 import type { TrainerEngine, TrainerOptions } from "./trainer.js";
 

@@ -22,7 +22,7 @@ import { EnvMismatchError, InvalidOptionError, MimicError, ShapeMismatchError } 
 import { replaceDirectory } from "../core/files.js";
 import type { ActOptions, Policy } from "../core/policy.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
-import { formatValue, type Space, spaceToJSONString } from "../core/spaces.js";
+import { formatValue, type Space, spaceToJSONString } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import {
   type ActionArray,

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { type EnvSpec, mimicKwargs, pythonKwargs } from "../../../core/env.js";
 import { DatasetFormatError } from "../../../core/errors.js";
-import { parsePythonJson } from "../../../core/spaces.js";
+import { parsePythonJson } from "../../../core/spaces/index.js";
 import { PyFloat, pythonJsonDumps } from "./python-json.js";
 import type { Warnings } from "./warnings.js";
 

@@ -4,7 +4,7 @@
  * exceptions, and the numpy names, dtype strings and chunk shapes h5py uses.
  */
 import type { Metadata as H5Metadata } from "h5wasm/node";
-import type { TypedArray } from "../../../core/spaces.js";
+import type { TypedArray } from "../../../core/spaces/index.js";
 
 type H5Lib = typeof import("h5wasm/node")["default"];
 type H5Module = Awaited<H5Lib["ready"]>;

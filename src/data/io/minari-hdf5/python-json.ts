@@ -3,7 +3,7 @@
  * JSON as Python's `json.dumps` writes it (Python float spelling, bare Infinity/NaN, ASCII only),
  * and Minari's `serialize_space` on top of it.
  */
-import { formatValue, type Space, type SpaceJson } from "../../../core/spaces.js";
+import { formatValue, type Space, type SpaceJson } from "../../../core/spaces/index.js";
 
 /** A number that json.dumps prints as a Python float (`475.0`, not `475`). */
 export class PyFloat {

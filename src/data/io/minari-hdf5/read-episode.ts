@@ -10,7 +10,7 @@ import type {
   Metadata as H5Metadata,
 } from "h5wasm/node";
 import { DatasetFormatError, type DatasetLocation } from "../../../core/errors.js";
-import { formatValue, type Space, type TypedArray } from "../../../core/spaces.js";
+import { formatValue, type Space, type TypedArray } from "../../../core/spaces/index.js";
 import type { Column } from "../../columns.js";
 import { Episode } from "../../episode.js";
 import { type H5, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, hdf5Reason, numpyDtype } from "./hdf5.js";

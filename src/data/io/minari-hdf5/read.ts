@@ -7,7 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { z } from "zod";
 import { DatasetFormatError, MimicError } from "../../../core/errors.js";
-import { formatValue, parsePythonJson, type Space, spaceFromJSON } from "../../../core/spaces.js";
+import { formatValue, parsePythonJson, type Space, spaceFromJSON } from "../../../core/spaces/index.js";
 import { type Column, columnFor } from "../../columns.js";
 import { Dataset } from "../../dataset.js";
 import { readEnvSpec } from "./env-spec.js";

@@ -3,7 +3,7 @@
  * How a space's values sit in an HDF5 dataset: the shape of one row, and why a row is not in its
  * space (used by both the writer and the reader).
  */
-import type { Box, MultiBinary, MultiDiscrete, Space, TypedArray } from "../../../core/spaces.js";
+import type { Box, MultiBinary, MultiDiscrete, Space, TypedArray } from "../../../core/spaces/index.js";
 
 /** The shape of one row of `space` as stored on disk (Minari stacks values along a new first axis). */
 export function rowShape(space: Space): number[] {

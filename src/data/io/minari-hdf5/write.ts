@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import type { File as H5File, Group as H5Group } from "h5wasm/node";
 import { DatasetFormatError, type DatasetLocation } from "../../../core/errors.js";
 import { replaceDirectory, syncDirectory, syncFile } from "../../../core/files.js";
-import { formatValue, type TypedArray } from "../../../core/spaces.js";
+import { formatValue, type TypedArray } from "../../../core/spaces/index.js";
 import { type Column, columnFor } from "../../columns.js";
 import type { Dataset } from "../../dataset.js";
 import { gymnasiumEnvSpec } from "./env-spec.js";
