@@ -255,7 +255,7 @@ export {
   type PpoResult,
   ppoConfigSchema,
   trainPpo,
-} from "./algorithms/ppo.js";
+} from "./algorithms/ppo/index.js";
 export {
   type AdversarialConfig,
   type AdversarialRecord,

@@ -38,7 +38,13 @@ import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import { createLossStats, logisticLoss } from "../nn/fused/losses.js";
 import type { TrainerState } from "../nn/trainer.js";
-import { PpoLearner, type PpoLearnerState, type PpoRecord, type PpoResult, ppoConfigSchema } from "./ppo.js";
+import {
+  PpoLearner,
+  type PpoLearnerState,
+  type PpoRecord,
+  type PpoResult,
+  ppoConfigSchema,
+} from "./ppo/index.js";
 import { RewardModel, type RewardModelKind } from "./reward-model.js";
 
 // ---------------------------------------------------------------------------------------------
