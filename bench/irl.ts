@@ -16,7 +16,7 @@
  */
 import { trainAirl } from "../src/algorithms/airl.js";
 import { trainGail } from "../src/algorithms/gail.js";
-import { PPO_PRESETS, trainPpo } from "../src/algorithms/ppo.js";
+import { PPO_PRESETS, trainPpo } from "../src/algorithms/ppo/index.js";
 import { rngFromSeed } from "../src/core/rng.js";
 import { collect, make, makeVec, scriptedExpert, toTransitions } from "../src/index.js";
 import { formatRate, machineReport, printTable } from "./harness.js";

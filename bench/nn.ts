@@ -26,7 +26,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete } from "../src/core/spaces.js";
+import { Box, Discrete } from "../src/core/spaces/index.js";
 import { initEngine } from "../src/nn/engine.js";
 import { FusedForward } from "../src/nn/fused/forward.js";
 import { fusedThreads, fusedThreadsProblem } from "../src/nn/fused/threads.js";

@@ -49,7 +49,7 @@ export {
   TextSpace,
   TupleSpace,
   type TypedArray,
-} from "./core/spaces.js";
+} from "./core/spaces/index.js";
 
 // The Env contract (sync and async) and its helpers.
 export {
@@ -178,7 +178,7 @@ export {
   readMinari,
   type WriteMinariOptions,
   writeMinari,
-} from "./data/io/minari-hdf5.js";
+} from "./data/io/minari-hdf5/index.js";
 export {
   loadDataset,
   loadNormalization,
@@ -210,12 +210,8 @@ export { bootstrapCi, iqm, mean, permutationTest, std } from "./eval/stats.js";
 
 // Neural policies: TensorFlow.js behind them, trained on the fused engine by default.
 export { type EngineInfo, initEngine } from "./nn/engine.js";
-export {
-  type LoadPolicyOptions,
-  NeuralPolicy,
-  type NeuralPolicyOptions,
-  type PolicyTrainerOptions,
-} from "./nn/policy.js";
+export { NeuralPolicy } from "./nn/policy.js";
+export type { LoadPolicyOptions, NeuralPolicyOptions, PolicyTrainerOptions } from "./nn/policy-options.js";
 export type { LossInfo, PolicyTrainer, TrainerEngine, TrainerOptions } from "./nn/trainer.js";
 export {
   type CompiledPolicy,
@@ -259,7 +255,7 @@ export {
   type PpoResult,
   ppoConfigSchema,
   trainPpo,
-} from "./algorithms/ppo.js";
+} from "./algorithms/ppo/index.js";
 export {
   type AdversarialConfig,
   type AdversarialRecord,

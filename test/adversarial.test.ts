@@ -12,7 +12,7 @@ import { after, describe, test } from "node:test";
 import { TransitionBatch } from "../src/algorithms/adversarial.js";
 import { AirlDiscriminator, trainAirl } from "../src/algorithms/airl.js";
 import { trainGail } from "../src/algorithms/gail.js";
-import { trainPpo } from "../src/algorithms/ppo.js";
+import { trainPpo } from "../src/algorithms/ppo/index.js";
 import { RewardModel, RewardWrapper, softplus } from "../src/algorithms/reward-model.js";
 import { rngFromSeed } from "../src/core/rng.js";
 import { collect } from "../src/data/collect.js";

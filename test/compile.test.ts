@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { PolicyLoadError, ShapeMismatchError } from "../src/core/errors.js";
 import { type Rng, rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js";
+import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces/index.js";
 import { type CompiledPolicyJson, compiledPolicyFromJSON, compilePolicy } from "../src/nn/compile.js";
-import { NeuralPolicy, type NeuralPolicyOptions } from "../src/nn/policy.js";
+import { NeuralPolicy } from "../src/nn/policy.js";
+import type { NeuralPolicyOptions } from "../src/nn/policy-options.js";
 
 const policies: NeuralPolicy[] = [];
 after(() => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { Box, Discrete } from "../src/core/spaces.js";
+import { Box, Discrete } from "../src/core/spaces/index.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
 import { fromJsonl, toJsonl } from "../src/data/jsonl.js";

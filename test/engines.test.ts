@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { resolveBcConfig, trainBc } from "../src/algorithms/bc.js";
 import { InvalidOptionError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js";
+import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces/index.js";
 import { collect, Dataset, make, scriptedExpert } from "../src/index.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
 import type { PolicyTrainer } from "../src/nn/trainer.js";

@@ -123,7 +123,7 @@ describe("fused engine helper threads", () => {
     // on the helper), in two processes: the weights' hash and the last update's losses must match exactly.
     const script = `
       import { createHash } from "node:crypto";
-      import { PPO_PRESETS, trainPpo } from "./build/src/algorithms/ppo.js";
+      import { PPO_PRESETS, trainPpo } from "./build/src/algorithms/ppo/index.js";
       import { splitCount, tapeCount } from "./build/src/nn/fused/threads.js";
       import { makeVec } from "./build/src/index.js";
       const r = await trainPpo(makeVec("CartPole-v1", { numEnvs: 8 }), {

@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import fc from "fast-check";
 import { ShapeMismatchError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete } from "../src/core/spaces.js";
+import { Box, Discrete } from "../src/core/spaces/index.js";
 import { initEngine, tf } from "../src/nn/engine.js";
 import {
   CategoricalScratch,

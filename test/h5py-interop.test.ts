@@ -9,10 +9,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { Box, Discrete, parsePythonJson } from "../src/core/spaces.js";
+import { Box, Discrete, parsePythonJson } from "../src/core/spaces/index.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
-import { readMinari, writeMinari } from "../src/data/io/minari-hdf5.js";
+import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { repoRoot } from "./helpers/fixtures.js";
 
 const PYTHON = "/usr/bin/python3";

@@ -10,7 +10,7 @@ import {
   LabelTimeoutError,
 } from "../src/core/errors.js";
 import { make } from "../src/core/registry.js";
-import type { Space } from "../src/core/spaces.js";
+import type { Space } from "../src/core/spaces/index.js";
 import "../src/envs/index.js";
 import { checkLabels, type Expert } from "../src/experts/expert.js";
 import { humanLabeler, teacherExpert } from "../src/experts/labelers.js";

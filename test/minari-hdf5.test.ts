@@ -8,10 +8,10 @@ import fc from "fast-check";
 import h5wasm from "h5wasm/node";
 import { type EnvSpec, pythonKwargs, storableKwargs } from "../src/core/env.js";
 import { DatasetFormatError, MimicError } from "../src/core/errors.js";
-import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../src/core/spaces.js";
+import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../src/core/spaces/index.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
-import { MINARI_VERSION, readMinari, writeMinari } from "../src/data/io/minari-hdf5.js";
+import { MINARI_VERSION, readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { fromJsonl, toJsonl } from "../src/data/jsonl.js";
 import { collect, make, makeVec, VectorEnv } from "../src/index.js";
 

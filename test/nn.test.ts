@@ -11,9 +11,10 @@ import {
   ShapeMismatchError,
 } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js";
+import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces/index.js";
 import { engineMemory, initEngine } from "../src/nn/engine.js";
-import { NeuralPolicy, type NeuralPolicyOptions } from "../src/nn/policy.js";
+import { NeuralPolicy } from "../src/nn/policy.js";
+import type { NeuralPolicyOptions } from "../src/nn/policy-options.js";
 
 // Unbounded in the middle, like CartPole's velocities: policy.json must keep the infinities.
 const obsSpace = new Box([-5, Number.NEGATIVE_INFINITY, -5], [5, Number.POSITIVE_INFINITY, 5]);

@@ -11,10 +11,11 @@ import ort from "onnxruntime-node";
 import { main } from "../src/cli/main.js";
 import { InvalidSpaceError } from "../src/core/errors.js";
 import { type Rng, rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces.js";
+import { Box, Discrete, MultiDiscrete, type Space } from "../src/core/spaces/index.js";
 import { compiledPolicyFromJSON, compilePolicy } from "../src/nn/compile.js";
 import { exportOnnx } from "../src/nn/onnx.js";
-import { NeuralPolicy, type NeuralPolicyOptions } from "../src/nn/policy.js";
+import { NeuralPolicy } from "../src/nn/policy.js";
+import type { NeuralPolicyOptions } from "../src/nn/policy-options.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mimic-onnx-"));
 const policies: NeuralPolicy[] = [];

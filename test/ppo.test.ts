@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type PpoRunState, resolvePpoConfig, trainPpo } from "../src/algorithms/ppo.js";
+import { type PpoRunState, resolvePpoConfig, trainPpo } from "../src/algorithms/ppo/index.js";
 import { InvalidOptionError, makeVec } from "../src/index.js";
 
 describe("trainPpo (fast checks; learning is in test/slow/ppo.test.ts)", () => {

@@ -16,7 +16,7 @@ import {
   stringifyPythonJson,
   TextSpace,
   TupleSpace,
-} from "../src/core/spaces.js";
+} from "../src/core/spaces/index.js";
 
 // Arbitrary spaces, nested up to two levels, to drive the property tests.
 const leafSpace: fc.Arbitrary<Space> = fc.oneof(

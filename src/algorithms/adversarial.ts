@@ -28,7 +28,7 @@ import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
 import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
-import { Discrete } from "../core/spaces.js";
+import { Discrete } from "../core/spaces/index.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
 import { yieldToEventLoop } from "../core/yield.js";
@@ -38,7 +38,13 @@ import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import { createLossStats, logisticLoss } from "../nn/fused/losses.js";
 import type { TrainerState } from "../nn/trainer.js";
-import { PpoLearner, type PpoLearnerState, type PpoRecord, type PpoResult, ppoConfigSchema } from "./ppo.js";
+import {
+  PpoLearner,
+  type PpoLearnerState,
+  type PpoRecord,
+  type PpoResult,
+  ppoConfigSchema,
+} from "./ppo/index.js";
 import { RewardModel, type RewardModelKind } from "./reward-model.js";
 
 // ---------------------------------------------------------------------------------------------

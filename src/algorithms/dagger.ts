@@ -23,7 +23,7 @@ import type { EnvSpec } from "../core/env.js";
 import { InvalidOptionError, MimicError } from "../core/errors.js";
 import { formatPath, make } from "../core/registry.js";
 import { rngFromSeed } from "../core/rng.js";
-import type { SpaceValue } from "../core/spaces.js";
+import type { SpaceValue } from "../core/spaces/index.js";
 import { columnFor } from "../data/columns.js";
 import { Dataset } from "../data/dataset.js";
 import { Episode } from "../data/episode.js";

@@ -35,7 +35,7 @@ import type { Env, StepResult } from "../core/env.js";
 import { InvalidOptionError, PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
 import type { Rng } from "../core/rng.js";
-import { Discrete, type Space } from "../core/spaces.js";
+import { Discrete, type Space } from "../core/spaces/index.js";
 import { Wrapper } from "../core/wrappers.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedMlp } from "../nn/fused/mlp.js";

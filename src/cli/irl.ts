@@ -3,7 +3,7 @@
  * `mimic train gail`, `mimic train airl` and `mimic train maxent-irl`: inverse RL into a run
  * directory, with progress, metrics, TensorBoard events and the report, as `train bc`.
  */
-import { PPO_PRESETS } from "../algorithms/ppo.js";
+import { PPO_PRESETS } from "../algorithms/ppo/index.js";
 import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
 import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";

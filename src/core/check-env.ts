@@ -8,7 +8,7 @@
 import type { Env, ResetResult, StepResult } from "./env.js";
 import { EnvCheckError } from "./errors.js";
 import { rngFromSeed } from "./rng.js";
-import { formatValue, type Space } from "./spaces.js";
+import { formatValue, type Space } from "./spaces/index.js";
 
 export interface CheckEnvOptions {
   /** Steps to replay when checking determinism (default 50). */

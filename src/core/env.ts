@@ -6,7 +6,7 @@
  */
 import { InvalidActionError } from "./errors.js";
 import { type Rng, rngFromSeed } from "./rng.js";
-import { formatValue, type Space } from "./spaces.js";
+import { formatValue, type Space } from "./spaces/index.js";
 
 /** Extra information an env returns beside the observation. */
 export type Info = Record<string, unknown>;

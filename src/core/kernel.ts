@@ -17,7 +17,7 @@ import {
 } from "./env.js";
 import { ResetNeededError } from "./errors.js";
 import type { Rng } from "./rng.js";
-import type { Space } from "./spaces.js";
+import type { Space } from "./spaces/index.js";
 
 /** Where a kernel writes what one step produced, at index `i`. */
 export interface KernelStepOut {

@@ -15,7 +15,7 @@ import { InvalidOptionError, ResetNeededError, ShapeMismatchError } from "./erro
 import type { EnvKernel } from "./kernel.js";
 import { type MakeOptions, make, registration, splitOptions } from "./registry.js";
 import type { Rng } from "./rng.js";
-import { Box, Discrete, type Space } from "./spaces.js";
+import { Box, Discrete, type Space } from "./spaces/index.js";
 
 export interface VectorResetResult {
   /** numEnvs × obsSize, row-major. Overwritten by the next call. */

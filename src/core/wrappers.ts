@@ -16,7 +16,7 @@ import {
   type StepResult,
 } from "./env.js";
 import { InvalidOptionError, ResetNeededError } from "./errors.js";
-import { Box, type Space } from "./spaces.js";
+import { Box, type Space } from "./spaces/index.js";
 
 /** Forwards everything to the wrapped env; subclasses override what they change. */
 export class Wrapper<O = unknown, A = unknown> implements Env<O, A> {

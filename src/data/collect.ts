@@ -9,7 +9,7 @@ import type { AnyEnv, ResetResult, StepResult } from "../core/env.js";
 import { InvalidOptionError } from "../core/errors.js";
 import type { ActOptions, AsyncPolicy, Policy } from "../core/policy.js";
 import { rngFromSeed } from "../core/rng.js";
-import type { Space, SpaceValue, TypedArray } from "../core/spaces.js";
+import type { Space, SpaceValue, TypedArray } from "../core/spaces/index.js";
 import { VectorEnv } from "../core/vector.js";
 import { type Column, columnFor } from "./columns.js";
 import { Episode } from "./episode.js";

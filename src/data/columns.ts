@@ -13,7 +13,7 @@ import {
   type Space,
   type SpaceValue,
   type TypedArray,
-} from "../core/spaces.js";
+} from "../core/spaces/index.js";
 
 export interface Column {
   /** Values per row. */

@@ -6,7 +6,7 @@
 import type { EnvSpec } from "../core/env.js";
 import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
-import type { Space } from "../core/spaces.js";
+import type { Space } from "../core/spaces/index.js";
 import { columnFor } from "./columns.js";
 import { Episode } from "./episode.js";
 

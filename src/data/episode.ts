@@ -8,7 +8,7 @@
  * (obs, action, nextObs, done, reward) view used for training.
  */
 import { ShapeMismatchError } from "../core/errors.js";
-import type { TypedArray } from "../core/spaces.js";
+import type { TypedArray } from "../core/spaces/index.js";
 
 /** What an `Episode` is built from. */
 export interface EpisodeInit {

@@ -14,7 +14,7 @@ import {
   type SpaceJson,
   spaceFromJSON,
   stringifyPythonJson,
-} from "../core/spaces.js";
+} from "../core/spaces/index.js";
 import { columnFor } from "./columns.js";
 import { Dataset } from "./dataset.js";
 import { Episode } from "./episode.js";

@@ -9,10 +9,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatasetFormatError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
-import { parsePythonJson, stringifyPythonJson } from "../core/spaces.js";
+import { parsePythonJson, stringifyPythonJson } from "../core/spaces/index.js";
 import type { ColumnStats, Dataset } from "./dataset.js";
 import { contentHash } from "./hash.js";
-import { readMinari, type WriteMinariOptions, writeMinari } from "./io/minari-hdf5.js";
+import { readMinari, type WriteMinariOptions, writeMinari } from "./io/minari-hdf5/index.js";
 import { fromJsonl, toJsonl } from "./jsonl.js";
 
 export function isJsonlPath(path: string): boolean {

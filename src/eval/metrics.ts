@@ -10,7 +10,7 @@ import { assertAction } from "../core/env.js";
 import { InvalidOptionError, InvalidSpaceError, ShapeMismatchError } from "../core/errors.js";
 import type { ActOptions, Policy } from "../core/policy.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
-import type { Discrete } from "../core/spaces.js";
+import type { Discrete } from "../core/spaces/index.js";
 import { columnFor } from "../data/columns.js";
 import type { Dataset } from "../data/dataset.js";
 

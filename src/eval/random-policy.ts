@@ -5,7 +5,7 @@
  */
 import type { Policy } from "../core/policy.js";
 import { rngFromSeed } from "../core/rng.js";
-import type { Space, SpaceValue } from "../core/spaces.js";
+import type { Space, SpaceValue } from "../core/spaces/index.js";
 
 /**
  * A policy that ignores the observation and samples its action uniformly from `actionSpace`

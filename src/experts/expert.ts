@@ -8,7 +8,7 @@
 import { assertAction } from "../core/env.js";
 import { InvalidActionError } from "../core/errors.js";
 import type { Policy } from "../core/policy.js";
-import { formatValue, type Space, type SpaceValue } from "../core/spaces.js";
+import { formatValue, type Space, type SpaceValue } from "../core/spaces/index.js";
 
 export interface Expert<O = SpaceValue, A = SpaceValue> {
   /** Who labels, for messages and reports: `"scripted (cartpole-lqr)"`, `"teacher runs/x"`, `"human"`. */

@@ -7,7 +7,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { EnvMismatchError, InvalidOptionError, LabelTimeoutError } from "../core/errors.js";
-import { type NeuralAction, type NeuralObservation, NeuralPolicy } from "../nn/policy.js";
+import { NeuralPolicy } from "../nn/policy.js";
+import type { NeuralAction, NeuralObservation } from "../nn/policy-options.js";
 import type { Expert } from "./expert.js";
 
 // ---------------------------------------------------------------------------------------------

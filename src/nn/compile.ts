@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { storableKwargs } from "../core/env.js";
 import { InvalidSpaceError, PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
-import type { Box, Discrete, MultiDiscrete, Space } from "../core/spaces.js";
+import type { Box, Discrete, MultiDiscrete, Space } from "../core/spaces/index.js";
 import { denseForward } from "./forward.js";
 import { fusedEngineAvailable } from "./fused/arena.js";
 import { FusedForward } from "./fused/forward.js";

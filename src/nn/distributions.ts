@@ -16,7 +16,7 @@
  */
 import { InvalidActionError, InvalidSpaceError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
-import { Box, Discrete, MultiDiscrete, type Space } from "../core/spaces.js";
+import { Box, Discrete, MultiDiscrete, type Space } from "../core/spaces/index.js";
 import { tf } from "./engine.js";
 
 export type HeadKind = "categorical" | "gaussian" | "multi-categorical";

@@ -11,45 +11,18 @@
  * Training runs on the fused engine by default (`createTrainer`, see `fused-policy-trainer.ts`),
  * which keeps its own copy of the weights; the engine variables catch up when next read.
  *
- * On disk a policy is a directory:
- * - `policy.json` (strict JSON): format version, environment id, the spaces as Minari serializes
- *   them (`serialize_space` strings, as in a dataset's metadata, so ±Infinity bounds survive), the
- *   network (hidden sizes, activation), the head kind and the observation normalization;
- * - `model.json`: the network in TensorFlow.js's layers-model format (a `Sequential` of `Dense`
- *   layers producing the head's parameters) with its weights manifest; a Gaussian head's
- *   `log_std` is listed too, so load it in tfjs with `{ strict: false }`;
- * - `weights.bin`: every weight as little-endian float32, in manifest order.
- * The directory is written to a temporary sibling first and renamed into place.
+ * The options and configuration are in `policy-options.ts`, the observation encoder in
+ * `observation-encoder.ts`, and the files a saved policy is made of in `policy-files.ts`.
  */
 
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { z } from "zod";
-import { storableKwargs } from "../core/env.js";
-import {
-  EnvMismatchError,
-  InvalidOptionError,
-  InvalidSpaceError,
-  MimicError,
-  PolicyLoadError,
-  ShapeMismatchError,
-} from "../core/errors.js";
+import { EnvMismatchError, InvalidOptionError, MimicError, ShapeMismatchError } from "../core/errors.js";
 import { replaceDirectory } from "../core/files.js";
 import type { ActOptions, Policy } from "../core/policy.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
-import {
-  Box,
-  Discrete,
-  formatValue,
-  MultiBinary,
-  MultiDiscrete,
-  parsePythonJson,
-  type Space,
-  type SpaceJson,
-  spaceFromJSON,
-  spaceToJSONString,
-} from "../core/spaces.js";
+import { formatValue, type Space, spaceToJSONString } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import {
   type ActionArray,
@@ -62,66 +35,28 @@ import { initEngine, tf } from "./engine.js";
 import { fusedEngineAvailable } from "./fused/arena.js";
 import { createFusedPolicyTrainer, type FusedTrainableNetwork } from "./fused-policy-trainer.js";
 import { type Activation, initMlpWeights, Mlp, MlpMirror, type MlpShape } from "./mlp.js";
+import { type ObservationEncoder, observationEncoder } from "./observation-encoder.js";
 import {
-  createTrainer,
-  type PolicyTrainer,
-  type TrainableNetwork,
-  type TrainerEngine,
-  type TrainerOptions,
-} from "./trainer.js";
+  checkReplaceable,
+  FORMAT_VERSION,
+  MODEL_FILE,
+  POLICY_FILE,
+  type PolicyFile,
+  readPolicyDir,
+  WEIGHTS_FILE,
+  weightNames,
+} from "./policy-files.js";
+import {
+  checkConfig,
+  type LoadPolicyOptions,
+  type NeuralAction,
+  type NeuralObservation,
+  type NeuralPolicyOptions,
+  type PolicyConfig,
+  type PolicyTrainerOptions,
+} from "./policy-options.js";
+import { createTrainer, type PolicyTrainer, type TrainableNetwork } from "./trainer.js";
 
-/** Observation statistics a policy normalizes its inputs with: `(obs − mean) / max(std, 1e-8)`. */
-export interface ObservationNormalization {
-  mean: ArrayLike<number>;
-  std: ArrayLike<number>;
-}
-
-export interface NeuralPolicyOptions {
-  observationSpace: Space;
-  actionSpace: Space;
-  /** The environment the policy is for (`CartPole-v1`); `load` can check it. */
-  envId: string;
-  /** That env's own options (`EnvSpec.kwargs`, such as a GridWorld layout), when it has any. */
-  envOptions?: Readonly<Record<string, unknown>> | null;
-  /** Units per hidden layer (default [64, 64]). */
-  hidden?: readonly number[];
-  /** Hidden-layer activation (default "tanh"). */
-  activation?: Activation;
-  /** Per-dimension observation statistics (Box observation spaces only). */
-  normalization?: ObservationNormalization;
-  /** Seeds the initial weights and the policy's fallback sampling stream. */
-  seed?: number | bigint;
-  /** Initial log standard deviation of a Gaussian head (default 0). */
-  logStdInit?: number;
-}
-
-export interface PolicyTrainerOptions extends TrainerOptions {
-  /**
-   * `fused` (default): the engine of `src/nn/fused/` (WebAssembly SIMD kernels, plain-TS
-   * fallback), for every head. `tfjs`: the tensor-engine trainer, the reference implementation.
-   * Both save the same state and weights.
-   */
-  engine?: TrainerEngine;
-}
-
-export interface LoadPolicyOptions {
-  /** Refuse (with `EnvMismatchError`) a policy saved for another environment. */
-  expectEnvId?: string;
-  /** Seeds the fallback sampling stream used when `act` gets no `rng`. */
-  seed?: number | bigint;
-}
-
-/** An action: a number for Discrete, a Float32Array for Box, an Int32Array for MultiDiscrete. */
-export type NeuralAction = number | Float32Array | Int32Array;
-
-/** What `act` accepts: a number for a Discrete observation space, numbers otherwise. */
-export type NeuralObservation = number | ArrayLike<number>;
-
-const POLICY_FILE = "policy.json";
-const MODEL_FILE = "model.json";
-const WEIGHTS_FILE = "weights.bin";
-const FORMAT_VERSION = 1;
-const MIN_STD = 1e-8;
 /**
  * Above this many multiply-adds (rows × network size), acting runs on the tfjs engine instead of
  * the mirror. The mirror on the fused WebAssembly kernels costs about 0.13 ns per multiply-add
@@ -130,124 +65,6 @@ const MIN_STD = 1e-8;
  * 256×256 ones on the engine.
  */
 const MIRROR_LIMIT = fusedEngineAvailable() === "wasm" ? 1 << 20 : 32768;
-
-// ---------------------------------------------------------------------------------------------
-// Observations: the stored column form (an index for Discrete) to the network's input
-// ---------------------------------------------------------------------------------------------
-
-interface ObservationEncoder {
-  /** Numbers per observation in a flat batch (1 for Discrete, as datasets store them). */
-  readonly dim: number;
-  /** Width of the network input (one-hot for the discrete parts). */
-  readonly inputSize: number;
-  /** Writes observation `values[offset…]` into `out[outOffset…]`; false if out of range. */
-  encode(values: ArrayLike<number>, offset: number, out: Float32Array, outOffset: number): boolean;
-}
-
-function observationEncoder(
-  space: Space,
-  normalization: ObservationNormalization | undefined,
-): ObservationEncoder {
-  if (normalization !== undefined && !(space instanceof Box)) {
-    throw new InvalidOptionError(
-      "normalization",
-      `Observation normalization applies to Box observation spaces; this one is ${space}.`,
-    );
-  }
-  if (space instanceof Box) {
-    const size = space.size;
-    if (normalization === undefined) {
-      return {
-        dim: size,
-        inputSize: size,
-        encode(values, offset, out, outOffset) {
-          for (let i = 0; i < size; i++) out[outOffset + i] = values[offset + i]!;
-          return true;
-        },
-      };
-    }
-    const mean = Float64Array.from(normalization.mean);
-    const std = Float64Array.from(normalization.std, (s) => Math.max(s, MIN_STD));
-    if (mean.length !== size || std.length !== size) {
-      throw new ShapeMismatchError(
-        `normalization has ${mean.length} means and ${std.length} stds; the observation space ${space} needs ${size} of each.`,
-      );
-    }
-    if (!mean.every(Number.isFinite) || !std.every(Number.isFinite)) {
-      throw new InvalidOptionError("normalization", "normalization.mean and .std must be finite numbers.");
-    }
-    return {
-      dim: size,
-      inputSize: size,
-      encode(values, offset, out, outOffset) {
-        for (let i = 0; i < size; i++) out[outOffset + i] = (values[offset + i]! - mean[i]!) / std[i]!;
-        return true;
-      },
-    };
-  }
-  if (space instanceof Discrete) {
-    const { n, start } = space;
-    return {
-      dim: 1,
-      inputSize: n,
-      encode(values, offset, out, outOffset) {
-        const index = values[offset]! - start;
-        if (!Number.isInteger(index) || index < 0 || index >= n) return false;
-        out.fill(0, outOffset, outOffset + n);
-        out[outOffset + index] = 1;
-        return true;
-      },
-    };
-  }
-  if (space instanceof MultiDiscrete) {
-    const nvec = Array.from(space.nvec);
-    const starts = Array.from(space.start);
-    return {
-      dim: nvec.length,
-      inputSize: space.flatDim,
-      encode(values, offset, out, outOffset) {
-        out.fill(0, outOffset, outOffset + space.flatDim);
-        let base = outOffset;
-        for (let d = 0; d < nvec.length; d++) {
-          const index = values[offset + d]! - starts[d]!;
-          if (!Number.isInteger(index) || index < 0 || index >= nvec[d]!) return false;
-          out[base + index] = 1;
-          base += nvec[d]!;
-        }
-        return true;
-      },
-    };
-  }
-  if (space instanceof MultiBinary) {
-    const size = space.size;
-    return {
-      dim: size,
-      inputSize: size,
-      encode(values, offset, out, outOffset) {
-        for (let i = 0; i < size; i++) out[outOffset + i] = values[offset + i]!;
-        return true;
-      },
-    };
-  }
-  throw new InvalidSpaceError(
-    `A neural policy reads Box, Discrete, MultiDiscrete and MultiBinary observations; this one is ${space}. Flatten it first.`,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// NeuralPolicy
-// ---------------------------------------------------------------------------------------------
-
-interface PolicyConfig {
-  observationSpace: Space;
-  actionSpace: Space;
-  envId: string;
-  envOptions: Record<string, unknown> | null;
-  hidden: number[];
-  activation: Activation;
-  normalization: { mean: number[]; std: number[] } | null;
-  logStdInit: number;
-}
 
 export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   readonly observationSpace: Space;
@@ -698,274 +515,4 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   private checkAlive(): void {
     if (this.disposed) throw new MimicError("INVALID_OPTION", "This policy was disposed.");
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Options and files
-// ---------------------------------------------------------------------------------------------
-
-function checkConfig(options: NeuralPolicyOptions): PolicyConfig {
-  const hidden = [...(options.hidden ?? [64, 64])];
-  if (!hidden.every((n) => Number.isSafeInteger(n) && n >= 1)) {
-    throw new InvalidOptionError("hidden", `hidden must be positive integers, got [${hidden.join(", ")}].`);
-  }
-  const activation = options.activation ?? "tanh";
-  if (activation !== "tanh" && activation !== "relu") {
-    throw new InvalidOptionError(
-      "activation",
-      `activation must be "tanh" or "relu", got ${String(activation)}.`,
-    );
-  }
-  if (typeof options.envId !== "string" || options.envId.length === 0) {
-    throw new InvalidOptionError(
-      "envId",
-      "envId must name the environment the policy is for, e.g. CartPole-v1.",
-    );
-  }
-  const logStdInit = options.logStdInit ?? 0;
-  if (!Number.isFinite(logStdInit)) {
-    throw new InvalidOptionError("logStdInit", `logStdInit must be a finite number, got ${logStdInit}.`);
-  }
-  const envOptions = options.envOptions ?? null;
-  if (envOptions !== null && (typeof envOptions !== "object" || Array.isArray(envOptions))) {
-    throw new InvalidOptionError("envOptions", "envOptions must be an object of the env's options, or null.");
-  }
-  return {
-    observationSpace: options.observationSpace,
-    actionSpace: options.actionSpace,
-    envId: options.envId,
-    envOptions:
-      envOptions === null || Object.keys(storableKwargs(envOptions)).length === 0
-        ? null
-        : storableKwargs(envOptions),
-    hidden,
-    activation,
-    normalization: options.normalization
-      ? { mean: Array.from(options.normalization.mean), std: Array.from(options.normalization.std) }
-      : null,
-    logStdInit,
-  };
-}
-
-const policyFileSchema = z.object({
-  format: z.literal("mimic-policy"),
-  formatVersion: z.number().int(),
-  generatedBy: z.string().optional(),
-  envId: z.string().min(1),
-  envOptions: z.record(z.string(), z.unknown()).optional(),
-  /** Minari's string form (`serialize_space`); a plain object in Minari's JSON form is read too. */
-  observationSpace: z.union([z.string(), z.record(z.string(), z.unknown())]),
-  actionSpace: z.union([z.string(), z.record(z.string(), z.unknown())]),
-  network: z.object({
-    type: z.literal("mlp"),
-    hidden: z.array(z.number().int().positive()),
-    activation: z.enum(["tanh", "relu"]),
-  }),
-  head: z.enum(["categorical", "gaussian", "multi-categorical"]),
-  normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable(),
-});
-
-type PolicyFile = z.infer<typeof policyFileSchema>;
-
-const modelFileSchema = z.object({
-  weightsManifest: z
-    .array(
-      z.object({
-        paths: z.array(z.string()),
-        weights: z.array(
-          z.object({
-            name: z.string(),
-            shape: z.array(z.number().int().nonnegative()),
-            dtype: z.literal("float32"),
-          }),
-        ),
-      }),
-    )
-    .length(1),
-});
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-    .join("; ");
-}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new PolicyLoadError(
-      file,
-      `${file} is missing or unreadable. Is this a policy directory written by NeuralPolicy.save (policy.json, model.json, weights.bin)?`,
-      { cause },
-    );
-  }
-  try {
-    return parsePythonJson(text);
-  } catch (cause) {
-    throw new PolicyLoadError(
-      file,
-      `${file} is not valid JSON (${(cause as Error).message}); save the policy again.`,
-      {
-        cause,
-      },
-    );
-  }
-}
-
-async function readPolicyDir(dir: string): Promise<{ config: PolicyConfig; weights: Float32Array[] }> {
-  const info = await stat(dir).catch(() => null);
-  if (info === null || !info.isDirectory()) {
-    throw new PolicyLoadError(
-      dir,
-      `${dir}: no policy directory there. Check the path, or train and save a policy first.`,
-    );
-  }
-  const policyPath = join(dir, POLICY_FILE);
-  const parsed = policyFileSchema.safeParse(await readJson(policyPath));
-  if (!parsed.success) {
-    throw new PolicyLoadError(
-      policyPath,
-      `${policyPath} is not a mimic policy file: ${describeIssues(parsed.error)}.`,
-    );
-  }
-  const file = parsed.data;
-  if (file.formatVersion > FORMAT_VERSION) {
-    throw new PolicyLoadError(
-      policyPath,
-      `${policyPath} has format version ${file.formatVersion}; this mimic (${VERSION}) reads up to ${FORMAT_VERSION}. Upgrade mimic.`,
-    );
-  }
-  let observationSpace: Space;
-  let actionSpace: Space;
-  try {
-    observationSpace = spaceFromJSON(file.observationSpace as SpaceJson | string, "observationSpace");
-    actionSpace = spaceFromJSON(file.actionSpace as SpaceJson | string, "actionSpace");
-  } catch (cause) {
-    throw new PolicyLoadError(policyPath, `${policyPath}: ${(cause as Error).message}`, { cause });
-  }
-  const config: PolicyConfig = {
-    observationSpace,
-    actionSpace,
-    envId: file.envId,
-    envOptions:
-      file.envOptions === undefined || Object.keys(file.envOptions).length === 0 ? null : file.envOptions,
-    hidden: file.network.hidden,
-    activation: file.network.activation,
-    normalization: file.normalization,
-    logStdInit: 0,
-  };
-
-  const modelPath = join(dir, MODEL_FILE);
-  const model = modelFileSchema.safeParse(await readJson(modelPath));
-  if (!model.success) {
-    throw new PolicyLoadError(
-      modelPath,
-      `${modelPath} has no usable weights manifest: ${describeIssues(model.error)}.`,
-    );
-  }
-  const specs = model.data.weightsManifest[0]!.weights;
-  const weightsPath = join(dir, WEIGHTS_FILE);
-  let buffer: Buffer;
-  try {
-    buffer = await readFile(weightsPath);
-  } catch (cause) {
-    throw new PolicyLoadError(
-      weightsPath,
-      `${weightsPath} is missing or unreadable; save the policy again.`,
-      { cause },
-    );
-  }
-  const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
-  const expectedBytes = sizes.reduce((a, b) => a + b, 0) * 4;
-  if (buffer.byteLength !== expectedBytes) {
-    throw new PolicyLoadError(
-      weightsPath,
-      `${weightsPath} holds ${buffer.byteLength} bytes but ${MODEL_FILE} lists ${expectedBytes}; the files do not belong together. Save the policy again.`,
-    );
-  }
-  const copy = new Uint8Array(buffer.byteLength);
-  copy.set(buffer);
-  const weights: Float32Array[] = [];
-  let offset = 0;
-  for (const size of sizes) {
-    weights.push(new Float32Array(copy.buffer, offset * 4, size));
-    offset += size;
-  }
-  checkWeightShapes(config, specs, modelPath);
-  return { config, weights };
-}
-
-/** The manifest must list exactly the weights the configuration builds, in order. */
-function checkWeightShapes(
-  config: PolicyConfig,
-  specs: { name: string; shape: number[] }[],
-  file: string,
-): void {
-  let inputSize: number;
-  let paramSize: number;
-  let extra: number[][];
-  try {
-    inputSize = observationEncoder(config.observationSpace, config.normalization ?? undefined).inputSize;
-    const a = config.actionSpace;
-    if (a instanceof Box) {
-      paramSize = a.size;
-      extra = [[a.size]];
-    } else if (a instanceof Discrete) {
-      paramSize = a.n;
-      extra = [];
-    } else if (a instanceof MultiDiscrete) {
-      paramSize = a.flatDim;
-      extra = [];
-    } else throw new InvalidSpaceError(`unsupported action space ${a}`);
-  } catch (cause) {
-    if (cause instanceof MimicError) throw new PolicyLoadError(file, `${file}: ${cause.message}`, { cause });
-    throw cause;
-  }
-  const sizes = [inputSize, ...config.hidden, paramSize];
-  const expected: number[][] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) expected.push([sizes[i]!, sizes[i + 1]!], [sizes[i + 1]!]);
-  expected.push(...extra);
-  const names = weightNames(sizes.length - 1, extra.length > 0);
-  const show = (shape: readonly number[]) => `[${shape.join(", ")}]`;
-  const network = `policy.json's network (${inputSize} inputs, hidden [${config.hidden.join(", ")}], ${paramSize} outputs)`;
-  for (let i = 0; i < Math.max(expected.length, specs.length); i++) {
-    const want = expected[i];
-    const found = specs[i]?.shape;
-    if (want && found && want.length === found.length && want.every((d, j) => d === found[j])) continue;
-    const what =
-      want === undefined
-        ? `${file} lists ${specs.length} weight arrays, but ${network} has ${expected.length}; the extra one, ${specs[i]!.name}, has shape ${show(found!)}`
-        : found === undefined
-          ? `${file} lists ${specs.length} weight arrays, but ${network} has ${expected.length}: ${names[i]} (shape ${show(want)}) is missing`
-          : `${file}: ${names[i]} has shape ${show(found)}, but ${network} expects ${show(want)}`;
-    throw new ShapeMismatchError(
-      `${what}. The weights belong to another network: save the policy again, or make policy.json's network match them.`,
-    );
-  }
-}
-
-/** What each weight array is, in `getWeights` order: `layer 0 kernel`, `layer 0 bias`, …, `log-std`. */
-function weightNames(layers: number, logStd: boolean): string[] {
-  const names: string[] = [];
-  for (let l = 0; l < layers; l++) names.push(`layer ${l} kernel`, `layer ${l} bias`);
-  if (logStd) names.push("log-std");
-  return names;
-}
-
-/** Refuses to replace anything but an empty directory or a saved policy. */
-async function checkReplaceable(target: string): Promise<void> {
-  const existing = await stat(target).catch(() => null);
-  if (existing === null) return;
-  const refuse = (why: string) =>
-    new InvalidOptionError(
-      "dir",
-      `save: ${target} ${why}; save only replaces a saved policy. Choose another directory, or remove it first.`,
-    );
-  if (!existing.isDirectory()) throw refuse("exists and is not a directory");
-  const entries = await readdir(target);
-  if (entries.length > 0 && !entries.includes(POLICY_FILE))
-    throw refuse(`holds ${entries.length} entries but no ${POLICY_FILE}`);
 }

@@ -21,7 +21,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { InvalidOptionError, RunDirectoryError } from "../core/errors.js";
 import { replaceDirectory } from "../core/files.js";
-import { parsePythonJson } from "../core/spaces.js";
+import { parsePythonJson } from "../core/spaces/index.js";
 import { formatJson, syncDirectory, writeFileAtomic } from "./files.js";
 
 /** What `saveCheckpoint` stores. */

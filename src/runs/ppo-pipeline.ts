@@ -9,7 +9,7 @@ import {
   type PpoRunState,
   resolvePpoConfig,
   trainPpo,
-} from "../algorithms/ppo.js";
+} from "../algorithms/ppo/index.js";
 import { RewardModel } from "../algorithms/reward-model.js";
 import { make } from "../core/registry.js";
 import { makeVec } from "../core/vector.js";

@@ -24,7 +24,7 @@ import { hostname as osHostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
 import { InvalidOptionError, InvalidSeedError, RunDirectoryError } from "../core/errors.js";
-import { parsePythonJson } from "../core/spaces.js";
+import { parsePythonJson } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { type Checkpoint, type CheckpointData, CheckpointStore } from "./checkpoints.js";
 import { formatJson, writeFileAtomic } from "./files.js";

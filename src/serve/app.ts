@@ -17,7 +17,7 @@
  */
 import { Hono } from "hono";
 import type { ActOptions } from "../core/policy.js";
-import type { Space } from "../core/spaces.js";
+import type { Space } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { createMicroBatcher } from "./batcher.js";
 import { actBodyParser, type BodyIssue } from "./body.js";

@@ -13,7 +13,7 @@ import {
   type MultiBinary,
   type MultiDiscrete,
   type Space,
-} from "../core/spaces.js";
+} from "../core/spaces/index.js";
 
 /** A parsed body: one observation, or several, each as `dim` numbers. */
 export type ActBody = { kind: "single"; observation: number[] } | { kind: "batch"; observations: number[][] };

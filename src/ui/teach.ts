@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { InvalidActionError, InvalidOptionError, MimicError } from "../core/errors.js";
 import { envOptionNames, make } from "../core/registry.js";
-import type { SpaceValue } from "../core/spaces.js";
+import type { SpaceValue } from "../core/spaces/index.js";
 import { columnFor } from "../data/columns.js";
 import { Episode } from "../data/episode.js";
 import "../envs/index.js";

@@ -19,7 +19,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { trainAirl } from "../../src/algorithms/airl.js";
 import { trainGail } from "../../src/algorithms/gail.js";
-import { PPO_PRESETS, trainPpo } from "../../src/algorithms/ppo.js";
+import { PPO_PRESETS, trainPpo } from "../../src/algorithms/ppo/index.js";
 import { collect, make, makeVec, scriptedExpert, toTransitions } from "../../src/index.js";
 
 const ppo = PPO_PRESETS["CartPole-v1"]!;

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PPO_PRESETS, type PpoConfig, trainPpo } from "../../src/algorithms/ppo.js";
+import { PPO_PRESETS, type PpoConfig, trainPpo } from "../../src/algorithms/ppo/index.js";
 import { make, makeVec } from "../../src/index.js";
 
 const config: PpoConfig = { ...PPO_PRESETS["CartPole-v1"], totalTimesteps: 100_000, seed: 1 };

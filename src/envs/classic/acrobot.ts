@@ -58,7 +58,7 @@
  */
 import { type EnvKernel, KernelEnv, type KernelStepOut } from "../../core/kernel.js";
 import type { Rng } from "../../core/rng.js";
-import { Box, Discrete } from "../../core/spaces.js";
+import { Box, Discrete } from "../../core/spaces/index.js";
 import { resetBounds } from "./utils.js";
 
 const pi = Math.PI;

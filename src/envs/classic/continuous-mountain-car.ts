@@ -50,7 +50,7 @@
  */
 import { type EnvKernel, KernelEnv, type KernelStepOut } from "../../core/kernel.js";
 import type { Rng } from "../../core/rng.js";
-import { Box } from "../../core/spaces.js";
+import { Box } from "../../core/spaces/index.js";
 import { numberOption, resetBounds } from "./utils.js";
 
 const minAction = -1.0;

@@ -45,7 +45,7 @@
  */
 import { type EnvKernel, KernelEnv, type KernelStepOut } from "../../core/kernel.js";
 import type { Rng } from "../../core/rng.js";
-import { Box, Discrete } from "../../core/spaces.js";
+import { Box, Discrete } from "../../core/spaces/index.js";
 import { numberOption, resetBounds } from "./utils.js";
 
 const minPosition = -1.2; // m

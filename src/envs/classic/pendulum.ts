@@ -49,7 +49,7 @@
 import { InvalidOptionError } from "../../core/errors.js";
 import { type EnvKernel, KernelEnv, type KernelStepOut } from "../../core/kernel.js";
 import type { Rng } from "../../core/rng.js";
-import { Box } from "../../core/spaces.js";
+import { Box } from "../../core/spaces/index.js";
 import { numberOption } from "./utils.js";
 
 const maxSpeed = 8; // rad/s

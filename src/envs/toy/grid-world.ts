@@ -78,7 +78,7 @@ import {
 } from "../../core/env.js";
 import { InvalidOptionError, ResetNeededError } from "../../core/errors.js";
 import type { Rng } from "../../core/rng.js";
-import { Discrete, formatValue } from "../../core/spaces.js";
+import { Discrete, formatValue } from "../../core/spaces/index.js";
 import type { TabularMdp } from "./value-iteration.js";
 
 const envId = "GridWorld-v0";
