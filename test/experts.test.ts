@@ -24,6 +24,7 @@ const SEEDS = Array.from({ length: 100 }, (_, i) => 10000 + i);
 /** The thresholds of issue 4: the mean return each expert must reach over SEEDS. */
 const thresholds: Record<string, number> = {
   "CartPole-v1": 475,
+  "seals/CartPole-v0": 475,
   "MountainCar-v0": -110,
   "MountainCarContinuous-v0": 90,
   "Acrobot-v1": -100,

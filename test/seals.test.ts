@@ -79,7 +79,10 @@ describe("seals/CartPole-v0", () => {
       assert.equal(episode.length, 500);
       assert.equal(episode.terminated, false);
       assert.equal(episode.truncated, true);
-      assert.equal(episode.rewards.reduce((a, b) => a + b, 0), 500);
+      assert.equal(
+        episode.rewards.reduce((a, b) => a + b, 0),
+        500,
+      );
     }
   });
 });

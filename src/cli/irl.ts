@@ -48,8 +48,9 @@ Options:
   --disc-hidden <sizes>       reward network hidden layers (default 32,32)
   --no-reward-norm            give PPO the raw learned reward (default: standardized)
   --state-only-reward         AIRL: learn g(s) on the state alone (Fu et al.'s disentangled form)
-  --allow-variable-horizon    accept episodes of different lengths (CartPole's generator falls;
-                              read the error it replaces before turning this on)
+  --allow-variable-horizon    accept episodes of different lengths (CartPole-v1's generator falls;
+                              read the error it replaces before turning this on). Not needed on
+                              fixed-horizon envs such as seals/CartPole-v0
   PPO generator (defaults: the env's tuned preset when it has one, else CleanRL's):
   --num-envs <N>  --num-steps <N>  --lr <x>  --epochs <N>  --minibatches <N>
   --gamma <x>  --gae-lambda <x>  --ent-coef <x>
@@ -61,8 +62,8 @@ Options:
   -h, --help                  show this help
 
 Example:
-  mimic collect --env CartPole-v1 --expert scripted --episodes 4 --out datasets/cartpole-4
-  mimic train ${algorithm} --dataset datasets/cartpole-4 --timesteps 200000 --allow-variable-horizon --out runs/cartpole-${algorithm}
+  mimic collect --env seals/CartPole-v0 --expert scripted --episodes 4 --out datasets/seals-cartpole-4
+  mimic train ${algorithm} --dataset datasets/seals-cartpole-4 --timesteps 200000 --out runs/cartpole-${algorithm}
 `;
 }
 

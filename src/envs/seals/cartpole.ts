@@ -36,7 +36,7 @@
 import type { EnvKernel, KernelStepOut } from "../../core/kernel.js";
 import { KernelEnv } from "../../core/kernel.js";
 import type { Rng } from "../../core/rng.js";
-import { Box } from "../../core/spaces.js";
+import { Box } from "../../core/spaces/index.js";
 import { CartPoleKernel } from "../classic/cartpole.js";
 
 const F32_MAX = 3.4028234663852886e38;
