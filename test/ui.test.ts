@@ -32,11 +32,11 @@ import {
 import "../src/envs/index.js";
 import { RunDirectory } from "../src/runs/run-directory.js";
 import { createUiApp } from "../src/ui/app.js";
+import type { KeptEpisode } from "../src/ui/episode-replay.js";
 import { createFileStore, resolveInside } from "../src/ui/file-store.js";
 import { createHumanDagger } from "../src/ui/human-dagger.js";
 import { parseMetricsLenient } from "../src/ui/metrics.js";
 import { isSafeId, type UiStore } from "../src/ui/store.js";
-import type { KeptEpisode } from "../src/ui/teach.js";
 import { runCli } from "./helpers/cli.js";
 
 const root = mkdtempSync(join(tmpdir(), "mimic-ui-unit-"));

@@ -37,9 +37,10 @@ import { writeFileAtomic } from "../core/files.js";
 import type { Rng } from "../core/rng.js";
 import { Discrete, type Space } from "../core/spaces/index.js";
 import { Wrapper } from "../core/wrappers.js";
+import type { Activation } from "../nn/activation.js";
 import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedMlp } from "../nn/fused/mlp.js";
-import { type Activation, initMlpWeights } from "../nn/mlp.js";
+import { initMlpWeights } from "../nn/mlp.js";
 
 /** The file a reward model is saved as, inside a run's or a policy's directory. */
 export const REWARD_MODEL_FILE = "reward-model.json";

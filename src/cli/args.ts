@@ -5,6 +5,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
+import { PPO_PRESETS } from "../algorithms/ppo/config.js";
 import { closest, make } from "../core/registry.js";
 import { formatPath } from "../serve/body.js";
 
@@ -144,4 +145,31 @@ export function parseFlagsWith<S extends z.ZodType>(
 /** A host name or address that only this machine can reach. */
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/** Parses `64,64` or `64x64` into layer sizes. */
+export function parseHidden(command: string, text: string): number[] {
+  const parts = text.split(/[,x]/).map((p) => p.trim());
+  const sizes = parts.map(Number);
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p)) || sizes.some((n) => n < 1)) {
+    throw new UsageError(
+      command,
+      `--hidden must be layer sizes like 64,64 or 64x64, got ${JSON.stringify(text)}.`,
+    );
+  }
+  return sizes;
+}
+
+/** PPO flags shared by `train ppo` and the adversarial generators, over the env's preset. */
+export function ppoFlagsConfig(command: string, values: FlagValues, envId: string): Record<string, unknown> {
+  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}) }, [
+    ["num-envs", "numEnvs", "positive-integer"],
+    ["num-steps", "numSteps", "positive-integer"],
+    ["lr", "learningRate", "number"],
+    ["epochs", "updateEpochs", "positive-integer"],
+    ["minibatches", "numMinibatches", "positive-integer"],
+    ["gamma", "gamma", "fraction"],
+    ["gae-lambda", "gaeLambda", "fraction"],
+    ["ent-coef", "entCoef", "number"],
+  ]);
 }

@@ -3,22 +3,21 @@
  * `mimic train gail`, `mimic train airl` and `mimic train maxent-irl`: inverse RL into a run
  * directory, with progress, metrics, TensorBoard events and the report, as `train bc`.
  */
-import { PPO_PRESETS } from "../algorithms/ppo/index.js";
 import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
 import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";
 import {
   envOptionsFlag,
-  type FlagValues,
   numberFlag,
   parseFlags,
+  parseHidden,
+  ppoFlagsConfig,
   requiredFlag,
   setNumberFlags,
   UsageError,
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
-import { parseHidden } from "./train.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
@@ -93,20 +92,6 @@ const adversarialFlags = {
   overwrite: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** PPO flags shared by `train ppo` and the adversarial generators, over the env's preset. */
-export function ppoFlagsConfig(command: string, values: FlagValues, envId: string): Record<string, unknown> {
-  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}) }, [
-    ["num-envs", "numEnvs", "positive-integer"],
-    ["num-steps", "numSteps", "positive-integer"],
-    ["lr", "learningRate", "number"],
-    ["epochs", "updateEpochs", "positive-integer"],
-    ["minibatches", "numMinibatches", "positive-integer"],
-    ["gamma", "gamma", "fraction"],
-    ["gae-lambda", "gaeLambda", "fraction"],
-    ["ent-coef", "entCoef", "number"],
-  ]);
-}
 
 export async function runAdversarialCommand(
   algorithm: "gail" | "airl",

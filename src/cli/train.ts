@@ -13,6 +13,8 @@ import {
   type FlagValues,
   numberFlag,
   parseFlags,
+  parseHidden,
+  ppoFlagsConfig,
   requiredFlag,
   setNumberFlags,
   UsageError,
@@ -155,7 +157,6 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
   const resume = values.resume === true;
   // A resumed run takes its env, config and reward from its manifest.
   const envId = resume ? "" : requiredFlag(command, values, "env", "CartPole-v1");
-  const { ppoFlagsConfig } = await import("./irl.js");
   const config = ppoFlagsConfig(command, values, envId);
   setNumberFlags(command, values, config, [
     ["timesteps", "totalTimesteps", "positive-integer"],
@@ -394,19 +395,6 @@ Options:
   --overwrite          replace an existing run in --out
   -h, --help           show this help
 `;
-
-/** Parses `64,64` or `64x64` into layer sizes. */
-export function parseHidden(command: string, text: string): number[] {
-  const parts = text.split(/[,x]/).map((p) => p.trim());
-  const sizes = parts.map(Number);
-  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p)) || sizes.some((n) => n < 1)) {
-    throw new UsageError(
-      command,
-      `--hidden must be layer sizes like 64,64 or 64x64, got ${JSON.stringify(text)}.`,
-    );
-  }
-  return sizes;
-}
 
 const GRID_KEYS: Record<string, { field: keyof BcConfig; parse: (command: string, v: string) => unknown }> = {
   lr: { field: "learningRate", parse: (c, v) => positiveNumber(c, "lr", v) },

@@ -11,8 +11,8 @@
  * the trainer (`setWeights`, another trainer), its version moves on and the next step reloads them.
  */
 import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import type { Activation } from "./activation.js";
 import { createFusedTrainer, type FusedTrainer } from "./fused/trainer.js";
-import type { Activation } from "./mlp.js";
 import type { LossInfo, PolicyTrainer, TrainerOptions, TrainerState, TrainingBatch } from "./trainer.js";
 
 /** What the fused trainer needs from a policy; `NeuralPolicy` provides it. */

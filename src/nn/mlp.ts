@@ -9,12 +9,11 @@
  * Baselines' policy heads) so a new policy starts close to uniform. Biases start at zero.
  */
 import type { Rng } from "../core/rng.js";
+import type { Activation } from "./activation.js";
 import { tf } from "./engine.js";
 import { denseForward } from "./forward.js";
 import { fusedEngineAvailable } from "./fused/arena.js";
 import { FusedForward } from "./fused/forward.js";
-
-export type Activation = "tanh" | "relu";
 
 export interface MlpShape {
   /** Width of the input vector. */

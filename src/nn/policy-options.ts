@@ -6,7 +6,7 @@
 import { storableKwargs } from "../core/env.js";
 import { InvalidOptionError } from "../core/errors.js";
 import type { Space } from "../core/spaces/index.js";
-import type { Activation } from "./mlp.js";
+import type { Activation } from "./activation.js";
 import type { TrainerEngine, TrainerOptions } from "./trainer.js";
 
 /** Observation statistics a policy normalizes its inputs with: `(obs − mean) / max(std, 1e-8)`. */

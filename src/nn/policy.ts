@@ -24,6 +24,7 @@ import type { ActOptions, Policy } from "../core/policy.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
 import { formatValue, type Space, spaceToJSONString } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
+import type { Activation } from "./activation.js";
 import {
   type ActionArray,
   type ActionHead,
@@ -34,7 +35,7 @@ import {
 import { initEngine, tf } from "./engine.js";
 import { fusedEngineAvailable } from "./fused/arena.js";
 import { createFusedPolicyTrainer, type FusedTrainableNetwork } from "./fused-policy-trainer.js";
-import { type Activation, initMlpWeights, Mlp, MlpMirror, type MlpShape } from "./mlp.js";
+import { initMlpWeights, Mlp, MlpMirror, type MlpShape } from "./mlp.js";
 import { type ObservationEncoder, observationEncoder } from "./observation-encoder.js";
 import {
   checkReplaceable,

@@ -10,7 +10,7 @@
  *   it every two seconds while the run's status is "running".
  * - `GET /api/run/report?id=<run>`: the run's report.html.
  * - `GET /api/datasets`, `GET /api/dataset?id=<name>`, `GET /api/dataset/episode?id=<name>&index=<i>`.
- * - `POST /api/teach/keep`: `{ dataset, envId, seed, actions, terminated, truncated }` (see teach.ts);
+ * - `POST /api/teach/keep`: `{ dataset, envId, seed, actions, terminated, truncated }` (see episode-replay.ts);
  *   the episode is replayed in the real env and appended atomically.
  * - `POST /api/dagger/start|episode|train`: live DAgger with a person labelling (human-dagger.ts).
  *
@@ -21,9 +21,9 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DatasetFormatError, InvalidOptionError, MimicError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
+import { keptEpisodeSchema, ReplayMismatchError } from "./episode-replay.js";
 import type { HumanDaggerService } from "./human-dagger.js";
 import { isSafeId, type UiStore } from "./store.js";
-import { keptEpisodeSchema, ReplayMismatchError } from "./teach.js";
 
 export interface UiAsset {
   body: string | Uint8Array;

@@ -16,6 +16,7 @@ import { make } from "../core/registry.js";
 import { Dataset } from "../data/dataset.js";
 import { isJsonlPath, loadDataset, saveDataset } from "../data/store.js";
 import { MANIFEST_FILE, METRICS_FILE, REPORT_FILE, RunDirectory } from "../runs/run-directory.js";
+import { type KeptEpisode, replayEpisode, teachEnvOptions } from "./episode-replay.js";
 import { parseMetricsLenient } from "./metrics.js";
 import {
   type AppendResult,
@@ -29,7 +30,6 @@ import {
   summarizeRun,
   type UiStore,
 } from "./store.js";
-import { type KeptEpisode, replayEpisode, teachEnvOptions } from "./teach.js";
 
 export interface FileStoreOptions {
   /** Where runs live (default "runs"). */

@@ -31,8 +31,8 @@ import { loadDataset, saveDataset } from "../data/store.js";
 import { evaluate } from "../eval/evaluate.js";
 import type { CompiledPolicyJson } from "../nn/compile.js";
 import type { NeuralPolicy } from "../nn/policy.js";
+import { keptEpisodeSchema, replayEpisode, TEACH_ENVS } from "./episode-replay.js";
 import { resolveInside } from "./file-store.js";
-import { keptEpisodeSchema, replayEpisode, TEACH_ENVS } from "./teach.js";
 
 const name = keptEpisodeSchema.shape.dataset;
 const action = z.union([z.number(), z.array(z.number())]);

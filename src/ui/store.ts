@@ -9,7 +9,7 @@
 
 import type { MetricRecord } from "../runs/metrics.js";
 import type { RunManifest, RunStatus } from "../runs/run-directory.js";
-import type { KeptEpisode } from "./teach.js";
+import type { KeptEpisode } from "./episode-replay.js";
 
 export interface RunSummary {
   /** The run's path under the runs root, `/`-separated. */

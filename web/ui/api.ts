@@ -1,5 +1,6 @@
 /** @module The dashboard's calls to its server (src/ui/app.ts), typed with the server's own types. */
 
+import type { KeptEpisode } from "../../src/ui/episode-replay.js";
 import type { DaggerEpisode, HumanDaggerState } from "../../src/ui/human-dagger.js";
 import type {
   AppendResult,
@@ -10,7 +11,6 @@ import type {
   RunDetail,
   RunSummary,
 } from "../../src/ui/store.js";
-import type { KeptEpisode } from "../../src/ui/teach.js";
 
 export type {
   AppendResult,

@@ -16,7 +16,7 @@ import { type CompiledPolicy, compiledPolicyFromJSON } from "../../src/nn/compil
 import { api, daggerApi, fmt, type HumanDaggerState } from "./api.js";
 import { useLoad } from "./hooks.js";
 import { href } from "./router.js";
-import { type Action, CONTROLS, type EnvId, KEYS, randomSeed } from "./teach.js";
+import { type Action, CONTROLS, type EnvId, KEYS, randomSeed } from "./teach-page.js";
 
 type Phase = "setup" | "training" | "ready" | "running" | "sending" | "error";
 

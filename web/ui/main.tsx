@@ -10,7 +10,7 @@ import { DaggerPage } from "./dagger.js";
 import { DatasetPage, DatasetsPage } from "./datasets.js";
 import { href, useRoute } from "./router.js";
 import { ComparePage, RunPage, RunsPage } from "./runs.js";
-import { TeachPage } from "./teach.js";
+import { TeachPage } from "./teach-page.js";
 
 function App() {
   const { page, params } = useRoute();

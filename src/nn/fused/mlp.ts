@@ -18,7 +18,7 @@
  * until the next `reserve` that grows it (or any other allocation in a shared arena).
  */
 import { ShapeMismatchError } from "../../core/errors.js";
-import type { Activation } from "../mlp.js";
+import type { Activation } from "../activation.js";
 import { Arena, type F32Slot, type FusedEngine } from "./arena.js";
 import { Epilogue, type Kernels } from "./kernels-ts.js";
 import { TapeOp } from "./threads.js";

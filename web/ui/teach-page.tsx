@@ -3,7 +3,7 @@
  * Teach mode: the person plays an env with the keyboard at its real-time rate (or slowed down),
  * and keeps or discards each finished episode. The env runs here, in the page (mimic's own envs,
  * bundled); keeping sends only the env id, the seed and the actions, and the server replays them
- * in its own env to rebuild the episode (src/ui/teach.ts). Closing the tab mid-episode sends
+ * in its own env to rebuild the episode (src/ui/episode-replay.ts). Closing the tab mid-episode sends
  * nothing, so the dataset is untouched.
  *
  * The clock starts at the first mapped key press after Start, so the person is ready. From then
@@ -15,7 +15,7 @@ import type { Env } from "../../src/core/env.js";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
 import { rendererFor, renderFps } from "../../src/envs/render/index.js";
-import type { TEACH_ENVS } from "../../src/ui/teach.js";
+import type { TEACH_ENVS } from "../../src/ui/episode-replay.js";
 import { type AppendResult, api, fmt } from "./api.js";
 import { href } from "./router.js";
 
