@@ -1,7 +1,7 @@
 /**
  * @module
  * Adversarial imitation: the round loop GAIL and AIRL share. After `imitation`'s
- * `AdversarialTrainer` (src/imitation/algorithms/adversarial/common.py), with PPO (ppo.ts) as the
+ * `AdversarialTrainer` (src/imitation/algorithms/adversarial/common.py), with PPO (ppo/) as the
  * generator:
  *
  *   each round:
