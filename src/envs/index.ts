@@ -1,7 +1,8 @@
 /**
  * @module
  * The built-in environments, registered on import: the five classic-control tasks (exact ports of
- * Gymnasium), seals' fixed-horizon CartPole for inverse RL, and GridWorld for tabular inverse RL.
+ * Gymnasium), seals' fixed-horizon CartPole for inverse RL, MaskedCartPole (velocities hidden)
+ * for memory, and GridWorld for tabular inverse RL.
  */
 import { z } from "zod";
 import type { EnvSpec, EpisodeOutcome } from "../core/env.js";
@@ -15,6 +16,7 @@ import {
 } from "./classic/continuous-mountain-car.js";
 import { MountainCarEnv, MountainCarKernel, mountainCarSpec } from "./classic/mountain-car.js";
 import { PendulumEnv, PendulumKernel, pendulumSpec } from "./classic/pendulum.js";
+import { MaskedCartPoleEnv, MaskedCartPoleKernel, maskedCartPoleSpec } from "./pomdp/masked-cartpole.js";
 import { SealsCartPoleEnv, SealsCartPoleKernel, sealsCartPoleSpec } from "./seals/cartpole.js";
 import { GridWorldEnv, gridWorldOptionsSchema, gridWorldSpec } from "./toy/grid-world.js";
 
@@ -30,6 +32,7 @@ declare module "../core/registry.js" {
     "Acrobot-v1": { observation: Float32Array; action: number };
     "GridWorld-v0": { observation: number; action: number };
     "seals/CartPole-v0": { observation: Float32Array; action: number };
+    "MaskedCartPole-v1": { observation: Float32Array; action: number };
   }
 }
 
@@ -60,6 +63,11 @@ const scoring: Record<string, Pick<EnvSpec, "referenceReturns" | "isSuccess">> =
   "seals/CartPole-v0": {
     referenceReturns: { random: 22.36, expert: 500 },
     isSuccess: ({ return: r }) => r >= 500,
+  },
+  // As CartPole-v1: the pole stayed up for the whole time limit.
+  "MaskedCartPole-v1": {
+    referenceReturns: { random: 23.68, expert: 500 },
+    isSuccess: ({ terminated, length }) => !terminated && length >= 500,
   },
   // The default layout has one goal and no traps, so terminating means reaching the goal.
   "GridWorld-v0": { referenceReturns: { random: 0.3, expert: 1 }, isSuccess: reachedGoal },
@@ -109,6 +117,12 @@ export function registerBuiltinEnvs(): void {
     ...scoring[sealsCartPoleSpec.id],
     entryPoint: () => new SealsCartPoleEnv(),
     kernel: () => new SealsCartPoleKernel(),
+  });
+  register({
+    ...maskedCartPoleSpec,
+    ...scoring[maskedCartPoleSpec.id],
+    entryPoint: () => new MaskedCartPoleEnv(),
+    kernel: () => new MaskedCartPoleKernel(),
   });
   register({
     ...gridWorldSpec,

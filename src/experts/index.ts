@@ -14,6 +14,7 @@ import { acrobotExpert } from "./acrobot.js";
 import { cartPoleExpert } from "./cartpole.js";
 import { continuousMountainCarExpert } from "./continuous-mountain-car.js";
 import { gridWorldExpert } from "./grid-world.js";
+import { maskedCartPoleExpert } from "./masked-cartpole.js";
 import { mountainCarExpert } from "./mountain-car.js";
 import { pendulumExpert } from "./pendulum.js";
 
@@ -27,6 +28,7 @@ export {
   type TabularExpertOptions,
   tabularExpert,
 } from "./grid-world.js";
+export { maskedCartPoleExpert } from "./masked-cartpole.js";
 export { mountainCarExpert, mountainCarPump } from "./mountain-car.js";
 export { type PendulumExpertOptions, pendulumExpert, pendulumLqrGain } from "./pendulum.js";
 
@@ -57,6 +59,8 @@ const experts: Readonly<Record<string, ExpertFactory>> = {
   "CartPole-v1": () => cartPoleExpert(),
   // Same dynamics and observations as CartPole-v1, so the same controller.
   "seals/CartPole-v0": () => cartPoleExpert(),
+  // It sees only x and θ, so it reconstructs the velocities from the last step (it keeps state).
+  "MaskedCartPole-v1": () => maskedCartPoleExpert(),
   "MountainCar-v0": (envOptions) => mountainCarExpert(envOptions as MountainCarOptions),
   "MountainCarContinuous-v0": () => continuousMountainCarExpert(),
   "Pendulum-v1": (envOptions) => pendulumExpert(envOptions),
@@ -71,7 +75,8 @@ export function expertEnvIds(): string[] {
 }
 
 /**
- * The scripted expert for a registered env id, deterministic and with no state across steps.
+ * The scripted expert for a registered env id, deterministic. None keeps state across steps but
+ * MaskedCartPole-v1's, which remembers the last step to reconstruct the velocities (`reset` it per episode).
  * Throws an `InvalidOptionError` (path `envId`) for an id without an expert, listing those that
  * have one.
  */

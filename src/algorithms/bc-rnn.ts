@@ -1,0 +1,203 @@
+/**
+ * BC-RNN: behavior cloning with a recurrent policy, for tasks where one observation does not show
+ * the state (a masked velocity, a hidden mode). robomimic's anchor algorithm
+ * (`robomimic/algo/bc.py`, `BC_RNN`), here with the window form of `RecurrentPolicy`: every
+ * transition becomes one example, the last `window` observations of its episode up to and
+ * including the current one (the first observation repeated in front near the start), labeled
+ * with the expert's action there. The loss is BC's categorical negative log-likelihood; Adam
+ * updates; minibatches come from a seeded shuffle each epoch.
+ *
+ * A validation split by episode picks the best epoch (lowest validation NLL) and stops early after
+ * `patience` epochs without improvement, as `trainBc` does; the returned policy has the best
+ * epoch's weights.
+ */
+import { z } from "zod";
+import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import { formatPath } from "../core/registry.js";
+import { rngFromSeed } from "../core/rng.js";
+import { Box, Discrete } from "../core/spaces/index.js";
+import { yieldToEventLoop } from "../core/yield.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Episode } from "../data/episode.js";
+import { RecurrentPolicy } from "../nn/recurrent-policy.js";
+
+export const bcRnnConfigSchema = z
+  .object({
+    /** Passes over the training windows. */
+    epochs: z.number().int().positive().default(30),
+    /** Windows per minibatch. */
+    batchSize: z.number().int().positive().default(64),
+    learningRate: z.number().positive().default(1e-3),
+    /** Observations per window (robomimic's `seq_length`, default 10 there). */
+    window: z.number().int().positive().default(8),
+    /** GRU hidden units. */
+    gruHidden: z.number().int().positive().default(32),
+    /** Hidden widths of the MLP head. */
+    hidden: z.array(z.number().int().positive()).min(1).default([64]),
+    /** Fraction of episodes held out for validation (0: none, no early stopping). */
+    validationFraction: z.number().min(0).max(0.9).default(0.2),
+    /** Epochs without a better validation loss before stopping (0: never stop early). */
+    patience: z.number().int().min(0).default(5),
+    normalizeObservations: z.boolean().default(true),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export type BcRnnConfig = z.input<typeof bcRnnConfigSchema>;
+
+export interface BcRnnRecord {
+  epoch: number;
+  trainLoss: number;
+  /** Validation NLL and accuracy (argmax action = expert's), or null without validation. */
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+}
+
+export interface BcRnnResult {
+  policy: RecurrentPolicy;
+  history: BcRnnRecord[];
+  /** The epoch whose weights the policy has (the last one without validation). */
+  bestEpoch: number;
+}
+
+export interface TrainBcRnnOptions {
+  onEpoch?: (record: BcRnnRecord) => void;
+}
+
+/** Windows and labels of every transition of `episodes`, flat. */
+export function bcRnnWindows(
+  episodes: readonly Episode[],
+  window: number,
+): { windows: Float32Array; actions: Int32Array; length: number } {
+  const obsDim = episodes[0]!.obsDim;
+  const n = episodes.reduce((s, e) => s + e.length, 0);
+  const windows = new Float32Array(n * window * obsDim);
+  const actions = new Int32Array(n);
+  let row = 0;
+  for (const e of episodes) {
+    for (let t = 0; t < e.length; t++) {
+      for (let w = 0; w < window; w++) {
+        const step = Math.max(0, t - window + 1 + w);
+        const from = step * obsDim;
+        windows.set(e.observations.subarray(from, from + obsDim), (row * window + w) * obsDim);
+      }
+      actions[row] = e.actions[t]!;
+      row++;
+    }
+  }
+  return { windows, actions, length: n };
+}
+
+export async function trainBcRnn(
+  dataset: Dataset,
+  config: BcRnnConfig = {},
+  options: TrainBcRnnOptions = {},
+): Promise<BcRnnResult> {
+  const parsed = bcRnnConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidOptionError(formatPath(issue.path), `BC-RNN config: ${formatPath(issue.path)}: ${issue.message}.`);
+  }
+  const cfg = parsed.data;
+  if (dataset.episodes.length === 0) {
+    throw new ShapeMismatchError(`BC-RNN: dataset ${dataset.id} has no episodes; collect demonstrations first.`);
+  }
+  if (!(dataset.actionSpace instanceof Discrete) || !(dataset.observationSpace instanceof Box)) {
+    throw new InvalidOptionError(
+      "dataset",
+      `BC-RNN needs Box observations and Discrete actions; ${dataset.id} has ${dataset.observationSpace} and ${dataset.actionSpace}.`,
+    );
+  }
+  const split =
+    cfg.validationFraction > 0 && dataset.episodes.length >= 2
+      ? dataset.split({ train: 1 - cfg.validationFraction, validation: cfg.validationFraction }, cfg.seed)
+      : { train: dataset, validation: dataset.withEpisodes([]) };
+  const train = split.train.episodes.length > 0 ? split.train : dataset;
+  const validation = split.train.episodes.length > 0 ? split.validation : dataset.withEpisodes([]);
+  const stats = train.stats().observations;
+  const policy = new RecurrentPolicy({
+    observationSpace: dataset.observationSpace,
+    actionSpace: dataset.actionSpace,
+    envId: dataset.envSpec?.id ?? "unknown",
+    window: cfg.window,
+    gruHidden: cfg.gruHidden,
+    hidden: cfg.hidden,
+    learningRate: cfg.learningRate,
+    normalization: cfg.normalizeObservations ? { mean: stats.mean, std: stats.std } : undefined,
+    seed: cfg.seed,
+  });
+  const data = bcRnnWindows(train.episodes, cfg.window);
+  const held = validation.episodes.length > 0 ? bcRnnWindows(validation.episodes, cfg.window) : null;
+  const width = cfg.window * policy.obsDim;
+  const batchSize = Math.min(cfg.batchSize, data.length);
+  const batch = new Float32Array(batchSize * width);
+  const labels = new Int32Array(batchSize);
+  const order = Int32Array.from({ length: data.length }, (_, i) => i);
+  const rng = rngFromSeed(cfg.seed + 1);
+  const history: BcRnnRecord[] = [];
+  let best: { loss: number; epoch: number; weights: Float32Array } | null = null;
+  let stale = 0;
+  for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = rng.integers(i + 1);
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
+    }
+    let lossSum = 0;
+    let count = 0;
+    for (let start = 0; start < order.length; start += batchSize) {
+      const rows = Math.min(batchSize, order.length - start);
+      for (let r = 0; r < rows; r++) {
+        const k = order[start + r]!;
+        batch.set(data.windows.subarray(k * width, (k + 1) * width), r * width);
+        labels[r] = data.actions[k]!;
+      }
+      lossSum += policy.trainStep(batch, labels, rows).loss * rows;
+      count += rows;
+    }
+    const record: BcRnnRecord = { epoch, trainLoss: lossSum / count, validationLoss: null, validationAccuracy: null };
+    if (held !== null) {
+      const v = evaluateWindows(policy, held, width);
+      record.validationLoss = v.loss;
+      record.validationAccuracy = v.accuracy;
+    }
+    history.push(record);
+    options.onEpoch?.(record);
+    await yieldToEventLoop();
+    if (record.validationLoss !== null) {
+      if (best === null || record.validationLoss < best.loss) {
+        best = { loss: record.validationLoss, epoch, weights: policy.getWeights() };
+        stale = 0;
+      } else if (cfg.patience > 0 && ++stale >= cfg.patience) {
+        break;
+      }
+    }
+  }
+  if (best !== null) policy.setWeights(best.weights);
+  return { policy, history, bestEpoch: best?.epoch ?? history.length };
+}
+
+/** Mean NLL and argmax accuracy over windows, in chunks. */
+function evaluateWindows(
+  policy: RecurrentPolicy,
+  data: { windows: Float32Array; actions: Int32Array; length: number },
+  width: number,
+): { loss: number; accuracy: number } {
+  const chunk = 256;
+  let loss = 0;
+  for (let start = 0; start < data.length; start += chunk) {
+    const rows = Math.min(chunk, data.length - start);
+    const stats = policy.loss(
+      data.windows.subarray(start * width, (start + rows) * width),
+      data.actions.subarray(start, start + rows),
+      rows,
+    );
+    loss += stats.nll * rows;
+  }
+  let correct = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (policy.predict(data.windows.subarray(i * width, (i + 1) * width)) === data.actions[i]) correct++;
+  }
+  return { loss: loss / data.length, accuracy: correct / data.length };
+}
