@@ -50,7 +50,10 @@ function tfAttention(
   const scores = tf.div(tf.matMul(byHead(q!), byHead(k!), false, true), Math.sqrt(dk));
   const bias = tf.mul(tf.sub(mask, 1), 1e9).reshape([rows, 1, 1, n]);
   const a = tf.softmax(tf.add(scores, bias));
-  const mixed = tf.matMul(a, byHead(v!)).transpose([0, 2, 1, 3]).reshape([rows * n, d]);
+  const mixed = tf
+    .matMul(a, byHead(v!))
+    .transpose([0, 2, 1, 3])
+    .reshape([rows * n, d]);
   return tf.add(tf.matMul(mixed, wo), bo).reshape([rows, n * d]);
 }
 
@@ -85,13 +88,18 @@ test("attention forward and backward match tfjs, with key masks, on both kernel 
           const f = (xx: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, e: tf.Tensor) =>
             tf.sum(tf.mul(tfAttention(xx, a, b, c, e, m, heads), r));
           const y = tfAttention(x, parts[0]!, parts[1]!, parts[2]!, parts[3]!, m, heads);
-          return [y.dataSync().slice(), tf.grads(f)([x, ...parts]).map((t) => t.dataSync().slice())] as const;
+          return [
+            y.dataSync().slice(),
+            tf
+              .grads(f)([x, ...parts])
+              .map((t) => t.dataSync().slice()),
+          ] as const;
         });
         for (const engine of engines) {
           const arena = new Arena(engine);
           const itemMask = new ItemMask(arena, items);
           itemMask.set(mask, rows);
-          const layer = new MultiHeadAttention(arena, { items, features: d, heads, mask: itemMask });
+          const layer = new MultiHeadAttention({ arena, items, features: d, heads, mask: itemMask });
           const run = runLayer(arena, layer, params, input, rows, weights);
           assert.ok(maxRelativeError(run.output, expected) < 1e-5, `${engine}: output`);
           const grads = Float32Array.from(expectedGrads.slice(1).flatMap((a) => Array.from(a)));
@@ -125,7 +133,14 @@ test("the masked mean pool matches tfjs and ignores padding", () => {
         const arena = new Arena("ts");
         const itemMask = new ItemMask(arena, items);
         itemMask.set(mask, rows);
-        const run = runLayer(arena, new MaskedMeanPool(arena, items, d, itemMask), new Float32Array(), input, rows, weights);
+        const run = runLayer(
+          arena,
+          new MaskedMeanPool({ arena, items: items, features: d, mask: itemMask }),
+          new Float32Array(),
+          input,
+          rows,
+          weights,
+        );
         assert.ok(maxRelativeError(run.output, expected) < 1e-6);
         assert.ok(maxRelativeError(run.inputGrad!, expectedGrad) < 1e-6);
       },
@@ -155,8 +170,8 @@ test("a set encoder (attention, then the masked mean) does not depend on the ite
           const arena = new Arena("ts");
           const itemMask = new ItemMask(arena, items);
           itemMask.set(m, 1);
-          const att = new MultiHeadAttention(arena, { items, features: d, heads: 2, mask: itemMask });
-          const pool = new MaskedMeanPool(arena, items, d, itemMask);
+          const att = new MultiHeadAttention({ arena, items, features: d, heads: 2, mask: itemMask });
+          const pool = new MaskedMeanPool({ arena, items: items, features: d, mask: itemMask });
           const p = arena.slot(att.parameterCount);
           att.init(p.array, rngFromSeed(seed));
           const xs = arena.slot(items * d);
@@ -172,10 +187,13 @@ test("a set encoder (attention, then the masked mean) does not depend on the ite
 
 test("attention refuses bad shapes and masks, saying what it expected", () => {
   const arena = new Arena("ts");
-  assert.throws(() => new MultiHeadAttention(arena, { items: 3, features: 5, heads: 2 }), /divide into 2 heads/);
+  assert.throws(
+    () => new MultiHeadAttention({ arena, items: 3, features: 5, heads: 2 }),
+    /divide into 2 heads/,
+  );
   const mask = new ItemMask(arena, 3);
   assert.throws(() => mask.set([1, 0, 0.5], 1), /row 0, item 2 is 0.5/);
   assert.throws(() => mask.set([1, 0], 1), ShapeMismatchError);
-  const att = new MultiHeadAttention(arena, { items: 3, features: 4, heads: 2 });
+  const att = new MultiHeadAttention({ arena, items: 3, features: 4, heads: 2 });
   assert.throws(() => att.forward(0, arena.slot(11), 1), /\[3, 4\] need 12 numbers/);
 });

@@ -62,7 +62,13 @@ test("GRU forward and backward match tfjs on random shapes, both kernel sets", (
       fc.boolean(),
       fc.integer({ min: 1, max: 1e6 }),
       (rows, steps, features, hidden, returnSequences, seed) => {
-        const probe = new Gru(new Arena("ts"), { steps, inputFeatures: features, hidden, returnSequences });
+        const probe = new Gru({
+          arena: new Arena("ts"),
+          steps,
+          inputFeatures: features,
+          hidden,
+          returnSequences,
+        });
         const params = uniforms(probe.parameterCount, seed, 0.8);
         const input = uniforms(rows * probe.inputSize, seed + 1, 1.5);
         const weights = uniforms(rows * probe.outputSize, seed + 2);
@@ -86,7 +92,7 @@ test("GRU forward and backward match tfjs on random shapes, both kernel sets", (
         });
         for (const engine of engines) {
           const arena = new Arena(engine);
-          const layer = new Gru(arena, { steps, inputFeatures: features, hidden, returnSequences });
+          const layer = new Gru({ arena, steps, inputFeatures: features, hidden, returnSequences });
           const run = runLayer(arena, layer, params, input, rows, weights);
           assert.ok(maxRelativeError(run.output, expected) < 1e-5, `${engine}: output`);
           const paramGrads = Float32Array.from(expectedGrads.slice(1).flatMap((a) => Array.from(a)));
@@ -101,11 +107,11 @@ test("GRU forward and backward match tfjs on random shapes, both kernel sets", (
 
 test("GRU refuses a buffer that is too short, naming the shape it needs", () => {
   const arena = new Arena("ts");
-  const layer = new Gru(arena, { steps: 4, inputFeatures: 3, hidden: 5 });
+  const layer = new Gru({ arena, steps: 4, inputFeatures: 3, hidden: 5 });
   const p = arena.slot(layer.parameterCount);
   assert.throws(
     () => layer.forward(p.ptr, arena.slot(2 * 12 - 1), 2),
     (e: unknown) => e instanceof ShapeMismatchError && /\[2, 12\]/.test(e.message),
   );
-  assert.throws(() => new Gru(arena, { steps: 0, inputFeatures: 3, hidden: 5 }), ShapeMismatchError);
+  assert.throws(() => new Gru({ arena, steps: 0, inputFeatures: 3, hidden: 5 }), ShapeMismatchError);
 });

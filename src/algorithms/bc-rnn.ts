@@ -96,11 +96,16 @@ export async function trainBcRnn(
   const parsed = bcRnnConfigSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InvalidOptionError(formatPath(issue.path), `BC-RNN config: ${formatPath(issue.path)}: ${issue.message}.`);
+    throw new InvalidOptionError(
+      formatPath(issue.path),
+      `BC-RNN config: ${formatPath(issue.path)}: ${issue.message}.`,
+    );
   }
   const cfg = parsed.data;
   if (dataset.episodes.length === 0) {
-    throw new ShapeMismatchError(`BC-RNN: dataset ${dataset.id} has no episodes; collect demonstrations first.`);
+    throw new ShapeMismatchError(
+      `BC-RNN: dataset ${dataset.id} has no episodes; collect demonstrations first.`,
+    );
   }
   if (!(dataset.actionSpace instanceof Discrete) || !(dataset.observationSpace instanceof Box)) {
     throw new InvalidOptionError(
@@ -156,7 +161,12 @@ export async function trainBcRnn(
       lossSum += policy.trainStep(batch, labels, rows).loss * rows;
       count += rows;
     }
-    const record: BcRnnRecord = { epoch, trainLoss: lossSum / count, validationLoss: null, validationAccuracy: null };
+    const record: BcRnnRecord = {
+      epoch,
+      trainLoss: lossSum / count,
+      validationLoss: null,
+      validationAccuracy: null,
+    };
     if (held !== null) {
       const v = evaluateWindows(policy, held, width);
       record.validationLoss = v.loss;

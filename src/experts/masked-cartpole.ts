@@ -29,7 +29,6 @@ const tau = 0.02;
 
 const name = "masked-cartpole-observer-lqr";
 
-
 export interface MaskedCartPoleExpertOptions {
   /**
    * Probability of a uniformly random action instead of the regulator's at each step (default 0):
@@ -43,7 +42,9 @@ export interface MaskedCartPoleExpertOptions {
 }
 
 /** The expert (see the module header); it keeps the last observation and action, so call `reset`. */
-export function maskedCartPoleExpert(options: MaskedCartPoleExpertOptions = {}): Policy<ArrayLike<number>, number> {
+export function maskedCartPoleExpert(
+  options: MaskedCartPoleExpertOptions = {},
+): Policy<ArrayLike<number>, number> {
   const epsilon = options.epsilon ?? 0;
   if (!(epsilon >= 0 && epsilon <= 1)) {
     throw new InvalidOptionError("epsilon", `epsilon is a probability in [0, 1], got ${epsilon}.`);
@@ -70,7 +71,8 @@ export function maskedCartPoleExpert(options: MaskedCartPoleExpertOptions = {}):
         const cos = Math.cos(last.theta);
         const sin = Math.sin(last.theta);
         const temp = (force + polemassLength * pt * pt * sin) / totalMass;
-        const thetaAcc = (gravity * sin - cos * temp) / (length * (4.0 / 3.0 - (masspole * cos * cos) / totalMass));
+        const thetaAcc =
+          (gravity * sin - cos * temp) / (length * (4.0 / 3.0 - (masspole * cos * cos) / totalMass));
         const xAcc = temp - (polemassLength * thetaAcc * cos) / totalMass;
         xDot = px + tau * xAcc;
         thetaDot = pt + tau * thetaAcc;

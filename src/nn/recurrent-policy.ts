@@ -31,7 +31,9 @@ import { Arena, type F32Slot, type FusedEngine } from "./fused/arena.js";
 import { CategoricalScratch, categoricalNll, createLossStats, type LossStats } from "./fused/losses.js";
 import { FusedMlp } from "./fused/mlp.js";
 import { Gru } from "./layers/gru.js";
+import { gruToOnnx } from "./layers/onnx.js";
 import { initMlpWeights } from "./mlp.js";
+import { encodeModel, FLOAT, INT64, type Initializer, type Node, valueInfo } from "./onnx-proto.js";
 
 const MIN_STD = 1e-8;
 const FORMAT = "mimic-recurrent-policy";
@@ -128,7 +130,10 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
     }
     const learningRate = options.learningRate ?? 1e-3;
     if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-      throw new InvalidOptionError("learningRate", `learningRate must be a positive number, got ${learningRate}.`);
+      throw new InvalidOptionError(
+        "learningRate",
+        `learningRate must be a positive number, got ${learningRate}.`,
+      );
     }
     this.observationSpace = observationSpace;
     this.actionSpace = actionSpace;
@@ -145,9 +150,12 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
     }
     this.normalization = norm ? { mean: Array.from(norm.mean), std: Array.from(norm.std) } : null;
     this.mean = Float64Array.from(this.normalization?.mean ?? new Array(this.obsDim).fill(0));
-    this.invStd = Float64Array.from(this.normalization?.std ?? new Array(this.obsDim).fill(1), (s) => 1 / Math.max(s, MIN_STD));
+    this.invStd = Float64Array.from(
+      this.normalization?.std ?? new Array(this.obsDim).fill(1),
+      (s) => 1 / Math.max(s, MIN_STD),
+    );
     this.arena = new Arena(options.engine ?? "auto");
-    this.gru = new Gru(this.arena, { steps: window, inputFeatures: this.obsDim, hidden: gruHidden });
+    this.gru = new Gru({ arena: this.arena, steps: window, inputFeatures: this.obsDim, hidden: gruHidden });
     this.head = new FusedMlp({ sizes: [gruHidden, ...hidden, actionSpace.n], activation: "tanh" }, 1, {
       arena: this.arena,
     });
@@ -190,7 +198,14 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
     return this.params.array.subarray(this.gru.parameterCount);
   }
 
-  /** Logits `[rows, n]` for `rows` windows (`[rows, window·obsDim]`, raw observations). */
+  /**
+   * Logits `[rows, n]` for `rows` windows (`[rows, window·obsDim]`, raw observations); the array
+   * is reused by the next call.
+   */
+  logits(windows: ArrayLike<number>, rows: number): Float32Array {
+    return this.forward(windows, rows);
+  }
+
   private forward(windows: ArrayLike<number>, rows: number): Float32Array {
     this.reserve(rows);
     const width = this.gru.inputSize;
@@ -239,7 +254,15 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
   loss(windows: ArrayLike<number>, actions: ArrayLike<number>, rows: number): LossStats {
     const logits = this.forward(windows, rows);
     const stats = createLossStats();
-    categoricalNll(logits, rows, this.checkActions(actions, rows), 0, this.scratch, this.head.outputGrad, stats);
+    categoricalNll(
+      logits,
+      rows,
+      this.checkActions(actions, rows),
+      0,
+      this.scratch,
+      this.head.outputGrad,
+      stats,
+    );
     return stats;
   }
 
@@ -249,7 +272,9 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
     for (let r = 0; r < rows; r++) {
       const a = actions[r]!;
       if (!Number.isInteger(a) || a < 0 || a >= n) {
-        throw new ShapeMismatchError(`RecurrentPolicy: action ${r} of the batch is ${a}, outside Discrete(${n}).`);
+        throw new ShapeMismatchError(
+          `RecurrentPolicy: action ${r} of the batch is ${a}, outside Discrete(${n}).`,
+        );
       }
       out[r] = a;
     }
@@ -326,6 +351,78 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
     };
   }
 
+  /**
+   * The policy as an ONNX model (opset 13): input `observations` float32 `[batch, window,
+   * obsDim]` (the last `window` raw observations, oldest first, padded as `historyWindow` does),
+   * outputs `action` int64 `[batch]` (the most likely) and `probabilities` float32 `[batch, n]`.
+   * The GRU is ONNX's `GRU` (`layers/onnx.ts`); the head is `Gemm` and `Tanh` as in `onnx.ts`.
+   */
+  toOnnx(): Uint8Array {
+    const { window: T, obsDim: F } = this;
+    const params = this.params.array.slice();
+    const initializers: Initializer[] = [
+      { name: "obs_mean", dims: [F], type: FLOAT, values: this.mean },
+      { name: "obs_inv_std", dims: [F], type: FLOAT, values: this.invStd },
+      { name: "flat_shape", dims: [2], type: INT64, values: [0, T * F] },
+    ];
+    const nodes: Node[] = [
+      { op: "Sub", inputs: ["observations", "obs_mean"], outputs: ["obs_centered"] },
+      { op: "Mul", inputs: ["obs_centered", "obs_inv_std"], outputs: ["obs_normalized"] },
+      { op: "Reshape", inputs: ["obs_normalized", "flat_shape"], outputs: ["windows"] },
+    ];
+    const gru = gruToOnnx(this.gru, params.subarray(0, this.gru.parameterCount), "windows", "gru");
+    nodes.push(...gru.nodes);
+    initializers.push(...gru.initializers);
+    let x = gru.output;
+    const head = params.subarray(this.gru.parameterCount);
+    const sizes = this.head.sizes;
+    for (let l = 0; l < this.head.layers; l++) {
+      const k = this.head.kernelOffsets[l]!;
+      const b = this.head.biasOffsets[l]!;
+      initializers.push(
+        {
+          name: `dense_${l}/kernel`,
+          dims: [sizes[l]!, sizes[l + 1]!],
+          type: FLOAT,
+          values: head.subarray(k, k + sizes[l]! * sizes[l + 1]!),
+        },
+        {
+          name: `dense_${l}/bias`,
+          dims: [sizes[l + 1]!],
+          type: FLOAT,
+          values: head.subarray(b, b + sizes[l + 1]!),
+        },
+      );
+      const last = l + 1 === this.head.layers;
+      const z = last ? "logits" : `dense_${l}`;
+      nodes.push({ op: "Gemm", inputs: [x, `dense_${l}/kernel`, `dense_${l}/bias`], outputs: [z] });
+      if (!last) {
+        x = `hidden_${l}`;
+        nodes.push({ op: "Tanh", inputs: [z], outputs: [x] });
+      }
+    }
+    nodes.push(
+      { op: "ArgMax", inputs: ["logits"], outputs: ["action"], ints: { axis: 1, keepdims: 0 } },
+      { op: "Softmax", inputs: ["logits"], outputs: ["probabilities"], ints: { axis: 1 } },
+    );
+    return encodeModel({
+      nodes,
+      initializers,
+      inputs: [valueInfo("observations", FLOAT, ["batch", T, F])],
+      outputs: [
+        valueInfo("action", INT64, ["batch"]),
+        valueInfo("probabilities", FLOAT, ["batch", this.actionSpace.n]),
+      ],
+      doc: `A mimic recurrent policy (BC-RNN) for ${this.envId}: the last ${T} raw observations in, the deterministic action out.`,
+      metadata: { env_id: this.envId, window: String(T) },
+    });
+  }
+
+  /** Writes the ONNX model (`toOnnx`) to `path`, atomically. */
+  async exportOnnx(path: string): Promise<void> {
+    await writeFileAtomic(path, this.toOnnx());
+  }
+
   /** Writes the policy to one JSON file, atomically. */
   async save(path: string): Promise<void> {
     await writeFileAtomic(path, `${JSON.stringify(this.toJSON())}\n`);
@@ -334,21 +431,32 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
   static fromJSON(file: unknown, where = "the policy"): RecurrentPolicy {
     const f = file as Partial<RecurrentPolicyFile> | null;
     if (f === null || typeof f !== "object" || f.format !== FORMAT) {
-      throw new PolicyLoadError(where, `${where} is not a recurrent policy file (its "format" is not "${FORMAT}").`);
+      throw new PolicyLoadError(
+        where,
+        `${where} is not a recurrent policy file (its "format" is not "${FORMAT}").`,
+      );
     }
     if (f.formatVersion !== 1) {
-      throw new PolicyLoadError(where, `${where} has formatVersion ${String(f.formatVersion)}; this mimic reads 1.`);
+      throw new PolicyLoadError(
+        where,
+        `${where} has formatVersion ${String(f.formatVersion)}; this mimic reads 1.`,
+      );
     }
-    const policy = new RecurrentPolicy({
-      observationSpace: spaceFromJSON(f.observationSpace as SpaceJson, `${where}: observationSpace`),
-      actionSpace: spaceFromJSON(f.actionSpace as SpaceJson, `${where}: actionSpace`),
-      envId: String(f.envId),
-      window: f.window,
-      gruHidden: f.gruHidden,
-      hidden: f.hidden,
-      normalization: f.normalization ?? undefined,
-      learningRate: f.learningRate,
-    });
+    let policy: RecurrentPolicy;
+    try {
+      policy = new RecurrentPolicy({
+        observationSpace: spaceFromJSON(f.observationSpace as SpaceJson, `${where}: observationSpace`),
+        actionSpace: spaceFromJSON(f.actionSpace as SpaceJson, `${where}: actionSpace`),
+        envId: String(f.envId),
+        window: f.window,
+        gruHidden: f.gruHidden,
+        hidden: f.hidden,
+        normalization: f.normalization ?? undefined,
+        learningRate: f.learningRate,
+      });
+    } catch (error) {
+      throw new PolicyLoadError(where, `${where} is damaged: ${(error as Error).message}`, { cause: error });
+    }
     const weights = decodeFloat32(f.weights);
     if (weights === null || weights.length !== policy.parameterCount) {
       throw new PolicyLoadError(
@@ -381,7 +489,11 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
  * The network input for the last observations of an episode: `window` rows, oldest first, the
  * first observation repeated in front while there are fewer (as in training).
  */
-export function historyWindow(history: readonly ArrayLike<number>[], window: number, obsDim: number): Float32Array {
+export function historyWindow(
+  history: readonly ArrayLike<number>[],
+  window: number,
+  obsDim: number,
+): Float32Array {
   const out = new Float32Array(window * obsDim);
   const pad = window - history.length;
   for (let t = 0; t < window; t++) {

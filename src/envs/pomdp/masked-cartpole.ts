@@ -57,7 +57,8 @@ export const maskedCartPoleSpec = {
   id: "MaskedCartPole-v1",
   maxEpisodeSteps: cartPoleSpec.maxEpisodeSteps,
   rewardThreshold: cartPoleSpec.rewardThreshold,
-  description: "CartPole-v1 observing only the cart position and pole angle (velocities hidden): needs memory.",
+  description:
+    "CartPole-v1 observing only the cart position and pole angle (velocities hidden): needs memory.",
 } as const;
 
 export class MaskedCartPoleEnv extends KernelEnv {

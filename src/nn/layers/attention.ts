@@ -20,7 +20,7 @@ import { ShapeMismatchError } from "../../core/errors.js";
 import type { Rng } from "../../core/rng.js";
 import type { Arena, F32Slot } from "../fused/arena.js";
 import { Epilogue } from "../fused/kernels-ts.js";
-import type { Layer } from "./layer.js";
+import type { Layer, LayerContext } from "./layer.js";
 
 /**
  * Which items of each row are real (1) and which are padding (0), `[rows, items]`: shared by the
@@ -43,7 +43,8 @@ export class ItemMask {
         `An item mask of ${rows} rows × ${this.items} items needs ${rows * this.items} values, got ${values.length}.`,
       );
     }
-    if (this.slot === null || this.slot.length < rows * this.items) this.slot = this.arena.slot(rows * this.items);
+    if (this.slot === null || this.slot.length < rows * this.items)
+      this.slot = this.arena.slot(rows * this.items);
     const m = this.slot.array;
     for (let i = 0; i < rows * this.items; i++) {
       const v = values[i]!;
@@ -68,7 +69,7 @@ export class ItemMask {
   }
 }
 
-export interface AttentionOptions {
+export interface AttentionOptions extends LayerContext {
   items: number;
   features: number;
   heads: number;
@@ -101,10 +102,11 @@ export class MultiHeadAttention implements Layer {
   private readonly wqkvT: F32Slot;
   private readonly scratch: Float64Array;
 
-  constructor(
-    private readonly arena: Arena,
-    options: AttentionOptions,
-  ) {
+  private readonly arena: Arena;
+
+  constructor(options: AttentionOptions) {
+    const arena = options.arena;
+    this.arena = arena;
     const { items, features, heads } = options;
     for (const [name, v] of [
       ["items", items],
@@ -116,10 +118,14 @@ export class MultiHeadAttention implements Layer {
       }
     }
     if (features % heads !== 0) {
-      throw new ShapeMismatchError(`Attention features (${features}) must divide into ${heads} heads evenly.`);
+      throw new ShapeMismatchError(
+        `Attention features (${features}) must divide into ${heads} heads evenly.`,
+      );
     }
     if (options.mask !== undefined && options.mask.items !== items) {
-      throw new ShapeMismatchError(`The item mask covers ${options.mask.items} items; the attention has ${items}.`);
+      throw new ShapeMismatchError(
+        `The item mask covers ${options.mask.items} items; the attention has ${items}.`,
+      );
     }
     this.items = items;
     this.features = features;
@@ -185,7 +191,7 @@ export class MultiHeadAttention implements Layer {
     const s = this.scratch;
     for (let r = 0; r < rows; r++) {
       for (let a = 0; a < heads; a++) {
-        const base = ((r * heads + a) * n) * n;
+        const base = (r * heads + a) * n * n;
         for (let i = 0; i < n; i++) {
           const qi = (r * n + i) * 3 * d + a * dk;
           let max = Number.NEGATIVE_INFINITY;
@@ -218,7 +224,13 @@ export class MultiHeadAttention implements Layer {
     return this.out;
   }
 
-  backward(params: number, grads: number, outputGrad: F32Slot, rows: number, inputGrad: boolean): F32Slot | null {
+  backward(
+    params: number,
+    grads: number,
+    outputGrad: F32Slot,
+    rows: number,
+    inputGrad: boolean,
+  ): F32Slot | null {
     const input = this.input;
     if (input === null) throw new ShapeMismatchError("Attention backward: call forward first.");
     this.check("backward", outputGrad, rows);
@@ -242,7 +254,7 @@ export class MultiHeadAttention implements Layer {
     const dA = this.scratch;
     for (let r = 0; r < rows; r++) {
       for (let a = 0; a < heads; a++) {
-        const base = ((r * heads + a) * n) * n;
+        const base = (r * heads + a) * n * n;
         for (let i = 0; i < n; i++) {
           const oi = (r * n + i) * d + a * dk;
           let dot = 0;
@@ -255,7 +267,8 @@ export class MultiHeadAttention implements Layer {
             dot += aij * acc;
             // ∂V_j += A_ij · ∂O_i
             const dvj = (r * n + j) * 3 * d + 2 * d + a * dk;
-            if (aij !== 0) for (let c = 0; c < dk; c++) dqkv[dvj + c] = dqkv[dvj + c]! + aij * dMixed[oi + c]!;
+            if (aij !== 0)
+              for (let c = 0; c < dk; c++) dqkv[dvj + c] = dqkv[dvj + c]! + aij * dMixed[oi + c]!;
           }
           const qi = (r * n + i) * 3 * d + a * dk;
           for (let j = 0; j < n; j++) {
@@ -299,6 +312,13 @@ export class MultiHeadAttention implements Layer {
  * The mean of each row's real items (`[items, features]` → `[features]`): a set encoder's
  * read-out, invariant to the items' order. A row with no real item gives zeros.
  */
+export interface MeanPoolOptions extends LayerContext {
+  items: number;
+  features: number;
+  /** Which items are real (default: all). */
+  mask?: ItemMask;
+}
+
 export class MaskedMeanPool implements Layer {
   readonly kind = "masked-mean-pool";
   readonly inputSize: number;
@@ -308,14 +328,21 @@ export class MaskedMeanPool implements Layer {
   private out!: F32Slot;
   private dInput!: F32Slot;
 
-  constructor(
-    private readonly arena: Arena,
-    readonly items: number,
-    readonly features: number,
-    readonly mask: ItemMask | null = null,
-  ) {
+  readonly items: number;
+  readonly features: number;
+  readonly mask: ItemMask | null;
+  private readonly arena: Arena;
+
+  constructor(options: MeanPoolOptions) {
+    const { arena, items, features } = options;
+    this.arena = arena;
+    this.items = items;
+    this.features = features;
+    this.mask = options.mask ?? null;
     if (!Number.isSafeInteger(items) || items < 1 || !Number.isSafeInteger(features) || features < 1) {
-      throw new ShapeMismatchError(`A mean pool needs positive items and features, got ${items} × ${features}.`);
+      throw new ShapeMismatchError(
+        `A mean pool needs positive items and features, got ${items} × ${features}.`,
+      );
     }
     this.inputSize = items * features;
     this.outputSize = features;
@@ -354,14 +381,21 @@ export class MaskedMeanPool implements Layer {
       const c = this.count(r);
       for (let f = 0; f < d; f++) {
         let s = 0;
-        for (let j = 0; j < n; j++) if (this.mask === null || this.mask.has(r, j)) s += x[(r * n + j) * d + f]!;
+        for (let j = 0; j < n; j++)
+          if (this.mask === null || this.mask.has(r, j)) s += x[(r * n + j) * d + f]!;
         y[r * d + f] = c > 0 ? s / c : 0;
       }
     }
     return this.out;
   }
 
-  backward(_params: number, _grads: number, outputGrad: F32Slot, rows: number, inputGrad: boolean): F32Slot | null {
+  backward(
+    _params: number,
+    _grads: number,
+    outputGrad: F32Slot,
+    rows: number,
+    inputGrad: boolean,
+  ): F32Slot | null {
     if (!inputGrad) return null;
     const dy = outputGrad.array;
     const dx = this.dInput.array;

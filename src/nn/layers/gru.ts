@@ -24,9 +24,9 @@ import { ShapeMismatchError } from "../../core/errors.js";
 import type { Rng } from "../../core/rng.js";
 import type { Arena, F32Slot } from "../fused/arena.js";
 import { Epilogue } from "../fused/kernels-ts.js";
-import type { Layer } from "./layer.js";
+import type { Layer, LayerContext } from "./layer.js";
 
-export interface GruOptions {
+export interface GruOptions extends LayerContext {
   /** Time steps per sequence (T). */
   steps: number;
   /** Features per time step. */
@@ -67,10 +67,11 @@ export class Gru implements Layer {
   private readonly wiT: F32Slot;
   private readonly whT: F32Slot;
 
-  constructor(
-    private readonly arena: Arena,
-    options: GruOptions,
-  ) {
+  private readonly arena: Arena;
+
+  constructor(options: GruOptions) {
+    const arena = options.arena;
+    this.arena = arena;
     const { steps, inputFeatures, hidden } = options;
     for (const [name, v] of [
       ["steps", steps],
@@ -135,7 +136,21 @@ export class Gru implements Layer {
     const k = this.arena.kernels;
     const { wi, wh, bi, bh } = this.offsets(params);
     // The input projection of every step at once: [rows·T, F] × [F, 3H] + b_i.
-    k.gemm(input.ptr, this.inputFeatures, 1, wi, G, bi, this.gi.ptr, G, 0, rows * T, this.inputFeatures, G, Epilogue.none);
+    k.gemm(
+      input.ptr,
+      this.inputFeatures,
+      1,
+      wi,
+      G,
+      bi,
+      this.gi.ptr,
+      G,
+      0,
+      rows * T,
+      this.inputFeatures,
+      G,
+      Epilogue.none,
+    );
     const prev = this.prev.array;
     for (let r = 0; r < rows; r++) prev.fill(0, r * T * H, r * T * H + H);
     for (let t = 0; t < T; t++) {
@@ -170,7 +185,13 @@ export class Gru implements Layer {
     return this.out;
   }
 
-  backward(params: number, grads: number, outputGrad: F32Slot, rows: number, inputGrad: boolean): F32Slot | null {
+  backward(
+    params: number,
+    grads: number,
+    outputGrad: F32Slot,
+    rows: number,
+    inputGrad: boolean,
+  ): F32Slot | null {
     const input = this.input;
     if (input === null) throw new ShapeMismatchError("GRU backward: call forward first.");
     this.check("backward", outputGrad, rows, this.outputSize);
@@ -214,7 +235,21 @@ export class Gru implements Layer {
         }
       }
       if (t > 0) {
-        k.gemm(this.dgh.ptr + 4 * t * G, T * G, 1, this.whT.ptr, H, 0, this.dhBack.ptr, H, 0, rows, G, H, Epilogue.none);
+        k.gemm(
+          this.dgh.ptr + 4 * t * G,
+          T * G,
+          1,
+          this.whT.ptr,
+          H,
+          0,
+          this.dhBack.ptr,
+          H,
+          0,
+          rows,
+          G,
+          H,
+          Epilogue.none,
+        );
         const back = this.dhBack.array;
         const dhNow = this.dh.array;
         for (let i = 0; i < rows * H; i++) dhNow[i] = dhNow[i]! + back[i]!;
