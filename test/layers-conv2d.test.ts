@@ -120,6 +120,38 @@ describe("Conv2d", () => {
     );
   });
 
+  test("a larger image, whose kernel gradient is summed over several slabs of pixels, matches tf.conv2d", () => {
+    // 3 rows × 21 × 21 output pixels, a 64-number field: slabs of 512 pixels, the last one short.
+    const [rows, h, w, cin, cout] = [3, 24, 24, 4, 5];
+    const kernel = uniforms(4 * 4 * cin * cout, 11);
+    const bias = uniforms(cout, 12);
+    const x = uniforms(rows * h * w * cin, 13);
+    const r = uniforms(rows * 21 * 21 * cout, 14);
+    const ref = tfReference(
+      (xs, k, b) => tf.tanh(tf.add(tf.conv2d(xs as tf.Tensor4D, k as tf.Tensor4D, 1, "valid"), b!)),
+      [
+        [x, [rows, h, w, cin]],
+        [kernel, [4, 4, cin, cout]],
+        [bias, [cout]],
+      ],
+      r,
+    );
+    for (const engine of engines) {
+      const arena = arenaFor(engine);
+      const layer = new Conv2d({
+        arena,
+        inputShape: [h, w, cin],
+        outChannels: cout,
+        kernel: 4,
+        activation: "tanh",
+      });
+      const run = runLayer(arena, layer, concat(kernel, bias), x, rows, r, true);
+      assertNear(run.output, ref.output, `${engine} output`);
+      assertNear(run.inputGrad!, ref.grads[0]!, `${engine} ∂x`);
+      assertNear(run.paramGrads, concat(ref.grads[1]!, ref.grads[2]!), `${engine} ∂params`);
+    }
+  });
+
   test("a 1×1 convolution (no im2col copy) is a dense layer per pixel", () => {
     const arena = arenaFor("wasm");
     const layer = new Conv2d({ arena, inputShape: [3, 2, 4], outChannels: 5, kernel: 1, padding: "same" });
