@@ -152,7 +152,7 @@ export class Conv2d implements Layer {
     const pixels = rows * this.outputShape[0] * this.outputShape[1];
     let cols = input.ptr;
     if (this.cols !== null) {
-      this.im2col(input.array, this.cols.array, rows);
+      this.im2col(input, this.cols, rows);
       cols = this.cols.ptr;
     }
     const out = this.output!;
@@ -242,18 +242,24 @@ export class Conv2d implements Layer {
       field,
       Epilogue.none,
     );
-    if (this.dCols !== null) this.col2im(this.dCols.array, dx.array, rows);
+    if (this.dCols !== null) this.col2im(this.dCols, dx, rows);
     return dx;
   }
 
-  /** `cols[(r, oy, ox), (ky, kx, ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0 outside. */
-  private im2col(x: Float32Array, cols: Float32Array, rows: number): void {
+  /**
+   * `cols[(r, oy, ox), (ky, kx, ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0
+   * outside. Each kernel row's window is one contiguous run of the input, moved with
+   * `copyWithin` on the whole memory (a native copy: twice a loop's speed, measured).
+   */
+  private im2col(x: F32Slot, cols: F32Slot, rows: number): void {
     const [h, w, cin] = this.inputShape;
     const [ho, wo] = this.outputShape;
     const { kh, kw, sh, sw } = this;
-    let o = 0;
+    const heap = new Float32Array(this.arena.buffer);
+    const x0Index = x.ptr >> 2;
+    let o = cols.ptr >> 2;
     for (let r = 0; r < rows; r++) {
-      const image = r * h * w * cin;
+      const image = x0Index + r * h * w * cin;
       for (let oy = 0; oy < ho; oy++) {
         const y0 = oy * sh - this.padTop;
         for (let ox = 0; ox < wo; ox++) {
@@ -264,28 +270,35 @@ export class Conv2d implements Layer {
           for (let ky = 0; ky < kh; ky++) {
             const iy = y0 + ky;
             if (iy < 0 || iy >= h || kx1 <= kx0) {
-              cols.fill(0, o, o + kw * cin);
+              heap.fill(0, o, o + kw * cin);
               o += kw * cin;
               continue;
             }
-            const before = kx0 * cin;
-            const run = (kx1 - kx0) * cin;
-            const after = (kw - kx1) * cin;
-            for (let i = 0; i < before; i++) cols[o++] = 0;
+            if (kx0 > 0) heap.fill(0, o, o + kx0 * cin);
+            o += kx0 * cin;
             const s = image + (iy * w + x0 + kx0) * cin;
-            for (let i = 0; i < run; i++) cols[o++] = x[s + i]!;
-            for (let i = 0; i < after; i++) cols[o++] = 0;
+            const run = (kx1 - kx0) * cin;
+            heap.copyWithin(o, s, s + run);
+            o += run;
+            if (kx1 < kw) heap.fill(0, o, o + (kw - kx1) * cin);
+            o += (kw - kx1) * cin;
           }
         }
       }
     }
   }
 
-  /** im2col's adjoint: `dx[r, iy, ix, ci] = Σ` of the `dCols` entries copied from it. */
-  private col2im(dCols: Float32Array, dx: Float32Array, rows: number): void {
+  /**
+   * im2col's adjoint: `dx[r, iy, ix, ci] = Σ` of the `dCols` entries copied from it. Runs of 16
+   * or more numbers are added by the `axpy` kernel (SIMD on wasm), shorter ones by a loop.
+   */
+  private col2im(dCols: F32Slot, dxSlot: F32Slot, rows: number): void {
     const [h, w, cin] = this.inputShape;
     const [ho, wo] = this.outputShape;
     const { kh, kw, sh, sw } = this;
+    const k = this.arena.kernels;
+    const dx = dxSlot.array;
+    const dc = dCols.array;
     dx.fill(0, 0, rows * this.inputSize);
     let o = 0;
     for (let r = 0; r < rows; r++) {
@@ -305,7 +318,12 @@ export class Conv2d implements Layer {
             o += kx0 * cin;
             const run = (kx1 - kx0) * cin;
             const s = image + (iy * w + x0 + kx0) * cin;
-            for (let i = 0; i < run; i++) dx[s + i] += dCols[o++]!;
+            if (run >= 16) {
+              k.axpy(dxSlot.ptr + 4 * s, dCols.ptr + 4 * o, run, 1);
+              o += run;
+            } else {
+              for (let i = 0; i < run; i++) dx[s + i] += dc[o++]!;
+            }
             o += (kw - kx1) * cin;
           }
         }
