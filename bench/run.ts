@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, irl, nn. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, irl, layers, nn. Without a name, all suites run.
  */
 import { benchBc } from "./bc.js";
 import { benchDagger } from "./dagger.js";
 import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
 import { benchIrl } from "./irl.js";
+import { benchLayers } from "./layers.js";
 import { benchNn } from "./nn.js";
 import { benchServe } from "./serve.js";
 
@@ -16,6 +17,7 @@ const suites: Record<string, () => void | Promise<void>> = {
   dagger: benchDagger,
   serve: benchServe,
   irl: benchIrl,
+  layers: benchLayers,
   nn: async () => {
     await benchNn({ json: process.argv.includes("--json") });
   },
