@@ -67,12 +67,12 @@ export class Conv2d implements Layer {
   readonly parameterCount: number;
   readonly activation: LayerActivation;
   readonly arena: Arena;
-  private readonly kh: number;
-  private readonly kw: number;
-  private readonly sh: number;
-  private readonly sw: number;
-  private readonly padTop: number;
-  private readonly padLeft: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly padTop: number;
+  readonly padLeft: number;
   /** kh·kw·Cin: one receptive field, one row of `cols`. */
   private readonly field: number;
   /** 1×1, stride 1, no padding: `cols` is the input. */

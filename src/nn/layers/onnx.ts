@@ -12,11 +12,24 @@
  *   `Transpose`, the key mask as a −1e9 bias before `Softmax` and a product with the mask after it
  *   (so a query with no real key gets zeros, as the layer does).
  * - Masked mean pool: `ReduceSum` of the masked items over the count of real ones (at least 1).
+ * - Dense: `Gemm`, then the activation.
+ * - Conv2d and pooling: ONNX is NCHW, the layers HWC, so the flat rows are reshaped to
+ *   `[batch, H, W, C]` and transposed to NCHW, `Conv` (the kernel re-laid from `[kh, kw, Cin,
+ *   Cout]` to `[Cout, Cin, kh, kw]`), `MaxPool` or `AveragePool` (`count_include_pad = 0`, as
+ *   tfjs averages over the window's pixels inside the image) with explicit pads, and back.
+ * - LayerNorm: opset 13 has no `LayerNormalization`, so `ReduceMean`, `Sub`, `Mul`, `Sqrt`, `Div`.
+ * - Embedding: `Cast` of the float ids to int64, then `Gather` on the table.
  */
 
 import { FLOAT, INT64, type Initializer, type Node } from "../onnx-proto.js";
 import type { MaskedMeanPool, MultiHeadAttention } from "./attention.js";
+import type { Conv2d } from "./conv2d.js";
+import type { Dense } from "./dense.js";
+import type { Embedding } from "./embedding.js";
 import type { Gru } from "./gru.js";
+import type { LayerNorm } from "./layer-norm.js";
+import type { AvgPool2d, MaxPool2d } from "./pool.js";
+import type { LayerActivation } from "./support.js";
 
 /** What an emitter adds to a graph, and the name of its output. */
 export interface OnnxFragment {
@@ -208,4 +221,199 @@ export function meanPoolToOnnx(
     { op: "Div", inputs: [p("sum"), p("count")], outputs: [p("out")] },
   );
   return { nodes, initializers, output: p("out") };
+}
+
+function activationNodes(activation: LayerActivation, z: string, out: string): Node[] {
+  if (activation === "none") return [{ op: "Identity", inputs: [z], outputs: [out] }];
+  return [{ op: activation === "tanh" ? "Tanh" : "Relu", inputs: [z], outputs: [out] }];
+}
+
+/** A dense layer on `x` (`[batch, in]`). */
+export function denseToOnnx(layer: Dense, params: Float32Array, x: string, prefix: string): OnnxFragment {
+  const p = (name: string) => `${prefix}/${name}`;
+  const n = layer.inputSize * layer.outputSize;
+  return {
+    initializers: [
+      {
+        name: p("kernel"),
+        dims: [layer.inputSize, layer.outputSize],
+        type: FLOAT,
+        values: params.subarray(0, n),
+      },
+      {
+        name: p("bias"),
+        dims: [layer.outputSize],
+        type: FLOAT,
+        values: params.subarray(n, n + layer.outputSize),
+      },
+    ],
+    nodes: [
+      { op: "Gemm", inputs: [x, p("kernel"), p("bias")], outputs: [p("z")] },
+      ...activationNodes(layer.activation, p("z"), p("out")),
+    ],
+    output: p("out"),
+  };
+}
+
+/** Nodes from flat HWC rows `x` to NCHW, and the initializer they need. */
+function toNchw(x: string, [h, w, c]: readonly number[], p: (name: string) => string): OnnxFragment {
+  return {
+    initializers: [{ name: p("hwc_shape"), dims: [4], type: INT64, values: [-1, h!, w!, c!] }],
+    nodes: [
+      { op: "Reshape", inputs: [x, p("hwc_shape")], outputs: [p("nhwc")] },
+      { op: "Transpose", inputs: [p("nhwc")], outputs: [p("nchw")], intLists: { perm: [0, 3, 1, 2] } },
+    ],
+    output: p("nchw"),
+  };
+}
+
+/** Nodes from NCHW `y` back to flat HWC rows. */
+function fromNchw(y: string, [h, w, c]: readonly number[], p: (name: string) => string): OnnxFragment {
+  return {
+    initializers: [{ name: p("flat_shape"), dims: [2], type: INT64, values: [-1, h! * w! * c!] }],
+    nodes: [
+      { op: "Transpose", inputs: [y], outputs: [p("out_nhwc")], intLists: { perm: [0, 2, 3, 1] } },
+      { op: "Reshape", inputs: [p("out_nhwc"), p("flat_shape")], outputs: [p("out")] },
+    ],
+    output: p("out"),
+  };
+}
+
+/** ONNX `pads` [top, left, bottom, right] for windows that give `out` from `size` (never negative). */
+function windowPads(
+  [h, w]: readonly number[],
+  [oh, ow]: readonly number[],
+  [kh, kw]: readonly number[],
+  [sh, sw]: readonly number[],
+  top: number,
+  left: number,
+): number[] {
+  const bottom = Math.max(0, (oh! - 1) * sh! + kh! - h! - top);
+  const right = Math.max(0, (ow! - 1) * sw! + kw! - w! - left);
+  return [top, left, bottom, right];
+}
+
+/** A convolution on `x` (`[batch, H·W·Cin]`, HWC) → `[batch, Ho·Wo·Cout]`. */
+export function conv2dToOnnx(layer: Conv2d, params: Float32Array, x: string, prefix: string): OnnxFragment {
+  const p = (name: string) => `${prefix}/${name}`;
+  const [h, w, cin] = layer.inputShape;
+  const [oh, ow, cout] = layer.outputShape;
+  const { kh, kw, sh, sw } = layer;
+  const kernel = new Float32Array(cout * cin * kh * kw);
+  for (let ky = 0; ky < kh; ky++)
+    for (let kx = 0; kx < kw; kx++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let co = 0; co < cout; co++)
+          kernel[((co * cin + ci) * kh + ky) * kw + kx] = params[((ky * kw + kx) * cin + ci) * cout + co]!;
+  const field = kh * kw * cin * cout;
+  const inward = toNchw(x, layer.inputShape, p);
+  const outward = fromNchw(p("activated"), layer.outputShape, p);
+  return {
+    initializers: [
+      ...inward.initializers,
+      { name: p("kernel"), dims: [cout, cin, kh, kw], type: FLOAT, values: kernel },
+      { name: p("bias"), dims: [cout], type: FLOAT, values: params.subarray(field, field + cout) },
+      ...outward.initializers,
+    ],
+    nodes: [
+      ...inward.nodes,
+      {
+        op: "Conv",
+        inputs: [inward.output, p("kernel"), p("bias")],
+        outputs: [p("z")],
+        intLists: {
+          kernel_shape: [kh, kw],
+          strides: [sh, sw],
+          pads: windowPads([h, w], [oh, ow], [kh, kw], [sh, sw], layer.padTop, layer.padLeft),
+        },
+      },
+      ...activationNodes(layer.activation, p("z"), p("activated")),
+      ...outward.nodes,
+    ],
+    output: outward.output,
+  };
+}
+
+/** Max or average pooling on `x` (flat HWC rows). */
+export function poolToOnnx(layer: MaxPool2d | AvgPool2d, x: string, prefix: string): OnnxFragment {
+  const p = (name: string) => `${prefix}/${name}`;
+  const g = layer.g;
+  const inward = toNchw(x, g.inputShape, p);
+  const outward = fromNchw(p("pooled"), g.outputShape, p);
+  const pads = windowPads(g.inputShape, g.outputShape, [g.ph, g.pw], [g.sh, g.sw], g.padTop, g.padLeft);
+  return {
+    initializers: [...inward.initializers, ...outward.initializers],
+    nodes: [
+      ...inward.nodes,
+      {
+        op: layer.kind === "maxPool2d" ? "MaxPool" : "AveragePool",
+        inputs: [inward.output],
+        outputs: [p("pooled")],
+        intLists: { kernel_shape: [g.ph, g.pw], strides: [g.sh, g.sw], pads },
+      },
+      ...outward.nodes,
+    ],
+    output: outward.output,
+  };
+}
+
+/** Layer norm on `x` (`[batch, groups·features]`), each `features`-vector on its own. */
+export function layerNormToOnnx(
+  layer: LayerNorm,
+  params: Float32Array,
+  x: string,
+  prefix: string,
+): OnnxFragment {
+  const p = (name: string) => `${prefix}/${name}`;
+  const d = layer.features;
+  return {
+    initializers: [
+      { name: p("gamma"), dims: [d], type: FLOAT, values: params.subarray(0, d) },
+      { name: p("beta"), dims: [d], type: FLOAT, values: params.subarray(d, 2 * d) },
+      { name: p("groups_shape"), dims: [3], type: INT64, values: [-1, layer.groups, d] },
+      { name: p("flat_shape"), dims: [2], type: INT64, values: [-1, layer.groups * d] },
+      { name: p("epsilon"), dims: [], type: FLOAT, values: [layer.epsilon] },
+    ],
+    nodes: [
+      { op: "Reshape", inputs: [x, p("groups_shape")], outputs: [p("x")] },
+      { op: "ReduceMean", inputs: [p("x")], outputs: [p("mean")], intLists: { axes: [2] } },
+      { op: "Sub", inputs: [p("x"), p("mean")], outputs: [p("centered")] },
+      { op: "Mul", inputs: [p("centered"), p("centered")], outputs: [p("squares")] },
+      { op: "ReduceMean", inputs: [p("squares")], outputs: [p("variance")], intLists: { axes: [2] } },
+      { op: "Add", inputs: [p("variance"), p("epsilon")], outputs: [p("variance_eps")] },
+      { op: "Sqrt", inputs: [p("variance_eps")], outputs: [p("std")] },
+      { op: "Div", inputs: [p("centered"), p("std")], outputs: [p("normalized")] },
+      { op: "Mul", inputs: [p("normalized"), p("gamma")], outputs: [p("scaled")] },
+      { op: "Add", inputs: [p("scaled"), p("beta")], outputs: [p("shifted")] },
+      { op: "Reshape", inputs: [p("shifted"), p("flat_shape")], outputs: [p("out")] },
+    ],
+    output: p("out"),
+  };
+}
+
+/** Token embedding on `x` (`[batch, T]` float ids) → `[batch, T·dim]`. */
+export function embeddingToOnnx(
+  layer: Embedding,
+  params: Float32Array,
+  x: string,
+  prefix: string,
+): OnnxFragment {
+  const p = (name: string) => `${prefix}/${name}`;
+  return {
+    initializers: [
+      {
+        name: p("table"),
+        dims: [layer.vocab, layer.dim],
+        type: FLOAT,
+        values: params.subarray(0, layer.vocab * layer.dim),
+      },
+      { name: p("flat_shape"), dims: [2], type: INT64, values: [-1, layer.length * layer.dim] },
+    ],
+    nodes: [
+      { op: "Cast", inputs: [x], outputs: [p("ids")], ints: { to: INT64 } },
+      { op: "Gather", inputs: [p("table"), p("ids")], outputs: [p("vectors")], ints: { axis: 0 } },
+      { op: "Reshape", inputs: [p("vectors"), p("flat_shape")], outputs: [p("out")] },
+    ],
+    output: p("out"),
+  };
 }

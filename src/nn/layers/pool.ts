@@ -28,7 +28,7 @@ export interface Pool2dOptions extends LayerContext {
 }
 
 /** Where the windows of a pooling layer lie; max and average pooling share it. */
-interface PoolGeometry {
+export interface PoolGeometry {
   inputShape: readonly [number, number, number];
   outputShape: readonly [number, number, number];
   ph: number;
@@ -74,7 +74,7 @@ export class MaxPool2d implements Layer {
   readonly outputSize: number;
   readonly parameterCount = 0;
   readonly arena: Arena;
-  private readonly g: PoolGeometry;
+  readonly g: PoolGeometry;
   private capacity = 0;
   private output: F32Slot | null = null;
   private dx: F32Slot | null = null;
@@ -179,7 +179,7 @@ export class AvgPool2d implements Layer {
   readonly outputSize: number;
   readonly parameterCount = 0;
   readonly arena: Arena;
-  private readonly g: PoolGeometry;
+  readonly g: PoolGeometry;
   private capacity = 0;
   private output: F32Slot | null = null;
   private dx: F32Slot | null = null;
