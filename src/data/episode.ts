@@ -22,7 +22,8 @@ export interface EpisodeInit {
   id: number;
   /**
    * (T + 1) × obsDim values, row-major; or, for a Dict or Tuple observation space, the leaf
-   * columns keyed by leaf path (each (T + 1) × leafDim values), in the layout's leaf order.
+   * columns keyed by leaf path (each (T + 1) × leafDim values), in the layout's leaf order. A
+   * single column at path `""` (what `layoutFor(plainSpace).create` makes) is plain observations.
    */
   observations: TypedArray | LeafColumns;
   /** T × actDim values, row-major. */
@@ -72,10 +73,18 @@ export class Episode {
         `${where}: actions has ${init.actions.length} values, which is not ${steps} rows (one per reward)${init.actDim ? ` of ${init.actDim}` : ""}.`,
       );
     }
-    const leaves = ArrayBuffer.isView(init.observations) ? null : (init.observations as LeafColumns);
+    // A plain space's layout gives one leaf column at path "": that is plain observations.
+    const given = init.observations;
+    const single = ArrayBuffer.isView(given) ? null : Object.keys(given);
+    const plain = ArrayBuffer.isView(given)
+      ? given
+      : single!.length === 1 && single![0] === ""
+        ? (given as LeafColumns)[""]!
+        : null;
+    const leaves = plain === null ? (given as LeafColumns) : null;
     let obsDim: number;
     if (leaves === null) {
-      const observations = init.observations as TypedArray;
+      const observations = plain!;
       obsDim = init.obsDim ?? observations.length / (steps + 1);
       if (!Number.isInteger(obsDim) || obsDim < 1 || observations.length !== (steps + 1) * obsDim) {
         const rows = init.obsDim ? observations.length / init.obsDim : undefined;
@@ -119,7 +128,7 @@ export class Episode {
     }
     this.id = init.id;
     this.observationLeaves = leaves;
-    if (leaves === null) this.observations = init.observations as TypedArray;
+    if (leaves === null) this.observations = plain!;
     else {
       let packed: TypedArray | undefined;
       Object.defineProperty(this, "observations", {
