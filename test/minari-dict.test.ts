@@ -53,7 +53,11 @@ function assertSameDataset(actual: Dataset, expected: Dataset): void {
     const a = actual.episodes[i]!;
     const at = `episode ${i}`;
     assert.notEqual(a.observationLeaves, null, `${at}: leaves`);
-    assert.deepEqual(Object.keys(a.observationLeaves!), Object.keys(e.observationLeaves!), `${at}: leaf paths`);
+    assert.deepEqual(
+      Object.keys(a.observationLeaves!),
+      Object.keys(e.observationLeaves!),
+      `${at}: leaf paths`,
+    );
     for (const [path, column] of Object.entries(e.observationLeaves!)) {
       assertSameArray(a.observationLeaves![path]!, column, `${at} observations/${path}`);
     }
@@ -182,10 +186,7 @@ describe("episodes and datasets with leaf columns", () => {
       const row = Array.from(e.observation(t));
       assert.deepEqual(row.slice(0, 4), Array.from(e.observationLeaves!.image!.subarray(t * 4, t * 4 + 4)));
       assert.deepEqual(row.slice(4), Array.from(e.observationLeaves!.state!.subarray(t * 3, t * 3 + 3)));
-      assert.deepEqual(
-        Array.from(layout.pack(e.observationLeaves!).subarray(t * 7, t * 7 + 7)),
-        row,
-      );
+      assert.deepEqual(Array.from(layout.pack(e.observationLeaves!).subarray(t * 7, t * 7 + 7)), row);
     }
     const wide = sampledDataset(tupleSpace, [2], 1).episodes[0]!;
     assert.ok(wide.observations instanceof Float64Array);
@@ -260,9 +261,13 @@ describe("episodes and datasets with leaf columns", () => {
       /episode 0: observations\.image has 5 values per row, but Box\(0, 255, \(2, 2, 1\), uint8\) needs 4/,
     );
     assert.throws(() => make({ image: leaves.image! }), /leaves image; .* needs image, state/);
-    assert.throws(() => make(base.observations), /holds flat observations, but .* leaf columns \(image, state\)/);
     assert.throws(
-      () => new Episode({ ...base, observations: { image: new Uint8Array(7) }, obsDim: undefined, infos: {} }),
+      () => make(base.observations),
+      /holds flat observations, but .* leaf columns \(image, state\)/,
+    );
+    assert.throws(
+      () =>
+        new Episode({ ...base, observations: { image: new Uint8Array(7) }, obsDim: undefined, infos: {} }),
       /observations\.image has 7 values, which is not 3 \(T \+ 1\) rows/,
     );
   });
@@ -278,7 +283,10 @@ describe("episodes and datasets with leaf columns", () => {
     assert.equal(transitions.obsDim, 5);
     assert.equal(transitions.length, 5);
     assert.deepEqual(Array.from(transitions.obs.subarray(0, 5)), Array.from(ds.episodes[0]!.observation(0)));
-    assert.deepEqual(Array.from(transitions.nextObs.subarray(0, 5)), Array.from(ds.episodes[0]!.observation(1)));
+    assert.deepEqual(
+      Array.from(transitions.nextObs.subarray(0, 5)),
+      Array.from(ds.episodes[0]!.observation(1)),
+    );
 
     const merged = ds.merge([ds]);
     assert.equal(merged.episodes.length, 4);
@@ -293,7 +301,9 @@ describe("episodes and datasets with leaf columns", () => {
     const e = ds.episodes[0]!;
     const state = e.observationLeaves!.state!.slice();
     state[2 * 3 + 1] = Number.NaN; // observation 2
-    const dirty = ds.withEpisodes([new Episode({ ...e, observations: { image: e.observationLeaves!.image!, state }, infos: {} })]);
+    const dirty = ds.withEpisodes([
+      new Episode({ ...e, observations: { image: e.observationLeaves!.image!, state }, infos: {} }),
+    ]);
     const { dataset: clean, cutEpisodes } = dirty.dropNonFinite();
     assert.equal(cutEpisodes, 1);
     assert.equal(clean.episodes[0]!.length, 1);
@@ -400,7 +410,9 @@ describe("Minari HDF5 with Dict and Tuple spaces", () => {
     const e = ds.episodes[0]!;
     const state = e.observationLeaves!.state!.slice();
     state[1 * 3 + 2] = 7;
-    const bad = ds.withEpisodes([new Episode({ ...e, observations: { ...e.observationLeaves!, state }, infos: {} })]);
+    const bad = ds.withEpisodes([
+      new Episode({ ...e, observations: { ...e.observationLeaves!, state }, infos: {} }),
+    ]);
     const dir = freshDir();
     await assert.rejects(writeMinari(dir, bad), (error: unknown) => {
       assert.ok(error instanceof DatasetFormatError);
@@ -442,7 +454,10 @@ describe("Minari HDF5 with Dict and Tuple spaces", () => {
       await mismatched(new DictSpace({ ...space.spaces, depth: new Box(0, 1, [1]) })),
     );
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /episode 0: observations\/depth is not in the observation space Dict\(.*\); ignored/);
+    assert.match(
+      warnings[0]!,
+      /episode 0: observations\/depth is not in the observation space Dict\(.*\); ignored/,
+    );
   });
 
   test("a plain space whose observations are a group, and a Dict action space, are refused clearly", async () => {

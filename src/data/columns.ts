@@ -153,7 +153,9 @@ export function layoutFor(space: Space, what: string): Layout {
       return;
     }
     if (s instanceof TupleSpace) {
-      s.spaces.forEach((sub, i) => visit(sub, [...segments, `_index_${i}`]));
+      s.spaces.forEach((sub, i) => {
+        visit(sub, [...segments, `_index_${i}`]);
+      });
       return;
     }
     const path = segments.join("/");
@@ -199,7 +201,9 @@ export function layoutFor(space: Space, what: string): Layout {
             `${at}: expected an array of ${s.spaces.length} values (${s}), got ${formatValue(v)}.`,
           );
         }
-        s.spaces.forEach((sub, i) => walk(sub, v[i], [...segments, `_index_${i}`]));
+        s.spaces.forEach((sub, i) => {
+          walk(sub, v[i], [...segments, `_index_${i}`]);
+        });
         return;
       }
       const dimOf = leaves[parts.length]!.column.dim;
@@ -239,7 +243,9 @@ export function layoutFor(space: Space, what: string): Layout {
     create: (rows) => Object.fromEntries(leaves.map((l) => [l.path, l.column.create(rows)])),
     write: (value, out, row) => {
       const parts = split(value);
-      leaves.forEach((l, i) => l.column.write(parts[i]!, out[l.path]!, row));
+      leaves.forEach((l, i) => {
+        l.column.write(parts[i]!, out[l.path]!, row);
+      });
     },
     read: (data, row) => join(leaves.map((l) => l.column.read(data[l.path]!, row))),
     pack: (data) => {
@@ -276,4 +282,3 @@ export function packLeaves(leaves: LeafColumns, rows: number): Float32Array | Fl
   });
   return out;
 }
-

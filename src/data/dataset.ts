@@ -368,12 +368,7 @@ function firstNonFiniteStep(e: Episode): number {
       : Object.values(e.observationLeaves).map((data) => ({ data, dim: data.length / (e.length + 1) }));
   const obsOk = (row: number) => leaves.every(({ data, dim }) => rowOk(data, row, dim));
   for (let t = 0; t < e.length; t++) {
-    if (
-      !obsOk(t) ||
-      !obsOk(t + 1) ||
-      !rowOk(e.actions, t, e.actDim) ||
-      !Number.isFinite(e.rewards[t]!)
-    ) {
+    if (!obsOk(t) || !obsOk(t + 1) || !rowOk(e.actions, t, e.actDim) || !Number.isFinite(e.rewards[t]!)) {
       return t;
     }
   }

@@ -43,7 +43,11 @@ function rows(data: ArrayLike<number>, dim: number, scalar: boolean): (number | 
 }
 
 /** Rows of a Dict or Tuple observation as nested JSON values (leaves as plain lists). */
-function nestedRows(layout: Layout, leaves: Readonly<Record<string, ArrayLike<number>>>, count: number): unknown[] {
+function nestedRows(
+  layout: Layout,
+  leaves: Readonly<Record<string, ArrayLike<number>>>,
+  count: number,
+): unknown[] {
   const out: unknown[] = [];
   for (let r = 0; r < count; r++) {
     out.push(
@@ -51,7 +55,9 @@ function nestedRows(layout: Layout, leaves: Readonly<Record<string, ArrayLike<nu
         layout.leaves.map((l) => {
           const d = l.column.dim;
           const data = leaves[l.path]!;
-          return l.space.kind === "discrete" ? data[r]! : Array.from({ length: d }, (_, k) => data[r * d + k]!);
+          return l.space.kind === "discrete"
+            ? data[r]!
+            : Array.from({ length: d }, (_, k) => data[r * d + k]!);
         }),
       ),
     );
@@ -188,7 +194,8 @@ export function fromJsonl(
       const out = col.create(values.length);
       values.forEach((v, t) => {
         const why = explain(space, v);
-        if (why !== null) throw new ShapeMismatchError(`${where}: ${field}[${t}] does not fit ${space}: ${why}.`);
+        if (why !== null)
+          throw new ShapeMismatchError(`${where}: ${field}[${t}] does not fit ${space}: ${why}.`);
         col.write(v as never, out, t);
       });
       return out;

@@ -259,7 +259,7 @@ function readEpisode(
       const field = `observations/${leaf.path}`;
       const name = leaf.segments.at(-1)!;
       if (parent.get(name) === null) throw missing(field);
-      leaf.segments.forEach((_, i) => known.add(leaf.segments.slice(0, i + 1).join("/")));
+      for (let i = 1; i <= leaf.segments.length; i++) known.add(leaf.segments.slice(0, i).join("/"));
       out[leaf.path] = column(parent, name, field, leaf.space, leaf.column, T + 1, "observation");
     }
     // Keys the space does not have are reported, not kept.
@@ -285,7 +285,15 @@ function readEpisode(
 
   const observations = obs.layout.composite
     ? leafColumns()
-    : column(group, "observations", "observations", obs.space, obs.layout.leaves[0]!.column, T + 1, "observation");
+    : column(
+        group,
+        "observations",
+        "observations",
+        obs.space,
+        obs.layout.leaves[0]!.column,
+        T + 1,
+        "observation",
+      );
   const actions = column(group, "actions", "actions", act.space, act.column, T, "action");
 
   const flag = (field: "terminations" | "truncations"): boolean => {

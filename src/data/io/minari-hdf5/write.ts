@@ -208,7 +208,13 @@ function writeHdf5(
             values: leafValues(episode, leaf.path),
             dim: leaf.column.dim,
           })),
-          { field: "actions" as const, leaf: "", space: spaces.actions, values: episode.actions, dim: columns.actions.dim },
+          {
+            field: "actions" as const,
+            leaf: "",
+            space: spaces.actions,
+            values: episode.actions,
+            dim: columns.actions.dim,
+          },
         ];
         for (const { field, leaf, space, values, dim } of checks) {
           const rows = field === "observations" ? T + 1 : T;
