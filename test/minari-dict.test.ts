@@ -167,6 +167,24 @@ describe("leaf layout", () => {
     }
   });
 
+  test("integer-like Dict keys: the leaves follow the order JavaScript objects give them", async () => {
+    const space = new DictSpace({ "10": new Box(0, 1, [1]), "9": new Box(0, 1, [2]), b: new Discrete(2) });
+    const layout = layoutFor(space, "observation");
+    assert.deepEqual(
+      layout.leaves.map((l) => [l.path, l.offset]),
+      [
+        ["9", 0],
+        ["10", 2],
+        ["b", 3],
+      ],
+    );
+    const ds = sampledDataset(space, [2], 1);
+    assert.deepEqual(Object.keys(ds.episodes[0]!.observationLeaves!), ["9", "10", "b"]);
+    const dir = freshDir();
+    await writeMinari(dir, ds);
+    assertSameDataset((await readMinari(dir)).dataset, ds);
+  });
+
   test("a Dict key with a slash is refused, naming the key", () => {
     assert.throws(
       () => layoutFor(new DictSpace({ "a/b": new Box(0, 1, [1]) }), "observation"),

@@ -106,7 +106,8 @@ export interface Leaf {
  * How the values of a space are stored: as leaf columns in each leaf's own dtype, and as packed
  * rows (every leaf's values side by side, in leaf order) for training. A plain space is one leaf
  * at path `""`. Leaves are in the space's order: Dict keys sorted (as `DictSpace.keys`), Tuple
- * positions in order, depth first.
+ * positions in order, depth first; except that integer-like top-level Dict keys ("9", "10") come
+ * first, ascending, as JavaScript objects list them.
  */
 export interface Layout {
   readonly space: Space;
@@ -164,12 +165,29 @@ export function layoutFor(space: Space, what: string): Layout {
     offset += column.dim;
   };
   visit(space, []);
+  // Leaf columns live in plain objects, which list integer-like keys ("9", "10") first, ascending.
+  // Leaves take that order too, so a layout and its episodes' leaf columns always agree.
+  const order = Object.keys(Object.fromEntries(leaves.map((l) => [l.path, 0])));
+  if (order.some((path, i) => path !== leaves[i]!.path)) {
+    const byPath = new Map(leaves.map((l) => [l.path, l]));
+    offset = 0;
+    leaves.splice(
+      0,
+      leaves.length,
+      ...order.map((path) => {
+        const leaf = { ...byPath.get(path)!, offset };
+        offset += leaf.column.dim;
+        return leaf;
+      }),
+    );
+  }
   const dim = offset;
+  const leafAt = new Map(leaves.map((l) => [l.path, l]));
   const composite = space instanceof DictSpace || space instanceof TupleSpace;
 
   const split = (value: SpaceValue): SpaceValue[] => {
     if (!composite) return [value];
-    const parts: SpaceValue[] = [];
+    const parts = new Map<string, SpaceValue>();
     const walk = (s: Space, v: unknown, segments: string[]): void => {
       const at = segments.length === 0 ? what : `${what} ${segments.join("/")}`;
       if (s instanceof DictSpace) {
@@ -206,7 +224,8 @@ export function layoutFor(space: Space, what: string): Layout {
         });
         return;
       }
-      const dimOf = leaves[parts.length]!.column.dim;
+      const path = segments.join("/");
+      const dimOf = leafAt.get(path)!.column.dim;
       const n = typeof v === "number" ? 1 : isArrayLikeOfNumbers(v) ? v.length : -1;
       if (n !== dimOf || (s.kind === "discrete" && typeof v !== "number")) {
         const shape = s instanceof Box ? ` (shape ${formatShape(s.shape)})` : "";
@@ -216,21 +235,22 @@ export function layoutFor(space: Space, what: string): Layout {
           }.`,
         );
       }
-      parts.push(v as SpaceValue);
+      parts.set(path, v as SpaceValue);
     };
     walk(space, value, []);
-    return parts;
+    return leaves.map((l) => parts.get(l.path)!);
   };
 
   const join = (parts: readonly SpaceValue[]): SpaceValue => {
     if (!composite) return parts[0]!;
-    let next = 0;
-    const build = (s: Space): SpaceValue => {
-      if (s instanceof DictSpace) return Object.fromEntries(s.keys.map((k) => [k, build(s.spaces[k]!)]));
-      if (s instanceof TupleSpace) return s.spaces.map(build);
-      return parts[next++]!;
+    const byPath = new Map(leaves.map((l, i) => [l.path, parts[i]!]));
+    const build = (s: Space, segments: readonly string[]): SpaceValue => {
+      if (s instanceof DictSpace)
+        return Object.fromEntries(s.keys.map((k) => [k, build(s.spaces[k]!, [...segments, k])]));
+      if (s instanceof TupleSpace) return s.spaces.map((sub, i) => build(sub, [...segments, `_index_${i}`]));
+      return byPath.get(segments.join("/"))!;
     };
-    return build(space);
+    return build(space, []);
   };
 
   return {
@@ -267,18 +287,35 @@ const WIDE_ARRAYS = [Float64Array, Int32Array, Uint32Array] as const;
 /** Leaf columns side by side per row, in their key order (float64 when a leaf needs it to stay exact). */
 export function packLeaves(leaves: LeafColumns, rows: number): Float32Array | Float64Array {
   const columns = Object.values(leaves);
-  const dims = columns.map((c) => c.length / rows);
-  const dim = dims.reduce((a, b) => a + b, 0);
+  const dim = columns.reduce((sum, c) => sum + c.length / rows, 0);
   const wide = columns.some((c) => WIDE_ARRAYS.some((Ctor) => c instanceof Ctor));
   const out = wide ? new Float64Array(rows * dim) : new Float32Array(rows * dim);
+  packRowsInto(leaves, rows, 0, rows, out, 0);
+  return out;
+}
+
+/**
+ * Writes packed rows [from, to) of leaf columns (each `rows` rows) into `out`, starting at row
+ * `at` of `out` (whose rows are the leaves' summed width).
+ */
+export function packRowsInto(
+  leaves: LeafColumns,
+  rows: number,
+  from: number,
+  to: number,
+  out: TypedArray,
+  at: number,
+): void {
+  const columns = Object.values(leaves);
+  const dims = columns.map((c) => c.length / rows);
+  const dim = dims.reduce((a, b) => a + b, 0);
   let offset = 0;
   columns.forEach((column, i) => {
     const d = dims[i]!;
-    for (let r = 0; r < rows; r++) {
-      const to = r * dim + offset;
-      for (let k = 0; k < d; k++) out[to + k] = column[r * d + k]!;
+    for (let r = from; r < to; r++) {
+      const dst = (at + r - from) * dim + offset;
+      for (let k = 0; k < d; k++) out[dst + k] = column[r * d + k]!;
     }
     offset += d;
   });
-  return out;
 }

@@ -14,7 +14,7 @@
  */
 import { ShapeMismatchError } from "../core/errors.js";
 import type { TypedArray } from "../core/spaces/index.js";
-import { type LeafColumns, packLeaves } from "./columns.js";
+import { type LeafColumns, packLeaves, packRowsInto } from "./columns.js";
 
 /** What an `Episode` is built from. */
 export interface EpisodeInit {
@@ -187,6 +187,11 @@ export class Episode {
     });
   }
 
+  /** The observations as leaf columns: `observationLeaves`, or `{ "": observations }` for a plain space (what `Layout.read` takes). */
+  observationColumns(): LeafColumns {
+    return this.observationLeaves ?? { "": this.observations };
+  }
+
   /** A copy of observation rows [from, to) in the episode's own form (leaf columns stay leaf columns). */
   sliceObservations(from: number, to: number): TypedArray | LeafColumns {
     if (this.observationLeaves === null) return this.observations.slice(from * this.obsDim, to * this.obsDim);
@@ -200,7 +205,12 @@ export class Episode {
   }
 }
 
-/** The flat view of many episodes, one row per transition, as `imitation`'s `Transitions`. */
+/**
+ * The flat view of many episodes, one row per transition, as `imitation`'s `Transitions`. For a
+ * Dict or Tuple observation space, `obs` and `nextObs` hold packed rows: leaf `l` of
+ * `layoutFor(space).leaves` is at `[l.offset, l.offset + l.column.dim)` of each row, row-major in
+ * its Box shape (an `(H, W, C)` image is H·W·C values, channels last, as Gymnasium stores it).
+ */
 export interface Transitions {
   /** N × obsDim. */
   obs: Float32Array;
@@ -243,8 +253,14 @@ export function toTransitions(episodes: readonly Episode[]): Transitions {
   let row = 0;
   for (const e of episodes) {
     const T = e.length;
-    out.obs.set(e.observations.subarray(0, T * obsDim), row * obsDim);
-    out.nextObs.set(e.observations.subarray(obsDim), row * obsDim);
+    if (e.observationLeaves === null) {
+      out.obs.set(e.observations.subarray(0, T * obsDim), row * obsDim);
+      out.nextObs.set(e.observations.subarray(obsDim), row * obsDim);
+    } else {
+      // Packed straight from the leaves, so an image episode does not keep a float copy of itself.
+      packRowsInto(e.observationLeaves, T + 1, 0, T, out.obs, row);
+      packRowsInto(e.observationLeaves, T + 1, 1, T + 1, out.nextObs, row);
+    }
     out.acts.set(e.actions, row * actDim);
     out.rewards.set(e.rewards, row);
     if (e.terminated) out.dones[row + T - 1] = 1;
