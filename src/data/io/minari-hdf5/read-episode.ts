@@ -14,7 +14,7 @@ import { formatValue, type Space, type TypedArray } from "../../../core/spaces/i
 import type { Column, Layout } from "../../columns.js";
 import { Episode } from "../../episode.js";
 import { type H5, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, hdf5Reason, numpyDtype } from "./hdf5.js";
-import { explainRow, rowShape } from "./rows.js";
+import { alwaysInSpace, explainRow, rowShape } from "./rows.js";
 import type { Warnings } from "./warnings.js";
 
 export function readEpisodes(
@@ -201,7 +201,8 @@ function readEpisode(
       );
     }
     const whole = what === "observation" ? obs.space : act.space;
-    for (let t = 0; t < rows; t++) {
+    const rowsToCheck = alwaysInSpace(space, data.values) ? 0 : rows;
+    for (let t = 0; t < rowsToCheck; t++) {
       const why = explainRow(space, data.values, t, dim, what === "observation");
       if (why !== null) {
         const inLeaf = space === whole ? "" : `${field.slice("observations/".length)}: ${space}: `;

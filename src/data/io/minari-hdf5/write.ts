@@ -23,7 +23,7 @@ import {
   PLACED_KEYS,
 } from "./metadata.js";
 import { NotJsonError, PyFloat, pythonJsonDumps, pythonSpaceString } from "./python-json.js";
-import { explainRow, rowShape } from "./rows.js";
+import { alwaysInSpace, explainRow, rowShape } from "./rows.js";
 
 export interface WriteMinariOptions {
   /** Extra files to write at the top of the dataset directory (name → text), in the same atomic swap. */
@@ -218,6 +218,7 @@ function writeHdf5(
         ];
         for (const { field, leaf, space, values, dim } of checks) {
           const rows = field === "observations" ? T + 1 : T;
+          if (alwaysInSpace(space, values)) continue;
           for (let t = 0; t < rows; t++) {
             const why = explainRow(space, values, t, dim, field === "observations");
             if (why !== null) {
