@@ -30,6 +30,7 @@ import { Episode, toTransitions } from "../src/data/episode.js";
 import { contentHash } from "../src/data/hash.js";
 import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { fromJsonl, toJsonl } from "../src/data/jsonl.js";
+import { runCli } from "./helpers/cli.js";
 
 const scratch = await mkdtemp(join(tmpdir(), "mimic-minari-dict-"));
 after(() => rm(scratch, { recursive: true, force: true }));
@@ -444,6 +445,21 @@ describe("Minari HDF5 with Dict and Tuple spaces", () => {
     await assert.rejects(stat(dir));
   });
 
+  test("an image leaf whose bounds are narrower than uint8's range is still checked row by row", async () => {
+    const space = new DictSpace({ image: new Box(0, 200, [2, 2, 1], "uint8"), state: new Box(-1, 1, [3]) });
+    const ds = sampledDataset(space, [2], 0);
+    const e = ds.episodes[0]!;
+    const image = e.observationLeaves!.image!.slice();
+    image[2 * 4 + 3] = 250;
+    const bad = ds.withEpisodes([
+      new Episode({ ...e, observations: { ...e.observationLeaves!, image }, infos: {} }),
+    ]);
+    await assert.rejects(
+      writeMinari(freshDir(), bad),
+      /observation 2 is not in the observation space .* \(image: Box\(0, 200, \(2, 2, 1\), uint8\): element 3 is 250, outside \[0, 200\]\)/,
+    );
+  });
+
   test("reading names the missing key, a wrong shape, and a flat array where a group belongs", async () => {
     const space = imageState(2, 2, 1);
     /** A file written for `written`, with metadata.json claiming `space`. */
@@ -529,5 +545,32 @@ describe("JSONL with Dict and Tuple observations", () => {
     );
     record.observations[1] = { image: [3] } as never;
     assert.throws(() => fromJsonl(`${header}\n${JSON.stringify(record)}\n`), /missing key "state"/);
+  });
+});
+
+describe("the CLI with a Dict dataset", () => {
+  test("data info pools an image leaf into one row; convert to JSONL and back keeps the content hash", async () => {
+    const dir = freshDir();
+    await writeMinari(dir, sampledDataset(imageState(4, 4, 3), [3, 2], 8));
+    const info = await runCli("data", "info", dir);
+    assert.equal(info.code, 0, info.err);
+    assert.match(info.out, /^obs\.image \(4×4×3\) /m);
+    assert.match(info.out, /^obs\.state\[2\] /m);
+    assert.doesNotMatch(info.out, /obs\[/);
+    const jsonl = join(scratch, `dict-${counter++}.jsonl`);
+    const back = freshDir();
+    for (const [from, to] of [
+      [dir, jsonl],
+      [jsonl, back],
+    ] as const) {
+      const r = await runCli("data", "convert", from, to);
+      assert.equal(r.code, 0, r.err);
+    }
+    const hash = async (path: string) => {
+      const r = await runCli("data", "info", path, "--json");
+      return (JSON.parse(r.out) as { hash: string }).hash;
+    };
+    assert.equal(await hash(back), await hash(dir));
+    assert.equal(await hash(jsonl), await hash(dir));
   });
 });
