@@ -168,6 +168,21 @@ describe("leaf layout", () => {
     }
   });
 
+  test("packValue and unpackRow go between one observation and its packed row", () => {
+    const rng = rngFromSeed(6);
+    for (const space of [imageState(2, 2, 1), tupleSpace, nestedSpace]) {
+      const layout = layoutFor(space, "observation");
+      const value = space.sample(rng);
+      const row = layout.packValue(value);
+      assert.equal(row.length, layout.dim);
+      const columns = layout.create(1);
+      layout.write(value, columns, 0);
+      assert.deepEqual(Array.from(row), Array.from(layout.pack(columns)));
+      assert.deepEqual(layout.unpackRow(row), layout.read(columns, 0));
+    }
+    assert.throws(() => layoutFor(tupleSpace, "observation").unpackRow([1, 2]), /has 6 values, got 2/);
+  });
+
   test("integer-like Dict keys: the leaves follow the order JavaScript objects give them", async () => {
     const space = new DictSpace({ "10": new Box(0, 1, [1]), "9": new Box(0, 1, [2]), b: new Discrete(2) });
     const layout = layoutFor(space, "observation");

@@ -146,7 +146,12 @@ interface Trajectory {
 }
 
 function copyValue(x: unknown): SpaceValue {
-  return ArrayBuffer.isView(x) ? (x as Float32Array).slice() : (x as SpaceValue);
+  if (ArrayBuffer.isView(x)) return (x as Float32Array).slice();
+  // A Dict or Tuple observation: copy its leaves, which an env may reuse between steps.
+  if (Array.isArray(x)) return x.map(copyValue);
+  if (typeof x === "object" && x !== null)
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copyValue(v)]));
+  return x as SpaceValue;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -127,6 +127,14 @@ export interface Layout {
   /** Reads row `row` of the leaf columns back as a space value. */
   read(data: LeafColumns, row: number): SpaceValue;
   /**
+   * One space value as a packed row of `dim` values (a Discrete leaf is its integer, not one-hot),
+   * written into `out` at `at` (default: a new array of `pack`'s type). What a policy trained on
+   * packed rows acts on.
+   */
+  packValue(value: SpaceValue, out?: TypedArray, at?: number): TypedArray;
+  /** A packed row (`dim` values) back to a space value, each leaf in its own array type. */
+  unpackRow(row: ArrayLike<number>): SpaceValue;
+  /**
    * The leaf columns as packed rows (`rows × dim`): a Float32Array, or a Float64Array when a leaf's
    * values need float64 to stay exact (float64, int32, uint32 and int64 leaves).
    */
@@ -183,6 +191,11 @@ export function layoutFor(space: Space, what: string): Layout {
   }
   const dim = offset;
   const leafAt = new Map(leaves.map((l) => [l.path, l]));
+  const layoutName = String(space);
+  const wide = leaves.some((l) => {
+    const sample = l.column.create(0);
+    return WIDE_ARRAYS.some((Ctor) => sample instanceof Ctor);
+  });
   const composite = space instanceof DictSpace || space instanceof TupleSpace;
 
   const split = (value: SpaceValue): SpaceValue[] => {
@@ -268,6 +281,29 @@ export function layoutFor(space: Space, what: string): Layout {
       });
     },
     read: (data, row) => join(leaves.map((l) => l.column.read(data[l.path]!, row))),
+    packValue: (value, out = wide ? new Float64Array(dim) : new Float32Array(dim), at = 0) => {
+      const parts = split(value);
+      leaves.forEach((l, i) => {
+        const part = parts[i]!;
+        if (typeof part === "number") out[at + l.offset] = part;
+        else out.set(part as ArrayLike<number>, at + l.offset);
+      });
+      return out;
+    },
+    unpackRow: (row) => {
+      if (row.length !== dim) {
+        throw new ShapeMismatchError(
+          `${what}: a packed row of ${layoutName} has ${dim} values, got ${row.length}.`,
+        );
+      }
+      return join(
+        leaves.map((l) => {
+          const one = l.column.create(1);
+          for (let k = 0; k < l.column.dim; k++) one[k] = row[l.offset + k]!;
+          return l.column.read(one, 0);
+        }),
+      );
+    },
     pack: (data) => {
       const first = data[leaves[0]!.path]!;
       return packLeaves(
