@@ -46,13 +46,7 @@ export interface Layer {
    * parameter gradients at `grads` (a byte offset, this layer's first gradient) and, when
    * `inputGrad` is true, returns ∂loss/∂input (`[rows, inputSize]`), else null.
    */
-  backward(
-    params: number,
-    grads: number,
-    outputGrad: F32Slot,
-    rows: number,
-    inputGrad: boolean,
-  ): F32Slot | null;
+  backward(params: number, grads: number, outputGrad: F32Slot, rows: number, inputGrad: boolean): F32Slot | null;
 }
 
 /** A layer's constructor arguments that every layer takes. */
