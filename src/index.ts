@@ -163,6 +163,8 @@ export {
 // Demonstrations: episodes, collection, datasets and their preparation, on disk as Minari HDF5 or JSONL.
 export { Episode, type EpisodeInit, type Transitions, toTransitions } from "./data/episode.js";
 export { type CollectOptions, collect } from "./data/collect.js";
+// How Dict and Tuple observations are stored: leaf columns by path, and packed rows for training.
+export { type Layout, type Leaf, type LeafColumns, layoutFor } from "./data/columns.js";
 export {
   type ColumnStats,
   Dataset,

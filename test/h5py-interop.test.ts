@@ -9,7 +9,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { Box, Discrete, parsePythonJson } from "../src/core/spaces/index.js";
+import { rngFromSeed } from "../src/core/rng.js";
+import { Box, DictSpace, Discrete, parsePythonJson, TupleSpace } from "../src/core/spaces/index.js";
+import { layoutFor } from "../src/data/columns.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
 import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
@@ -33,7 +35,10 @@ after(() => rm(scratch, { recursive: true, force: true }));
 interface PyEpisode {
   id: number;
   seed: number | null;
-  observations: number[][] | number[];
+  /** Rows, or for a Dict or Tuple space the rows of each leaf by path. */
+  observations: number[][] | number[] | Record<string, unknown[]>;
+  /** [compression, compression_opts] per dataset (check only). */
+  filters?: Record<string, [string | null, number | null]>;
   actions: number[][] | number[];
   rewards: number[];
   terminations: boolean[];
@@ -59,7 +64,37 @@ function assertExactly(actual: ArrayLike<number>, expected: readonly number[], w
   }
 }
 
-const flat = (rows: number[][] | number[]): number[] => (rows as (number | number[])[]).flat();
+const flat = (rows: unknown): number[] => (rows as unknown[]).flat(4) as number[];
+
+/** An image-and-state Dict with a Tuple inside: what issue 18's pixel envs observe. */
+function mimicDictDataset(): Dataset {
+  const space = new DictSpace({
+    image: new Box(0, 255, [8, 6, 3], "uint8"),
+    state: new Box(-Infinity, Infinity, [3]),
+    pair: new TupleSpace([new Box(-1, 1, [2]), new Discrete(5)]),
+  });
+  const layout = layoutFor(space, "observation");
+  const rng = rngFromSeed(21);
+  const episodes = [4, 9].map((T, id) => {
+    const observations = layout.create(T + 1);
+    for (let t = 0; t <= T; t++) layout.write(space.sample(rng), observations, t);
+    return new Episode({
+      id,
+      observations,
+      actions: Int32Array.from({ length: T }, (_, t) => t % 2),
+      rewards: Array.from({ length: T }, (_, t) => t / 4),
+      terminated: id === 0,
+      truncated: id !== 0,
+      seed: 3 + id,
+    });
+  });
+  return new Dataset({
+    id: "toy/dict-interop-v0",
+    episodes,
+    observationSpace: space,
+    actionSpace: new Discrete(2),
+  });
+}
 
 function mimicDataset(): Dataset {
   const episode = (id: number, T: number, terminated: boolean) => {
@@ -210,6 +245,78 @@ describe("h5py interop", () => {
       );
       assert.ok(e.infos.is_upright instanceof Int8Array, "a bool enum reads as int8 0/1");
       assert.equal(e.infos.note, undefined);
+    });
+  });
+
+  test("h5py opens a Dict dataset mimic writes: groups, keys, dtypes, shapes and the gzip filter", async (t) => {
+    if (missing !== null) return void (process.env.CI ? assert.fail(missing) : t.skip(missing));
+    const dir = join(scratch, "dict-from-mimic");
+    const dataset = mimicDictDataset();
+    await writeMinari(dir, dataset);
+    const seen = python("check", dir);
+    assert.deepEqual(seen.problems, []);
+    const paths = ["image", "pair/_index_0", "pair/_index_1", "state"];
+    dataset.episodes.forEach((e, i) => {
+      const py = seen.episodes[i]!;
+      const leaves = py.observations as Record<string, unknown[]>;
+      assert.deepEqual(Object.keys(leaves), paths);
+      for (const path of paths) {
+        assertExactly(e.observationLeaves![path]!, flat(leaves[path]), `episode ${i} observations/${path}`);
+      }
+      assert.deepEqual(py.filters!["observations/image"], ["gzip", 4]);
+      for (const key of [
+        "observations/state",
+        "observations/pair/_index_0",
+        "observations/pair/_index_1",
+        "actions",
+      ]) {
+        assert.deepEqual(py.filters![key], [null, null], key);
+      }
+      assertExactly(e.actions, flat(py.actions), `episode ${i} actions`);
+    });
+  });
+
+  test("readMinari reads a Dict dataset (with a Tuple inside) written in Minari's layout by h5py", async (t) => {
+    if (missing !== null) return void (process.env.CI ? assert.fail(missing) : t.skip(missing));
+    const dir = join(scratch, "dict-from-h5py");
+    const written = python("write", dir, "dict");
+    const { dataset, warnings } = await readMinari(dir);
+    assert.deepEqual(warnings, []);
+    assert.equal(
+      String(dataset.observationSpace),
+      "Dict('image': Box(0, 255, (4, 3, 3), uint8), 'pair': Tuple(Box(-1, 1, (2,), float32), Discrete(5)), " +
+        "'state': Box(-inf, inf, (3,), float32))",
+    );
+    assert.equal(dataset.episodes.length, 2);
+    written.episodes.forEach((py, i) => {
+      const e = dataset.episodes[i]!;
+      const leaves = py.observations as Record<string, unknown[]>;
+      assert.deepEqual(Object.keys(e.observationLeaves!), [
+        "image",
+        "pair/_index_0",
+        "pair/_index_1",
+        "state",
+      ]);
+      assert.ok(e.observationLeaves!.image instanceof Uint8Array);
+      assert.ok(e.observationLeaves!.state instanceof Float32Array);
+      assert.ok(e.observationLeaves!["pair/_index_1"] instanceof Int32Array);
+      for (const [path, rows] of Object.entries(leaves)) {
+        assertExactly(e.observationLeaves![path]!, flat(rows), `episode ${i} observations/${path}`);
+      }
+      assertExactly(e.actions, flat(py.actions), `episode ${i} actions`);
+      assert.equal(e.seed, py.seed);
+    });
+
+    // And back: mimic's rewrite passes the layout check, with the same values and a compressed image.
+    const again = join(scratch, "dict-from-h5py-again");
+    await writeMinari(again, dataset);
+    const seen = python("check", again);
+    assert.deepEqual(seen.problems, []);
+    written.episodes.forEach((py, i) => {
+      const before = py.observations as Record<string, unknown[]>;
+      const after = seen.episodes[i]!.observations as Record<string, unknown[]>;
+      for (const path of Object.keys(before)) assert.deepEqual(flat(after[path]), flat(before[path]), path);
+      assert.deepEqual(seen.episodes[i]!.filters!["observations/image"], ["gzip", 4]);
     });
   });
 });

@@ -24,7 +24,7 @@ import { InvalidOptionError, MimicError } from "../core/errors.js";
 import { formatPath, make } from "../core/registry.js";
 import { rngFromSeed } from "../core/rng.js";
 import type { SpaceValue } from "../core/spaces/index.js";
-import { columnFor } from "../data/columns.js";
+import { columnFor, layoutFor } from "../data/columns.js";
 import { Dataset } from "../data/dataset.js";
 import { Episode } from "../data/episode.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
@@ -146,7 +146,12 @@ interface Trajectory {
 }
 
 function copyValue(x: unknown): SpaceValue {
-  return ArrayBuffer.isView(x) ? (x as Float32Array).slice() : (x as SpaceValue);
+  if (ArrayBuffer.isView(x)) return (x as Float32Array).slice();
+  // A Dict or Tuple observation: copy its leaves, which an env may reuse between steps.
+  if (Array.isArray(x)) return x.map(copyValue);
+  if (typeof x === "object" && x !== null)
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copyValue(v)]));
+  return x as SpaceValue;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,7 +169,7 @@ export async function trainDagger(
   const envOptions = { ...options.envOptions };
   const env = make(envId, envOptions);
   const spec: EnvSpec = env.spec;
-  const obsColumn = columnFor(env.observationSpace, "observation");
+  const obsLayout = layoutFor(env.observationSpace, "observation");
   const actColumn = columnFor(env.actionSpace, "action");
   let dataset =
     options.demos ??
@@ -305,9 +310,9 @@ export async function trainDagger(
       let T = 0;
       while (T < states.length && labels[T] !== undefined) T++;
       if (T === 0) continue;
-      const observations = obsColumn.create(T + 1);
+      const observations = obsLayout.create(T + 1);
       const actions = actColumn.create(T);
-      for (let t = 0; t <= T; t++) obsColumn.write(trajectory.observations[t]!, observations, t);
+      for (let t = 0; t <= T; t++) obsLayout.write(trajectory.observations[t]!, observations, t);
       for (let t = 0; t < T; t++) actColumn.write(labels[t] as SpaceValue, actions, t);
       const cut = T < states.length;
       added.push(
@@ -318,7 +323,7 @@ export async function trainDagger(
           rewards: trajectory.rewards.slice(0, T),
           terminated: !cut && trajectory.terminated,
           truncated: cut || trajectory.truncated,
-          obsDim: obsColumn.dim,
+          obsDim: obsLayout.dim,
           actDim: actColumn.dim,
         }),
       );

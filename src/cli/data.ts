@@ -2,7 +2,9 @@
  * @module
  * `mimic data`: inspect and prepare datasets (info, filter, split, merge, convert).
  */
-import type { Dataset } from "../data/dataset.js";
+import { Box } from "../core/spaces/index.js";
+import { layoutFor } from "../data/columns.js";
+import type { ColumnStats, Dataset } from "../data/dataset.js";
 import { contentHash } from "../data/hash.js";
 import { loadDataset, saveDataset } from "../data/store.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
@@ -154,10 +156,7 @@ async function info(argv: string[], io: Io): Promise<number> {
       table(
         ["column", "mean", "std", "min", "max"],
         [
-          ...stats.observations.mean.map((_, d) => [
-            `obs[${d}]`,
-            ...(["mean", "std", "min", "max"] as const).map((k) => fmt(stats.observations[k][d]!)),
-          ]),
+          ...observationRows(dataset, stats.observations),
           ...stats.actions.mean.map((_, d) => [
             `action[${d}]`,
             ...(["mean", "std", "min", "max"] as const).map((k) => fmt(stats.actions[k][d]!)),
@@ -167,6 +166,35 @@ async function info(argv: string[], io: Io): Promise<number> {
     ].join("\n"),
   );
   return 0;
+}
+
+/**
+ * The observation rows of `data info`: one per dimension; for a Dict or Tuple space, one per
+ * dimension of each small leaf (`obs.state[0]`) and one pooled row for a leaf of more than 8
+ * values (`obs.image (84×84×3)`), so an image does not print thousands of rows.
+ */
+function observationRows(dataset: Dataset, o: ColumnStats): string[][] {
+  const keys = ["mean", "std", "min", "max"] as const;
+  const layout = layoutFor(dataset.observationSpace, "observation");
+  if (!layout.composite) return o.mean.map((_, d) => [`obs[${d}]`, ...keys.map((k) => fmt(o[k][d]!))]);
+  return layout.leaves.flatMap((leaf) => {
+    const dims = Array.from({ length: leaf.column.dim }, (_, i) => leaf.offset + i);
+    const name = `obs.${leaf.path.replaceAll("/", ".")}`;
+    if (dims.length <= 8) return dims.map((d, i) => [`${name}[${i}]`, ...keys.map((k) => fmt(o[k][d]!))]);
+    // Pooled over the leaf's values (every dimension has the same number of rows).
+    const mean = dims.reduce((sum, d) => sum + o.mean[d]!, 0) / dims.length;
+    const square = dims.reduce((sum, d) => sum + o.std[d]! ** 2 + o.mean[d]! ** 2, 0) / dims.length;
+    const shape = leaf.space instanceof Box ? leaf.space.shape.join("×") : String(dims.length);
+    return [
+      [
+        `${name} (${shape})`,
+        fmt(mean),
+        fmt(Math.sqrt(Math.max(0, square - mean ** 2))),
+        fmt(Math.min(...dims.map((d) => o.min[d]!))),
+        fmt(Math.max(...dims.map((d) => o.max[d]!))),
+      ],
+    ];
+  });
 }
 
 async function filter(argv: string[], io: Io): Promise<number> {

@@ -11,7 +11,7 @@ import type { ActOptions, AsyncPolicy, Policy } from "../core/policy.js";
 import { rngFromSeed } from "../core/rng.js";
 import type { Space, SpaceValue, TypedArray } from "../core/spaces/index.js";
 import { VectorEnv } from "../core/vector.js";
-import { type Column, columnFor } from "./columns.js";
+import { type Column, columnFor, type Layout, layoutFor } from "./columns.js";
 import { Episode } from "./episode.js";
 
 export interface CollectOptions {
@@ -53,29 +53,31 @@ function budget(options: CollectOptions): { episodes: number; steps: number } {
   return { episodes: episodes ?? Number.POSITIVE_INFINITY, steps: steps ?? Number.POSITIVE_INFINITY };
 }
 
-/** Grows the columns of one episode as steps arrive. */
+/** Grows the columns of one episode as steps arrive (one column per leaf of a Dict or Tuple observation). */
 class EpisodeBuilder {
-  private obs: TypedArray;
+  private obs: Record<string, TypedArray>;
   private acts: TypedArray;
   private rewards: Float64Array;
   private steps = 0;
 
   constructor(
-    private readonly obsColumn: Column,
+    private readonly obsLayout: Layout,
     private readonly actColumn: Column,
     firstObservation: SpaceValue,
     private readonly seed: number | undefined,
   ) {
-    this.obs = obsColumn.create(64);
+    this.obs = obsLayout.create(64);
     this.acts = actColumn.create(63);
     this.rewards = new Float64Array(63);
-    obsColumn.write(firstObservation, this.obs, 0);
+    obsLayout.write(firstObservation, this.obs, 0);
   }
 
   add(action: SpaceValue, reward: number, observation: SpaceValue): void {
-    if (this.steps + 2 > this.obs.length / this.obsColumn.dim) {
+    if (this.steps + 2 > this.rewards.length + 1) {
       const capacity = (this.steps + 1) * 2;
-      this.obs = grow(this.obs, this.obsColumn, capacity + 1);
+      for (const leaf of this.obsLayout.leaves) {
+        this.obs[leaf.path] = grow(this.obs[leaf.path]!, leaf.column, capacity + 1);
+      }
       this.acts = grow(this.acts, this.actColumn, capacity);
       const rewards = new Float64Array(capacity);
       rewards.set(this.rewards);
@@ -84,7 +86,7 @@ class EpisodeBuilder {
     this.actColumn.write(action, this.acts, this.steps);
     this.rewards[this.steps] = reward;
     this.steps += 1;
-    this.obsColumn.write(observation, this.obs, this.steps);
+    this.obsLayout.write(observation, this.obs, this.steps);
   }
 
   get length(): number {
@@ -93,14 +95,17 @@ class EpisodeBuilder {
 
   finish(id: number, terminated: boolean, truncated: boolean): Episode {
     const T = this.steps;
+    const leaves = Object.fromEntries(
+      this.obsLayout.leaves.map((l) => [l.path, this.obs[l.path]!.slice(0, (T + 1) * l.column.dim)]),
+    );
     return new Episode({
       id,
-      observations: this.obs.slice(0, (T + 1) * this.obsColumn.dim),
+      observations: this.obsLayout.composite ? leaves : leaves[""]!,
       actions: this.acts.slice(0, T * this.actColumn.dim),
       rewards: this.rewards.slice(0, T),
       terminated,
       truncated,
-      obsDim: this.obsColumn.dim,
+      obsDim: this.obsLayout.dim,
       actDim: this.actColumn.dim,
       seed: this.seed,
     });
@@ -142,7 +147,7 @@ async function collectSingle<O, A>(
   options: CollectOptions,
 ): Promise<Episode[]> {
   const limit = budget(options);
-  const obsColumn = columnFor(env.observationSpace, "observation");
+  const obsLayout = layoutFor(env.observationSpace, "observation");
   const actColumn = columnFor(env.actionSpace, "action");
   const actOptions: ActOptions = {
     deterministic: options.deterministic ?? false,
@@ -156,7 +161,7 @@ async function collectSingle<O, A>(
     const first = isThenable(resetResult) ? await resetResult : resetResult;
     const policyReset = policy.reset?.();
     if (isThenable(policyReset)) await policyReset;
-    const builder = new EpisodeBuilder(obsColumn, actColumn, first.observation as SpaceValue, seed);
+    const builder = new EpisodeBuilder(obsLayout, actColumn, first.observation as SpaceValue, seed);
     let observation = first.observation;
     for (;;) {
       const chosen = policy.act(observation, actOptions);
@@ -190,9 +195,9 @@ function collectVector<A>(
   options: CollectOptions,
 ): Episode[] {
   const limit = budget(options);
-  const obsColumn = columnFor(vec.singleObservationSpace, "observation");
+  const obsLayout = layoutFor(vec.singleObservationSpace, "observation");
   const actColumn = columnFor(vec.singleActionSpace, "action");
-  if (obsColumn.dtype !== "float32" && vec.singleObservationSpace.kind === "box") {
+  if (obsLayout.leaves[0]!.column.dtype !== "float32" && vec.singleObservationSpace.kind === "box") {
     throw new InvalidOptionError(
       "env",
       `collect: a vector env's observations are float32; ${vec.singleObservationSpace} is not.`,
@@ -211,7 +216,7 @@ function collectVector<A>(
     { length: n },
     (_, i) =>
       new EpisodeBuilder(
-        obsColumn,
+        obsLayout,
         actColumn,
         rowOf(observations, i),
         options.seed === undefined ? undefined : options.seed + i,
@@ -239,7 +244,7 @@ function collectVector<A>(
       const builder = builders[i];
       if (builder === null) {
         // This step reset sub-env i: its observation starts the next episode.
-        builders[i] = new EpisodeBuilder(obsColumn, actColumn, rowOf(result.observations, i), undefined);
+        builders[i] = new EpisodeBuilder(obsLayout, actColumn, rowOf(result.observations, i), undefined);
         continue;
       }
       builder.add(chosen[i]!, result.rewards[i]!, rowOf(result.observations, i));

@@ -7,7 +7,7 @@ import type { EnvSpec } from "../core/env.js";
 import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
 import type { Space } from "../core/spaces/index.js";
-import { columnFor } from "./columns.js";
+import { columnFor, type Layout, layoutFor } from "./columns.js";
 import { Episode } from "./episode.js";
 
 /** Per-dimension statistics of observations or actions. */
@@ -79,9 +79,11 @@ export class Dataset {
     this.actionSpace = init.actionSpace;
     this.envSpec = init.envSpec ?? null;
     this.metadata = init.metadata ?? {};
-    const obsDim = columnFor(init.observationSpace, "observation").dim;
+    const layout = layoutFor(init.observationSpace, "observation");
+    const obsDim = layout.dim;
     const actDim = columnFor(init.actionSpace, "action").dim;
     for (const e of init.episodes) {
+      checkLeaves(init.id, e, layout);
       if (e.obsDim !== obsDim) {
         throw new ShapeMismatchError(
           `dataset ${init.id}: episode ${e.id} has ${e.obsDim} values per observation, but ${init.observationSpace} needs ${obsDim}.`,
@@ -171,7 +173,7 @@ export class Dataset {
       kept.push(
         new Episode({
           id: e.id,
-          observations: e.observations.slice(0, (bad + 1) * e.obsDim),
+          observations: e.sliceObservations(0, bad + 1),
           actions: e.actions.slice(0, bad * e.actDim),
           rewards: e.rewards.slice(0, bad),
           terminated: false,
@@ -261,7 +263,7 @@ export class Dataset {
     const n = returns.length;
     const mean = n === 0 ? Number.NaN : returns.reduce((a, b) => a + b, 0) / n;
     const std = n === 0 ? Number.NaN : Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / n);
-    const obsDim = columnFor(this.observationSpace, "observation").dim;
+    const layout = layoutFor(this.observationSpace, "observation");
     const actDim = columnFor(this.actionSpace, "action").dim;
     return {
       episodes: n,
@@ -273,10 +275,7 @@ export class Dataset {
       lengthMean: n === 0 ? Number.NaN : this.totalSteps / n,
       terminatedEpisodes: this.episodes.filter((e) => e.terminated).length,
       truncatedEpisodes: this.episodes.filter((e) => e.truncated).length,
-      observations: columnStats(
-        this.episodes.map((e) => e.observations),
-        obsDim,
-      ),
+      observations: observationStats(this.episodes, layout),
       actions: columnStats(
         this.episodes.map((e) => e.actions),
         actDim,
@@ -301,18 +300,75 @@ function shuffledIndices(n: number, seed: number | Rng): number[] {
   return order;
 }
 
+/** A Dict or Tuple space's episodes hold its leaves, in its leaf order, with its leaf sizes. */
+function checkLeaves(id: string, e: Episode, layout: Layout): void {
+  const where = `dataset ${id}: episode ${e.id}`;
+  if (!layout.composite) {
+    if (e.observationLeaves !== null) {
+      throw new ShapeMismatchError(
+        `${where} holds observation leaves (${Object.keys(e.observationLeaves).join(", ")}), but ${layout.space} is not a Dict or Tuple space.`,
+      );
+    }
+    return;
+  }
+  const paths = layout.leaves.map((l) => l.path);
+  if (e.observationLeaves === null) {
+    throw new ShapeMismatchError(
+      `${where} holds flat observations, but ${layout.space} is stored as leaf columns (${paths.join(", ")}). ` +
+        "Build the episode's observations with layoutFor(space).create and write.",
+    );
+  }
+  const have = Object.keys(e.observationLeaves);
+  if (have.join("\n") !== paths.join("\n")) {
+    throw new ShapeMismatchError(
+      `${where} has observation leaves ${have.join(", ")}; ${layout.space} needs ${paths.join(", ")}, in that order.`,
+    );
+  }
+  const rows = e.length + 1;
+  for (const leaf of layout.leaves) {
+    const n = e.observationLeaves[leaf.path]!.length / rows;
+    if (n !== leaf.column.dim) {
+      throw new ShapeMismatchError(
+        `${where}: observations.${leaf.path} has ${n} values per row, but ${leaf.space} needs ${leaf.column.dim}.`,
+      );
+    }
+  }
+}
+
+/** Per-dimension statistics of the packed observation rows, computed leaf by leaf for a Dict or Tuple. */
+function observationStats(episodes: readonly Episode[], layout: Layout): ColumnStats {
+  if (!layout.composite) {
+    return columnStats(
+      episodes.map((e) => e.observations),
+      layout.dim,
+    );
+  }
+  const parts = layout.leaves.map((leaf) =>
+    columnStats(
+      episodes.map((e) => e.observationLeaves![leaf.path]!),
+      leaf.column.dim,
+    ),
+  );
+  return {
+    mean: parts.flatMap((p) => p.mean),
+    std: parts.flatMap((p) => p.std),
+    min: parts.flatMap((p) => p.min),
+    max: parts.flatMap((p) => p.max),
+  };
+}
+
 function firstNonFiniteStep(e: Episode): number {
   const rowOk = (data: ArrayLike<number>, row: number, dim: number) => {
     for (let k = row * dim; k < (row + 1) * dim; k++) if (!Number.isFinite(data[k]!)) return false;
     return true;
   };
+  const leaves =
+    e.observationLeaves === null
+      ? [{ data: e.observations, dim: e.obsDim }]
+      : Object.values(e.observationLeaves).map((data) => ({ data, dim: data.length / (e.length + 1) }));
+  const obsOk = (row: number) => leaves.every(({ data, dim }) => rowOk(data, row, dim));
   for (let t = 0; t < e.length; t++) {
-    if (
-      !rowOk(e.observations, t, e.obsDim) ||
-      !rowOk(e.observations, t + 1, e.obsDim) ||
-      !rowOk(e.actions, t, e.actDim) ||
-      !Number.isFinite(e.rewards[t]!)
-    ) {
+    if (!obsOk(t) || !obsOk(t + 1) || !rowOk(e.actions, t, e.actDim) || !Number.isFinite(e.rewards[t]!)) {
       return t;
     }
   }

@@ -23,7 +23,15 @@ export function contentHash(dataset: Dataset): string {
     header[2] = e.terminated ? 1 : 0;
     header[3] = e.truncated ? 1 : 0;
     hash.update(new Uint8Array(header.buffer));
-    for (const column of [e.observations, e.actions, e.rewards]) {
+    // A Dict or Tuple episode hashes its leaf columns (path, then bytes) instead of the packed view.
+    const observations =
+      e.observationLeaves === null
+        ? [e.observations]
+        : Object.entries(e.observationLeaves).flatMap(([path, column]) => [
+            new TextEncoder().encode(path),
+            column,
+          ]);
+    for (const column of [...observations, e.actions, e.rewards]) {
       hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
     }
   }

@@ -3,6 +3,9 @@
  * JSONL import and export, for small or hand-made data. The first line is a header with the
  * dataset id, the spaces (Minari's JSON form) and the env id; every other line is one episode:
  * `{"id":0,"seed":5,"observations":[[…],…],"actions":[…],"rewards":[…],"terminated":true,"truncated":false}`.
+ * A Dict or Tuple observation is a JSON object or array per row, nested as its space is, with
+ * each leaf as a flat list (or a number for Discrete):
+ * `{"image":[0,255,…],"state":[0.5,-1.5]}` or `[[0.5,-1.5],2]`.
  * Non-finite numbers are written as Python's json module writes them (bare `NaN`, `Infinity`).
  * Float32 values round-trip exactly: JSON holds their exact float64 value.
  */
@@ -12,10 +15,11 @@ import {
   parsePythonJson,
   type Space,
   type SpaceJson,
+  type SpaceValue,
   spaceFromJSON,
   stringifyPythonJson,
 } from "../core/spaces/index.js";
-import { columnFor } from "./columns.js";
+import { type Column, columnFor, type Layout, layoutFor } from "./columns.js";
 import { Dataset } from "./dataset.js";
 import { Episode } from "./episode.js";
 
@@ -38,6 +42,29 @@ function rows(data: ArrayLike<number>, dim: number, scalar: boolean): (number | 
   return out;
 }
 
+/** Rows of a Dict or Tuple observation as nested JSON values (leaves as plain lists). */
+function nestedRows(
+  layout: Layout,
+  leaves: Readonly<Record<string, ArrayLike<number>>>,
+  count: number,
+): unknown[] {
+  const out: unknown[] = [];
+  for (let r = 0; r < count; r++) {
+    out.push(
+      layout.join(
+        layout.leaves.map((l) => {
+          const d = l.column.dim;
+          const data = leaves[l.path]!;
+          return l.space.kind === "discrete"
+            ? data[r]!
+            : Array.from({ length: d }, (_, k) => data[r * d + k]!);
+        }),
+      ),
+    );
+  }
+  return out;
+}
+
 /** The dataset as JSONL text (header line, then one episode per line). */
 export function toJsonl(dataset: Dataset): string {
   const header: JsonlHeader = {
@@ -53,13 +80,16 @@ export function toJsonl(dataset: Dataset): string {
   };
   const obsScalar = dataset.observationSpace.kind === "discrete";
   const actScalar = dataset.actionSpace.kind === "discrete";
+  const obsLayout = layoutFor(dataset.observationSpace, "observation");
   const lines = [stringifyPythonJson(header)];
   for (const e of dataset.episodes) {
     lines.push(
       stringifyPythonJson({
         id: e.id,
         ...(e.seed === undefined ? {} : { seed: e.seed }),
-        observations: rows(e.observations, e.obsDim, obsScalar),
+        observations: obsLayout.composite
+          ? nestedRows(obsLayout, e.observationLeaves!, e.length + 1)
+          : rows(e.observations, e.obsDim, obsScalar),
         actions: rows(e.actions, e.actDim, actScalar),
         rewards: Array.from(e.rewards),
         terminated: e.terminated,
@@ -137,31 +167,59 @@ export function fromJsonl(
       `${file}: no header line with the spaces; pass observationSpace and actionSpace.`,
     );
   }
-  const obsColumn = columnFor(observationSpace, "observation");
+  const obsLayout = layoutFor(observationSpace, "observation");
   const actColumn = columnFor(actionSpace, "action");
   const episodes: Episode[] = [];
   for (let n = start; n < lines.length; n++) {
     const record = parse(lines[n]!, n);
     const where = `${file}, line ${n + 1}, episode ${String(record.id ?? episodes.length)}`;
-    const column = (field: string, col: typeof obsColumn, space: Space) => {
+    /** Why `v` is not in `space` (non-finite Box elements are let through, to be cleaned later). */
+    const explain = (space: Space, v: unknown): string | null => {
+      const why = space.explain(
+        typeof v === "number" || space.kind === "discrete" ? v : Array.isArray(v) ? v : undefined,
+      );
+      const nonFinite =
+        space.kind === "box" &&
+        Array.isArray(v) &&
+        v.some((x) => typeof x === "number" && !Number.isFinite(x));
+      return nonFinite ? null : why;
+    };
+    const array = (field: string): unknown[] => {
       const values = record[field];
       if (!Array.isArray(values)) throw new ShapeMismatchError(`${where}: field ${field} must be an array.`);
+      return values;
+    };
+    const column = (field: string, col: Column, space: Space) => {
+      const values = array(field);
       const out = col.create(values.length);
       values.forEach((v, t) => {
-        const why = space.explain(
-          typeof v === "number" || space.kind === "discrete" ? v : Array.isArray(v) ? v : undefined,
-        );
-        if (
-          why !== null &&
-          !(
-            space.kind === "box" &&
-            Array.isArray(v) &&
-            v.some((x) => typeof x === "number" && !Number.isFinite(x))
-          )
-        ) {
+        const why = explain(space, v);
+        if (why !== null)
           throw new ShapeMismatchError(`${where}: ${field}[${t}] does not fit ${space}: ${why}.`);
-        }
         col.write(v as never, out, t);
+      });
+      return out;
+    };
+    const leafColumns = () => {
+      const values = array("observations");
+      const out = obsLayout.create(values.length);
+      values.forEach((v, t) => {
+        let parts: SpaceValue[];
+        try {
+          parts = obsLayout.split(v as SpaceValue);
+        } catch (error) {
+          if (!(error instanceof ShapeMismatchError)) throw error;
+          throw new ShapeMismatchError(`${where}: observations[${t}]: ${error.message}`);
+        }
+        obsLayout.leaves.forEach((leaf, i) => {
+          const why = explain(leaf.space, parts[i]);
+          if (why !== null) {
+            throw new ShapeMismatchError(
+              `${where}: observations[${t}].${leaf.path.replaceAll("/", ".")} does not fit ${leaf.space}: ${why}.`,
+            );
+          }
+          leaf.column.write(parts[i]!, out[leaf.path]!, t);
+        });
       });
       return out;
     };
@@ -173,12 +231,14 @@ export function fromJsonl(
       episodes.push(
         new Episode({
           id: typeof record.id === "number" ? record.id : episodes.length,
-          observations: column("observations", obsColumn, observationSpace),
+          observations: obsLayout.composite
+            ? leafColumns()
+            : column("observations", obsLayout.leaves[0]!.column, observationSpace),
           actions: column("actions", actColumn, actionSpace),
           rewards: rewards as number[],
           terminated: record.terminated === true,
           truncated: record.truncated === true,
-          obsDim: obsColumn.dim,
+          obsDim: obsLayout.dim,
           actDim: actColumn.dim,
           seed: typeof record.seed === "number" ? record.seed : undefined,
         }),

@@ -11,7 +11,7 @@ import { InvalidOptionError, InvalidSpaceError, ShapeMismatchError } from "../co
 import type { ActOptions, Policy } from "../core/policy.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
 import type { Discrete } from "../core/spaces/index.js";
-import { columnFor } from "../data/columns.js";
+import { layoutFor } from "../data/columns.js";
 import type { Dataset } from "../data/dataset.js";
 
 /** Precision, recall and F1 of one class (one-vs-rest). */
@@ -267,12 +267,12 @@ function predictAll(
     }
     return out;
   }
-  const obsColumn = columnFor(dataset.observationSpace, "observation");
+  const obsLayout = layoutFor(dataset.observationSpace, "observation");
   let row = 0;
   for (const episode of dataset.episodes) {
     policy.reset?.();
     for (let t = 0; t < episode.length; t++) {
-      const action = policy.act(obsColumn.read(episode.observations, t), actOptions);
+      const action = policy.act(obsLayout.read(episode.observationColumns(), t), actOptions);
       if (isThenable(action)) {
         throw new InvalidOptionError(
           "policy",

@@ -4,14 +4,18 @@
         Opens <dataset_dir>/data/main_data.hdf5 with h5py and checks it against Minari's layout
         (minari/dataset/_storages/hdf5_storage.py, minari/dataset/minari_storage.py): the groups,
         dtypes, shapes, chunks and attributes, and that metadata.json is exactly what json.dump
-        writes. Prints {"problems": [...], "metadata": ..., "episodes": [...]} as JSON, with the
-        values as Python reads them.
+        writes. A Dict or Tuple observation space is checked leaf by leaf under observations/
+        (a Dict key or _index_<i> per level). Prints {"problems": [...], "metadata": ...,
+        "episodes": [...]} as JSON, with the values as Python reads them (a composite episode's
+        observations keyed by leaf path) and each dataset's [compression, compression_opts].
 
     check_minari_layout.py write <dataset_dir> <variant>
         Writes a dataset the way Minari 0.5 does (create_dataset_from_buffers plus DataCollector's
         episode statistics): bool flags, int64 Discrete actions, float32 observations, chunked
         datasets with maxshape (None, ...), and metadata.json with json.dumps'd spaces (Infinity
-        included). variant "cartpole" is a faithful CartPole-v1 dataset. Variant "gaps" is a
+        included). variant "cartpole" is a faithful CartPole-v1 dataset. Variant "dict" has a Dict observation space
+        (uint8 image, float32 state, and a Tuple of a Box and a Discrete) stored as Minari's
+        HDF5Storage nests it: observations/ a group, pair/_index_0 and pair/_index_1. Variant "gaps" is a
         Pendulum-like dataset with episode ids 0, 3 and 7, a uint64 seed and infos. Prints the
         values it wrote as JSON.
 """
@@ -38,18 +42,32 @@ def serialize_discrete(n, start=0):
     return json.dumps({"type": "Discrete", "dtype": "int64", "start": int(start), "n": int(n)})
 
 
-def reserialize(space_string):
-    """serialize_space(deserialize_space(s)) for the flat spaces, without gymnasium."""
-    space = json.loads(space_string)
+def reserialize_dict(space):
+    """serialize_space(deserialize_space(s), to_string=False), without gymnasium."""
     if space["type"] == "Box":
-        return serialize_box(space["low"], space["high"], space["dtype"])
+        return json.loads(serialize_box(space["low"], space["high"], space["dtype"]))
     if space["type"] == "Discrete":
-        return serialize_discrete(space["n"], space["start"])
+        return json.loads(serialize_discrete(space["n"], space["start"]))
+    if space["type"] == "Dict":
+        # gymnasium.spaces.Dict sorts the keys of a plain mapping.
+        return {
+            "type": "Dict",
+            "subspaces": {key: reserialize_dict(space["subspaces"][key]) for key in sorted(space["subspaces"])},
+        }
+    if space["type"] == "Tuple":
+        return {"type": "Tuple", "subspaces": [reserialize_dict(sub) for sub in space["subspaces"]]}
+    return space
+
+
+def reserialize(space_string):
+    """serialize_space(deserialize_space(s)), without gymnasium."""
+    space = json.loads(space_string)
+    if space["type"] in ("Box", "Discrete", "Dict", "Tuple"):
+        return json.dumps(reserialize_dict(space))
     return space_string
 
 
-def space_dtype_and_shape(space_string):
-    space = json.loads(space_string)
+def leaf_dtype_and_shape(space):
     if space["type"] == "Box":
         return space["dtype"], tuple(space["shape"])
     if space["type"] == "Discrete":
@@ -60,6 +78,27 @@ def space_dtype_and_shape(space_string):
         n = space["n"]
         return "int8", tuple(n) if isinstance(n, list) else (n,)
     raise ValueError(space["type"])
+
+
+def space_leaves(space, prefix=""):
+    """[(path, dtype, shape)] as Minari's HDF5 storage nests them: a Dict key or Tuple _index_<i> per level."""
+    if space["type"] == "Dict":
+        return [
+            leaf
+            for key in sorted(space["subspaces"])
+            for leaf in space_leaves(space["subspaces"][key], f"{prefix}/{key}" if prefix else key)
+        ]
+    if space["type"] == "Tuple":
+        return [
+            leaf
+            for i, sub in enumerate(space["subspaces"])
+            for leaf in space_leaves(sub, f"{prefix}/_index_{i}" if prefix else f"_index_{i}")
+        ]
+    return [(prefix, *leaf_dtype_and_shape(space))]
+
+
+def space_dtype_and_shape(space_string):
+    return leaf_dtype_and_shape(json.loads(space_string))
 
 
 def check(dataset_dir):
@@ -101,7 +140,7 @@ def check(dataset_dir):
         expect(key in metadata, f"metadata.json lacks {key}")
     expect(metadata.get("data_format") == "hdf5", "data_format is not hdf5")
 
-    obs_dtype, obs_shape = space_dtype_and_shape(metadata["observation_space"])
+    obs_leaves = space_leaves(json.loads(metadata["observation_space"]))
     act_dtype, act_shape = space_dtype_and_shape(metadata["action_space"])
     episodes = []
     total_steps = 0
@@ -136,13 +175,28 @@ def check(dataset_dir):
                     np.isclose(got, value, rtol=1e-12, atol=1e-12, equal_nan=True),
                     f"episode_{i} {stat} is {got}, numpy says {value}",
                 )
+            composite = obs_leaves[0][0] != ""
             expected = {
-                "observations": (obs_dtype, (T + 1, *obs_shape)),
+                ("observations/" + path if composite else "observations"): (dtype, (T + 1, *shape))
+                for path, dtype, shape in obs_leaves
+            }
+            if composite:
+                expect(isinstance(group["observations"], h5py.Group), f"episode_{i}/observations is not a group")
+                seen = []
+                group["observations"].visititems(
+                    lambda name, obj: seen.append(name) if isinstance(obj, h5py.Dataset) else None
+                )
+                expect(
+                    sorted(seen) == sorted(path for path, _, _ in obs_leaves),
+                    f"episode_{i}/observations holds {sorted(seen)}",
+                )
+            expected.update({
                 "actions": (act_dtype, (T, *act_shape)),
                 "rewards": ("float64", (T,)),
                 "terminations": ("int8", (T,)),
                 "truncations": ("int8", (T,)),
-            }
+            })
+            filters = {}
             for key, (dtype, shape) in expected.items():
                 data = group[key]
                 expect(str(data.dtype) == dtype, f"episode_{i}/{key} is {data.dtype}, expected {dtype}")
@@ -153,6 +207,7 @@ def check(dataset_dir):
                     f"episode_{i}/{key} has chunks {data.chunks}, h5py would pick "
                     f"{guess_chunk(shape, data.maxshape, data.dtype.itemsize)}",
                 )
+                filters[key] = [data.compression, data.compression_opts]
             for key in ("terminations", "truncations"):
                 flags = group[key][()]
                 expect(not flags[:-1].any(), f"episode_{i}/{key} is set before the last step")
@@ -164,7 +219,12 @@ def check(dataset_dir):
                 {
                     "id": int(group.attrs["id"]),
                     "seed": int(group.attrs["seed"]) if "seed" in group.attrs else None,
-                    "observations": group["observations"][()].tolist(),
+                    "observations": (
+                        {path: group["observations/" + path][()].tolist() for path, _, _ in obs_leaves}
+                        if composite
+                        else group["observations"][()].tolist()
+                    ),
+                    "filters": filters,
                     "actions": group["actions"][()].tolist(),
                     "rewards": rewards.tolist(),
                     "terminations": group["terminations"][()].astype(bool).tolist(),
@@ -176,6 +236,18 @@ def check(dataset_dir):
     print(json.dumps({"problems": problems, "metadata": metadata, "episodes": episodes}))
 
 
+def add_to_group(group, buffer):
+    """As _add_episode_to_group: a dict becomes a group, a tuple a group of _index_<i>, arrays datasets."""
+    for key, data in buffer.items():
+        if isinstance(data, dict):
+            add_to_group(group.create_group(key), data)
+        elif isinstance(data, tuple):
+            add_to_group(group.create_group(key), {f"_index_{i}": sub for i, sub in enumerate(data)})
+        else:
+            dshape = data[0].shape if hasattr(data[0], "shape") else ()
+            group.create_dataset(key, data=data, chunks=True, maxshape=(None, *dshape))
+
+
 def add_episode(file, episode_id, seed, observations, actions, rewards, terminations, truncations, infos=None):
     """As HDF5Storage.update_episodes and _add_episode_to_group write one EpisodeBuffer."""
     group = file.create_group(f"episode_{episode_id}")
@@ -183,15 +255,16 @@ def add_episode(file, episode_id, seed, observations, actions, rewards, terminat
     if seed is not None:
         group.attrs["seed"] = seed
     group.attrs["total_steps"] = len(rewards)
-    for key, data in {
-        "observations": observations,
-        "actions": actions,
-        "rewards": rewards,
-        "terminations": terminations,
-        "truncations": truncations,
-    }.items():
-        dshape = data[0].shape if hasattr(data[0], "shape") else ()
-        group.create_dataset(key, data=data, chunks=True, maxshape=(None, *dshape))
+    add_to_group(
+        group,
+        {
+            "observations": observations,
+            "actions": actions,
+            "rewards": rewards,
+            "terminations": terminations,
+            "truncations": truncations,
+        },
+    )
     if infos is not None:
         info_group = group.create_group("infos")
         for key, data in infos.items():
@@ -246,6 +319,35 @@ def write(dataset_dir, variant):
         ids = [0, 1, 2]
         lengths = [5, 1, 9]
         truncated_last = [False, True, False]
+    elif variant == "dict":
+        # An image-and-state Dict with a Tuple inside, as a DataCollector over such an env writes it.
+        box = lambda low, high, shape, dtype: json.loads(  # noqa: E731
+            serialize_box(np.full(shape, low), np.full(shape, high), dtype)
+        )
+        metadata = {
+            "total_episodes": 2,
+            "total_steps": 0,
+            "data_format": "hdf5",
+            "observation_space": json.dumps(
+                {
+                    "type": "Dict",
+                    "subspaces": {
+                        "image": box(0, 255, [4, 3, 3], "uint8"),
+                        "pair": {
+                            "type": "Tuple",
+                            "subspaces": [box(-1.0, 1.0, [2], "float32"), json.loads(serialize_discrete(5))],
+                        },
+                        "state": box(-np.inf, np.inf, [3], "float32"),
+                    },
+                }
+            ),
+            "action_space": serialize_discrete(2),
+            "dataset_id": "toy/h5py-dict-v0",
+            "minari_version": "0.5.3",
+        }
+        ids = [0, 1]
+        lengths = [3, 6]
+        truncated_last = [False, True]
     else:
         metadata = {
             "total_episodes": 3,
@@ -268,6 +370,18 @@ def write(dataset_dir, variant):
                 actions = np.array([int(a) for a in rng.integers(0, 2, size=T)])
                 seed = 1000 + k
                 infos = None
+            elif variant == "dict":
+                observations = {
+                    "image": rng.integers(0, 256, size=(T + 1, 4, 3, 3)).astype(np.uint8),
+                    "pair": (
+                        rng.uniform(-1, 1, size=(T + 1, 2)).astype(np.float32),
+                        rng.integers(0, 5, size=T + 1),
+                    ),
+                    "state": rng.normal(size=(T + 1, 3)).astype(np.float32),
+                }
+                actions = np.array([int(a) for a in rng.integers(0, 2, size=T)])
+                seed = 7 + k
+                infos = None
             else:
                 observations = rng.uniform(-1, 1, size=(T + 1, 3)).astype(np.float32)
                 actions = rng.uniform(-2, 2, size=(T, 1)).astype(np.float32)
@@ -289,7 +403,16 @@ def write(dataset_dir, variant):
                 {
                     "id": episode_id,
                     "seed": seed,
-                    "observations": observations.tolist(),
+                    "observations": (
+                        {
+                            "image": observations["image"].tolist(),
+                            "pair/_index_0": observations["pair"][0].tolist(),
+                            "pair/_index_1": observations["pair"][1].tolist(),
+                            "state": observations["state"].tolist(),
+                        }
+                        if variant == "dict"
+                        else observations.tolist()
+                    ),
                     "actions": actions.tolist(),
                     "rewards": rewards,
                     "terminations": terminations,

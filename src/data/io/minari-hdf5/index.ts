@@ -28,8 +28,26 @@
  *   an action is refused, because a NaN action comes from a diverged policy.
  * - Image-like Box spaces are stored raw, and metadata.json says `"jpeg_encoding": false`. Minari's
  *   main branch honours that, but Minari 0.5.3 and earlier expect JPEG bytes for those spaces.
- * - Only spaces that `columnFor` stores work (Box, Discrete, MultiDiscrete, MultiBinary). Dict and
- *   Tuple spaces are not supported.
+ * - Action spaces must be ones `columnFor` stores (Box, Discrete, MultiDiscrete, MultiBinary).
+ *   Observation spaces may also be Dict and Tuple spaces of those, nested as deep as wanted.
+ *
+ * Dict and Tuple observation spaces are stored as Minari's HDF5Storage stores them
+ * (`_add_episode_to_group` and `_decode_space`):
+ *
+ * ```text
+ * episode_<i>/observations/   a group for a Dict or Tuple space
+ *   image                     (T + 1, H, W, C) uint8, gzip-compressed; one dataset per Dict key
+ *   state                     (T + 1, 3) float32
+ *   pair/                     a Tuple inside a Dict: a group
+ *     _index_0                (T + 1, 2) float32; Tuple positions are _index_<i>
+ *     _index_1                (T + 1,) int64
+ * ```
+ *
+ * uint8 leaves are written with gzip (deflate level 4, as h5py's `compression="gzip"`) on h5py's
+ * chunk shape; h5py and Minari decompress them without being told. Other leaves, and the arrays of
+ * plain spaces, are not compressed, as before. In memory the leaves are `Episode.observationLeaves`
+ * (see `layoutFor` in data/columns.ts). Reading names a missing key or a wrong leaf shape by its
+ * path, and warns about keys the space does not have.
  *
  * Writes are atomic. The whole dataset is written to a sibling `<dir>.tmp-<uuid>`, synced, and
  * renamed into place. An existing dataset is first moved aside to `<dir>.old-<uuid>` and deleted

@@ -11,16 +11,16 @@ import type {
 } from "h5wasm/node";
 import { DatasetFormatError, type DatasetLocation } from "../../../core/errors.js";
 import { formatValue, type Space, type TypedArray } from "../../../core/spaces/index.js";
-import type { Column } from "../../columns.js";
+import type { Column, Layout } from "../../columns.js";
 import { Episode } from "../../episode.js";
 import { type H5, H5T_ENUM, H5T_FLOAT, H5T_INTEGER, hdf5Reason, numpyDtype } from "./hdf5.js";
-import { explainRow, rowShape } from "./rows.js";
+import { alwaysInSpace, explainRow, rowShape } from "./rows.js";
 import type { Warnings } from "./warnings.js";
 
 export function readEpisodes(
   h5: H5,
   mainFile: string,
-  obs: { space: Space; column: Column },
+  obs: { space: Space; layout: Layout },
   act: { space: Space; column: Column },
   warnings: Warnings,
 ): Episode[] {
@@ -93,10 +93,13 @@ function readNumeric(h5: H5, group: H5Group, name: string, where: DatasetLocatio
     );
   }
   if (!(entity instanceof h5.lib.Dataset)) {
-    throw new DatasetFormatError(
-      where,
-      `readMinari: ${label} is a group, not an array: Dict and Tuple spaces are not supported yet. Flatten the space in Python first.`,
-    );
+    const hint =
+      where.field === "actions"
+        ? "Minari stores a Dict or Tuple action space so; mimic reads Dict and Tuple observations only. Flatten the action space in Python first."
+        : where.field === "observations"
+          ? "Minari stores a Dict or Tuple observation space so, but metadata.json's observation_space is not one. Fix the space in metadata.json."
+          : "The space declares an array here; fix the space in metadata.json or the file.";
+    throw new DatasetFormatError(where, `readMinari: ${label} is a group, not an array. ${hint}`);
   }
   const dataset: H5Dataset = entity;
   let meta: H5Metadata;
@@ -153,7 +156,7 @@ function readEpisode(
   h5: H5,
   group: H5Group,
   at: { file: string; episode: number },
-  obs: { space: Space; column: Column },
+  obs: { space: Space; layout: Layout },
   act: { space: Space; column: Column },
   warnings: Warnings,
 ): Episode {
@@ -171,45 +174,128 @@ function readEpisode(
   }
   const T = rewards.shape[0]!;
 
-  const column = (field: "observations" | "actions", spec: { space: Space; column: Column }): TypedArray => {
-    const data = read(field);
-    const rows = field === "observations" ? T + 1 : T;
-    const dim = spec.column.dim;
+  /** One array of `rows` rows of `space`, at `name` in `g` (`field` names it in errors). */
+  const column = (
+    g: H5Group,
+    name: string,
+    field: string,
+    space: Space,
+    col: Column,
+    rows: number,
+    what: "observation" | "action",
+  ): TypedArray => {
+    const data = readNumeric(h5, g, name, where(field));
+    const dim = col.dim;
     const trailing = data.shape.slice(1).reduce((p, x) => p * x, 1);
     if (data.shape[0] !== rows || trailing !== dim) {
-      const expected = formatShape([rows, ...rowShape(spec.space)]);
+      const expected = formatShape([rows, ...rowShape(space)]);
       const countHint =
-        trailing === dim && field === "observations"
+        trailing === dim && what === "observation"
           ? ` There are ${data.shape[0]} observations for ${T} actions; an episode has one more observation than actions (T + 1).`
           : trailing === dim
             ? ` There are ${data.shape[0]} actions for ${T} rewards.`
-            : ` Each row should hold ${dim} values of ${spec.space}.`;
+            : ` Each row should hold ${dim} values of ${space}.`;
       throw new DatasetFormatError(
         where(field),
         `${prefix}: ${field} has shape ${formatShape(data.shape)}, expected ${expected}.${countHint}`,
       );
     }
-    for (let t = 0; t < rows; t++) {
-      const why = explainRow(spec.space, data.values, t, dim, field === "observations");
+    const whole = what === "observation" ? obs.space : act.space;
+    const rowsToCheck = alwaysInSpace(space, data.values) ? 0 : rows;
+    for (let t = 0; t < rowsToCheck; t++) {
+      const why = explainRow(space, data.values, t, dim, what === "observation");
       if (why !== null) {
-        const what = field === "observations" ? "observation" : "action";
+        const inLeaf = space === whole ? "" : `${field.slice("observations/".length)}: ${space}: `;
         throw new DatasetFormatError(
           where(field),
-          `${prefix}: ${what} ${t} is not in the ${what} space ${spec.space} (${why}). ` +
+          `${prefix}: ${what} ${t} is not in the ${what} space ${whole} (${inLeaf}${why}). ` +
             `The data does not match metadata.json's ${what}_space; fix the space or the episode.`,
         );
       }
     }
-    if (data.dtype !== spec.column.dtype) {
-      const note = `${file}: ${field} are stored as ${data.dtype}, not ${spec.column.dtype} as Minari writes ${spec.space}; converted.`;
+    if (data.dtype !== col.dtype) {
+      const note = `${file}: ${field} are stored as ${data.dtype}, not ${col.dtype} as Minari writes ${space}; converted.`;
       warnings.add(note);
     }
-    const out = spec.column.create(rows);
+    const out = col.create(rows);
     out.set(data.values);
     return out;
   };
-  const observations = column("observations", obs);
-  const actions = column("actions", act);
+
+  /** A Dict or Tuple observation: observations/ is a group, one subgroup or array per key (Tuple: `_index_<i>`). */
+  const leafColumns = (): Record<string, TypedArray> => {
+    const entity = group.get("observations");
+    if (!(entity instanceof h5.lib.Group)) {
+      throw new DatasetFormatError(
+        where("observations"),
+        entity === null
+          ? `${prefix}: observations is missing. Every episode group needs observations, actions, rewards, terminations and truncations.`
+          : `${prefix}: observations is an array, but metadata.json's observation_space is ${obs.space}, which Minari stores as a group ` +
+              "(one dataset per Dict key, _index_<i> per Tuple position). Fix the space in metadata.json, or write the observations in Minari's layout.",
+      );
+    }
+    const root: H5Group = entity;
+    const missing = (path: string) =>
+      new DatasetFormatError(
+        where(path),
+        `${prefix}: ${path} is missing; metadata.json's observation_space ${obs.space} has it. ` +
+          "Write the episode with every key of the space, or fix the space.",
+      );
+    const out: Record<string, TypedArray> = {};
+    const known = new Set<string>();
+    for (const leaf of obs.layout.leaves) {
+      let parent = root;
+      leaf.segments.slice(0, -1).forEach((segment, i) => {
+        const path = ["observations", ...leaf.segments.slice(0, i + 1)].join("/");
+        const next = parent.get(segment);
+        if (next === null) throw missing(path);
+        if (!(next instanceof h5.lib.Group)) {
+          throw new DatasetFormatError(
+            where(path),
+            `${prefix}: ${path} is an array, but the observation space ${obs.space} has a Dict or Tuple there, which Minari stores as a group.`,
+          );
+        }
+        parent = next;
+      });
+      const field = `observations/${leaf.path}`;
+      const name = leaf.segments.at(-1)!;
+      if (parent.get(name) === null) throw missing(field);
+      for (let i = 1; i <= leaf.segments.length; i++) known.add(leaf.segments.slice(0, i).join("/"));
+      out[leaf.path] = column(parent, name, field, leaf.space, leaf.column, T + 1, "observation");
+    }
+    // Keys the space does not have are reported, not kept.
+    const visit = (g: H5Group, at: string): void => {
+      for (const name of g.keys()) {
+        const path = at === "" ? name : `${at}/${name}`;
+        if (!known.has(path)) {
+          warnings.perEpisode(
+            `observations/${path}`,
+            id,
+            (episodes) =>
+              `${file}: ${episodes}: observations/${path} is not in the observation space ${obs.space}; ignored.`,
+          );
+          continue;
+        }
+        const child = g.get(name);
+        if (child instanceof h5.lib.Group) visit(child, path);
+      }
+    };
+    visit(root, "");
+    return out;
+  };
+
+  const observations = obs.layout.composite
+    ? leafColumns()
+    : column(
+        group,
+        "observations",
+        "observations",
+        obs.space,
+        obs.layout.leaves[0]!.column,
+        T + 1,
+        "observation",
+      );
+  const actions = column(group, "actions", "actions", act.space, act.column, T, "action");
 
   const flag = (field: "terminations" | "truncations"): boolean => {
     const data = read(field);
@@ -285,7 +371,7 @@ function readEpisode(
       rewards: rewards.values instanceof Float64Array ? rewards.values : Float64Array.from(rewards.values),
       terminated,
       truncated,
-      obsDim: obs.column.dim,
+      obsDim: obs.layout.dim,
       actDim: act.column.dim,
       ...(seed !== undefined && { seed }),
       infos,

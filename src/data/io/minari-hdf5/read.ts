@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import type { z } from "zod";
 import { DatasetFormatError, MimicError } from "../../../core/errors.js";
 import { formatValue, parsePythonJson, type Space, spaceFromJSON } from "../../../core/spaces/index.js";
-import { type Column, columnFor } from "../../columns.js";
+import { columnFor, layoutFor } from "../../columns.js";
 import { Dataset } from "../../dataset.js";
 import { readEnvSpec } from "./env-spec.js";
 import { loadH5, withHdf5Errors } from "./hdf5.js";
@@ -102,10 +102,9 @@ export async function readMinari(dir: string): Promise<ReadMinariResult> {
     if (!MINARI_KEYS.has(key))
       warnings.add(`${metaFile}: unknown metadata key "${key}" (kept in dataset.metadata).`);
   }
-  const space = (field: "observation_space" | "action_space"): { space: Space; column: Column } => {
+  const parseSpace = <T>(field: "observation_space" | "action_space", store: (s: Space) => T): T => {
     try {
-      const s = spaceFromJSON(meta[field], field);
-      return { space: s, column: columnFor(s, field === "observation_space" ? "observation" : "action") };
+      return store(spaceFromJSON(meta[field], field));
     } catch (cause) {
       throw new DatasetFormatError(
         { file: metaFile, field },
@@ -114,8 +113,8 @@ export async function readMinari(dir: string): Promise<ReadMinariResult> {
       );
     }
   };
-  const obs = space("observation_space");
-  const act = space("action_space");
+  const obs = parseSpace("observation_space", (s) => ({ space: s, layout: layoutFor(s, "observation") }));
+  const act = parseSpace("action_space", (s) => ({ space: s, column: columnFor(s, "action") }));
   const envSpec = meta.env_spec ? readEnvSpec(meta.env_spec, metaFile, warnings) : null;
 
   // main_data.hdf5

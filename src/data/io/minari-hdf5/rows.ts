@@ -5,6 +5,29 @@
  */
 import type { Box, MultiBinary, MultiDiscrete, Space, TypedArray } from "../../../core/spaces/index.js";
 
+/** The values each integer typed array can hold. */
+const ARRAY_RANGE: readonly [new (n: number) => TypedArray, number, number][] = [
+  [Uint8Array, 0, 255],
+  [Int8Array, -128, 127],
+  [Uint16Array, 0, 65535],
+  [Int16Array, -32768, 32767],
+];
+
+/**
+ * Whether every value `values` can hold is in `space`, so its rows need no check: an integer Box
+ * (an image, typically `Box(0, 255, (H, W, C), uint8)`) whose bounds span the whole range of the
+ * array's element type. Checking such rows element by element cost more than writing them.
+ */
+export function alwaysInSpace(space: Space, values: ArrayLike<number>): boolean {
+  if (space.kind !== "box") return false;
+  const box = space as Box;
+  if (box.dtype.startsWith("float")) return false;
+  const range = ARRAY_RANGE.find(([Ctor]) => values instanceof Ctor);
+  if (range === undefined) return false;
+  const [, min, max] = range;
+  return box.low.every((l) => l <= min) && box.high.every((h) => h >= max);
+}
+
 /** The shape of one row of `space` as stored on disk (Minari stacks values along a new first axis). */
 export function rowShape(space: Space): number[] {
   switch (space.kind) {

@@ -9,7 +9,7 @@ import type { File as H5File, Group as H5Group } from "h5wasm/node";
 import { DatasetFormatError, type DatasetLocation } from "../../../core/errors.js";
 import { replaceDirectory, syncDirectory, syncFile } from "../../../core/files.js";
 import { formatValue, type TypedArray } from "../../../core/spaces/index.js";
-import { type Column, columnFor } from "../../columns.js";
+import { type Column, columnFor, type Layout, layoutFor } from "../../columns.js";
 import type { Dataset } from "../../dataset.js";
 import { gymnasiumEnvSpec } from "./env-spec.js";
 import { diskArray, dtypeOfArray, guessChunk, type H5, H5_DTYPE, loadH5, withHdf5Errors } from "./hdf5.js";
@@ -23,7 +23,7 @@ import {
   PLACED_KEYS,
 } from "./metadata.js";
 import { NotJsonError, PyFloat, pythonJsonDumps, pythonSpaceString } from "./python-json.js";
-import { explainRow, rowShape } from "./rows.js";
+import { alwaysInSpace, explainRow, rowShape } from "./rows.js";
 
 export interface WriteMinariOptions {
   /** Extra files to write at the top of the dataset directory (name → text), in the same atomic swap. */
@@ -74,7 +74,7 @@ export async function writeMinari(
   await checkReplaceable(target);
   const h5 = await loadH5();
   const columns = {
-    observations: columnFor(dataset.observationSpace, "observation"),
+    observations: layoutFor(dataset.observationSpace, "observation"),
     actions: columnFor(dataset.actionSpace, "action"),
   };
   // Build the metadata first: a value JSON cannot hold should fail before any file is written.
@@ -175,13 +175,18 @@ function buildMetadata(dataset: Dataset, options: WriteMinariOptions, file: stri
   return metadata;
 }
 
+/** The values of one observation leaf (`""`: a plain space's whole observations). */
+function leafValues(episode: Dataset["episodes"][number], path: string): TypedArray {
+  return path === "" ? episode.observations : episode.observationLeaves![path]!;
+}
+
 /** Writes main_data.hdf5 at `path` in one synchronous pass (`where` names the file in errors). */
 function writeHdf5(
   h5: H5,
   path: string,
   where: string,
   dataset: Dataset,
-  columns: { observations: Column; actions: Column },
+  columns: { observations: Layout; actions: Column },
 ): void {
   const spaces = { observations: dataset.observationSpace, actions: dataset.actionSpace };
   withHdf5Errors(h5, () => {
@@ -195,17 +200,33 @@ function writeHdf5(
         });
         const T = episode.length;
         // Check everything about this episode before its group exists.
-        for (const field of ["observations", "actions"] as const) {
-          const values = episode[field];
-          const dim = columns[field].dim;
+        const checks = [
+          ...columns.observations.leaves.map((leaf) => ({
+            field: "observations" as const,
+            leaf: leaf.path,
+            space: leaf.space,
+            values: leafValues(episode, leaf.path),
+            dim: leaf.column.dim,
+          })),
+          {
+            field: "actions" as const,
+            leaf: "",
+            space: spaces.actions,
+            values: episode.actions,
+            dim: columns.actions.dim,
+          },
+        ];
+        for (const { field, leaf, space, values, dim } of checks) {
           const rows = field === "observations" ? T + 1 : T;
+          if (alwaysInSpace(space, values)) continue;
           for (let t = 0; t < rows; t++) {
-            const why = explainRow(spaces[field], values, t, dim, field === "observations");
+            const why = explainRow(space, values, t, dim, field === "observations");
             if (why !== null) {
               const what = field === "observations" ? "observation" : "action";
+              const inLeaf = leaf === "" ? "" : `${leaf}: ${space}: `;
               throw new DatasetFormatError(
-                at(field),
-                `writeMinari: ${where}: episode ${episode.id}: ${what} ${t} is not in the ${what} space ${spaces[field]} (${why}). ` +
+                at(leaf === "" ? field : `${field}/${leaf}`),
+                `writeMinari: ${where}: episode ${episode.id}: ${what} ${t} is not in the ${what} space ${spaces[field]} (${inLeaf}${why}). ` +
                   `Nothing was written to ${dirname(dirname(where))}. Fix or drop the episode before writing.`,
               );
             }
@@ -244,6 +265,7 @@ function writeHdf5(
           values: TypedArray | BigInt64Array,
           dtype: string,
           shape: number[],
+          compress = false,
         ) => {
           g.create_dataset({
             name,
@@ -252,16 +274,41 @@ function writeHdf5(
             dtype: H5_DTYPE[dtype]!,
             maxshape: [null, ...shape.slice(1)],
             chunks: guessChunk(shape, values.BYTES_PER_ELEMENT),
+            // h5py's compression="gzip" (deflate, level 4).
+            ...(compress && { compression: "gzip" as const, compression_opts: 4 }),
           });
         };
-        for (const field of ["observations", "actions"] as const) {
-          const column = columns[field];
-          const rows = field === "observations" ? T + 1 : T;
-          put(group, field, diskArray(episode[field], column.dtype), column.dtype, [
-            rows,
-            ...rowShape(spaces[field]),
+        const obsLayout = columns.observations;
+        if (!obsLayout.composite) {
+          const column = obsLayout.leaves[0]!.column;
+          put(group, "observations", diskArray(episode.observations, column.dtype), column.dtype, [
+            T + 1,
+            ...rowShape(spaces.observations),
           ]);
+        } else {
+          // Minari's layout: observations/ is a group, a Dict key or Tuple _index_<i> per subgroup or dataset.
+          const root = group.create_group("observations");
+          for (const leaf of obsLayout.leaves) {
+            let parent = root;
+            for (const segment of leaf.segments.slice(0, -1)) {
+              const existing = parent.get(segment);
+              parent = existing instanceof h5.lib.Group ? existing : parent.create_group(segment);
+            }
+            const dtype = leaf.column.dtype;
+            put(
+              parent,
+              leaf.segments.at(-1)!,
+              diskArray(leafValues(episode, leaf.path), dtype),
+              dtype,
+              [T + 1, ...rowShape(leaf.space)],
+              dtype === "uint8",
+            );
+          }
         }
+        put(group, "actions", diskArray(episode.actions, columns.actions.dtype), columns.actions.dtype, [
+          T,
+          ...rowShape(spaces.actions),
+        ]);
         put(group, "rewards", rewards, "float64", [T]);
         const flag = (set: boolean) => {
           const flags = new Int8Array(T);
