@@ -12,7 +12,10 @@ describe("MaskedCartPole-v1", () => {
     const env = make("MaskedCartPole-v1");
     checkEnv(env);
     assert.equal(env.spec.maxEpisodeSteps, 500);
-    assert.equal(env.observationSpace.toString(), "Box([-4.8, -0.41887903], [4.8, 0.41887903], (2,), float32)");
+    assert.equal(
+      env.observationSpace.toString(),
+      "Box([-4.8, -0.41887903], [4.8, 0.41887903], (2,), float32)",
+    );
   });
 
   test("the same trajectory as CartPole-v1 for the same seed and actions, velocities dropped", () => {

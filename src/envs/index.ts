@@ -2,7 +2,7 @@
  * @module
  * The built-in environments, registered on import: the five classic-control tasks (exact ports of
  * Gymnasium), seals' fixed-horizon CartPole for inverse RL, MaskedCartPole (velocities hidden)
- * for memory, and GridWorld for tabular inverse RL.
+ * for memory, PixelCartPole (frames) for image encoders, and GridWorld for tabular inverse RL.
  */
 import { z } from "zod";
 import type { EnvSpec, EpisodeOutcome } from "../core/env.js";
@@ -16,6 +16,12 @@ import {
 } from "./classic/continuous-mountain-car.js";
 import { MountainCarEnv, MountainCarKernel, mountainCarSpec } from "./classic/mountain-car.js";
 import { PendulumEnv, PendulumKernel, pendulumSpec } from "./classic/pendulum.js";
+import {
+  PixelCartPoleEnv,
+  type PixelCartPoleObservation,
+  pixelCartPoleOptionsSchema,
+  pixelCartPoleSpec,
+} from "./pixels/cartpole-pixels.js";
 import { MaskedCartPoleEnv, MaskedCartPoleKernel, maskedCartPoleSpec } from "./pomdp/masked-cartpole.js";
 import { SealsCartPoleEnv, SealsCartPoleKernel, sealsCartPoleSpec } from "./seals/cartpole.js";
 import { GridWorldEnv, gridWorldOptionsSchema, gridWorldSpec } from "./toy/grid-world.js";
@@ -33,6 +39,7 @@ declare module "../core/registry.js" {
     "GridWorld-v0": { observation: number; action: number };
     "seals/CartPole-v0": { observation: Float32Array; action: number };
     "MaskedCartPole-v1": { observation: Float32Array; action: number };
+    "PixelCartPole-v1": { observation: PixelCartPoleObservation; action: number };
   }
 }
 
@@ -66,6 +73,10 @@ const scoring: Record<string, Pick<EnvSpec, "referenceReturns" | "isSuccess">> =
   },
   // As CartPole-v1: the pole stayed up for the whole time limit.
   "MaskedCartPole-v1": {
+    referenceReturns: { random: 23.68, expert: 500 },
+    isSuccess: ({ terminated, length }) => !terminated && length >= 500,
+  },
+  "PixelCartPole-v1": {
     referenceReturns: { random: 23.68, expert: 500 },
     isSuccess: ({ terminated, length }) => !terminated && length >= 500,
   },
@@ -123,6 +134,12 @@ export function registerBuiltinEnvs(): void {
     ...scoring[maskedCartPoleSpec.id],
     entryPoint: () => new MaskedCartPoleEnv(),
     kernel: () => new MaskedCartPoleKernel(),
+  });
+  register({
+    ...pixelCartPoleSpec,
+    ...scoring[pixelCartPoleSpec.id],
+    options: pixelCartPoleOptionsSchema,
+    entryPoint: (o) => new PixelCartPoleEnv(o),
   });
   register({
     ...gridWorldSpec,

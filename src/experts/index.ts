@@ -17,6 +17,7 @@ import { gridWorldExpert } from "./grid-world.js";
 import { maskedCartPoleExpert } from "./masked-cartpole.js";
 import { mountainCarExpert } from "./mountain-car.js";
 import { pendulumExpert } from "./pendulum.js";
+import { pixelCartPoleExpert } from "./pixel-cartpole.js";
 
 export { acrobotExpert, acrobotPump } from "./acrobot.js";
 export { cartPoleExpert, cartPoleLqrGain } from "./cartpole.js";
@@ -31,6 +32,7 @@ export {
 export { maskedCartPoleExpert } from "./masked-cartpole.js";
 export { mountainCarExpert, mountainCarPump } from "./mountain-car.js";
 export { type PendulumExpertOptions, pendulumExpert, pendulumLqrGain } from "./pendulum.js";
+export { type PixelCartPoleExpertOptions, pixelCartPoleExpert } from "./pixel-cartpole.js";
 
 /** Options of `scriptedExpert`. */
 export interface ScriptedExpertOptions {
@@ -61,6 +63,8 @@ const experts: Readonly<Record<string, ExpertFactory>> = {
   "seals/CartPole-v0": () => cartPoleExpert(),
   // It sees only x and θ, so it reconstructs the velocities from the last step (it keeps state).
   "MaskedCartPole-v1": () => maskedCartPoleExpert(),
+  // The LQR on the observation's state; the pixels are for the learner.
+  "PixelCartPole-v1": () => pixelCartPoleExpert(),
   "MountainCar-v0": (envOptions) => mountainCarExpert(envOptions as MountainCarOptions),
   "MountainCarContinuous-v0": () => continuousMountainCarExpert(),
   "Pendulum-v1": (envOptions) => pendulumExpert(envOptions),
