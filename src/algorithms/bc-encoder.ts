@@ -1,0 +1,274 @@
+/**
+ * Behavior cloning with an `EncoderPolicy`: images, vectors and Dict observations (BC-CNN for
+ * pixels). The loss is BC's categorical negative log-likelihood (HumanCompatibleAI/imitation's
+ * `bc.py` without the entropy bonus), minibatches from a seeded shuffle each epoch, Adam. A
+ * validation split by episode picks the best epoch's weights (lowest validation NLL), and
+ * `patience` can stop early, as `trainBc` does.
+ *
+ * The training data stays in the dataset's own arrays: each leaf the policy reads is gathered
+ * once into one array of its dtype (a uint8 image stays bytes), and each minibatch copies its
+ * rows out of those.
+ */
+import { z } from "zod";
+import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
+import { formatPath } from "../core/registry.js";
+import { rngFromSeed } from "../core/rng.js";
+import { Discrete, type TypedArray } from "../core/spaces/index.js";
+import { yieldToEventLoop } from "../core/yield.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Episode } from "../data/episode.js";
+import { type ConvSpec, EncoderPolicy } from "../nn/encoder-policy.js";
+
+export const bcEncoderConfigSchema = z
+  .object({
+    epochs: z.number().int().positive().default(20),
+    batchSize: z.number().int().positive().default(64),
+    learningRate: z.number().positive().default(1e-3),
+    /** The Dict leaves the policy reads (default all). */
+    keys: z.array(z.string()).min(1).optional(),
+    /** Convolutions per image branch (default: NatureCNN, or a small preset for small images). */
+    convs: z
+      .array(
+        z
+          .object({
+            channels: z.number().int().positive(),
+            kernel: z.number().int().positive(),
+            stride: z.number().int().positive(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
+    /** Units of each image branch's dense layer. */
+    features: z.number().int().positive().default(256),
+    hidden: z.array(z.number().int().positive()).default([64]),
+    validationFraction: z.number().min(0).max(0.9).default(0.2),
+    /** Epochs without a better validation loss before stopping (0: never). */
+    patience: z.number().int().min(0).default(0),
+    /** Normalize vector leaves with the training data's mean and std. */
+    normalizeObservations: z.boolean().default(true),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export type BcEncoderConfig = z.input<typeof bcEncoderConfigSchema>;
+
+export interface BcEncoderRecord {
+  epoch: number;
+  trainLoss: number;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  /** Seconds since training started. */
+  seconds: number;
+}
+
+export interface BcEncoderResult {
+  policy: EncoderPolicy;
+  history: BcEncoderRecord[];
+  bestEpoch: number;
+}
+
+interface Gathered {
+  leaves: Record<string, TypedArray>;
+  actions: Int32Array;
+  length: number;
+}
+
+/** Every transition's observation leaves (`paths`) and action, from `episodes`. */
+function gather(episodes: readonly Episode[], paths: readonly { path: string; size: number }[]): Gathered {
+  const n = episodes.reduce((s, e) => s + e.length, 0);
+  const leaves: Record<string, TypedArray> = {};
+  const actions = new Int32Array(n);
+  for (const { path, size } of paths) {
+    const first = episodes[0]!.observationColumns()[path];
+    if (first === undefined) {
+      throw new ShapeMismatchError(`BC: the dataset's observations have no leaf "${path}".`);
+    }
+    const Kind = first.constructor as new (length: number) => TypedArray;
+    const out = new Kind(n * size);
+    let row = 0;
+    for (const e of episodes) {
+      const column = e.observationColumns()[path]!;
+      (out as Float32Array).set((column as Float32Array).subarray(0, e.length * size), row * size);
+      row += e.length;
+    }
+    leaves[path] = out;
+  }
+  let row = 0;
+  for (const e of episodes) {
+    for (let t = 0; t < e.length; t++) actions[row++] = e.actions[t]!;
+  }
+  return { leaves, actions, length: n };
+}
+
+export async function trainBcEncoder(
+  dataset: Dataset,
+  config: BcEncoderConfig = {},
+  options: { onEpoch?: (record: BcEncoderRecord) => void } = {},
+): Promise<BcEncoderResult> {
+  const parsed = bcEncoderConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidOptionError(
+      formatPath(issue.path),
+      `BC config: ${formatPath(issue.path)}: ${issue.message}.`,
+    );
+  }
+  const cfg = parsed.data;
+  if (dataset.episodes.length === 0) {
+    throw new ShapeMismatchError(`BC: dataset ${dataset.id} has no episodes; collect demonstrations first.`);
+  }
+  if (!(dataset.actionSpace instanceof Discrete)) {
+    throw new InvalidOptionError(
+      "dataset",
+      `BC with an encoder policy needs Discrete actions; ${dataset.id} has ${dataset.actionSpace}.`,
+    );
+  }
+  const split =
+    cfg.validationFraction > 0 && dataset.episodes.length >= 2
+      ? dataset.split({ train: 1 - cfg.validationFraction, validation: cfg.validationFraction }, cfg.seed)
+      : { train: dataset, validation: dataset.withEpisodes([]) };
+  const train = split.train.episodes.length > 0 ? split.train : dataset;
+  const validation = split.train.episodes.length > 0 ? split.validation : dataset.withEpisodes([]);
+  // Statistics of the vector leaves, for normalization (per leaf, from the training split).
+  const probe = new EncoderPolicy({
+    observationSpace: dataset.observationSpace,
+    actionSpace: dataset.actionSpace,
+    envId: "probe",
+    keys: cfg.keys,
+    convs: cfg.convs as ConvSpec[] | undefined,
+    features: 1,
+    hidden: [],
+  });
+  const inputs = probe.inputs;
+  const data = gather(train.episodes, inputs);
+  const normalization: Record<string, { mean: number[]; std: number[] }> = {};
+  if (cfg.normalizeObservations) {
+    for (const input of inputs) {
+      if (input.kind !== "vector") continue;
+      normalization[input.path] = leafStats(data.leaves[input.path]!, input.size, data.length);
+    }
+  }
+  const policy = new EncoderPolicy({
+    observationSpace: dataset.observationSpace,
+    actionSpace: dataset.actionSpace,
+    envId: dataset.envSpec?.id ?? "unknown",
+    keys: cfg.keys,
+    convs: cfg.convs as ConvSpec[] | undefined,
+    features: cfg.features,
+    hidden: cfg.hidden,
+    normalization,
+    learningRate: cfg.learningRate,
+    seed: cfg.seed,
+  });
+  const held = validation.episodes.length > 0 ? gather(validation.episodes, inputs) : null;
+  const batchSize = Math.min(cfg.batchSize, data.length);
+  const batch: Record<string, TypedArray> = {};
+  for (const input of inputs) {
+    const Kind = data.leaves[input.path]!.constructor as new (length: number) => TypedArray;
+    batch[input.path] = new Kind(batchSize * input.size);
+  }
+  const labels = new Int32Array(batchSize);
+  const order = Int32Array.from({ length: data.length }, (_, i) => i);
+  const rng = rngFromSeed(cfg.seed + 1);
+  const history: BcEncoderRecord[] = [];
+  let best: { loss: number; epoch: number; weights: Float32Array } | null = null;
+  let stale = 0;
+  const started = Date.now();
+  for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = rng.integers(i + 1);
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
+    }
+    let lossSum = 0;
+    let count = 0;
+    for (let start = 0; start < order.length; start += batchSize) {
+      const rows = Math.min(batchSize, order.length - start);
+      for (const input of inputs) {
+        const from = data.leaves[input.path] as Float32Array;
+        const to = batch[input.path] as Float32Array;
+        for (let r = 0; r < rows; r++) {
+          const k = order[start + r]!;
+          to.set(from.subarray(k * input.size, (k + 1) * input.size), r * input.size);
+        }
+      }
+      for (let r = 0; r < rows; r++) labels[r] = data.actions[order[start + r]!]!;
+      lossSum += policy.trainStep(batch, labels, rows).loss * rows;
+      count += rows;
+      if (start % (batchSize * 16) === 0) await yieldToEventLoop();
+    }
+    const record: BcEncoderRecord = {
+      epoch,
+      trainLoss: lossSum / count,
+      validationLoss: null,
+      validationAccuracy: null,
+      seconds: (Date.now() - started) / 1000,
+    };
+    if (held !== null) {
+      const v = validate(policy, held, inputs);
+      record.validationLoss = v.loss;
+      record.validationAccuracy = v.accuracy;
+    }
+    history.push(record);
+    options.onEpoch?.(record);
+    if (record.validationLoss !== null) {
+      if (best === null || record.validationLoss < best.loss) {
+        best = { loss: record.validationLoss, epoch, weights: policy.getWeights() };
+        stale = 0;
+      } else if (cfg.patience > 0 && ++stale >= cfg.patience) {
+        break;
+      }
+    }
+  }
+  if (best !== null) policy.setWeights(best.weights);
+  return { policy, history, bestEpoch: best?.epoch ?? history.length };
+}
+
+function leafStats(values: TypedArray, size: number, rows: number): { mean: number[]; std: number[] } {
+  const mean = new Array<number>(size).fill(0);
+  const sq = new Array<number>(size).fill(0);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < size; j++) {
+      const v = Number(values[r * size + j]);
+      mean[j]! += v;
+      sq[j]! += v * v;
+    }
+  }
+  for (let j = 0; j < size; j++) {
+    mean[j] = mean[j]! / rows;
+    sq[j] = Math.sqrt(Math.max(sq[j]! / rows - mean[j]! * mean[j]!, 0));
+  }
+  return { mean, std: sq };
+}
+
+function validate(
+  policy: EncoderPolicy,
+  held: Gathered,
+  inputs: readonly { path: string; size: number }[],
+): { loss: number; accuracy: number } {
+  const chunk = 256;
+  let loss = 0;
+  let correct = 0;
+  const n = policy.actionSpace.n;
+  for (let start = 0; start < held.length; start += chunk) {
+    const rows = Math.min(chunk, held.length - start);
+    const batch: Record<string, ArrayLike<number>> = {};
+    for (const input of inputs) {
+      batch[input.path] = (held.leaves[input.path] as Float32Array).subarray(
+        start * input.size,
+        (start + rows) * input.size,
+      );
+    }
+    const actions = held.actions.subarray(start, start + rows);
+    const logits = policy.logits(batch, rows);
+    for (let r = 0; r < rows; r++) {
+      let bestK = 0;
+      for (let k = 1; k < n; k++) if (logits[r * n + k]! > logits[r * n + bestK]!) bestK = k;
+      if (bestK === actions[r]) correct++;
+    }
+    loss += policy.loss(batch, actions, rows).nll * rows;
+  }
+  return { loss: loss / held.length, accuracy: correct / held.length };
+}
