@@ -248,8 +248,9 @@ export class Conv2d implements Layer {
 
   /**
    * `cols[(r, oy, ox), (ky, kx, ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0
-   * outside. Each kernel row's window is one contiguous run of the input, moved with
-   * `copyWithin` on the whole memory (a native copy: twice a loop's speed, measured).
+   * outside. Each kernel row's window is one contiguous run of the input; runs of 16 or more
+   * numbers move with `copyWithin` on the whole memory (a native copy: twice a loop's speed on
+   * long runs, measured), shorter ones by a loop (the call costs more than it saves there).
    */
   private im2col(x: F32Slot, cols: F32Slot, rows: number): void {
     const [h, w, cin] = this.inputShape;
@@ -270,18 +271,20 @@ export class Conv2d implements Layer {
           for (let ky = 0; ky < kh; ky++) {
             const iy = y0 + ky;
             if (iy < 0 || iy >= h || kx1 <= kx0) {
-              heap.fill(0, o, o + kw * cin);
-              o += kw * cin;
+              const end = o + kw * cin;
+              while (o < end) heap[o++] = 0;
               continue;
             }
-            if (kx0 > 0) heap.fill(0, o, o + kx0 * cin);
-            o += kx0 * cin;
+            for (let end = o + kx0 * cin; o < end; ) heap[o++] = 0;
             const s = image + (iy * w + x0 + kx0) * cin;
             const run = (kx1 - kx0) * cin;
-            heap.copyWithin(o, s, s + run);
-            o += run;
-            if (kx1 < kw) heap.fill(0, o, o + (kw - kx1) * cin);
-            o += (kw - kx1) * cin;
+            if (run >= 16) {
+              heap.copyWithin(o, s, s + run);
+              o += run;
+            } else {
+              for (let i = 0; i < run; i++) heap[o++] = heap[s + i]!;
+            }
+            for (let end = o + (kw - kx1) * cin; o < end; ) heap[o++] = 0;
           }
         }
       }
