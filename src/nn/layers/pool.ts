@@ -129,8 +129,8 @@ export class MaxPool2d implements Layer {
               for (let ix = x0; ix < x1; ix++) {
                 const i = (iy * w + ix) * c + ch;
                 const v = x[image + i]!;
-                // `where < 0`: a window of −∞ still names a pixel; `v !== v`: NaN propagates.
-                if (v > best || where < 0 || v !== v) {
+                // `where < 0`: a window of −∞ still names a pixel; a NaN propagates.
+                if (v > best || where < 0 || Number.isNaN(v)) {
                   best = v;
                   where = i;
                 }
