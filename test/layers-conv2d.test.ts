@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { InvalidOptionError, ShapeMismatchError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
 import { initEngine, tf } from "../src/nn/engine.js";
+import { Arena } from "../src/nn/fused/arena.js";
 import { Conv2d } from "../src/nn/layers/conv2d.js";
 import type { Padding } from "../src/nn/layers/support.js";
 import { arenaFor, assertNear, concat, engines, runLayer, tfReference, uniforms } from "./helpers/layers.js";
@@ -136,8 +137,10 @@ describe("Conv2d", () => {
       ],
       r,
     );
-    for (const engine of engines) {
-      const arena = arenaFor(engine);
+    // Unshared memory has the smaller slabs (three here); shared memory's are 16× larger (one).
+    const arenas: [string, Arena][] = engines.map((e) => [e, arenaFor(e)]);
+    arenas.push(["wasm unshared", new Arena("wasm", { threads: false })]);
+    for (const [engine, arena] of arenas) {
       const layer = new Conv2d({
         arena,
         inputShape: [h, w, cin],

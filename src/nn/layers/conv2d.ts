@@ -200,7 +200,10 @@ export class Conv2d implements Layer {
     // dW = colsᵀ·dZ: A(i, p) = cols[p, i] (row stride 1, column stride field), summed over slabs
     // of pixels: one product over every pixel streams all of cols once per 4 rows of dW, from
     // memory; slabs that stay in cache are 3× faster on Atari's first layer (bench/layers.ts).
-    const slab = Math.max(64, Math.floor(SLAB_FLOATS / field));
+    // On shared memory each product above a size is split across helper threads, a hand-off per
+    // call: 16× larger slabs there amortize it (on Atari's first layer, 128-pixel slabs took 70 ms
+    // threaded, 2048-pixel ones 16 ms, one product 21 ms).
+    const slab = Math.max(64, Math.floor((this.arena.shared ? 16 * SLAB_FLOATS : SLAB_FLOATS) / field));
     for (let p0 = 0; p0 < pixels; p0 += slab) {
       const n = Math.min(slab, pixels - p0);
       const into = p0 === 0 ? grads : this.partial.ptr;
