@@ -12,9 +12,10 @@
  *   `Y = f(cols·W + b)` with W the kernel read as `[kh·kw·Cin, Cout]`, the bias and activation
  *   fused into the product's store;
  * - backward  `dZ = dY ⊙ f'(·)` (through the output), `dW = colsᵀ·dZ` (gemm reads cols
- *   transposed in place), `db = Σ dZ` over pixels and rows (colSum), and for ∂input
- *   `dCols = dZ·Wᵀ` (W transposed into scratch) scattered back by col2im (a sum over every
- *   window that saw each input pixel, in TypeScript).
+ *   transposed in place, over cache-sized slabs of pixels whose products `axpy` sums),
+ *   `db = Σ dZ` over pixels and rows (colSum), and for ∂input `dCols = dZ·Wᵀ` (W transposed
+ *   into scratch) scattered back by col2im (a sum over every window that saw each input pixel:
+ *   a TypeScript loop, `axpy` for long runs).
  *
  * A 1×1 kernel with stride 1 and no padding skips the copy: `cols` is the input itself.
  *
