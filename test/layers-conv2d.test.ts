@@ -6,9 +6,10 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import fc from "fast-check";
-import { ShapeMismatchError } from "../src/core/errors.js";
+import { InvalidOptionError, ShapeMismatchError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
 import { initEngine, tf } from "../src/nn/engine.js";
+import { Arena } from "../src/nn/fused/arena.js";
 import { Conv2d } from "../src/nn/layers/conv2d.js";
 import type { Padding } from "../src/nn/layers/support.js";
 import { arenaFor, assertNear, concat, engines, runLayer, tfReference, uniforms } from "./helpers/layers.js";
@@ -136,8 +137,10 @@ describe("Conv2d", () => {
       ],
       r,
     );
-    for (const engine of engines) {
-      const arena = arenaFor(engine);
+    // Unshared memory has the smaller slabs (three here); shared memory's are 16× larger (one).
+    const arenas: [string, Arena][] = engines.map((e) => [e, arenaFor(e)]);
+    arenas.push(["wasm unshared", new Arena("wasm", { threads: false })]);
+    for (const [engine, arena] of arenas) {
       const layer = new Conv2d({
         arena,
         inputShape: [h, w, cin],
@@ -194,7 +197,7 @@ describe("Conv2d", () => {
     assert.ok(params.subarray(72).every((v) => v === 0));
   });
 
-  test("bad sizes are errors that name the shapes", () => {
+  test("bad sizes are errors that name the shapes; bad options name their path", () => {
     const arena = arenaFor("ts");
     assert.throws(
       () => new Conv2d({ arena, inputShape: [2, 2, 1], outChannels: 1, kernel: 3 }),
@@ -216,5 +219,14 @@ describe("Conv2d", () => {
         e instanceof ShapeMismatchError && /\[10\]/.test(e.message) && /\[2, 3, 3, 3\]/.test(e.message),
     );
     assert.throws(() => layer.forward(p.ptr, arena.slot(96), 3), ShapeMismatchError);
+    assert.throws(
+      () =>
+        new Conv2d({ arena, inputShape: [4, 4, 2], outChannels: 3, kernel: 2, padding: "full" as "same" }),
+      (e: unknown) => e instanceof InvalidOptionError && e.path === "conv2d.padding",
+    );
+    assert.throws(
+      () => new Conv2d({ arena, inputShape: [4, 4, 2], outChannels: 3, kernel: 2, stride: 0 }),
+      (e: unknown) => e instanceof InvalidOptionError && e.path === "conv2d.stride[0]",
+    );
   });
 });

@@ -81,7 +81,7 @@ describe("MaxPool2d", () => {
     );
   });
 
-  test("the gradient goes to the first maximum of a tied window; without inputGrad, null", () => {
+  test("the gradient goes to the first maximum of a tied window, or to a NaN; without inputGrad, null", () => {
     const arena = arenaFor("ts");
     const run = runLayer(
       arena,
@@ -104,6 +104,17 @@ describe("MaxPool2d", () => {
       false,
     );
     assert.equal(none.inputGrad, null);
+    const nan = runLayer(
+      arena,
+      new MaxPool2d({ arena, inputShape: [2, 2, 1], poolSize: 2 }),
+      new Float32Array(0),
+      Float32Array.from([1, Number.NaN, 3, 0]),
+      1,
+      Float32Array.from([5]),
+      true,
+    );
+    assert.ok(Number.isNaN(nan.output[0]), "a NaN in the window propagates");
+    assert.deepEqual([...nan.inputGrad!], [0, 5, 0, 0]);
   });
 });
 

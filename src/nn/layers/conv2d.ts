@@ -12,9 +12,10 @@
  *   `Y = f(cols·W + b)` with W the kernel read as `[kh·kw·Cin, Cout]`, the bias and activation
  *   fused into the product's store;
  * - backward  `dZ = dY ⊙ f'(·)` (through the output), `dW = colsᵀ·dZ` (gemm reads cols
- *   transposed in place), `db = Σ dZ` over pixels and rows (colSum), and for ∂input
- *   `dCols = dZ·Wᵀ` (W transposed into scratch) scattered back by col2im (a sum over every
- *   window that saw each input pixel, in TypeScript).
+ *   transposed in place, over cache-sized slabs of pixels whose products `axpy` sums),
+ *   `db = Σ dZ` over pixels and rows (colSum), and for ∂input `dCols = dZ·Wᵀ` (W transposed
+ *   into scratch) scattered back by col2im (a sum over every window that saw each input pixel:
+ *   a TypeScript loop, `axpy` for long runs).
  *
  * A 1×1 kernel with stride 1 and no padding skips the copy: `cols` is the input itself.
  *
@@ -200,7 +201,10 @@ export class Conv2d implements Layer {
     // dW = colsᵀ·dZ: A(i, p) = cols[p, i] (row stride 1, column stride field), summed over slabs
     // of pixels: one product over every pixel streams all of cols once per 4 rows of dW, from
     // memory; slabs that stay in cache are 3× faster on Atari's first layer (bench/layers.ts).
-    const slab = Math.max(64, Math.floor(SLAB_FLOATS / field));
+    // On shared memory each product above a size is split across helper threads, a hand-off per
+    // call: 16× larger slabs there amortize it (on Atari's first layer, 128-pixel slabs took 70 ms
+    // threaded, 2048-pixel ones 16 ms, one product 21 ms).
+    const slab = Math.max(64, Math.floor((this.arena.shared ? 16 * SLAB_FLOATS : SLAB_FLOATS) / field));
     for (let p0 = 0; p0 < pixels; p0 += slab) {
       const n = Math.min(slab, pixels - p0);
       const into = p0 === 0 ? grads : this.partial.ptr;
@@ -248,8 +252,9 @@ export class Conv2d implements Layer {
 
   /**
    * `cols[(r, oy, ox), (ky, kx, ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0
-   * outside. Each kernel row's window is one contiguous run of the input, moved with
-   * `copyWithin` on the whole memory (a native copy: twice a loop's speed, measured).
+   * outside. Each kernel row's window is one contiguous run of the input; runs of 16 or more
+   * numbers move with `copyWithin` on the whole memory (a native copy: twice a loop's speed on
+   * long runs, measured), shorter ones by a loop (the call costs more than it saves there).
    */
   private im2col(x: F32Slot, cols: F32Slot, rows: number): void {
     const [h, w, cin] = this.inputShape;
@@ -270,18 +275,20 @@ export class Conv2d implements Layer {
           for (let ky = 0; ky < kh; ky++) {
             const iy = y0 + ky;
             if (iy < 0 || iy >= h || kx1 <= kx0) {
-              heap.fill(0, o, o + kw * cin);
-              o += kw * cin;
+              const end = o + kw * cin;
+              while (o < end) heap[o++] = 0;
               continue;
             }
-            if (kx0 > 0) heap.fill(0, o, o + kx0 * cin);
-            o += kx0 * cin;
+            for (let end = o + kx0 * cin; o < end; ) heap[o++] = 0;
             const s = image + (iy * w + x0 + kx0) * cin;
             const run = (kx1 - kx0) * cin;
-            heap.copyWithin(o, s, s + run);
-            o += run;
-            if (kx1 < kw) heap.fill(0, o, o + (kw - kx1) * cin);
-            o += (kw - kx1) * cin;
+            if (run >= 16) {
+              heap.copyWithin(o, s, s + run);
+              o += run;
+            } else {
+              for (let i = 0; i < run; i++) heap[o++] = heap[s + i]!;
+            }
+            for (let end = o + (kw - kx1) * cin; o < end; ) heap[o++] = 0;
           }
         }
       }

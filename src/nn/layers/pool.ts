@@ -9,7 +9,8 @@
  *
  * No parameters and no products, so plain TypeScript loops:
  * - max      forward remembers each output's argmax (the first maximum in the window, in row
- *            then column order); backward adds the output gradient to that input pixel;
+ *            then column order; a NaN in the window wins, so NaN propagates as in PyTorch, where
+ *            tfjs's CPU backend skips it); backward adds the output gradient to that input pixel;
  * - average  backward spreads each output gradient evenly over the window's inside pixels.
  */
 import type { Arena, F32Slot, TypedSlot } from "../fused/arena.js";
@@ -128,8 +129,8 @@ export class MaxPool2d implements Layer {
               for (let ix = x0; ix < x1; ix++) {
                 const i = (iy * w + ix) * c + ch;
                 const v = x[image + i]!;
-                // `where < 0`: a window of NaN or −∞ still names a pixel.
-                if (v > best || where < 0) {
+                // `where < 0`: a window of −∞ still names a pixel; a NaN propagates.
+                if (v > best || where < 0 || Number.isNaN(v)) {
                   best = v;
                   where = i;
                 }
