@@ -81,7 +81,7 @@ describe("EncoderPolicy", () => {
     assert.ok(accuracy(stateOnly) < 0.7, `state only: ${accuracy(stateOnly)}`);
   });
 
-  test("the ONNX export gives the policy's probabilities; the file round trip keeps its weights", async () => {
+  test("the ONNX export (motion channels and standardization included) gives the policy's probabilities; the file round trip keeps it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mimic-encoder-"));
     try {
       const policy = new EncoderPolicy({
@@ -90,10 +90,12 @@ describe("EncoderPolicy", () => {
         envId: "test",
         keys: ["pixels", "state"],
         features: 16,
+        motion: 1,
         normalization: { state: { mean: [0.5, -1, 2], std: [2, 0.5, 1] } },
         seed: 4,
       });
       const data = squares(8, 5);
+      policy.fitImageNormalization({ pixels: data.pixels }, 8);
       policy.trainStep({ pixels: data.pixels, state: data.state }, data.actions, 8);
       const file = join(dir, "policy.onnx");
       await policy.exportOnnx(file);

@@ -39,6 +39,13 @@ export const bcEncoderConfigSchema = z
       )
       .min(1)
       .optional(),
+    /**
+     * Motion channels: the channels per frame of stacked images (1 for grayscale), so the policy
+     * also sees each frame's difference from the one before (0: none). See `EncoderPolicy`.
+     */
+    motion: z.number().int().min(0).default(0),
+    /** Standardize each image input channel with the training data's mean and std (else /255 only). */
+    standardizeImages: z.boolean().default(true),
     /** Units of each image branch's dense layer. */
     features: z.number().int().positive().default(256),
     hidden: z.array(z.number().int().positive()).default([64]),
@@ -139,6 +146,7 @@ export async function trainBcEncoder(
     convs: cfg.convs as ConvSpec[] | undefined,
     features: 1,
     hidden: [],
+    motion: cfg.motion,
   });
   const inputs = probe.inputs;
   const data = gather(train.episodes, inputs);
@@ -157,10 +165,12 @@ export async function trainBcEncoder(
     convs: cfg.convs as ConvSpec[] | undefined,
     features: cfg.features,
     hidden: cfg.hidden,
+    motion: cfg.motion,
     normalization,
     learningRate: cfg.learningRate,
     seed: cfg.seed,
   });
+  if (cfg.standardizeImages) policy.fitImageNormalization(data.leaves, data.length);
   const held = validation.episodes.length > 0 ? gather(validation.episodes, inputs) : null;
   const batchSize = Math.min(cfg.batchSize, data.length);
   const batch: Record<string, TypedArray> = {};

@@ -78,6 +78,19 @@ export interface EncoderPolicyOptions {
   features?: number;
   /** Hidden widths of the head (default [64]), ReLU. */
   hidden?: readonly number[];
+  /**
+   * Add motion channels to each image: for a stack of frames of `motion` channels each (1 for
+   * grayscale, 3 for RGB), the difference of every frame from the one before, after the frames
+   * themselves (default 0: none). What the stack shows only across frames (velocities) becomes a
+   * channel of its own, as the difference of screens in PyTorch's DQN tutorial.
+   */
+  motion?: number;
+  /**
+   * Per image leaf: per input channel (the frames, then the motion channels), the mean and std of
+   * the pixels over 255, which standardize them (default: none, pixels over 255 as they are).
+   * `fitImageNormalization` computes them from data.
+   */
+  imageNormalization?: Readonly<Record<string, { mean: ArrayLike<number>; std: ArrayLike<number> }>>;
   /** Per vector leaf: the statistics its values are normalized with. */
   normalization?: Readonly<Record<string, { mean: ArrayLike<number>; std: ArrayLike<number> }>>;
   learningRate?: number;
@@ -97,9 +110,14 @@ interface Branch {
   net: Sequential | null;
   input: F32Slot | null;
   offset: number;
-  /** Vector branches: normalization. */
+  /** Normalization: per dimension of a vector, per input channel of an image. */
   mean: Float64Array;
   invStd: Float64Array;
+  /** Image branches: channels of the stored image, and of the network's input (with motion). */
+  channels: number;
+  inputChannels: number;
+  /** Numbers per example of the network's input. */
+  inputSize: number;
   /** Width of what the branch gives the head. */
   width: number;
   /** Where the branch's features start in the head's input row. */
@@ -117,6 +135,8 @@ interface EncoderPolicyFile {
   convs: ConvSpec[];
   features: number;
   hidden: number[];
+  motion: number;
+  imageNormalization: Record<string, { mean: number[]; std: number[] }>;
   normalization: Record<string, { mean: number[]; std: number[] }>;
   learningRate: number;
   weights: string;
@@ -131,6 +151,7 @@ export class EncoderPolicy implements Policy<unknown, number> {
   readonly convs: readonly ConvSpec[];
   readonly features: number;
   readonly hidden: readonly number[];
+  readonly motion: number;
   readonly parameterCount: number;
   private readonly branches: Branch[];
   private readonly head: Sequential;
@@ -142,6 +163,7 @@ export class EncoderPolicy implements Policy<unknown, number> {
   private readonly scratch: CategoricalScratch;
   private readonly fallbackRng: Rng;
   private readonly normalizationJson: Record<string, { mean: number[]; std: number[] }>;
+  private readonly imageNormalizationJson: Record<string, { mean: number[]; std: number[] }>;
   private capacity = 0;
   private concat!: F32Slot;
   private dBranch: F32Slot[] = [];
@@ -180,6 +202,11 @@ export class EncoderPolicy implements Policy<unknown, number> {
     );
     this.convs = [...(options.convs ?? (smallest >= 36 ? NATURE_CNN : SMALL_CNN))];
     this.normalizationJson = {};
+    this.imageNormalizationJson = {};
+    this.motion = options.motion ?? 0;
+    if (!Number.isSafeInteger(this.motion) || this.motion < 0) {
+      throw new InvalidOptionError("motion", `motion is the channels per frame (or 0 for none), got ${this.motion}.`);
+    }
     const branches: Branch[] = [];
     let offset = 0;
     let at = 0;
@@ -188,7 +215,26 @@ export class EncoderPolicy implements Policy<unknown, number> {
       const space = leaf.space;
       if (isImage(space)) {
         const layers: Layer[] = [];
-        let shape = [space.shape[0]!, space.shape[1]!, space.shape[2]!] as [number, number, number];
+        const channels = space.shape[2]!;
+        const m = this.motion;
+        if (m > 0 && (channels % m !== 0 || channels / m < 2)) {
+          throw new InvalidOptionError(
+            "motion",
+            `motion ${m} needs the image "${key}" to stack at least two frames of ${m} channels; it has ${channels} channels.`,
+          );
+        }
+        const inputChannels = m > 0 ? 2 * channels - m : channels;
+        const inputSize = space.shape[0]! * space.shape[1]! * inputChannels;
+        const stats = options.imageNormalization?.[key];
+        if (stats !== undefined && (stats.mean.length !== inputChannels || stats.std.length !== inputChannels)) {
+          throw new ShapeMismatchError(
+            `imageNormalization["${key}"] has ${stats.mean.length} means and ${stats.std.length} stds; the network's input has ${inputChannels} channels.`,
+          );
+        }
+        if (stats !== undefined) {
+          this.imageNormalizationJson[key] = { mean: Array.from(stats.mean), std: Array.from(stats.std) };
+        }
+        let shape = [space.shape[0]!, space.shape[1]!, inputChannels] as [number, number, number];
         for (const c of this.convs) {
           const conv = new Conv2d({
             arena,
@@ -218,8 +264,11 @@ export class EncoderPolicy implements Policy<unknown, number> {
           net,
           input: null,
           offset,
-          mean: new Float64Array(0),
-          invStd: new Float64Array(0),
+          mean: Float64Array.from(stats?.mean ?? new Array(inputChannels).fill(0)),
+          invStd: Float64Array.from(stats?.std ?? new Array(inputChannels).fill(1), (v) => 1 / Math.max(v, MIN_STD)),
+          channels,
+          inputChannels,
+          inputSize,
           width: this.features,
           at,
         });
@@ -245,6 +294,9 @@ export class EncoderPolicy implements Policy<unknown, number> {
           offset,
           mean: Float64Array.from(stats?.mean ?? new Array(n).fill(0)),
           invStd: Float64Array.from(stats?.std ?? new Array(n).fill(1), (s) => 1 / Math.max(s, MIN_STD)),
+          channels: 0,
+          inputChannels: 0,
+          inputSize: n,
           width: n,
           at,
         });
@@ -294,7 +346,7 @@ export class EncoderPolicy implements Policy<unknown, number> {
     this.capacity = rows;
     for (const b of this.branches) {
       b.net?.reserve(rows);
-      b.input = this.arena.slot(rows * b.size);
+      b.input = this.arena.slot(rows * b.inputSize);
     }
     this.head.reserve(rows);
     this.concat = this.arena.slot(rows * this.head.inputSize);
@@ -318,7 +370,7 @@ export class EncoderPolicy implements Policy<unknown, number> {
       }
       const x = b.input!.array;
       if (b.kind === "image") {
-        for (let i = 0; i < rows * b.size; i++) x[i] = values[i]! / 255;
+        imageInput(values, rows * (b.size / b.channels), b.channels, this.motion, b.mean, b.invStd, x);
         const y = b.net!.forward(this.params.ptr + 4 * b.offset, b.input!, rows).array;
         const c = this.concat.array;
         for (let r = 0; r < rows; r++) {
@@ -334,6 +386,51 @@ export class EncoderPolicy implements Policy<unknown, number> {
       }
     }
     return this.head.forward(this.params.ptr + 4 * this.headOffset, this.concat, rows).array;
+  }
+
+  /**
+   * Sets each image branch's per-channel statistics from `rows` examples of raw leaves (`batch`
+   * as for `logits`): the mean and std of every input channel (frames and motion channels) of the
+   * pixels over 255. Call it once on the training data, before training.
+   */
+  fitImageNormalization(batch: Readonly<Record<string, ArrayLike<number>>>, rows: number): void {
+    for (const b of this.branches) {
+      if (b.kind !== "image") continue;
+      const values = batch[b.path];
+      if (values === undefined || values.length < rows * b.size) {
+        throw new ShapeMismatchError(`fitImageNormalization: "${b.path}" needs ${rows} rows of ${b.size} numbers.`);
+      }
+      const pixels = rows * (b.size / b.channels);
+      const c2 = b.inputChannels;
+      const sum = new Float64Array(c2);
+      const sq = new Float64Array(c2);
+      const chunk = 4096;
+      const out = new Float32Array(chunk * c2);
+      const zero = new Float64Array(c2);
+      const one = new Float64Array(c2).fill(1);
+      for (let start = 0; start < pixels; start += chunk) {
+        const n = Math.min(chunk, pixels - start);
+        const slice = (values as Uint8Array).subarray(start * b.channels, (start + n) * b.channels);
+        imageInput(slice, n, b.channels, this.motion, zero, one, out);
+        for (let p = 0; p < n; p++) {
+          for (let c = 0; c < c2; c++) {
+            const v = out[p * c2 + c]!;
+            sum[c]! += v;
+            sq[c]! += v * v;
+          }
+        }
+      }
+      const mean: number[] = [];
+      const std: number[] = [];
+      for (let c = 0; c < c2; c++) {
+        const m = sum[c]! / pixels;
+        mean.push(m);
+        std.push(Math.sqrt(Math.max(sq[c]! / pixels - m * m, 0)));
+      }
+      b.mean = Float64Array.from(mean);
+      b.invStd = Float64Array.from(std, (v) => 1 / Math.max(v, MIN_STD));
+      this.imageNormalizationJson[b.path] = { mean, std };
+    }
   }
 
   /** One Adam step of BC's categorical NLL on a batch (see `logits`) and the expert's actions. */
@@ -500,8 +597,51 @@ export class EncoderPolicy implements Policy<unknown, number> {
       initializers.push({ name: p("flat_shape"), dims: [2], type: INT64, values: [-1, b.size] });
       nodes.push({ op: "Reshape", inputs: [name, p("flat_shape")], outputs: [p("flat")] });
       if (b.kind === "image") {
-        initializers.push({ name: p("inv255"), dims: [], type: FLOAT, values: [1 / 255] });
-        nodes.push({ op: "Mul", inputs: [p("flat"), p("inv255")], outputs: [p("scaled")] });
+        // Pixels over 255; with motion, each frame minus the one before as more channels; then
+        // each channel standardized; then the flat rows the layers take.
+        const [h, w, c] = b.shape as [number, number, number];
+        const c2 = b.inputChannels;
+        initializers.push(
+          { name: p("inv255"), dims: [], type: FLOAT, values: [1 / 255] },
+          { name: p("mean"), dims: [c2], type: FLOAT, values: b.mean },
+          { name: p("inv_std"), dims: [c2], type: FLOAT, values: b.invStd },
+          { name: p("hwc_shape"), dims: [4], type: INT64, values: [-1, h, w, c] },
+          { name: p("input_shape"), dims: [2], type: INT64, values: [-1, h * w * c2] },
+        );
+        nodes.push(
+          { op: "Reshape", inputs: [p("flat"), p("hwc_shape")], outputs: [p("hwc")] },
+          { op: "Mul", inputs: [p("hwc"), p("inv255")], outputs: [p("unit")] },
+        );
+        let channels = p("unit");
+        if (this.motion > 0) {
+          initializers.push(
+            { name: p("later_start"), dims: [1], type: INT64, values: [this.motion] },
+            { name: p("later_end"), dims: [1], type: INT64, values: [c] },
+            { name: p("earlier_start"), dims: [1], type: INT64, values: [0] },
+            { name: p("earlier_end"), dims: [1], type: INT64, values: [c - this.motion] },
+            { name: p("channel_axis"), dims: [1], type: INT64, values: [3] },
+          );
+          nodes.push(
+            {
+              op: "Slice",
+              inputs: [p("unit"), p("later_start"), p("later_end"), p("channel_axis")],
+              outputs: [p("later")],
+            },
+            {
+              op: "Slice",
+              inputs: [p("unit"), p("earlier_start"), p("earlier_end"), p("channel_axis")],
+              outputs: [p("earlier")],
+            },
+            { op: "Sub", inputs: [p("later"), p("earlier")], outputs: [p("motion")] },
+            { op: "Concat", inputs: [p("unit"), p("motion")], outputs: [p("with_motion")], ints: { axis: 3 } },
+          );
+          channels = p("with_motion");
+        }
+        nodes.push(
+          { op: "Sub", inputs: [channels, p("mean")], outputs: [p("centered")] },
+          { op: "Mul", inputs: [p("centered"), p("inv_std")], outputs: [p("standardized")] },
+          { op: "Reshape", inputs: [p("standardized"), p("input_shape")], outputs: [p("scaled")] },
+        );
         let x = p("scaled");
         b.net!.layers.forEach((layer, l) => {
           const o = b.offset + b.net!.offsets[l]!;
@@ -567,6 +707,8 @@ export class EncoderPolicy implements Policy<unknown, number> {
       convs: this.convs.map((c) => ({ ...c })),
       features: this.features,
       hidden: [...this.hidden],
+      motion: this.motion,
+      imageNormalization: this.imageNormalizationJson,
       normalization: this.normalizationJson,
       learningRate: this.adam.learningRate,
       weights: encodeFloat32(this.params.array),
@@ -595,6 +737,8 @@ export class EncoderPolicy implements Policy<unknown, number> {
         convs: f.convs,
         features: f.features,
         hidden: f.hidden,
+        motion: f.motion,
+        imageNormalization: f.imageNormalization,
         normalization: f.normalization,
         learningRate: f.learningRate,
       });
@@ -624,6 +768,32 @@ export class EncoderPolicy implements Policy<unknown, number> {
     } catch (e) {
       if (e instanceof PolicyLoadError) throw e;
       throw new PolicyLoadError(path, `${path} is not valid JSON: ${(e as Error).message}.`);
+    }
+  }
+}
+
+/**
+ * The network's input for `pixels` pixels of an HWC image of `channels` channels: per pixel the
+ * channels over 255, then (with `motion` > 0) each frame's difference from the frame before;
+ * every channel standardized by `mean`/`invStd`.
+ */
+function imageInput(
+  values: ArrayLike<number>,
+  pixels: number,
+  channels: number,
+  motion: number,
+  mean: Float64Array,
+  invStd: Float64Array,
+  out: Float32Array,
+): void {
+  const c2 = motion > 0 ? 2 * channels - motion : channels;
+  for (let p = 0; p < pixels; p++) {
+    const i = p * channels;
+    const o = p * c2;
+    for (let c = 0; c < channels; c++) out[o + c] = (values[i + c]! / 255 - mean[c]!) * invStd[c]!;
+    for (let c = 0; c + motion < channels && motion > 0; c++) {
+      const d = (values[i + c + motion]! - values[i + c]!) / 255;
+      out[o + channels + c] = (d - mean[channels + c]!) * invStd[channels + c]!;
     }
   }
 }
