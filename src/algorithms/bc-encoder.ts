@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
-import { rngFromSeed } from "../core/rng.js";
+import { type Rng, rngFromSeed } from "../core/rng.js";
 import { Discrete, type TypedArray } from "../core/spaces/index.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
@@ -44,6 +44,11 @@ export const bcEncoderConfigSchema = z
      * also sees each frame's difference from the one before (0: none). See `EncoderPolicy`.
      */
     motion: z.number().int().min(0).default(0),
+    /**
+     * Random-shift augmentation of image leaves (DrQ's, Kostrikov et al. 2020): each training image
+     * moved by up to this many pixels in each direction, edges repeated (0: none).
+     */
+    shift: z.number().int().min(0).default(0),
     /** Standardize each image input channel with the training data's mean and std (else /255 only). */
     standardizeImages: z.boolean().default(true),
     /** Units of each image branch's dense layer. */
@@ -179,6 +184,7 @@ export async function trainBcEncoder(
     batch[input.path] = new Kind(batchSize * input.size);
   }
   const labels = new Int32Array(batchSize);
+  const scratch = new Float64Array(Math.max(1, ...inputs.map((i) => i.size)));
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
   const history: BcEncoderRecord[] = [];
@@ -205,6 +211,11 @@ export async function trainBcEncoder(
         }
       }
       for (let r = 0; r < rows; r++) labels[r] = data.actions[order[start + r]!]!;
+      if (cfg.shift > 0) {
+        for (const input of inputs) {
+          if (input.kind === "image") shiftImages(batch[input.path]!, rows, input.shape, cfg.shift, rng, scratch);
+        }
+      }
       lossSum += policy.trainStep(batch, labels, rows).loss * rows;
       count += rows;
       if (start % (batchSize * 16) === 0) await yieldToEventLoop();
@@ -234,6 +245,36 @@ export async function trainBcEncoder(
   }
   if (best !== null) policy.setWeights(best.weights);
   return { policy, history, bestEpoch: best?.epoch ?? history.length };
+}
+
+/**
+ * Moves each of `rows` HWC images in `batch` by a random (dy, dx) in [−shift, shift]², in place,
+ * repeating the edge pixels (DrQ's random shift with replicate padding).
+ */
+function shiftImages(
+  batch: TypedArray,
+  rows: number,
+  shape: readonly number[],
+  shift: number,
+  rng: Rng,
+  scratch: Float64Array,
+): void {
+  const [h, w, c] = shape as [number, number, number];
+  const size = h * w * c;
+  for (let r = 0; r < rows; r++) {
+    const dy = rng.integers(2 * shift + 1) - shift;
+    const dx = rng.integers(2 * shift + 1) - shift;
+    if (dy === 0 && dx === 0) continue;
+    const base = r * size;
+    for (let i = 0; i < size; i++) scratch[i] = Number(batch[base + i]);
+    for (let y = 0; y < h; y++) {
+      const sy = Math.min(Math.max(y + dy, 0), h - 1);
+      for (let x = 0; x < w; x++) {
+        const sx = Math.min(Math.max(x + dx, 0), w - 1);
+        for (let k = 0; k < c; k++) batch[base + (y * w + x) * c + k] = scratch[(sy * w + sx) * c + k]!;
+      }
+    }
+  }
 }
 
 function leafStats(values: TypedArray, size: number, rows: number): { mean: number[]; std: number[] } {

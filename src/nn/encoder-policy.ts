@@ -337,8 +337,8 @@ export class EncoderPolicy implements Policy<unknown, number> {
   }
 
   /** The leaves the policy reads, in order: path, numbers per example, and image or vector. */
-  get inputs(): { path: string; size: number; kind: "image" | "vector" }[] {
-    return this.branches.map((b) => ({ path: b.path, size: b.size, kind: b.kind }));
+  get inputs(): { path: string; size: number; kind: "image" | "vector"; shape: readonly number[] }[] {
+    return this.branches.map((b) => ({ path: b.path, size: b.size, kind: b.kind, shape: b.shape }));
   }
 
   private reserve(rows: number): void {
