@@ -13,6 +13,7 @@ import { initEngine, tf } from "../src/nn/engine.js";
 import { Arena, initFusedEngine } from "../src/nn/fused/arena.js";
 import { ItemMask, MaskedMeanPool, MultiHeadAttention } from "../src/nn/layers/attention.js";
 import { maxRelativeError, runLayer } from "./helpers/layer-harness.js";
+import { tfAttention } from "./helpers/tf-attention.js";
 
 let engines: ("ts" | "wasm")[] = ["ts"];
 before(async () => {
@@ -31,30 +32,6 @@ function randomMask(rows: number, items: number, seed: number): Float32Array {
   const m = Float32Array.from({ length: rows * items }, () => (rng.uniform(0, 1) < 0.7 ? 1 : 0));
   for (let r = 0; r < rows; r++) m[r * items + Math.floor(rng.uniform(0, items))] = 1;
   return m;
-}
-
-function tfAttention(
-  x: tf.Tensor,
-  wqkv: tf.Tensor,
-  bqkv: tf.Tensor,
-  wo: tf.Tensor,
-  bo: tf.Tensor,
-  mask: tf.Tensor,
-  heads: number,
-): tf.Tensor {
-  const [rows, n, d] = x.shape as [number, number, number];
-  const dk = d / heads;
-  const qkv = tf.add(tf.matMul(x.reshape([rows * n, d]), wqkv), bqkv).reshape([rows, n, 3 * d]);
-  const [q, k, v] = tf.split(qkv, 3, 2);
-  const byHead = (t: tf.Tensor) => t.reshape([rows, n, heads, dk]).transpose([0, 2, 1, 3]);
-  const scores = tf.div(tf.matMul(byHead(q!), byHead(k!), false, true), Math.sqrt(dk));
-  const bias = tf.mul(tf.sub(mask, 1), 1e9).reshape([rows, 1, 1, n]);
-  const a = tf.softmax(tf.add(scores, bias));
-  const mixed = tf
-    .matMul(a, byHead(v!))
-    .transpose([0, 2, 1, 3])
-    .reshape([rows * n, d]);
-  return tf.add(tf.matMul(mixed, wo), bo).reshape([rows, n * d]);
 }
 
 test("attention forward and backward match tfjs, with key masks, on both kernel sets", () => {

@@ -213,7 +213,8 @@ export async function trainBcEncoder(
       for (let r = 0; r < rows; r++) labels[r] = data.actions[order[start + r]!]!;
       if (cfg.shift > 0) {
         for (const input of inputs) {
-          if (input.kind === "image") shiftImages(batch[input.path]!, rows, input.shape, cfg.shift, rng, scratch);
+          if (input.kind === "image")
+            shiftImages(batch[input.path]!, rows, input.shape, cfg.shift, rng, scratch);
         }
       }
       lossSum += policy.trainStep(batch, labels, rows).loss * rows;

@@ -205,7 +205,10 @@ export class EncoderPolicy implements Policy<unknown, number> {
     this.imageNormalizationJson = {};
     this.motion = options.motion ?? 0;
     if (!Number.isSafeInteger(this.motion) || this.motion < 0) {
-      throw new InvalidOptionError("motion", `motion is the channels per frame (or 0 for none), got ${this.motion}.`);
+      throw new InvalidOptionError(
+        "motion",
+        `motion is the channels per frame (or 0 for none), got ${this.motion}.`,
+      );
     }
     const branches: Branch[] = [];
     let offset = 0;
@@ -226,7 +229,10 @@ export class EncoderPolicy implements Policy<unknown, number> {
         const inputChannels = m > 0 ? 2 * channels - m : channels;
         const inputSize = space.shape[0]! * space.shape[1]! * inputChannels;
         const stats = options.imageNormalization?.[key];
-        if (stats !== undefined && (stats.mean.length !== inputChannels || stats.std.length !== inputChannels)) {
+        if (
+          stats !== undefined &&
+          (stats.mean.length !== inputChannels || stats.std.length !== inputChannels)
+        ) {
           throw new ShapeMismatchError(
             `imageNormalization["${key}"] has ${stats.mean.length} means and ${stats.std.length} stds; the network's input has ${inputChannels} channels.`,
           );
@@ -265,7 +271,10 @@ export class EncoderPolicy implements Policy<unknown, number> {
           input: null,
           offset,
           mean: Float64Array.from(stats?.mean ?? new Array(inputChannels).fill(0)),
-          invStd: Float64Array.from(stats?.std ?? new Array(inputChannels).fill(1), (v) => 1 / Math.max(v, MIN_STD)),
+          invStd: Float64Array.from(
+            stats?.std ?? new Array(inputChannels).fill(1),
+            (v) => 1 / Math.max(v, MIN_STD),
+          ),
           channels,
           inputChannels,
           inputSize,
@@ -398,7 +407,9 @@ export class EncoderPolicy implements Policy<unknown, number> {
       if (b.kind !== "image") continue;
       const values = batch[b.path];
       if (values === undefined || values.length < rows * b.size) {
-        throw new ShapeMismatchError(`fitImageNormalization: "${b.path}" needs ${rows} rows of ${b.size} numbers.`);
+        throw new ShapeMismatchError(
+          `fitImageNormalization: "${b.path}" needs ${rows} rows of ${b.size} numbers.`,
+        );
       }
       const pixels = rows * (b.size / b.channels);
       const c2 = b.inputChannels;
@@ -633,7 +644,12 @@ export class EncoderPolicy implements Policy<unknown, number> {
               outputs: [p("earlier")],
             },
             { op: "Sub", inputs: [p("later"), p("earlier")], outputs: [p("motion")] },
-            { op: "Concat", inputs: [p("unit"), p("motion")], outputs: [p("with_motion")], ints: { axis: 3 } },
+            {
+              op: "Concat",
+              inputs: [p("unit"), p("motion")],
+              outputs: [p("with_motion")],
+              ints: { axis: 3 },
+            },
           );
           channels = p("with_motion");
         }

@@ -23,4 +23,5 @@ export type { Layer, LayerContext } from "./layer.js";
 export { LayerNorm, type LayerNormOptions } from "./layer-norm.js";
 export { AvgPool2d, MaxPool2d, type Pool2dOptions } from "./pool.js";
 export { Sequential } from "./sequential.js";
+export { PerItem, type SetEncoderOptions, setEncoder } from "./set-encoder.js";
 export type { LayerActivation, Padding } from "./support.js";
