@@ -226,6 +226,19 @@ export { exportOnnx } from "./nn/onnx.js";
 export { fusedEngineAvailable, initFusedEngine } from "./nn/fused/arena.js";
 export { FusedForward } from "./nn/fused/forward.js";
 export { createFusedTrainer, type FusedTrainer, type FusedTrainerConfig } from "./nn/fused/trainer.js";
+export { FusedAdam } from "./nn/fused/adam.js";
+export { Arena, F32Slot } from "./nn/fused/arena.js";
+// Encoder layers on the fused engine (docs/encoders.md), and the policies composed from them.
+export * as layers from "./nn/layers/index.js";
+export * as layersOnnx from "./nn/layers/onnx.js";
+export {
+  type ConvSpec,
+  EncoderPolicy,
+  type EncoderPolicyOptions,
+  NATURE_CNN,
+  SMALL_CNN,
+} from "./nn/encoder-policy.js";
+export { historyWindow, RecurrentPolicy, type RecurrentPolicyOptions } from "./nn/recurrent-policy.js";
 
 // Algorithms: one readable file each.
 export {
@@ -238,6 +251,21 @@ export {
   type TrainBcOptions,
   trainBc,
 } from "./algorithms/bc.js";
+export {
+  type BcEncoderConfig,
+  type BcEncoderRecord,
+  type BcEncoderResult,
+  bcEncoderConfigSchema,
+  trainBcEncoder,
+} from "./algorithms/bc-encoder.js";
+export {
+  type BcRnnConfig,
+  type BcRnnRecord,
+  type BcRnnResult,
+  bcRnnConfigSchema,
+  bcRnnWindows,
+  trainBcRnn,
+} from "./algorithms/bc-rnn.js";
 export {
   betaFor,
   type DaggerCallbacks,
