@@ -30,6 +30,8 @@ const thresholds: Record<string, number> = {
   "Acrobot-v1": -100,
   "Pendulum-v1": -200,
   "GridWorld-v0": 1,
+  "MaskedCartPole-v1": 475,
+  "PixelCartPole-v1": 475,
 };
 
 interface Episode {
@@ -42,6 +44,7 @@ interface Episode {
 /** Runs one episode of `policy` on `env` from `seed`, checking every action against the action space. */
 function runEpisode(env: Env, policy: Policy, seed: number, gamma = 1): Episode {
   let { observation } = env.reset({ seed });
+  policy.reset?.();
   let total = 0;
   let discounted = 0;
   let discount = 1;
@@ -89,6 +92,8 @@ describe("scripted experts reach their thresholds over seeds 10000–10099", () 
     for (const id of expertEnvIds()) {
       const env = make(id);
       const expert = scriptedExpert(id);
+      if (expert.reset !== undefined) continue; // stateful: checked along whole episodes below
+
       let { observation } = env.reset({ seed: 10000 });
       for (let t = 0; t < 20; t++) {
         const first = expert.act(observation);
@@ -99,6 +104,26 @@ describe("scripted experts reach their thresholds over seeds 10000–10099", () 
         observation = step.observation;
       }
     }
+  });
+});
+
+describe("a stateful expert (MaskedCartPole-v1's) is deterministic along an episode", () => {
+  it("two fresh experts give the same actions on the same observations, and reset restarts it", () => {
+    const env = make("MaskedCartPole-v1");
+    const a = scriptedExpert("MaskedCartPole-v1");
+    const b = scriptedExpert("MaskedCartPole-v1");
+    const observations: Float32Array[] = [];
+    let { observation } = env.reset({ seed: 10000 });
+    const actions: number[] = [];
+    for (let t = 0; t < 50; t++) {
+      observations.push(observation as Float32Array);
+      const action = a.act(observation) as number;
+      actions.push(action);
+      assert.equal(b.act(observation), action, `step ${t}`);
+      observation = env.step(action).observation;
+    }
+    a.reset?.();
+    observations.forEach((o, t) => assert.equal(a.act(o), actions[t], `after reset, step ${t}`));
   });
 });
 
