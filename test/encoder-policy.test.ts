@@ -11,7 +11,7 @@ import { describe, test } from "node:test";
 import ort from "onnxruntime-node";
 import { InvalidOptionError, ShapeMismatchError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
-import { Box, DictSpace, Discrete } from "../src/core/spaces/index.js";
+import { Box, DictSpace, Discrete, TupleSpace } from "../src/core/spaces/index.js";
 import { EncoderPolicy } from "../src/nn/encoder-policy.js";
 
 const H = 12;
@@ -118,6 +118,21 @@ describe("EncoderPolicy", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  test("a Tuple observation's leaves are _index_<i>, in act as in the batch", () => {
+    const tuple = new TupleSpace([new Box(0, 255, [H, W, 2], "uint8"), new Box(-10, 10, [3])]);
+    const policy = new EncoderPolicy({
+      observationSpace: tuple,
+      actionSpace: new Discrete(2),
+      envId: "t",
+      features: 8,
+    });
+    assert.deepEqual(policy.keys, ["_index_0", "_index_1"]);
+    const data = squares(1, 9);
+    const logits = policy.logits({ _index_0: data.pixels, _index_1: data.state }, 1);
+    const best = logits[1]! > logits[0]! ? 1 : 0;
+    assert.equal(policy.act([data.pixels, data.state], { deterministic: true }), best);
   });
 
   test("bad options and observations name the leaf", () => {

@@ -13,7 +13,8 @@
  *   units (default 256);
  * - a vector, Box `[n]`: normalized by the training data's mean and std, passed through.
  *
- * `keys` picks which leaves of a Dict the policy reads (say `pixels` but not `state`). Plain Box
+ * `keys` picks which leaves of a Dict or Tuple the policy reads (say `pixels` but not `state`), by
+ * the data layer's leaf paths (Dict keys, Tuple positions `_index_<i>`, joined by "/"). Plain Box
  * observations are one leaf at path "". Training (`trainStep`) minimizes BC's categorical NLL with
  * Adam; `toOnnx` exports the whole network (the layers' ONNX forms, one graph input per leaf).
  */
@@ -22,7 +23,15 @@ import { InvalidOptionError, PolicyLoadError, ShapeMismatchError } from "../core
 import { writeFileAtomic } from "../core/files.js";
 import type { ActOptions, Policy } from "../core/policy.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
-import { Box, DictSpace, Discrete, type Space, type SpaceJson, spaceFromJSON } from "../core/spaces/index.js";
+import {
+  Box,
+  DictSpace,
+  Discrete,
+  type Space,
+  type SpaceJson,
+  spaceFromJSON,
+  TupleSpace,
+} from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { decodeFloat32, encodeFloat32 } from "./base64.js";
 import { FusedAdam } from "./fused/adam.js";
@@ -819,12 +828,16 @@ function isImage(space: Space): space is Box {
 }
 
 /** The plain leaves of a space: itself at path "", or a Dict's entries (nested keys joined by "/"). */
+/**
+ * The plain leaves of a space with their paths, as the data layer names them (`layoutFor`): Dict
+ * keys and Tuple positions (`_index_<i>`, Minari's name) joined by "/"; "" for a plain space.
+ */
 function observationLeaves(space: Space, prefix = ""): { path: string; space: Space }[] {
-  if (space instanceof DictSpace) {
-    return space.keys.flatMap((k) =>
-      observationLeaves(space.spaces[k]!, prefix === "" ? k : `${prefix}/${k}`),
-    );
-  }
+  const join = (k: string) => (prefix === "" ? k : `${prefix}/${k}`);
+  if (space instanceof DictSpace)
+    return space.keys.flatMap((k) => observationLeaves(space.spaces[k]!, join(k)));
+  if (space instanceof TupleSpace)
+    return space.spaces.flatMap((s, i) => observationLeaves(s, join(`_index_${i}`)));
   return [{ path: prefix, space }];
 }
 
@@ -832,7 +845,8 @@ function leafValue(observation: unknown, path: string): unknown {
   let v: unknown = observation;
   for (const key of path.split("/")) {
     if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[key];
+    const index = /^_index_(\d+)$/.exec(key);
+    v = index !== null && Array.isArray(v) ? v[Number(index[1])] : (v as Record<string, unknown>)[key];
   }
   return v;
 }
