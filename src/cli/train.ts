@@ -3,11 +3,13 @@
  * `mimic train bc` and `mimic tune bc`: behavior cloning into a run directory, and grid search
  * with k-fold cross-validation.
  */
+import { resolve } from "node:path";
 import type { BcConfig } from "../algorithms/bc.js";
 import type { DaggerConfig } from "../algorithms/dagger.js";
 import { distill, trainDaggerRun } from "../runs/dagger-pipeline.js";
 import { trainBcRun, tuneBc } from "../runs/pipelines.js";
 import { trainPpoRun } from "../runs/ppo-pipeline.js";
+import type { ScaleReport } from "../scale/distributed.js";
 import {
   envOptionsFlag,
   type FlagValues,
@@ -21,6 +23,7 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import { reportScale, scaleFlags, scaleHelp, setUpScale } from "./scale.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
        mimic train dagger|distill|ppo|gail|airl|maxent-irl --help
@@ -394,6 +397,11 @@ Options:
   --out <dir>          run directory for the best configuration
   --overwrite          replace an existing run in --out
   -h, --help           show this help
+
+${scaleHelp}
+  With --redis or --workers each grid point is one job (its k folds in turn on one worker); the
+  dataset path must be readable on every worker. The final fit runs here. The run's manifest
+  records which worker scored which grid point (result.scale).
 `;
 
 const GRID_KEYS: Record<string, { field: keyof BcConfig; parse: (command: string, v: string) => unknown }> = {
@@ -617,6 +625,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     "eval-episodes": { type: "string" },
     out: { type: "string" },
     overwrite: { type: "boolean" },
+    ...scaleFlags,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -633,7 +642,25 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   if (epochs !== undefined) base.epochs = epochs;
   const seed = numberFlag(command, values, "seed", "integer");
   if (seed !== undefined) base.seed = seed;
+  const scale = await setUpScale(command, values, io.err);
+  let scaleReportOfRun: ScaleReport | undefined;
+  const scoreGrid =
+    scale === null
+      ? undefined
+      : (await import("../scale/distributed.js")).gridOnWorkers(
+          resolve(dataset),
+          {
+            redis: scale.redis,
+            queue: scale.queue,
+            onStalled: (jobId) => io.err(`scale: job ${jobId} lost its worker; it is back on the queue`),
+          },
+          (report) => {
+            scaleReportOfRun = report;
+          },
+        );
   const result = await tuneBc({
+    scoreGrid,
+    manifestResult: () => (scaleReportOfRun ? { scale: scaleReportOfRun } : {}),
     dataset,
     out,
     grid,
@@ -649,7 +676,8 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
           .map((k) => `${k}=${JSON.stringify((config as Record<string, unknown>)[k])}`)
           .join(" ")}  mean validation loss ${loss.toFixed(5)}`,
       ),
-  });
+  }).finally(() => scale?.stop());
+  if (scaleReportOfRun) await reportScale(scaleReportOfRun, null, io.err);
   io.out(
     [
       `best: ${Object.keys(grid)
