@@ -69,6 +69,8 @@ export async function runUnits<K extends Unit["kind"]>(
   const run = options.run ?? newRunId();
   const connection = bullConnection(parseRedisUrl(options.redis));
   const queue = new Queue<JobData, JobReturn>(name, { connection, prefix: KEY_PREFIX });
+  // Every job's wait, fetch and removal below runs at once, each listening for the queue closing.
+  queue.setMaxListeners(0);
   const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX });
   const ids = units.map((unit, i) => `${run}.${unit.kind}.${i}`);
   const mine = new Set(ids);

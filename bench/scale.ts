@@ -1,0 +1,108 @@
+/**
+ * `npm run bench -- scale`: distributed collection on BullMQ with 1 and 2 `mimic worker`
+ * processes (a private redis-server on loopback, the coordinator in this process), against the
+ * same collection run locally in this process. Two workloads: Acrobot-v1's scripted expert
+ * (a rollout planner, about 18 ms of compute per 65-step episode: compute-bound, small results)
+ * and CartPole-v1's (about 3 ms per 500-step episode: each episode is ~27 KB of JSON through
+ * Redis, so the coordinator's decoding shows). Each timing is the median of 3 runs after a warm-up
+ * run; the ratio printed is the speed-up of 2 workers over 1 (the issue's goal: ≥ 0.8 · N).
+ */
+import { make } from "../src/core/registry.js";
+import { collect } from "../src/data/collect.js";
+import { scriptedExpert } from "../src/experts/index.js";
+import { collectOnWorkers } from "../src/scale/distributed.js";
+import { findRedisServer, startLocalRedis, startLocalWorkers } from "../src/scale/local.js";
+import { machineReport, printTable } from "./harness.js";
+
+const WORKLOADS = [
+  { envId: "Acrobot-v1", episodes: 320, jobs: 32 },
+  { envId: "CartPole-v1", episodes: 800, jobs: 32 },
+] as const;
+const REPEATS = 3;
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed(body: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await body();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export async function benchScale(): Promise<void> {
+  console.log("mimic bench: scale (collection on BullMQ workers, private redis-server on 127.0.0.1)");
+  console.log(machineReport());
+  if (findRedisServer() === null) {
+    console.log("redis-server is not installed (Debian: apt-get install redis-server); skipping.");
+    return;
+  }
+  const redis = await startLocalRedis();
+  try {
+    const rows: string[][] = [];
+    for (const w of WORKLOADS) {
+      const local = [];
+      await collect(make(w.envId), scriptedExpert(w.envId), { episodes: 8, seed: 0, deterministic: true });
+      for (let r = 0; r < REPEATS; r++) {
+        local.push(
+          await timed(() =>
+            collect(make(w.envId), scriptedExpert(w.envId), {
+              episodes: w.episodes,
+              seed: 0,
+              deterministic: true,
+            }),
+          ),
+        );
+      }
+      const localSeconds = median(local);
+      rows.push([w.envId, "local (this process)", String(w.episodes), localSeconds.toFixed(2), "", ""]);
+      let oneWorker = Number.NaN;
+      for (const n of [1, 2]) {
+        const queue = `bench-${w.envId}-${n}`;
+        const workers = await startLocalWorkers(n, { redis: redis.url, queue, args: ["--quiet"] });
+        try {
+          const run = () =>
+            collectOnWorkers(
+              { envId: w.envId, episodes: w.episodes, seed: 0 },
+              { redis: redis.url, queue, jobs: w.jobs },
+            );
+          await collectOnWorkers(
+            { envId: w.envId, episodes: 4 * n, seed: 0 },
+            { redis: redis.url, queue, jobs: 2 * n },
+          );
+          const samples = [];
+          let perWorker = "";
+          for (let r = 0; r < REPEATS; r++) {
+            let report: Awaited<ReturnType<typeof run>>["report"] | undefined;
+            samples.push(
+              await timed(async () => {
+                report = (await run()).report;
+              }),
+            );
+            perWorker = report!.workers.map((x) => x.jobs).join("/");
+          }
+          const seconds = median(samples);
+          if (n === 1) oneWorker = seconds;
+          rows.push([
+            w.envId,
+            `${n} worker${n === 1 ? "" : "s"} (jobs each: ${perWorker})`,
+            String(w.episodes),
+            seconds.toFixed(2),
+            (oneWorker / seconds).toFixed(2),
+            (localSeconds / seconds).toFixed(2),
+          ]);
+        } finally {
+          await workers.stop();
+        }
+      }
+    }
+    printTable(["workload", "run", "episodes", "wall time (s)", "vs 1 worker", "vs local"], rows);
+    console.log(
+      "\nwall time: enqueue to the last result decoded, median of 3 runs. Goal for 2 workers: ≥ 1.6× one worker." +
+        " On a 2-core machine the coordinator and Redis share the cores with the workers.",
+    );
+  } finally {
+    await redis.stop();
+  }
+}
