@@ -10,16 +10,32 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import {
+  type DaggerConfig,
+  type DaggerEpisodeRequest,
+  type DaggerResult,
+  rollOutDaggerEpisode,
+  trainDagger,
+} from "../src/algorithms/dagger.js";
+import type { Env } from "../src/core/env.js";
 import { RedisUnreachableError } from "../src/core/errors.js";
 import { make } from "../src/core/registry.js";
 import { collect } from "../src/data/collect.js";
 import type { Episode } from "../src/data/episode.js";
 import { contentHash } from "../src/data/hash.js";
 import { loadDataset } from "../src/data/store.js";
+import { type Expert, policyExpert } from "../src/experts/expert.js";
 import { scriptedExpert } from "../src/experts/index.js";
+import { compiledPolicyFromJSON } from "../src/nn/compile.js";
 import { evaluateRun, tuneBc } from "../src/runs/pipelines.js";
 import { seedRanges } from "../src/scale/coordinator.js";
-import { collectOnWorkers, envSpecOf, evaluateOnWorkers, gridOnWorkers } from "../src/scale/distributed.js";
+import {
+  collectOnWorkers,
+  daggerRolloutsOnWorkers,
+  envSpecOf,
+  evaluateOnWorkers,
+  gridOnWorkers,
+} from "../src/scale/distributed.js";
 import { mimicBin } from "../src/scale/local.js";
 import { checkRedis, maskRedisUrl, parseRedisUrl } from "../src/scale/redis.js";
 import { decodeEpisode, encodeEpisode } from "../src/scale/wire.js";
@@ -50,6 +66,24 @@ function assertSameEpisodes(actual: readonly Episode[], expected: readonly Episo
 
 async function localEpisodes(envId: string, episodes: number, seed: number): Promise<Episode[]> {
   return collect(make(envId), scriptedExpert(envId), { episodes, seed, deterministic: true });
+}
+
+const cartPoleExpert = () => policyExpert(scriptedExpert("CartPole-v1"), "scripted") as unknown as Expert;
+const daggerConfig: DaggerConfig = {
+  rounds: 2,
+  stepsPerRound: 700,
+  betaStream: "episode",
+  evalEpisodes: 2,
+  bc: { epochs: 2, hidden: [8] },
+};
+
+/** What two DAgger runs must share to be the same run: every round's data and evaluation. */
+function assertSameDagger(a: DaggerResult, b: DaggerResult): void {
+  assert.deepEqual(
+    a.rounds.map((r) => [r.envSteps, r.datasetSteps, r.evaluation.returns]),
+    b.rounds.map((r) => [r.envSteps, r.datasetSteps, r.evaluation.returns]),
+  );
+  assertSameEpisodes(a.dataset.episodes, b.dataset.episodes);
 }
 
 function lines(child: ChildProcess, onLine: (line: string) => void): void {
@@ -144,6 +178,29 @@ describe("scale: the wire format and seed ranges", () => {
       { seed: 0, episodes: 1 },
       { seed: 1, episodes: 1 },
     ]);
+  });
+});
+
+describe("scale: DAgger's per-episode rollouts", () => {
+  test("episodes rolled out elsewhere in full and cut at the budget make the round a local run makes", async () => {
+    const local = await trainDagger("CartPole-v1", cartPoleExpert(), daggerConfig);
+    const asked: number[] = [];
+    const elsewhere = await trainDagger("CartPole-v1", cartPoleExpert(), daggerConfig, {
+      rollouts: {
+        batch: 3,
+        run: async (requests: readonly DaggerEpisodeRequest[], learner) => {
+          asked.push(requests.length);
+          const env = make("CartPole-v1") as Env<unknown, unknown>;
+          const compiled = learner === null ? null : compiledPolicyFromJSON(learner);
+          const out = [];
+          for (const r of requests)
+            out.push((await rollOutDaggerEpisode(env, cartPoleExpert(), compiled, r)).trajectory);
+          return out;
+        },
+      },
+    });
+    assertSameDagger(elsewhere, local);
+    assert.ok(asked.length >= 2, "a batch per round at least");
   });
 });
 
@@ -259,6 +316,26 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
     assert.deepEqual(workersSeen, ["w0"]);
     const manifest = JSON.parse(readFileSync(join(dir, "tune-scaled", "manifest.json"), "utf8"));
     assert.deepEqual(manifest.result.scale, { workers: ["w0"] });
+  });
+
+  test("DAgger with its rollouts on workers is the local run with per-episode streams", async () => {
+    const queue = freshQueue();
+    await inProcessWorkers(queue, 2);
+    const local = await trainDagger("CartPole-v1", cartPoleExpert(), daggerConfig);
+    let workersSeen = 0;
+    const scaled = await trainDagger("CartPole-v1", cartPoleExpert(), daggerConfig, {
+      rollouts: daggerRolloutsOnWorkers(
+        { envId: "CartPole-v1" },
+        { redis: redis.url, queue, jobs: 2 },
+        (r) => {
+          workersSeen = r.workers.length;
+        },
+      ),
+    });
+    assertSameDagger(scaled, local);
+    assert.ok(workersSeen >= 1);
+    local.policy.dispose();
+    scaled.policy.dispose();
   });
 
   test("a worker killed with SIGKILL mid-job: its job runs elsewhere, no episode lost or duplicated", async () => {

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import {
   type DaggerConfig,
+  type DaggerRollouts,
   type DaggerRound,
   resolveDaggerConfig,
   trainDagger,
@@ -44,6 +45,10 @@ export interface DaggerRunOptions {
   command?: string[];
   onRound?: (round: DaggerRound) => void;
   onWarning?: (message: string) => void;
+  /** Rolls each round's episodes out elsewhere (`trainDagger`'s `rollouts`; `betaStream: "episode"`). */
+  rollouts?: DaggerRollouts;
+  /** More entries for the manifest's `result` (a distributed run's report of who did what). */
+  manifestResult?: () => Record<string, unknown>;
 }
 
 export interface DaggerRunResult {
@@ -233,6 +238,7 @@ async function runDagger(
       envOptions: options.envOptions,
       demos,
       resume,
+      rollouts: options.rollouts,
       callbacks: {
         onRound: async (round, added) => {
           // The round's data first, then its metrics, then the checkpoint that says it is done.
@@ -303,6 +309,7 @@ async function runDagger(
       rounds: result.rounds.length,
       meanReturn: last.evaluation.meanReturn,
       envSteps: last.totalEnvSteps,
+      ...options.manifestResult?.(),
     });
     result.policy.dispose();
     return { run: run.dir, policyDir: run.policyDir, reportPath, rounds: result.rounds };

@@ -148,6 +148,10 @@ export function describeUnit(unit: Unit): string {
       return `evaluate ${unit.policy} seeds ${unit.seed}–${unit.seed + unit.episodes - 1}`;
     case "tune-cell":
       return `tune grid point ${unit.index}`;
+    case "dagger-episodes": {
+      const first = unit.requests[0]!;
+      return `DAgger ${unit.envId} round ${first.round} episodes ${first.episode}–${first.episode + unit.requests.length - 1}`;
+    }
   }
 }
 

@@ -8,14 +8,21 @@
  */
 
 import type { BcConfig } from "../algorithms/bc.js";
+import type { DaggerEpisodeRequest, DaggerRollouts, DaggerTrajectory } from "../algorithms/dagger.js";
 import type { EnvSpec } from "../core/env.js";
 import { JobFailedError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import type { Episode } from "../data/episode.js";
 import { type EvalResult, summarizeEpisodes } from "../eval/evaluate.js";
 import { type Assignment, newRunId, type RunUnitsOptions, runUnits, seedRanges } from "./coordinator.js";
-import type { CollectUnit, EvaluateUnit, TuneCellUnit } from "./units.js";
-import { decodeEpisode, type WireEpisode } from "./wire.js";
+import {
+  type CollectUnit,
+  type DaggerEpisodesUnit,
+  type EvaluateUnit,
+  type TuneCellUnit,
+  unitSize,
+} from "./units.js";
+import { decodeEpisode, decodeTrajectory, type WireEpisode } from "./wire.js";
 
 /** How the work was shared out: one line per job, and the totals per worker. */
 export interface ScaleReport {
@@ -32,7 +39,7 @@ export function scaleReport(queue: string, run: string, jobs: readonly Assignmen
   for (const job of jobs) {
     const w = byWorker.get(job.worker) ?? { worker: job.worker, jobs: 0, units: 0, ms: 0 };
     w.jobs += 1;
-    w.units += job.unit.kind === "tune-cell" ? 1 : job.unit.episodes;
+    w.units += unitSize(job.unit);
     w.ms += job.ms;
     byWorker.set(job.worker, w);
   }
@@ -180,5 +187,38 @@ export function gridOnWorkers(
     });
     onReport?.(scaleReport(opts.queue, opts.run, outcomes));
     return outcomes.map(losses);
+  };
+}
+
+/**
+ * `trainDagger`'s `rollouts` on the queue's workers (scripted expert only; `betaStream:
+ * "episode"`): each batch of a round's episodes is split into up to `jobs` jobs (default 4), and
+ * the trajectories come back in the order asked. `onReport` receives who did what after each batch.
+ */
+export function daggerRolloutsOnWorkers(
+  spec: { envId: string; envOptions?: Record<string, unknown>; batch?: number },
+  options: DistributedOptions,
+  onReport?: (report: ScaleReport) => void,
+): DaggerRollouts {
+  const opts = withRun(options);
+  const jobs: Assignment[] = [];
+  let batches = 0;
+  return {
+    batch: spec.batch ?? 8,
+    async run(requests: readonly DaggerEpisodeRequest[], learner): Promise<DaggerTrajectory[]> {
+      batches += 1;
+      const chunks = seedRanges(0, requests.length, opts.jobs ?? 4);
+      const units: DaggerEpisodesUnit[] = chunks.map((c) => ({
+        kind: "dagger-episodes",
+        envId: spec.envId,
+        envOptions: spec.envOptions ?? {},
+        learner,
+        requests: requests.slice(c.seed, c.seed + c.episodes),
+      }));
+      const outcomes = await runUnits(units, { ...opts, run: `${opts.run}-b${batches}` });
+      for (const { result: _, ...assignment } of outcomes) jobs.push(assignment);
+      onReport?.(scaleReport(opts.queue, opts.run, jobs));
+      return outcomes.flatMap((o) => o.result.trajectories.map(decodeTrajectory));
+    },
   };
 }

@@ -4,18 +4,21 @@
  * with the scripted expert for a collection range, `evaluateEpisodes` on the compiled policy for
  * an evaluation range, `crossValidate` for a grid point. Results are plain JSON.
  */
+import { rollOutDaggerEpisode } from "../algorithms/dagger.js";
+import type { Env } from "../core/env.js";
 import type { Policy } from "../core/policy.js";
 import { make } from "../core/registry.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import { collect } from "../data/collect.js";
 import type { Dataset } from "../data/dataset.js";
 import { evaluateEpisodes } from "../eval/evaluate.js";
+import { type Expert, policyExpert } from "../experts/expert.js";
 import { scriptedExpert } from "../experts/index.js";
-import { compilePolicy } from "../nn/compile.js";
+import { compiledPolicyFromJSON, compilePolicy } from "../nn/compile.js";
 import { NeuralPolicy } from "../nn/policy.js";
 import { crossValidate, loadTrainingData, resolvePolicyDir } from "../runs/pipelines.js";
 import { type Unit, type UnitResult, unitSchema } from "./units.js";
-import { encodeEpisode } from "./wire.js";
+import { encodeEpisode, encodeTrajectory } from "./wire.js";
 
 /**
  * A policy that lets the event loop run before each episode (through `reset`, which `collect`
@@ -75,6 +78,28 @@ export async function runUnit(input: Unit, options: RunUnitOptions = {}): Promis
       } finally {
         policy.dispose();
       }
+    }
+    case "dagger-episodes": {
+      // trainDagger's own episode rollout (betaStream "episode"), with the scripted expert.
+      const env = make(unit.envId, unit.envOptions);
+      const expert = policyExpert(
+        scriptedExpert(unit.envId, { makeOptions: unit.envOptions }) as Policy<unknown, unknown>,
+        "scripted",
+      ) as unknown as Expert;
+      const learner = unit.learner === null ? null : compiledPolicyFromJSON(unit.learner);
+      const trajectories = [];
+      for (const request of unit.requests) {
+        await yieldToEventLoop(); // lets the job's lock be renewed between episodes
+        const { trajectory } = await rollOutDaggerEpisode(
+          env as Env<unknown, unknown>,
+          expert,
+          learner,
+          request,
+        );
+        trajectories.push(encodeTrajectory(trajectory));
+        options.onProgress?.(trajectories.length);
+      }
+      return { trajectories };
     }
     case "tune-cell": {
       if (lastDataset?.path !== unit.dataset) {

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import type { EvalEpisode } from "../eval/evaluate.js";
-import type { WireEpisode } from "./wire.js";
+import type { WireEpisode, WireTrajectory } from "./wire.js";
 
 const envOptionsSchema = z.record(z.string(), z.unknown()).default({});
 
@@ -34,6 +34,32 @@ export const unitSchema = z.discriminatedUnion("kind", [
     .strict(),
   z
     .object({
+      /**
+       * DAgger mixture-rollout episodes (`betaStream: "episode"`) with the scripted expert and
+       * the learner in its compiled JSON form (null before the first learner).
+       */
+      kind: z.literal("dagger-episodes"),
+      envId: z.string(),
+      envOptions: envOptionsSchema,
+      learner: z.unknown().nullable(),
+      requests: z
+        .array(
+          z
+            .object({
+              round: z.number().int().min(0),
+              episode: z.number().int().min(0),
+              seed: z.number().int().min(0),
+              beta: z.number().min(0).max(1),
+              streamSeed: z.string().regex(/^\d+$/),
+              maxSteps: z.number().int().positive(),
+            })
+            .strict(),
+        )
+        .min(1),
+    })
+    .strict(),
+  z
+    .object({
       /** One grid point: k-fold cross-validation of a BC config on a dataset (a path). */
       kind: z.literal("tune-cell"),
       dataset: z.string(),
@@ -49,16 +75,20 @@ export type Unit = z.input<typeof unitSchema>;
 export type CollectUnit = Extract<Unit, { kind: "collect" }>;
 export type EvaluateUnit = Extract<Unit, { kind: "evaluate" }>;
 export type TuneCellUnit = Extract<Unit, { kind: "tune-cell" }>;
+export type DaggerEpisodesUnit = Extract<Unit, { kind: "dagger-episodes" }>;
 
 /** What each kind of unit returns. */
 export interface UnitResults {
   collect: { episodes: WireEpisode[] };
   evaluate: { episodes: EvalEpisode[] };
   "tune-cell": { index: number; foldLosses: number[] };
+  "dagger-episodes": { trajectories: WireTrajectory[] };
 }
 export type UnitResult = UnitResults[keyof UnitResults];
 
 /** The episodes (or, for a grid point, folds) a unit stands for: its share of the progress. */
 export function unitSize(unit: Unit): number {
-  return unit.kind === "tune-cell" ? 1 : unit.episodes;
+  if (unit.kind === "tune-cell") return 1;
+  if (unit.kind === "dagger-episodes") return unit.requests.length;
+  return unit.episodes;
 }

@@ -4,8 +4,10 @@
  * its bytes, so an episode crosses Redis bit for bit (float32 observations, float64 rewards) and
  * comes back with the same element types.
  */
+
+import type { DaggerTrajectory } from "../algorithms/dagger.js";
 import { ShapeMismatchError } from "../core/errors.js";
-import type { TypedArray } from "../core/spaces/index.js";
+import type { SpaceValue, TypedArray } from "../core/spaces/index.js";
 import { Episode } from "../data/episode.js";
 
 const ARRAYS = {
@@ -87,4 +89,46 @@ export function decodeEpisode(wire: WireEpisode, id: number): Episode {
     actDim: wire.actDim,
     infos: Object.fromEntries(Object.entries(wire.infos).map(([k, v]) => [k, decodeArray(v, `infos.${k}`)])),
   });
+}
+
+/** A space value as JSON: a number, or a typed array by type and bytes. */
+export type WireValue = number | WireArray;
+
+function encodeValue(value: SpaceValue): WireValue {
+  if (typeof value === "number") return value;
+  if (ArrayBuffer.isView(value)) return encodeArray(value as TypedArray);
+  throw new ShapeMismatchError("wire: only numbers and typed arrays cross as DAgger states and labels.");
+}
+
+function decodeValue(wire: WireValue, field: string): SpaceValue {
+  return typeof wire === "number" ? wire : decodeArray(wire, field);
+}
+
+/** A DAgger rollout episode as JSON (`null` for a state whose label the expert has not given). */
+export interface WireTrajectory {
+  observations: WireValue[];
+  known: (WireValue | null)[];
+  rewards: number[];
+  terminated: boolean;
+  truncated: boolean;
+}
+
+export function encodeTrajectory(t: DaggerTrajectory): WireTrajectory {
+  return {
+    observations: t.observations.map(encodeValue),
+    known: t.known.map((k) => (k === undefined ? null : encodeValue(k))),
+    rewards: t.rewards, // JSON numbers are float64's shortest round trip: exact
+    terminated: t.terminated,
+    truncated: t.truncated,
+  };
+}
+
+export function decodeTrajectory(w: WireTrajectory): DaggerTrajectory {
+  return {
+    observations: w.observations.map((o) => decodeValue(o, "observations")),
+    known: w.known.map((k) => (k === null ? undefined : decodeValue(k, "known"))),
+    rewards: w.rewards,
+    terminated: w.terminated,
+    truncated: w.truncated,
+  };
 }
