@@ -18,7 +18,7 @@ import {
   trainDagger,
 } from "../src/algorithms/dagger.js";
 import type { Env } from "../src/core/env.js";
-import { RedisUnreachableError } from "../src/core/errors.js";
+import { JobFailedError, RedisUnreachableError } from "../src/core/errors.js";
 import { make } from "../src/core/registry.js";
 import { collect } from "../src/data/collect.js";
 import type { Episode } from "../src/data/episode.js";
@@ -316,6 +316,23 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
     assert.deepEqual(workersSeen, ["w0"]);
     const manifest = JSON.parse(readFileSync(join(dir, "tune-scaled", "manifest.json"), "utf8"));
     assert.deepEqual(manifest.result.scale, { workers: ["w0"] });
+  });
+
+  test("a unit that throws on a worker fails the run once, with the worker's message", async () => {
+    const queue = freshQueue();
+    await inProcessWorkers(queue, 1);
+    await assert.rejects(
+      evaluateOnWorkers(
+        { policy: join(dir, "no-such-policy"), envSpec: envSpecOf("CartPole-v1"), episodes: 4, seed: 0 },
+        { redis: redis.url, queue, jobs: 2 },
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof JobFailedError, String(error));
+        assert.match(error.message, /evaluate .*no-such-policy seeds 0–1|seeds 2–3/);
+        assert.match(error.message, /no-such-policy/);
+        return true;
+      },
+    );
   });
 
   test("DAgger with its rollouts on workers is the local run with per-episode streams", async () => {
