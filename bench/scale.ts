@@ -7,6 +7,7 @@
  * Redis, so the coordinator's decoding shows). Each timing is the median of 3 runs after a warm-up
  * run; the ratio printed is the speed-up of 2 workers over 1 (the issue's goal: ≥ 0.8 · N).
  */
+import { loadavg } from "node:os";
 import { make } from "../src/core/registry.js";
 import { collect } from "../src/data/collect.js";
 import { scriptedExpert } from "../src/experts/index.js";
@@ -31,8 +32,21 @@ async function timed(body: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** Waits (up to `maxSeconds`) for the 1-minute load average to fall below `below`: speed-up needs idle cores. */
+async function waitForIdle(below: number, maxSeconds: number): Promise<void> {
+  const start = Date.now();
+  if (loadavg()[0]! < below) return;
+  console.log(
+    `waiting up to ${maxSeconds} s for the load average (${loadavg()[0]!.toFixed(2)}) to fall below ${below}…`,
+  );
+  while (loadavg()[0]! >= below && Date.now() - start < maxSeconds * 1000) {
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 export async function benchScale(): Promise<void> {
   console.log("mimic bench: scale (collection on BullMQ workers, private redis-server on 127.0.0.1)");
+  await waitForIdle(1.5, 180);
   console.log(machineReport());
   if (findRedisServer() === null) {
     console.log("redis-server is not installed (Debian: apt-get install redis-server); skipping.");
