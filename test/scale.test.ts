@@ -35,6 +35,8 @@ import {
   envSpecOf,
   evaluateOnWorkers,
   gridOnWorkers,
+  type ScaleReport,
+  scaleReportTable,
 } from "../src/scale/distributed.js";
 import { mimicBin } from "../src/scale/local.js";
 import { checkRedis, maskRedisUrl, parseRedisUrl } from "../src/scale/redis.js";
@@ -297,6 +299,7 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
       evalEpisodes: 1,
     });
     let workersSeen: string[] = [];
+    let scaleReport: ScaleReport | undefined;
     const tuneScaled = await tuneBc({
       dataset: data,
       out: join(dir, "tune-scaled"),
@@ -306,8 +309,10 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
       evalEpisodes: 1,
       scoreGrid: gridOnWorkers(data, { redis: redis.url, queue }, (r) => {
         workersSeen = r.workers.map((w) => w.worker);
+        scaleReport = r;
       }),
       manifestResult: () => ({ scale: { workers: workersSeen } }),
+      reportTables: () => [scaleReportTable(scaleReport!)],
     });
     assert.deepEqual(
       tuneScaled.cells.map((c) => c.foldLosses),
@@ -316,6 +321,9 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
     assert.deepEqual(workersSeen, ["w0"]);
     const manifest = JSON.parse(readFileSync(join(dir, "tune-scaled", "manifest.json"), "utf8"));
     assert.deepEqual(manifest.result.scale, { workers: ["w0"] });
+    const html = readFileSync(join(dir, "tune-scaled", "report.html"), "utf8");
+    assert.match(html, /Workers/);
+    assert.match(html, /No job had to be re-run/);
   });
 
   test("a unit that throws on a worker fails the run once, with the worker's message", async () => {

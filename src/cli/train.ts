@@ -330,6 +330,7 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
   }
   const scale = await setUpScale(command, values, io.err);
   let scaleReportOfRun: ScaleReport | undefined;
+  const scaleTable = scale === null ? null : (await import("../scale/distributed.js")).scaleReportTable;
   const rollouts =
     scale === null
       ? undefined
@@ -352,6 +353,7 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
     command: ["mimic", "train", "dagger", ...argv],
     rollouts,
     manifestResult: () => (scaleReportOfRun ? { scale: scaleReportOfRun } : {}),
+    reportTables: () => (scaleReportOfRun && scaleTable ? [scaleTable(scaleReportOfRun)] : []),
     onWarning: (w) => io.err(`warning: ${w}`),
     onRound: (r) => io.err(roundLine(r)),
   }).finally(() => scale?.stop());
@@ -691,6 +693,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   if (seed !== undefined) base.seed = seed;
   const scale = await setUpScale(command, values, io.err);
   let scaleReportOfRun: ScaleReport | undefined;
+  const scaleTable = scale === null ? null : (await import("../scale/distributed.js")).scaleReportTable;
   const scoreGrid =
     scale === null
       ? undefined
@@ -708,6 +711,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   const result = await tuneBc({
     scoreGrid,
     manifestResult: () => (scaleReportOfRun ? { scale: scaleReportOfRun } : {}),
+    reportTables: () => (scaleReportOfRun && scaleTable ? [scaleTable(scaleReportOfRun)] : []),
     dataset,
     out,
     grid,

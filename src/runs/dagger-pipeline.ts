@@ -49,6 +49,8 @@ export interface DaggerRunOptions {
   rollouts?: DaggerRollouts;
   /** More entries for the manifest's `result` (a distributed run's report of who did what). */
   manifestResult?: () => Record<string, unknown>;
+  /** More tables for report.html (a distributed run's workers). */
+  reportTables?: () => ReportTable[];
 }
 
 export interface DaggerRunResult {
@@ -301,7 +303,7 @@ async function runDagger(
         ...(first.round === 0 ? [{ name: "BC alone (round 0)", ...first.evaluation }] : []),
         { name: `DAgger (round ${last.round})`, ...last.evaluation },
       ],
-      tables: [roundsTable(result.rounds)],
+      tables: [roundsTable(result.rounds), ...(options.reportTables?.() ?? [])],
       config: run.manifest.config,
       footer: `Run directory: ${run.dir}`,
     });

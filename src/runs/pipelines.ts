@@ -453,6 +453,8 @@ export interface TuneBcOptions {
   ) => Promise<number[][]>;
   /** More entries for the run manifest's `result` (a distributed search's report of who did what). */
   manifestResult?: () => Record<string, unknown>;
+  /** More tables for report.html (a distributed search's workers). */
+  reportTables?: () => ReportTable[];
 }
 
 export interface TuneCell {
@@ -566,7 +568,11 @@ export async function tuneBc(
       config: { grid: options.grid, folds, best: best.config },
       stoppedEarly: final.stoppedEarly,
       parameterCount: policy.parameterCount,
-      extraTables: [table, ...(final.agreement ? [final.agreement.table] : [])],
+      extraTables: [
+        table,
+        ...(final.agreement ? [final.agreement.table] : []),
+        ...(options.reportTables?.() ?? []),
+      ],
     }),
     title: `Behavior cloning on ${policy.envId}: grid search`,
   });

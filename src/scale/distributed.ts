@@ -14,6 +14,7 @@ import { JobFailedError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import type { Episode } from "../data/episode.js";
 import { type EvalResult, summarizeEpisodes } from "../eval/evaluate.js";
+import type { ReportTable } from "../runs/report.js";
 import { type Assignment, newRunId, type RunUnitsOptions, runUnits, seedRanges } from "./coordinator.js";
 import {
   type CollectUnit,
@@ -49,6 +50,20 @@ export function scaleReport(queue: string, run: string, jobs: readonly Assignmen
     jobs: jobs.map(({ jobId, unit, worker, ms, starts }) => ({ jobId, unit, worker, ms, starts })),
     workers: [...byWorker.values()].sort((a, b) => a.worker.localeCompare(b.worker)),
     redelivered: jobs.filter((j) => j.starts > 1).map((j) => j.jobId),
+  };
+}
+
+/** The report as a table for a run's report.html: one row per worker. */
+export function scaleReportTable(report: ScaleReport): ReportTable {
+  return {
+    title: "Workers",
+    caption:
+      `Jobs on queue ${report.queue} (run ${report.run}), by the worker that finished them.` +
+      (report.redelivered.length > 0
+        ? ` Re-run after their first worker stopped: ${report.redelivered.join(", ")}.`
+        : " No job had to be re-run."),
+    columns: ["worker", "jobs", "units", "seconds"],
+    rows: report.workers.map((w) => [w.worker, w.jobs, w.units, Number((w.ms / 1000).toFixed(2))]),
   };
 }
 
