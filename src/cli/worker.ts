@@ -1,7 +1,7 @@
 /**
  * @module
- * `mimic worker`: a process that takes jobs (collection, evaluation, grid points) from a BullMQ
- * queue on Redis and runs them, until SIGINT or SIGTERM.
+ * `mimic worker`: a process that takes jobs (collection, evaluation, grid points, DAgger
+ * rollouts) from a BullMQ queue on Redis and runs them, until SIGINT or SIGTERM.
  */
 import { describeUnit } from "../scale/coordinator.js";
 import { maskRedisUrl } from "../scale/redis.js";
@@ -11,7 +11,8 @@ import { redisUrlFlag } from "./scale.js";
 export const workerHelp = `Usage: mimic worker --redis <url> [options]
 
 Take jobs from mimic's queue on Redis and run them: rollout collection ('mimic collect'),
-evaluation episodes ('mimic eval') and grid points ('mimic tune') started with --redis <url>.
+evaluation episodes ('mimic eval'), grid points ('mimic tune') and DAgger's rollout episodes
+('mimic train dagger'), started with --redis <url> (or --workers N).
 Run one worker per core, on as many machines as you like, all pointing at the same Redis; see
 docs/deploy.md. A worker that dies mid-job (killed, machine lost) has its job run again by
 another worker once its lock expires. Stop with Ctrl-C or SIGTERM: the job in hand finishes first.
