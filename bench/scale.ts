@@ -39,10 +39,10 @@ async function processCeiling(envId: string, episodes: number): Promise<{ one: n
     const { scriptedExpert } = await import(${JSON.stringify(expertsUrl)});
     const run = (episodes, seed) => collect(make(${JSON.stringify(envId)}), scriptedExpert(${JSON.stringify(envId)}), { episodes, seed, deterministic: true });
     await run(8, 0);
-    process.stdout.write("ready\n");
+    process.stdout.write("ready\\n");
     await new Promise((r) => process.stdin.once("data", r));
     await run(${n}, ${seed});
-    process.stdout.write("done\n");`;
+    process.stdout.write("done\\n");`;
   const race = async (parts: { n: number; seed: number }[]): Promise<number> => {
     const children = parts.map(({ n, seed }) =>
       spawn(process.execPath, ["--input-type=module", "-e", script(n, seed)], {

@@ -40,6 +40,13 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Kills `child` if this process exits first (an uncaught error, `process.exit`), so no server or worker is left behind. */
+function killOnExit(child: ChildProcess): void {
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  child.once("exit", () => process.off("exit", kill));
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -79,6 +86,7 @@ export async function startLocalRedis(options: { binary?: string } = {}): Promis
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
+    killOnExit(child);
     let output = "";
     child.stdout?.on("data", (d) => (output += String(d)));
     child.stderr?.on("data", (d) => (output += String(d)));
@@ -135,6 +143,7 @@ export async function startLocalWorkers(
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
+    killOnExit(child);
     processes.push(child);
     ready.push(
       new Promise<void>((resolve, reject) => {
