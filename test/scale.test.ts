@@ -431,6 +431,45 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
     assert.deepEqual(stalled, [held], "the coordinator heard that the job lost its worker");
   });
 
+  test("mimic train dagger --workers 1 ends with the weights of a local --beta-stream episode run", async () => {
+    const args = ["train", "dagger", "--env", "CartPole-v1", "--expert", "scripted", "--rounds", "2"];
+    const small = ["--steps-per-round", "600", "--epochs", "2", "--hidden", "8", "--eval-episodes", "2"];
+    const local = join(dir, "dagger-local");
+    const scaled = join(dir, "dagger-scaled");
+    const a = await runCli(...args, ...small, "--beta-stream", "episode", "--out", local);
+    assert.equal(a.code, 0, a.err);
+    const b = await runCli(
+      ...args,
+      ...small,
+      "--out",
+      scaled,
+      "--redis",
+      redis.url,
+      "--workers",
+      "1",
+      "--queue",
+      freshQueue(),
+    );
+    assert.equal(b.code, 0, b.err);
+    assert.match(b.err, /workers \(1\):/);
+    const weights = (d: string) => readFileSync(join(d, "policy", "weights.bin"));
+    assert.ok(weights(scaled).equals(weights(local)), "same final weights");
+    const manifest = JSON.parse(readFileSync(join(scaled, "manifest.json"), "utf8"));
+    assert.equal(manifest.result.scale.workers.length, 1);
+    assert.match(readFileSync(join(scaled, "report.html"), "utf8"), /Workers/);
+    const refused = await runCli(
+      ...args,
+      ...small,
+      "--out",
+      join(dir, "x"),
+      "--workers",
+      "1",
+      "--beta-stream",
+      "round",
+    );
+    assert.equal(refused.code, 2);
+  });
+
   test("mimic collect --workers 2 writes the dataset a local collect writes, and who collected it", async () => {
     const local = join(dir, "local-cp");
     const scaled = join(dir, "scaled-cp");
