@@ -47,7 +47,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
     load: async () => (await import("./train.js")).runTune,
   },
   worker: {
-    summary: "take collection, evaluation and tuning jobs from a Redis queue (scale-out)",
+    summary: "take collection, evaluation, tuning and DAgger jobs from a Redis queue (scale-out)",
     load: async () => (await import("./worker.js")).runWorker,
   },
   export: {
