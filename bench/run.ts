@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, irl, layers, nn. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, irl, layers, nn, scale. Without a name, all suites run.
  */
 import { benchBc } from "./bc.js";
 import { benchDagger } from "./dagger.js";
@@ -8,6 +8,7 @@ import { benchEnvs } from "./envs.js";
 import { benchIrl } from "./irl.js";
 import { benchLayers } from "./layers.js";
 import { benchNn } from "./nn.js";
+import { benchScale } from "./scale.js";
 import { benchServe } from "./serve.js";
 
 const suites: Record<string, () => void | Promise<void>> = {
@@ -21,6 +22,7 @@ const suites: Record<string, () => void | Promise<void>> = {
   nn: async () => {
     await benchNn({ json: process.argv.includes("--json") });
   },
+  scale: benchScale,
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -20,6 +20,8 @@ export {
   type MimicErrorCode,
   RegistryConflictError,
   PolicyLoadError,
+  JobFailedError,
+  RedisUnreachableError,
   ResetNeededError,
   RunDirectoryError,
   ShapeMismatchError,

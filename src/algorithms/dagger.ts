@@ -19,7 +19,7 @@
  *     evaluate π̂ᵢ
  */
 import { z } from "zod";
-import type { EnvSpec } from "../core/env.js";
+import type { Env, EnvSpec } from "../core/env.js";
 import { InvalidOptionError, MimicError } from "../core/errors.js";
 import { formatPath, make } from "../core/registry.js";
 import { rngFromSeed } from "../core/rng.js";
@@ -29,6 +29,7 @@ import { Dataset } from "../data/dataset.js";
 import { Episode } from "../data/episode.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import { checkLabels, type Expert } from "../experts/expert.js";
+import { type CompiledPolicy, type CompiledPolicyJson, compilePolicy } from "../nn/compile.js";
 import type { NeuralPolicy } from "../nn/policy.js";
 import { type BcConfig, bcConfigSchema, trainBc } from "./bc.js";
 
@@ -61,6 +62,13 @@ export const daggerConfigSchema = z
     targetReturn: z.number().optional(),
     /** Seed of the rollouts (round i's episode k resets with seed + 1000·i + k) and of the β draws. */
     seed: z.number().int().min(0).default(0),
+    /**
+     * Where the expert/learner coin flips come from: `round`, one stream per round shared by its
+     * episodes in turn (the original scheme); `episode`, one stream per episode (round i, episode k),
+     * with the learner acting through its compiled form, so each episode can be rolled out on its
+     * own, in another process (`rollouts`), and the round is the same wherever it ran.
+     */
+    betaStream: z.enum(["round", "episode"]).default("round"),
   })
   .strict();
 
@@ -114,6 +122,35 @@ export interface TrainDaggerOptions {
   signal?: AbortSignal;
   /** The env's own options: DAgger runs `make(envId, envOptions)`. */
   envOptions?: Readonly<Record<string, unknown>>;
+  /**
+   * Rolls a round's episodes out elsewhere (on workers: `src/scale/`), with `betaStream:
+   * "episode"` only; the expert passed to `trainDagger` still labels the visited states.
+   */
+  rollouts?: DaggerRollouts;
+}
+
+/** One mixture-rollout episode, described fully enough to run in another process. */
+export interface DaggerEpisodeRequest {
+  round: number;
+  /** k: the episode's index in its round. */
+  episode: number;
+  /** The reset seed (seed + 1000·round + k). */
+  seed: number;
+  beta: number;
+  /** The seed of the episode's coin-flip stream, as a decimal string (it is a bigint). */
+  streamSeed: string;
+  /** The episode ends here if it has not ended before (the round's step budget). */
+  maxSteps: number;
+}
+
+/** Runs mixture-rollout episodes somewhere and returns them in the order asked. */
+export interface DaggerRollouts {
+  /** How many episodes to ask for in the first batch of a round (later batches are sized from the lengths seen). */
+  batch: number;
+  run(
+    requests: readonly DaggerEpisodeRequest[],
+    learner: CompiledPolicyJson | null,
+  ): Promise<DaggerTrajectory[]>;
 }
 
 export interface DaggerResult {
@@ -136,7 +173,7 @@ function partialLabels(error: unknown): SpaceValue[] | null {
 }
 
 /** One episode of the mixture rollout: its states, and what was executed. */
-interface Trajectory {
+export interface DaggerTrajectory {
   observations: SpaceValue[];
   /** The expert's label of state t when the expert drove that step (no need to ask again). */
   known: (SpaceValue | undefined)[];
@@ -152,6 +189,78 @@ function copyValue(x: unknown): SpaceValue {
   if (typeof x === "object" && x !== null)
     return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copyValue(v)]));
   return x as SpaceValue;
+}
+
+/** The seed of round i's episode k's coin flips (`betaStream: "episode"`). */
+function episodeStreamSeed(seed: number, round: number, k: number): bigint {
+  return (BigInt(seed) * 1_000_003n + BigInt(round)) * 1_000_003n + BigInt(k) + 1n;
+}
+
+/**
+ * One episode of the mixture βᵢ·expert + (1 − βᵢ)·learner with its own coin-flip stream
+ * (`betaStream: "episode"`): reset with `request.seed`, at most `request.maxSteps` steps. A
+ * worker runs exactly this for a distributed round. `labelingStopped` is set when the expert
+ * stopped answering (a person's timeout); the steps before it are kept.
+ */
+export async function rollOutDaggerEpisode(
+  env: Env<unknown, unknown>,
+  expert: Expert,
+  learner: CompiledPolicy | null,
+  request: DaggerEpisodeRequest,
+): Promise<{ trajectory: DaggerTrajectory; labelingStopped: string | null }> {
+  const rng = rngFromSeed(BigInt(request.streamSeed));
+  const first = env.reset({ seed: request.seed });
+  const trajectory: DaggerTrajectory = {
+    observations: [copyValue(first.observation)],
+    known: [],
+    rewards: [],
+    terminated: false,
+    truncated: false,
+  };
+  let observation = first.observation;
+  let labelingStopped: string | null = null;
+  for (let steps = 0; ; ) {
+    let action: unknown;
+    let known: SpaceValue | undefined;
+    if (learner === null || rng.random() < request.beta) {
+      try {
+        const [label] = await expert.label([copyValue(observation)]);
+        checkLabels(expert, [observation], [label], env.actionSpace);
+        action = label;
+        known = copyValue(label);
+      } catch (error) {
+        if (partialLabels(error) === null) throw error;
+        labelingStopped = (error as Error).message;
+        break;
+      }
+    } else {
+      action = learner.act(observation as Float32Array);
+    }
+    trajectory.known.push(known);
+    const result = env.step(action);
+    steps += 1;
+    trajectory.rewards.push(result.reward);
+    trajectory.observations.push(copyValue(result.observation));
+    observation = result.observation;
+    if (result.terminated || result.truncated || steps >= request.maxSteps) {
+      trajectory.terminated = result.terminated;
+      trajectory.truncated = !result.terminated;
+      break;
+    }
+  }
+  return { trajectory, labelingStopped };
+}
+
+/** The first `steps` steps of a trajectory, cut as a rollout that stopped there would be. */
+function cutTrajectory(trajectory: DaggerTrajectory, steps: number): DaggerTrajectory {
+  if (steps >= trajectory.rewards.length) return trajectory;
+  return {
+    observations: trajectory.observations.slice(0, steps + 1),
+    known: trajectory.known.slice(0, steps),
+    rewards: trajectory.rewards.slice(0, steps),
+    terminated: false,
+    truncated: true,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,12 +346,58 @@ export async function trainDagger(
     // Each round draws its expert/learner coin flips from its own seeded stream, so a resumed run
     // repeats the rounds an uninterrupted one would.
     const betaRng = rngFromSeed(BigInt(cfg.seed) * 1_000_003n + BigInt(i));
-    const trajectories: Trajectory[] = [];
+    const trajectories: DaggerTrajectory[] = [];
     let envSteps = 0;
     let labelingStopped: string | null = null;
-    for (let k = 0; envSteps < cfg.stepsPerRound && labelingStopped === null; k++) {
+    if (cfg.betaStream === "episode") {
+      // Each episode has its own stream, so episodes can run anywhere; they are kept in k order
+      // and the one that crosses the step budget is cut there, as a rollout in turn would cut it.
+      const compiled = learner === null ? null : compilePolicy(learner);
+      const request = (k: number, maxSteps: number): DaggerEpisodeRequest => ({
+        round: i,
+        episode: k,
+        seed: cfg.seed + 1000 * i + k,
+        beta,
+        streamSeed: String(episodeStreamSeed(cfg.seed, i, k)),
+        maxSteps,
+      });
+      for (let k = 0; envSteps < cfg.stepsPerRound && labelingStopped === null; ) {
+        let batch: DaggerTrajectory[];
+        if (options.rollouts) {
+          const meanLength = envSteps > 0 ? envSteps / trajectories.length : 0;
+          const size =
+            meanLength > 0
+              ? Math.max(1, Math.ceil((1.25 * (cfg.stepsPerRound - envSteps)) / meanLength))
+              : options.rollouts.batch;
+          const requests = Array.from({ length: size }, (_, j) => request(k + j, cfg.stepsPerRound));
+          batch = await options.rollouts.run(requests, compiled?.toJSON() ?? null);
+          k += size;
+        } else {
+          const episode = await rollOutDaggerEpisode(
+            env,
+            expert,
+            compiled,
+            request(k, cfg.stepsPerRound - envSteps),
+          );
+          labelingStopped = episode.labelingStopped;
+          batch = [episode.trajectory];
+          k += 1;
+        }
+        for (const full of batch) {
+          if (envSteps >= cfg.stepsPerRound) break;
+          const trajectory = cutTrajectory(full, cfg.stepsPerRound - envSteps);
+          envSteps += trajectory.rewards.length;
+          if (trajectory.rewards.length > 0) trajectories.push(trajectory);
+        }
+      }
+    }
+    for (
+      let k = 0;
+      cfg.betaStream === "round" && envSteps < cfg.stepsPerRound && labelingStopped === null;
+      k++
+    ) {
       const first = env.reset({ seed: cfg.seed + 1000 * i + k });
-      const trajectory: Trajectory = {
+      const trajectory: DaggerTrajectory = {
         observations: [copyValue(first.observation)],
         known: [],
         rewards: [],

@@ -2,15 +2,16 @@
  * @module
  * `mimic collect`: roll an expert out in an env and save the episodes as a dataset.
  */
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { make, parseEnvId } from "../core/registry.js";
 import { makeVec, VectorEnv } from "../core/vector.js";
 import { collect } from "../data/collect.js";
 import { Dataset } from "../data/dataset.js";
 import { saveDataset } from "../data/store.js";
 import { scriptedExpert } from "../experts/index.js";
-import { envOptionsFlag, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { envOptionsFlag, type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
 import { progressBar } from "./progress.js";
+import { reportScale, scaleFlags, scaleHelp, scaleProgress, setUpScale, wantsScale } from "./scale.js";
 
 export const collectHelp = `Usage: mimic collect --env <id> --expert scripted (--episodes N | --steps N) --out <path> [options]
 
@@ -30,8 +31,14 @@ Options:
   --id <id>           dataset id for the metadata (default: from --out, e.g. cartpole-expert-v0)
   -h, --help          show this help
 
-Example:
+${scaleHelp}
+  With --redis or --workers, episode k still resets with seed S + k and the dataset is the one a
+  local run records (the same episodes, in seed order); --episodes is needed and --num-envs is not
+  used. Who collected what is written to <out>/scale.json (<name>.scale.json beside a .jsonl).
+
+Examples:
   mimic collect --env CartPole-v1 --expert scripted --episodes 10 --seed 0 --out datasets/cartpole-expert
+  mimic collect --env CartPole-v1 --expert scripted --episodes 1000 --workers 2 --out datasets/cartpole-1000
 `;
 
 function datasetIdFrom(out: string): string {
@@ -42,7 +49,58 @@ function datasetIdFrom(out: string): string {
   return /-v\d+$/.test(name) ? name : `${name}-v0`;
 }
 
-export async function runCollect(argv: string[], print: (text: string) => void): Promise<number> {
+/** `mimic collect --redis|--workers`: the episodes come from workers, keyed by seed. */
+async function collectScaled(input: {
+  envId: string;
+  envOptions: Record<string, unknown>;
+  episodes: number;
+  seed: number;
+  out: string;
+  id: unknown;
+  values: FlagValues;
+  print: (text: string) => void;
+  err: (text: string) => void;
+}): Promise<number> {
+  const { envId, envOptions, episodes, seed, out, print, err } = input;
+  const scale = await setUpScale("collect", input.values, err);
+  const { collectOnWorkers } = await import("../scale/distributed.js");
+  const env = make(envId, envOptions);
+  const bar = progressBar(`collect ${envId}`, episodes);
+  try {
+    const { episodes: recorded, report } = await collectOnWorkers(
+      { envId, envOptions, episodes, seed },
+      { redis: scale!.redis, queue: scale!.queue, jobs: scale!.jobs, ...scaleProgress(bar, err) },
+    );
+    bar.finish();
+    const dataset = new Dataset({
+      id: typeof input.id === "string" ? input.id : datasetIdFrom(out),
+      episodes: recorded,
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      envSpec: env.spec,
+    });
+    const policy = scriptedExpert(envId, { makeOptions: envOptions });
+    await saveDataset(out, dataset, { algorithmName: `scripted expert (${policy.name ?? envId})` });
+    const stats = dataset.stats();
+    print(
+      `collected ${stats.episodes} episodes, ${stats.steps} steps, return ${stats.returnMean.toFixed(2)} ± ${stats.returnStd.toFixed(2)} ` +
+        `(min ${stats.returnMin.toFixed(2)}, max ${stats.returnMax.toFixed(2)}) → ${out}`,
+    );
+    const reportPath = out.endsWith(".jsonl")
+      ? out.replace(/\.jsonl$/, ".scale.json")
+      : join(out, "scale.json");
+    await reportScale(report, reportPath, print);
+    return 0;
+  } finally {
+    await scale!.stop();
+  }
+}
+
+export async function runCollect(
+  argv: string[],
+  print: (text: string) => void,
+  err: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+): Promise<number> {
   const { values } = parseFlags("collect", argv, {
     env: { type: "string" },
     expert: { type: "string" },
@@ -53,6 +111,7 @@ export async function runCollect(argv: string[], print: (text: string) => void):
     "env-options": { type: "string" },
     out: { type: "string" },
     id: { type: "string" },
+    ...scaleFlags,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -77,6 +136,19 @@ export async function runCollect(argv: string[], print: (text: string) => void):
   }
   parseEnvId(envId);
   const envOptions = envOptionsFlag("collect", values, envId);
+  if (wantsScale(values)) {
+    if (episodes === undefined)
+      throw new UsageError(
+        "collect",
+        "with --redis or --workers, say how many episodes: --episodes N (not --steps).",
+      );
+    if (numEnvs > 1)
+      throw new UsageError(
+        "collect",
+        "--num-envs does not combine with --redis or --workers: each job steps one env per episode seed.",
+      );
+    return collectScaled({ envId, envOptions, episodes, seed, out, id: values.id, values, print, err });
+  }
   const env = numEnvs > 1 ? makeVec(envId, { ...envOptions, numEnvs }) : make(envId, envOptions);
   const { observationSpace, actionSpace, spec } =
     env instanceof VectorEnv
@@ -118,6 +190,9 @@ export async function runCollect(argv: string[], print: (text: string) => void):
   return 0;
 }
 
-export function runCollectCommand(argv: string[], io: { out: (text: string) => void }): Promise<number> {
-  return runCollect(argv, io.out);
+export function runCollectCommand(
+  argv: string[],
+  io: { out: (text: string) => void; err: (text: string) => void },
+): Promise<number> {
+  return runCollect(argv, io.out, io.err);
 }

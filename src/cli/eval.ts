@@ -2,9 +2,13 @@
  * @module
  * `mimic eval`: roll a trained policy out and report its returns.
  */
+
+import { resolve } from "node:path";
 import type { EvalResult } from "../eval/evaluate.js";
-import { evaluateRun } from "../runs/pipelines.js";
-import { numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { evaluateRun, resolvePolicyDir } from "../runs/pipelines.js";
+import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { progressBar } from "./progress.js";
+import { reportScale, scaleFlags, scaleHelp, scaleProgress, setUpScale, wantsScale } from "./scale.js";
 
 export const evalHelp = `Usage: mimic eval --policy runs/<name> [--episodes 50] [--seed 1000] [--json]
 
@@ -18,6 +22,11 @@ Options:
   --seed <S>        seed of the first episode (default 1000)
   --json            print JSON (camelCase keys)
   -h, --help        show this help
+
+${scaleHelp}
+  With --redis or --workers the result is the local one (the same seeds, in order); the policy
+  path must be readable on every worker (a shared filesystem, or the same path on each machine).
+  --scale-report <file> writes who ran which episodes as JSON.
 `;
 
 function fmt(x: number | null, digits = 2): string {
@@ -35,12 +44,45 @@ export function summarizeEvaluation(r: EvalResult): string {
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
+/** `mimic eval --redis|--workers`: the episodes run on workers; the summary is computed here. */
+async function evaluateScaled(input: {
+  policy: string;
+  episodes: number;
+  seed: number;
+  values: FlagValues;
+  io: Io;
+}): Promise<EvalResult> {
+  const { io } = input;
+  const scale = await setUpScale("eval", input.values, io.err);
+  try {
+    const { NeuralPolicy } = await import("../nn/policy.js");
+    const { envSpecOf, evaluateOnWorkers } = await import("../scale/distributed.js");
+    // The env spec (for the normalized score and success) comes from the policy's own files.
+    const saved = await NeuralPolicy.load(await resolvePolicyDir(input.policy));
+    const envSpec = envSpecOf(saved.envId, { ...saved.envOptions });
+    saved.dispose();
+    const bar = progressBar(`eval ${envSpec.id}`, input.episodes);
+    const { result, report } = await evaluateOnWorkers(
+      { policy: resolve(input.policy), envSpec, episodes: input.episodes, seed: input.seed },
+      { redis: scale!.redis, queue: scale!.queue, jobs: scale!.jobs, ...scaleProgress(bar, io.err) },
+    );
+    bar.finish();
+    const reportPath = typeof input.values["scale-report"] === "string" ? input.values["scale-report"] : null;
+    await reportScale(report, reportPath, io.err);
+    return result;
+  } finally {
+    await scale!.stop();
+  }
+}
+
 export async function runEval(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags("eval", argv, {
     policy: { type: "string" },
     episodes: { type: "string" },
     seed: { type: "string" },
     json: { type: "boolean" },
+    ...scaleFlags,
+    "scale-report": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -51,7 +93,9 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   const episodes = numberFlag("eval", values, "episodes", "positive-integer") ?? 50;
   const seed = numberFlag("eval", values, "seed", "integer") ?? 1000;
   if (seed < 0) throw new UsageError("eval", "--seed must be ≥ 0.");
-  const result = await evaluateRun({ policy, episodes, seed });
+  const result = wantsScale(values)
+    ? await evaluateScaled({ policy, episodes, seed, values, io })
+    : await evaluateRun({ policy, episodes, seed });
   if (values.json) {
     io.out(JSON.stringify({ ...result, seed }, null, 2));
   } else {

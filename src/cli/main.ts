@@ -46,6 +46,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
     summary: "grid search with k-fold cross-validation (bc)",
     load: async () => (await import("./train.js")).runTune,
   },
+  worker: {
+    summary: "take collection, evaluation, tuning and DAgger jobs from a Redis queue (scale-out)",
+    load: async () => (await import("./worker.js")).runWorker,
+  },
   export: {
     summary: "export a trained policy (ONNX or JSON)",
     load: async () => (await import("./export.js")).runExport,

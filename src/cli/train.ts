@@ -3,11 +3,13 @@
  * `mimic train bc` and `mimic tune bc`: behavior cloning into a run directory, and grid search
  * with k-fold cross-validation.
  */
+import { resolve } from "node:path";
 import type { BcConfig } from "../algorithms/bc.js";
 import type { DaggerConfig } from "../algorithms/dagger.js";
 import { distill, trainDaggerRun } from "../runs/dagger-pipeline.js";
 import { trainBcRun, tuneBc } from "../runs/pipelines.js";
 import { trainPpoRun } from "../runs/ppo-pipeline.js";
+import type { ScaleReport } from "../scale/distributed.js";
 import {
   envOptionsFlag,
   type FlagValues,
@@ -21,6 +23,7 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import { reportScale, scaleFlags, scaleHelp, setUpScale, wantsScale } from "./scale.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
        mimic train dagger|distill|ppo|gail|airl|maxent-irl --help
@@ -77,9 +80,16 @@ Options:
   --engine <name>          fused (default) or tfjs: what trains the learner
   --eval-episodes <N>      evaluation episodes per round (default 20)
   --seed <S>               seed (default 0)
+  --beta-stream <s>        round (default): one stream of expert/learner coin flips per round;
+                           episode: one per episode, so rounds can be rolled out on workers
   --resume                 continue the run in --out after its last finished round
   --overwrite              replace an existing run in --out
   -h, --help               show this help
+
+${scaleHelp}
+  With --redis or --workers (scripted expert only), each round's rollout episodes are jobs
+  (--beta-stream episode is implied: the round is the one a local run with it collects); training
+  and evaluation run here. The manifest records who rolled out what (result.scale).
 
 Example:
   mimic train dagger --env CartPole-v1 --expert scripted --demos datasets/cartpole-1 --rounds 5 --out runs/cartpole-dagger
@@ -253,6 +263,12 @@ function daggerConfigFrom(command: string, values: FlagValues, defaults: DaggerC
     if (seed < 0) throw new UsageError(command, "--seed must be ≥ 0.");
     config.seed = seed;
   }
+  const stream = values["beta-stream"];
+  if (stream !== undefined) {
+    if (stream !== "round" && stream !== "episode")
+      throw new UsageError(command, `--beta-stream must be round or episode, got ${JSON.stringify(stream)}.`);
+    config.betaStream = stream;
+  }
   const bc: Record<string, unknown> = {};
   const epochs = numberFlag(command, values, "epochs", "positive-integer");
   if (epochs !== undefined) bc.epochs = epochs;
@@ -279,9 +295,11 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
     engine: { type: "string" },
     "eval-episodes": { type: "string" },
     seed: { type: "string" },
+    "beta-stream": { type: "string" },
     out: { type: "string" },
     resume: { type: "boolean" },
     overwrite: { type: "boolean" },
+    ...scaleFlags,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -293,19 +311,53 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
   // A resumed run takes its env, expert and settings from its manifest.
   const envId = resume ? "" : requiredFlag(command, values, "env", "CartPole-v1");
   const expert = resume ? "" : requiredFlag(command, values, "expert", "scripted");
+  const config = daggerConfigFrom(command, values);
+  const envOptions = resume ? undefined : envOptionsFlag(command, values, envId);
+  if (wantsScale(values)) {
+    if (resume)
+      throw new UsageError(command, "--resume runs here; leave out --redis and --workers to resume.");
+    if (expert !== "scripted")
+      throw new UsageError(
+        command,
+        "with --redis or --workers the expert must be scripted (workers build it from the env id).",
+      );
+    if (config.betaStream === "round")
+      throw new UsageError(
+        command,
+        "--beta-stream round cannot be split across workers; leave it out (episode is implied).",
+      );
+    config.betaStream = "episode";
+  }
+  const scale = await setUpScale(command, values, io.err);
+  let scaleReportOfRun: ScaleReport | undefined;
+  const scaleTable = scale === null ? null : (await import("../scale/distributed.js")).scaleReportTable;
+  const rollouts =
+    scale === null
+      ? undefined
+      : (await import("../scale/distributed.js")).daggerRolloutsOnWorkers(
+          { envId, envOptions },
+          { redis: scale.redis, queue: scale.queue, jobs: scale.jobs },
+          (report) => {
+            scaleReportOfRun = report;
+          },
+        );
   const result = await trainDaggerRun({
     resume,
     envId,
-    envOptions: resume ? undefined : envOptionsFlag(command, values, envId),
+    envOptions,
     expert,
     demos: typeof values.demos === "string" ? values.demos : undefined,
-    config: daggerConfigFrom(command, values),
+    config,
     out,
     overwrite: values.overwrite === true,
     command: ["mimic", "train", "dagger", ...argv],
+    rollouts,
+    manifestResult: () => (scaleReportOfRun ? { scale: scaleReportOfRun } : {}),
+    reportTables: () => (scaleReportOfRun && scaleTable ? [scaleTable(scaleReportOfRun)] : []),
     onWarning: (w) => io.err(`warning: ${w}`),
     onRound: (r) => io.err(roundLine(r)),
-  });
+  }).finally(() => scale?.stop());
+  if (scaleReportOfRun) await reportScale(scaleReportOfRun, null, io.err);
   const last = result.rounds.at(-1)!;
   io.out(
     [
@@ -394,6 +446,11 @@ Options:
   --out <dir>          run directory for the best configuration
   --overwrite          replace an existing run in --out
   -h, --help           show this help
+
+${scaleHelp}
+  With --redis or --workers each grid point is one job (its k folds in turn on one worker); the
+  dataset path must be readable on every worker. The final fit runs here. The run's manifest
+  records which worker scored which grid point (result.scale).
 `;
 
 const GRID_KEYS: Record<string, { field: keyof BcConfig; parse: (command: string, v: string) => unknown }> = {
@@ -617,6 +674,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     "eval-episodes": { type: "string" },
     out: { type: "string" },
     overwrite: { type: "boolean" },
+    ...scaleFlags,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -633,7 +691,27 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   if (epochs !== undefined) base.epochs = epochs;
   const seed = numberFlag(command, values, "seed", "integer");
   if (seed !== undefined) base.seed = seed;
+  const scale = await setUpScale(command, values, io.err);
+  let scaleReportOfRun: ScaleReport | undefined;
+  const scaleTable = scale === null ? null : (await import("../scale/distributed.js")).scaleReportTable;
+  const scoreGrid =
+    scale === null
+      ? undefined
+      : (await import("../scale/distributed.js")).gridOnWorkers(
+          resolve(dataset),
+          {
+            redis: scale.redis,
+            queue: scale.queue,
+            onStalled: (jobId) => io.err(`scale: job ${jobId} lost its worker; it is back on the queue`),
+          },
+          (report) => {
+            scaleReportOfRun = report;
+          },
+        );
   const result = await tuneBc({
+    scoreGrid,
+    manifestResult: () => (scaleReportOfRun ? { scale: scaleReportOfRun } : {}),
+    reportTables: () => (scaleReportOfRun && scaleTable ? [scaleTable(scaleReportOfRun)] : []),
     dataset,
     out,
     grid,
@@ -649,7 +727,8 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
           .map((k) => `${k}=${JSON.stringify((config as Record<string, unknown>)[k])}`)
           .join(" ")}  mean validation loss ${loss.toFixed(5)}`,
       ),
-  });
+  }).finally(() => scale?.stop());
+  if (scaleReportOfRun) await reportScale(scaleReportOfRun, null, io.err);
   io.out(
     [
       `best: ${Object.keys(grid)

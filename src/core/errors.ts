@@ -21,7 +21,9 @@ export type MimicErrorCode =
   | "POLICY_LOAD"
   | "ENV_MISMATCH"
   | "LABEL_TIMEOUT"
-  | "NON_FINITE_GRADIENT";
+  | "NON_FINITE_GRADIENT"
+  | "REDIS_UNREACHABLE"
+  | "JOB_FAILED";
 
 /** Base class of every error mimic throws on purpose. */
 export class MimicError extends Error {
@@ -214,5 +216,27 @@ export class NonFiniteGradientError extends MimicError {
     this.layer = layer;
     this.step = step;
     this.term = term;
+  }
+}
+
+/** The Redis server behind a job queue (`--redis URL`) cannot be reached or refused the connection. */
+export class RedisUnreachableError extends MimicError {
+  /** The URL as given, with any password masked. */
+  readonly url: string;
+
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super("REDIS_UNREACHABLE", message, options);
+    this.url = url;
+  }
+}
+
+/** A job run by a worker failed (the worker threw); the message carries the worker's error. */
+export class JobFailedError extends MimicError {
+  /** The job's id in the queue. */
+  readonly jobId: string;
+
+  constructor(jobId: string, message: string, options?: { cause?: unknown }) {
+    super("JOB_FAILED", message, options);
+    this.jobId = jobId;
   }
 }

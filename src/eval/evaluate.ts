@@ -122,26 +122,28 @@ function checkOptions(options: EvaluateOptions): { episodes: number; seed: numbe
   return { episodes, seed };
 }
 
+/** What one evaluation episode did: its seed and outcome (the pieces `summarizeEpisodes` needs). */
+export interface EvalEpisode extends EpisodeOutcome {
+  /** The seed its reset used. */
+  seed: number;
+}
+
 /**
  * Runs `episodes` episodes of `policy` in `env` (episode k reset with `seed + k`, the policy's
- * `reset` called before each) and summarizes them. The env is left open: the caller owns it.
+ * `reset` called before each) and returns each one's outcome, in seed order. `evaluate` is this
+ * followed by `summarizeEpisodes`; a distributed evaluation runs this on slices of the seeds.
  */
-export async function evaluate<O, A>(
+export async function evaluateEpisodes<O, A>(
   env: AnyEnv<O, A>,
   policy: Policy<O, A> | AsyncPolicy<O, A>,
-  options: EvaluateOptions = {},
-): Promise<EvalResult> {
+  options: Pick<EvaluateOptions, "episodes" | "seed" | "deterministic" | "rng"> = {},
+): Promise<EvalEpisode[]> {
   const { episodes, seed } = checkOptions(options);
   const actOptions: ActOptions = {
     deterministic: options.deterministic ?? true,
     rng: options.rng ?? rngFromSeed(seed),
   };
-  const isSuccess = options.isSuccess === undefined ? isSuccessOf(env.spec) : options.isSuccess;
-  const references =
-    options.referenceReturns === undefined ? referenceReturnsOf(env.spec) : options.referenceReturns;
-  const returns: number[] = [];
-  const lengths: number[] = [];
-  let successes = 0;
+  const outcomes: EvalEpisode[] = [];
   for (let k = 0; k < episodes; k++) {
     const reset = env.reset({ seed: seed + k }) as ResetResult<O> | Promise<ResetResult<O>>;
     const first = isThenable(reset) ? await reset : reset;
@@ -159,23 +161,43 @@ export async function evaluate<O, A>(
       length += 1;
       observation = result.observation;
       if (result.terminated || result.truncated) {
-        const outcome: EpisodeOutcome = {
+        outcomes.push({
+          seed: seed + k,
           return: episodeReturn,
           length,
           terminated: result.terminated,
           truncated: result.truncated,
-        };
-        if (isSuccess?.(outcome)) successes += 1;
+        });
         break;
       }
     }
-    returns.push(episodeReturn);
-    lengths.push(length);
   }
+  return outcomes;
+}
+
+/**
+ * Summarizes evaluation episodes (in seed order, the first at `seed`) of an env with spec `spec`:
+ * the statistics `evaluate` returns. The bootstrap interval is seeded with `seed`.
+ */
+export function summarizeEpisodes(
+  spec: EnvSpec,
+  outcomes: readonly EpisodeOutcome[],
+  options: Pick<EvaluateOptions, "seed" | "referenceReturns" | "isSuccess"> = {},
+): EvalResult {
+  const { seed } = checkOptions({ episodes: Math.max(1, outcomes.length), seed: options.seed });
+  if (outcomes.length === 0) {
+    throw new InvalidOptionError("episodes", "evaluate: there are no episodes to summarize.");
+  }
+  const isSuccess = options.isSuccess === undefined ? isSuccessOf(spec) : options.isSuccess;
+  const references =
+    options.referenceReturns === undefined ? referenceReturnsOf(spec) : options.referenceReturns;
+  const returns = outcomes.map((o) => o.return);
+  const lengths = outcomes.map((o) => o.length);
+  const successes = isSuccess ? outcomes.filter((o) => isSuccess(o)).length : 0;
   const meanReturn = mean(returns);
   return {
-    env: env.spec.id,
-    episodes,
+    env: spec.id,
+    episodes: outcomes.length,
     returns,
     lengths,
     meanReturn,
@@ -186,6 +208,20 @@ export async function evaluate<O, A>(
     ci95: bootstrapCi(returns, iqm, { seed }),
     meanLength: mean(lengths),
     normalizedScore: normalizeReturn(meanReturn, references),
-    successRate: isSuccess ? successes / episodes : null,
+    successRate: isSuccess ? successes / outcomes.length : null,
   };
+}
+
+/**
+ * Runs `episodes` episodes of `policy` in `env` (episode k reset with `seed + k`, the policy's
+ * `reset` called before each) and summarizes them. The env is left open: the caller owns it.
+ */
+export async function evaluate<O, A>(
+  env: AnyEnv<O, A>,
+  policy: Policy<O, A> | AsyncPolicy<O, A>,
+  options: EvaluateOptions = {},
+): Promise<EvalResult> {
+  const { seed } = checkOptions(options);
+  const outcomes = await evaluateEpisodes(env, policy, options);
+  return summarizeEpisodes(env.spec, outcomes, { ...options, seed });
 }

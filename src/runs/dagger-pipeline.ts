@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import {
   type DaggerConfig,
+  type DaggerRollouts,
   type DaggerRound,
   resolveDaggerConfig,
   trainDagger,
@@ -44,6 +45,12 @@ export interface DaggerRunOptions {
   command?: string[];
   onRound?: (round: DaggerRound) => void;
   onWarning?: (message: string) => void;
+  /** Rolls each round's episodes out elsewhere (`trainDagger`'s `rollouts`; `betaStream: "episode"`). */
+  rollouts?: DaggerRollouts;
+  /** More entries for the manifest's `result` (a distributed run's report of who did what). */
+  manifestResult?: () => Record<string, unknown>;
+  /** More tables for report.html (a distributed run's workers). */
+  reportTables?: () => ReportTable[];
 }
 
 export interface DaggerRunResult {
@@ -233,6 +240,7 @@ async function runDagger(
       envOptions: options.envOptions,
       demos,
       resume,
+      rollouts: options.rollouts,
       callbacks: {
         onRound: async (round, added) => {
           // The round's data first, then its metrics, then the checkpoint that says it is done.
@@ -295,7 +303,7 @@ async function runDagger(
         ...(first.round === 0 ? [{ name: "BC alone (round 0)", ...first.evaluation }] : []),
         { name: `DAgger (round ${last.round})`, ...last.evaluation },
       ],
-      tables: [roundsTable(result.rounds)],
+      tables: [roundsTable(result.rounds), ...(options.reportTables?.() ?? [])],
       config: run.manifest.config,
       footer: `Run directory: ${run.dir}`,
     });
@@ -303,6 +311,7 @@ async function runDagger(
       rounds: result.rounds.length,
       meanReturn: last.evaluation.meanReturn,
       envSteps: last.totalEnvSteps,
+      ...options.manifestResult?.(),
     });
     result.policy.dispose();
     return { run: run.dir, policyDir: run.policyDir, reportPath, rounds: result.rounds };

@@ -393,8 +393,7 @@ export async function evaluateRun(options: {
   episodes?: number;
   seed?: number;
 }): Promise<EvalResult> {
-  const policyDir = (await isRunDirectory(options.policy)) ? join(options.policy, "policy") : options.policy;
-  const policy = await NeuralPolicy.load(policyDir);
+  const policy = await NeuralPolicy.load(await resolvePolicyDir(options.policy));
   try {
     const compiled = compilePolicy(policy);
     return await evaluate(
@@ -409,6 +408,11 @@ export async function evaluateRun(options: {
   } finally {
     policy.dispose();
   }
+}
+
+/** A run directory's `policy/`, or `path` itself when it is not a run directory. */
+export async function resolvePolicyDir(path: string): Promise<string> {
+  return (await isRunDirectory(path)) ? join(path, "policy") : path;
 }
 
 async function isRunDirectory(path: string): Promise<boolean> {
@@ -437,6 +441,20 @@ export interface TuneBcOptions {
   overwrite?: boolean;
   onCell?: (done: number, total: number, config: BcConfig, meanValidationLoss: number) => void;
   onWarning?: (message: string) => void;
+  /**
+   * Scores every configuration (each fold's best validation loss, in fold order); by default
+   * `crossValidate` on each in turn, here. A distributed grid search (`src/scale/`) runs the same
+   * `crossValidate` for each configuration on workers and reports cells as they finish.
+   */
+  scoreGrid?: (
+    configs: readonly BcConfig[],
+    folds: { folds: number; seed: number },
+    onCell: (index: number, foldLosses: number[]) => void,
+  ) => Promise<number[][]>;
+  /** More entries for the run manifest's `result` (a distributed search's report of who did what). */
+  manifestResult?: () => Record<string, unknown>;
+  /** More tables for report.html (a distributed search's workers). */
+  reportTables?: () => ReportTable[];
 }
 
 export interface TuneCell {
@@ -454,6 +472,26 @@ export function gridConfigs(grid: Record<string, unknown[]>): Record<string, unk
 }
 
 /**
+ * k-fold cross-validation of one BC configuration: fold i's best validation loss after training
+ * on the other folds, in fold order. The folds are `dataset.kFold(folds, seed)`, so every process
+ * that loads the same dataset scores a configuration the same way.
+ */
+export async function crossValidate(
+  dataset: Dataset,
+  config: BcConfig,
+  folds: number,
+  seed: number,
+): Promise<number[]> {
+  const foldLosses: number[] = [];
+  for (const part of dataset.kFold(folds, seed)) {
+    const result = await trainBc(part.train, config, { validation: part.validation });
+    foldLosses.push(result.bestValidationLoss ?? Number.NaN);
+    result.policy.dispose();
+  }
+  return foldLosses;
+}
+
+/**
  * Grid search: each configuration trains on k−1 folds and is scored by its best validation loss
  * on the held-out fold, averaged over the folds. The best configuration then trains on the whole
  * dataset into `out` and is evaluated by rollouts; the report holds the results table.
@@ -467,18 +505,28 @@ export async function tuneBc(
   for (const c of configs) resolveBcConfig(c); // fail fast on a bad grid value
   const seed = resolveBcConfig(options.base).seed;
   const parts = dataset.kFold(folds, seed);
-  const cells: TuneCell[] = [];
-  for (const [index, config] of configs.entries()) {
-    const foldLosses: number[] = [];
-    for (const part of parts) {
-      const result = await trainBc(part.train, config, { validation: part.validation });
-      foldLosses.push(result.bestValidationLoss ?? Number.NaN);
-      result.policy.dispose();
-    }
-    const meanValidationLoss = foldLosses.reduce((a, b) => a + b, 0) / foldLosses.length;
-    cells.push({ config, foldLosses, meanValidationLoss });
-    options.onCell?.(index + 1, configs.length, config, meanValidationLoss);
-  }
+  const meanOf = (losses: readonly number[]) => losses.reduce((a, b) => a + b, 0) / losses.length;
+  let done = 0;
+  const reportCell = (index: number, foldLosses: number[]) => {
+    done += 1;
+    options.onCell?.(done, configs.length, configs[index]!, meanOf(foldLosses));
+  };
+  const scoreGrid =
+    options.scoreGrid ??
+    (async (all: readonly BcConfig[]) => {
+      const scores: number[][] = [];
+      for (const [index, config] of all.entries()) {
+        scores.push(await crossValidate(dataset, config, folds, seed));
+        reportCell(index, scores[index]!);
+      }
+      return scores;
+    });
+  const scores = await scoreGrid(configs, { folds, seed }, reportCell);
+  const cells: TuneCell[] = configs.map((config, index) => ({
+    config,
+    foldLosses: scores[index]!,
+    meanValidationLoss: meanOf(scores[index]!),
+  }));
   const bestIndex = cells.reduce(
     (best, c, i) => (c.meanValidationLoss < cells[best]!.meanValidationLoss ? i : best),
     0,
@@ -520,13 +568,18 @@ export async function tuneBc(
       config: { grid: options.grid, folds, best: best.config },
       stoppedEarly: final.stoppedEarly,
       parameterCount: policy.parameterCount,
-      extraTables: [table, ...(final.agreement ? [final.agreement.table] : [])],
+      extraTables: [
+        table,
+        ...(final.agreement ? [final.agreement.table] : []),
+        ...(options.reportTables?.() ?? []),
+      ],
     }),
     title: `Behavior cloning on ${policy.envId}: grid search`,
   });
   await run.finish("finished", {
     ...(run.manifest.result ?? {}),
     grid: cells.map((c) => ({ config: c.config, meanValidationLoss: c.meanValidationLoss })),
+    ...options.manifestResult?.(),
   });
   policy.dispose();
   return { cells, best, final };
