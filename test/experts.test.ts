@@ -123,7 +123,9 @@ describe("a stateful expert (MaskedCartPole-v1's) is deterministic along an epis
       observation = env.step(action).observation;
     }
     a.reset?.();
-    observations.forEach((o, t) => assert.equal(a.act(o), actions[t], `after reset, step ${t}`));
+    observations.forEach((o, t) => {
+      assert.equal(a.act(o), actions[t], `after reset, step ${t}`);
+    });
   });
 });
 
