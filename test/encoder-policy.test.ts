@@ -120,6 +120,38 @@ describe("EncoderPolicy", () => {
     }
   });
 
+  test("an 84 × 84 × 4 image gets NatureCNN (7 × 7 × 64 features before its dense layer), and exports", async () => {
+    const atari = new Box(0, 255, [84, 84, 4], "uint8");
+    const policy = new EncoderPolicy({
+      observationSpace: atari,
+      actionSpace: new Discrete(6),
+      envId: "t",
+      features: 512,
+    });
+    assert.deepEqual(policy.convs, [
+      { channels: 32, kernel: 8, stride: 4 },
+      { channels: 64, kernel: 4, stride: 2 },
+      { channels: 64, kernel: 3, stride: 1 },
+    ]);
+    // SB3's NatureCNN: 32·(8·8·4) + 32, 64·(4·4·32) + 64, 64·(3·3·64) + 64, 3136·512 + 512; head 512·64 + 64, 64·6 + 6.
+    const cnn = 32 * 256 + 32 + 64 * 512 + 64 + 64 * 576 + 64 + 3136 * 512 + 512;
+    assert.equal(policy.parameterCount, cnn + 512 * 64 + 64 + 64 * 6 + 6);
+    const rng = rngFromSeed(1);
+    const frames = Uint8Array.from({ length: 2 * 84 * 84 * 4 }, () => rng.integers(256));
+    const logits = policy.logits({ "": frames }, 2);
+    const session = await ort.InferenceSession.create(policy.toOnnx());
+    const out = await session.run({
+      observation: new ort.Tensor("float32", Float32Array.from(frames), [2, 84, 84, 4]),
+    });
+    const probs = out.probabilities!.data as Float32Array;
+    for (let r = 0; r < 2; r++) {
+      let total = 0;
+      for (let k = 0; k < 6; k++) total += Math.exp(logits[r * 6 + k]!);
+      for (let k = 0; k < 6; k++)
+        assert.ok(Math.abs(probs[r * 6 + k]! - Math.exp(logits[r * 6 + k]!) / total) < 1e-5);
+    }
+  });
+
   test("a Tuple observation's leaves are _index_<i>, in act as in the batch", () => {
     const tuple = new TupleSpace([new Box(0, 255, [H, W, 2], "uint8"), new Box(-10, 10, [3])]);
     const policy = new EncoderPolicy({
