@@ -12,7 +12,7 @@ import { rngFromSeed } from "../src/core/rng.js";
 import { initEngine, tf } from "../src/nn/engine.js";
 import { Arena, initFusedEngine } from "../src/nn/fused/arena.js";
 import { ItemMask, MaskedMeanPool, MultiHeadAttention } from "../src/nn/layers/attention.js";
-import { maxRelativeError, runLayer } from "./helpers/layer-harness.js";
+import { maxRelativeError, randomMask, runLayer, uniforms } from "./helpers/layer-harness.js";
 import { tfAttention } from "./helpers/tf-attention.js";
 
 let engines: ("ts" | "wasm")[] = ["ts"];
@@ -20,19 +20,6 @@ before(async () => {
   await initEngine();
   if ((await initFusedEngine()) === "wasm") engines = ["ts", "wasm"];
 });
-
-function uniforms(n: number, seed: number, spread = 1): Float32Array {
-  const rng = rngFromSeed(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-spread, spread));
-}
-
-/** A mask with at least one real item per row. */
-function randomMask(rows: number, items: number, seed: number): Float32Array {
-  const rng = rngFromSeed(seed);
-  const m = Float32Array.from({ length: rows * items }, () => (rng.uniform(0, 1) < 0.7 ? 1 : 0));
-  for (let r = 0; r < rows; r++) m[r * items + Math.floor(rng.uniform(0, items))] = 1;
-  return m;
-}
 
 test("attention forward and backward match tfjs, with key masks, on both kernel sets", () => {
   fc.assert(

@@ -6,22 +6,16 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import fc from "fast-check";
 import { ShapeMismatchError } from "../src/core/errors.js";
-import { rngFromSeed } from "../src/core/rng.js";
 import { initEngine, tf } from "../src/nn/engine.js";
 import { Arena, initFusedEngine } from "../src/nn/fused/arena.js";
 import { Gru } from "../src/nn/layers/gru.js";
-import { maxRelativeError, runLayer } from "./helpers/layer-harness.js";
+import { maxRelativeError, runLayer, uniforms } from "./helpers/layer-harness.js";
 
 let engines: ("ts" | "wasm")[] = ["ts"];
 before(async () => {
   await initEngine();
   if ((await initFusedEngine()) === "wasm") engines = ["ts", "wasm"];
 });
-
-function uniforms(n: number, seed: number, spread = 1): Float32Array {
-  const rng = rngFromSeed(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-spread, spread));
-}
 
 /** The reference: PyTorch's GRU cell in tfjs ops over [rows, T, F]. */
 function tfGru(

@@ -29,17 +29,7 @@ import {
 } from "../src/nn/layers/onnx.js";
 import { AvgPool2d, MaxPool2d } from "../src/nn/layers/pool.js";
 import { encodeModel, FLOAT, valueInfo } from "../src/nn/onnx-proto.js";
-import { maxRelativeError } from "./helpers/layer-harness.js";
-
-function uniforms(n: number, seed: number, spread = 1): Float32Array {
-  const rng = rngFromSeed(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-spread, spread));
-}
-
-function randomMask(rows: number, items: number, seed: number): Float32Array {
-  const rng = rngFromSeed(seed);
-  return Float32Array.from({ length: rows * items }, () => (rng.uniform(0, 1) < 0.7 ? 1 : 0));
-}
+import { maxRelativeError, randomMask, uniforms } from "./helpers/layer-harness.js";
 
 async function runOnnx(
   fragment: OnnxFragment,

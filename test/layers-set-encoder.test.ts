@@ -10,7 +10,7 @@ import { rngFromSeed } from "../src/core/rng.js";
 import { initEngine, tf } from "../src/nn/engine.js";
 import { Arena, initFusedEngine } from "../src/nn/fused/arena.js";
 import { setEncoder } from "../src/nn/layers/set-encoder.js";
-import { maxRelativeError, runLayer } from "./helpers/layer-harness.js";
+import { maxRelativeError, randomMask, runLayer, uniforms } from "./helpers/layer-harness.js";
 import { tfAttention } from "./helpers/tf-attention.js";
 
 let engines: ("ts" | "wasm")[] = ["ts"];
@@ -18,18 +18,6 @@ before(async () => {
   await initEngine();
   if ((await initFusedEngine()) === "wasm") engines = ["ts", "wasm"];
 });
-
-function uniforms(n: number, seed: number, spread = 1): Float32Array {
-  const rng = rngFromSeed(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform(-spread, spread));
-}
-
-function randomMask(rows: number, items: number, seed: number): Float32Array {
-  const rng = rngFromSeed(seed);
-  const m = Float32Array.from({ length: rows * items }, () => (rng.uniform(0, 1) < 0.7 ? 1 : 0));
-  for (let r = 0; r < rows; r++) m[r * items + rng.integers(items)] = 1;
-  return m;
-}
 
 test("the set encoder matches tfjs, forward and backward, with masks, on both kernel sets", () => {
   fc.assert(

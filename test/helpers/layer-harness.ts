@@ -1,15 +1,14 @@
 /**
- * Runs one `Layer` forward and backward on an arena, for the layer tests: the output, the
- * parameter gradients and ∂input of the loss Σ(y ⊙ R) for a given R, as plain arrays.
+ * What the GRU, attention, set-encoder and ONNX layer tests share: `runLayer` (from
+ * `layers.ts`, with ∂input asked for by default), symmetric uniform arrays, random item masks with
+ * a real item in every row, and a relative error.
  */
+import { rngFromSeed } from "../../src/core/rng.js";
 import type { Arena } from "../../src/nn/fused/arena.js";
 import type { Layer } from "../../src/nn/layers/layer.js";
+import { type LayerRun, runLayer as runLayerWith } from "./layers.js";
 
-export interface LayerRun {
-  output: Float32Array;
-  paramGrads: Float32Array;
-  inputGrad: Float32Array | null;
-}
+export type { LayerRun };
 
 export function runLayer(
   arena: Arena,
@@ -20,25 +19,24 @@ export function runLayer(
   outputWeights: Float32Array,
   withInputGrad = true,
 ): LayerRun {
-  layer.reserve(rows);
-  const p = arena.slot(layer.parameterCount);
-  const g = arena.slot(layer.parameterCount);
-  const x = arena.slot(rows * layer.inputSize);
-  const dy = arena.slot(rows * layer.outputSize);
-  p.array.set(params);
-  x.array.set(input);
-  const y = layer.forward(p.ptr, x, rows);
-  const output = y.array.slice(0, rows * layer.outputSize);
-  dy.array.set(outputWeights);
-  const dx = layer.backward(p.ptr, g.ptr, dy, rows, withInputGrad);
-  return {
-    output,
-    paramGrads: g.array.slice(),
-    inputGrad: dx === null ? null : dx.array.slice(0, rows * layer.inputSize),
-  };
+  return runLayerWith(arena, layer, params, input, rows, outputWeights, withInputGrad);
 }
 
-/** Largest |a − b| / (1 + |b|) over two arrays of the same length. */
+/** `n` values uniform in ±spread, from `seed`. */
+export function uniforms(n: number, seed: number, spread = 1): Float32Array {
+  const rng = rngFromSeed(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-spread, spread));
+}
+
+/** A `[rows, items]` mask of 0s and 1s (about 70% ones), with at least one real item per row. */
+export function randomMask(rows: number, items: number, seed: number): Float32Array {
+  const rng = rngFromSeed(seed);
+  const m = Float32Array.from({ length: rows * items }, () => (rng.uniform(0, 1) < 0.7 ? 1 : 0));
+  for (let r = 0; r < rows; r++) m[r * items + rng.integers(items)] = 1;
+  return m;
+}
+
+/** Largest |a − b| / (1 + |b|) over two arrays of the same length (NaN counts as infinite). */
 export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
   let worst = 0;
