@@ -18,7 +18,6 @@
  * observations are one leaf at path "". Training (`trainStep`) minimizes BC's categorical NLL with
  * Adam; `toOnnx` exports the whole network (the layers' ONNX forms, one graph input per leaf).
  */
-import { readFile } from "node:fs/promises";
 import { InvalidOptionError, PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
 import type { ActOptions, Policy } from "../core/policy.js";
@@ -34,6 +33,7 @@ import {
 } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { decodeFloat32, encodeFloat32 } from "./base64.js";
+import { argmax, readPolicyJson, sampleLogits } from "./categorical-act.js";
 import { FusedAdam } from "./fused/adam.js";
 import { Arena, type F32Slot, type FusedEngine } from "./fused/arena.js";
 import { CategoricalScratch, categoricalNll, createLossStats, type LossStats } from "./fused/losses.js";
@@ -564,21 +564,9 @@ export class EncoderPolicy implements Policy<unknown, number> {
   act(observation: unknown, options: ActOptions = {}): number {
     const logits = this.logits(this.single(observation), 1);
     const n = this.actionSpace.n;
-    if (options.deterministic ?? false) {
-      let best = 0;
-      for (let k = 1; k < n; k++) if (logits[k]! > logits[best]!) best = k;
-      return best;
-    }
-    let max = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < n; k++) max = Math.max(max, logits[k]!);
-    let total = 0;
-    for (let k = 0; k < n; k++) total += Math.exp(logits[k]! - max);
-    let u = (options.rng ?? this.fallbackRng).uniform(0, 1) * total;
-    for (let k = 0; k < n - 1; k++) {
-      u -= Math.exp(logits[k]! - max);
-      if (u < 0) return k;
-    }
-    return n - 1;
+    return options.deterministic
+      ? argmax(logits, n)
+      : sampleLogits(logits, n, options.rng ?? this.fallbackRng);
   }
 
   getWeights(): Float32Array {
@@ -782,18 +770,7 @@ export class EncoderPolicy implements Policy<unknown, number> {
   }
 
   static async load(path: string): Promise<EncoderPolicy> {
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (e) {
-      throw new PolicyLoadError(path, `Cannot read the encoder policy ${path}: ${(e as Error).message}.`);
-    }
-    try {
-      return EncoderPolicy.fromJSON(JSON.parse(text), path);
-    } catch (e) {
-      if (e instanceof PolicyLoadError) throw e;
-      throw new PolicyLoadError(path, `${path} is not valid JSON: ${(e as Error).message}.`);
-    }
+    return EncoderPolicy.fromJSON(await readPolicyJson(path, "encoder policy"), path);
   }
 }
 

@@ -18,7 +18,6 @@
  * PyTorch's. Saving writes one JSON
  * file (config and weights, base64 float32), atomically.
  */
-import { readFile } from "node:fs/promises";
 import { InvalidOptionError, PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/files.js";
 import type { ActOptions, Policy } from "../core/policy.js";
@@ -26,6 +25,7 @@ import { type Rng, rngFromSeed } from "../core/rng.js";
 import { Box, Discrete, type Space, type SpaceJson, spaceFromJSON } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { decodeFloat32, encodeFloat32 } from "./base64.js";
+import { argmax, readPolicyJson, sampleLogits } from "./categorical-act.js";
 import { FusedAdam } from "./fused/adam.js";
 import { Arena, type F32Slot, type FusedEngine } from "./fused/arena.js";
 import { CategoricalScratch, categoricalNll, createLossStats, type LossStats } from "./fused/losses.js";
@@ -283,10 +283,7 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
 
   /** The most likely action for one window (`[window·obsDim]`, raw observations, oldest first). */
   predict(window: ArrayLike<number>): number {
-    const logits = this.forward(window, 1);
-    let best = 0;
-    for (let k = 1; k < this.actionSpace.n; k++) if (logits[k]! > logits[best]!) best = k;
-    return best;
+    return argmax(this.forward(window, 1), this.actionSpace.n);
   }
 
   /** Starts a new episode: forgets the observation history. */
@@ -304,18 +301,7 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
     if (this.history.length > this.window) this.history.shift();
     const windowed = historyWindow(this.history, this.window, this.obsDim);
     if (options.deterministic ?? false) return this.predict(windowed);
-    const logits = this.forward(windowed, 1);
-    const n = this.actionSpace.n;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < n; k++) max = Math.max(max, logits[k]!);
-    let total = 0;
-    for (let k = 0; k < n; k++) total += Math.exp(logits[k]! - max);
-    let u = (options.rng ?? this.fallbackRng).uniform(0, 1) * total;
-    for (let k = 0; k < n - 1; k++) {
-      u -= Math.exp(logits[k]! - max);
-      if (u < 0) return k;
-    }
-    return n - 1;
+    return sampleLogits(this.forward(windowed, 1), this.actionSpace.n, options.rng ?? this.fallbackRng);
   }
 
   /** The flat parameters (a copy). */
@@ -469,19 +455,7 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
   }
 
   static async load(path: string): Promise<RecurrentPolicy> {
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (e) {
-      throw new PolicyLoadError(path, `Cannot read the recurrent policy ${path}: ${(e as Error).message}.`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new PolicyLoadError(path, `${path} is not valid JSON: ${(e as Error).message}.`);
-    }
-    return RecurrentPolicy.fromJSON(parsed, path);
+    return RecurrentPolicy.fromJSON(await readPolicyJson(path, "recurrent policy"), path);
   }
 }
 
