@@ -11,13 +11,13 @@
  */
 import { z } from "zod";
 import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
-import { formatPath } from "../core/registry.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
 import { Discrete, type TypedArray } from "../core/spaces/index.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Episode } from "../data/episode.js";
 import { type ConvSpec, EncoderPolicy } from "../nn/encoder-policy.js";
+import { BestEpoch, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
 
 export const bcEncoderConfigSchema = z
   .object({
@@ -118,15 +118,7 @@ export async function trainBcEncoder(
   config: BcEncoderConfig = {},
   options: { onEpoch?: (record: BcEncoderRecord) => void } = {},
 ): Promise<BcEncoderResult> {
-  const parsed = bcEncoderConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidOptionError(
-      formatPath(issue.path),
-      `BC config: ${formatPath(issue.path)}: ${issue.message}.`,
-    );
-  }
-  const cfg = parsed.data;
+  const cfg = parseConfig(bcEncoderConfigSchema, config, "BC");
   if (dataset.episodes.length === 0) {
     throw new ShapeMismatchError(`BC: dataset ${dataset.id} has no episodes; collect demonstrations first.`);
   }
@@ -136,12 +128,7 @@ export async function trainBcEncoder(
       `BC with an encoder policy needs Discrete actions; ${dataset.id} has ${dataset.actionSpace}.`,
     );
   }
-  const split =
-    cfg.validationFraction > 0 && dataset.episodes.length >= 2
-      ? dataset.split({ train: 1 - cfg.validationFraction, validation: cfg.validationFraction }, cfg.seed)
-      : { train: dataset, validation: dataset.withEpisodes([]) };
-  const train = split.train.episodes.length > 0 ? split.train : dataset;
-  const validation = split.train.episodes.length > 0 ? split.validation : dataset.withEpisodes([]);
+  const { train, validation } = splitByEpisode(dataset, cfg.validationFraction, cfg.seed);
   // Statistics of the vector leaves, for normalization (per leaf, from the training split).
   const probe = new EncoderPolicy({
     observationSpace: dataset.observationSpace,
@@ -188,16 +175,10 @@ export async function trainBcEncoder(
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
   const history: BcEncoderRecord[] = [];
-  let best: { loss: number; epoch: number; weights: Float32Array } | null = null;
-  let stale = 0;
+  const best = new BestEpoch(cfg.patience);
   const started = Date.now();
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.integers(i + 1);
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
+    shuffle(order, rng);
     let lossSum = 0;
     let count = 0;
     for (let start = 0; start < order.length; start += batchSize) {
@@ -235,17 +216,10 @@ export async function trainBcEncoder(
     }
     history.push(record);
     options.onEpoch?.(record);
-    if (record.validationLoss !== null) {
-      if (best === null || record.validationLoss < best.loss) {
-        best = { loss: record.validationLoss, epoch, weights: policy.getWeights() };
-        stale = 0;
-      } else if (cfg.patience > 0 && ++stale >= cfg.patience) {
-        break;
-      }
-    }
+    if (best.consider(epoch, record.validationLoss, () => policy.getWeights())) break;
   }
-  if (best !== null) policy.setWeights(best.weights);
-  return { policy, history, bestEpoch: best?.epoch ?? history.length };
+  if (best.result !== null) policy.setWeights(best.result.weights);
+  return { policy, history, bestEpoch: best.result?.epoch ?? history.length };
 }
 
 /**

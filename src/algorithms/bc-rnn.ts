@@ -18,13 +18,13 @@
  */
 import { z } from "zod";
 import { InvalidOptionError, ShapeMismatchError } from "../core/errors.js";
-import { formatPath } from "../core/registry.js";
 import { rngFromSeed } from "../core/rng.js";
 import { Box, Discrete } from "../core/spaces/index.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Episode } from "../data/episode.js";
 import { RecurrentPolicy } from "../nn/recurrent-policy.js";
+import { BestEpoch, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
 
 export const bcRnnConfigSchema = z
   .object({
@@ -102,15 +102,7 @@ export async function trainBcRnn(
   config: BcRnnConfig = {},
   options: TrainBcRnnOptions = {},
 ): Promise<BcRnnResult> {
-  const parsed = bcRnnConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidOptionError(
-      formatPath(issue.path),
-      `BC-RNN config: ${formatPath(issue.path)}: ${issue.message}.`,
-    );
-  }
-  const cfg = parsed.data;
+  const cfg = parseConfig(bcRnnConfigSchema, config, "BC-RNN");
   if (dataset.episodes.length === 0) {
     throw new ShapeMismatchError(
       `BC-RNN: dataset ${dataset.id} has no episodes; collect demonstrations first.`,
@@ -122,12 +114,7 @@ export async function trainBcRnn(
       `BC-RNN needs Box observations and Discrete actions; ${dataset.id} has ${dataset.observationSpace} and ${dataset.actionSpace}.`,
     );
   }
-  const split =
-    cfg.validationFraction > 0 && dataset.episodes.length >= 2
-      ? dataset.split({ train: 1 - cfg.validationFraction, validation: cfg.validationFraction }, cfg.seed)
-      : { train: dataset, validation: dataset.withEpisodes([]) };
-  const train = split.train.episodes.length > 0 ? split.train : dataset;
-  const validation = split.train.episodes.length > 0 ? split.validation : dataset.withEpisodes([]);
+  const { train, validation } = splitByEpisode(dataset, cfg.validationFraction, cfg.seed);
   const stats = train.stats().observations;
   const policy = new RecurrentPolicy({
     observationSpace: dataset.observationSpace,
@@ -149,15 +136,9 @@ export async function trainBcRnn(
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
   const history: BcRnnRecord[] = [];
-  let best: { loss: number; epoch: number; weights: Float32Array } | null = null;
-  let stale = 0;
+  const best = new BestEpoch(cfg.patience);
   for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.integers(i + 1);
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
+    shuffle(order, rng);
     let lossSum = 0;
     let count = 0;
     for (let start = 0; start < order.length; start += batchSize) {
@@ -184,17 +165,10 @@ export async function trainBcRnn(
     history.push(record);
     options.onEpoch?.(record);
     await yieldToEventLoop();
-    if (record.validationLoss !== null) {
-      if (best === null || record.validationLoss < best.loss) {
-        best = { loss: record.validationLoss, epoch, weights: policy.getWeights() };
-        stale = 0;
-      } else if (cfg.patience > 0 && ++stale >= cfg.patience) {
-        break;
-      }
-    }
+    if (best.consider(epoch, record.validationLoss, () => policy.getWeights())) break;
   }
-  if (best !== null) policy.setWeights(best.weights);
-  return { policy, history, bestEpoch: best?.epoch ?? history.length };
+  if (best.result !== null) policy.setWeights(best.result.weights);
+  return { policy, history, bestEpoch: best.result?.epoch ?? history.length };
 }
 
 /** Mean NLL and argmax accuracy over windows, in chunks. */
