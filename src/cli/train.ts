@@ -23,7 +23,7 @@ import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
-       mimic train dagger|distill|ppo|gail|airl|maxent-irl --help
+       mimic train bc-rnn|bc-cnn|dagger|distill|ppo|gail|airl|maxent-irl --help
 
 Train a policy by behavior cloning on a dataset of demonstrations. The environment comes from the
 dataset's metadata. The run directory gets manifest.json, metrics.jsonl, TensorBoard event files,
@@ -544,11 +544,13 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
     const { runAdversarialCommand } = await import("./irl.js");
     return runAdversarialCommand(algorithm, rest, io);
   }
+  if (algorithm === "bc-rnn" || algorithm === "bc-cnn")
+    return (await import("./train-encoders.js")).runEncoderTrain(algorithm, rest, io);
   if (algorithm === "maxent-irl") return (await import("./irl.js")).runMaxEntCommand(rest, io);
   if (algorithm !== "bc") {
     throw new UsageError(
       "train",
-      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, dagger, distill, ppo, gail, airl, maxent-irl.`,
+      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, bc-rnn, bc-cnn, dagger, distill, ppo, gail, airl, maxent-irl.`,
     );
   }
   const command = "train bc";
