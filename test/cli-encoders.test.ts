@@ -192,7 +192,10 @@ describe("mimic train bc-cnn on PixelCartPole-v1", () => {
     );
     assert.equal(trained.code, 0, trained.err);
     await checkOutputs(out, "PixelCartPole-v1");
-    assert.deepEqual(JSON.parse(await readFile(join(out, "env.json"), "utf8")).envOptions, JSON.parse(envOptions));
+    assert.deepEqual(
+      JSON.parse(await readFile(join(out, "env.json"), "utf8")).envOptions,
+      JSON.parse(envOptions),
+    );
     const evaluated = await run("eval", "--policy", join(out, "policy.json"), "--episodes", "2");
     assert.equal(evaluated.code, 0, evaluated.err);
     assert.match(evaluated.out, /PixelCartPole-v1, 2 episodes/);

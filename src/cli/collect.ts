@@ -118,7 +118,8 @@ export async function runCollect(argv: string[], print: (text: string) => void):
     actionSpace,
     envSpec: spec,
   });
-  const noiseNote = noise > 0 ? `, expert noise ε=${noise} (uniformly random actions, noise seed ${seed})` : "";
+  const noiseNote =
+    noise > 0 ? `, expert noise ε=${noise} (uniformly random actions, noise seed ${seed})` : "";
   await saveDataset(out, dataset, {
     algorithmName: `scripted expert (${policy.name ?? envId}${noiseNote})`,
   });

@@ -101,7 +101,10 @@ function commonConfig(command: string, values: FlagValues): Record<string, unkno
   if (config.learningRate !== undefined && !((config.learningRate as number) > 0))
     throw new UsageError(command, `--lr must be a positive number, got ${JSON.stringify(values.lr)}.`);
   if (config.validationFraction !== undefined && (config.validationFraction as number) > 0.9)
-    throw new UsageError(command, `--validation must be at most 0.9, got ${JSON.stringify(values.validation)}.`);
+    throw new UsageError(
+      command,
+      `--validation must be at most 0.9, got ${JSON.stringify(values.validation)}.`,
+    );
   if (config.patience !== undefined && (config.patience as number) < 0)
     throw new UsageError(command, "--patience must be ≥ 0.");
   if (config.seed !== undefined && (config.seed as number) < 0)
@@ -149,7 +152,11 @@ interface Trained {
   };
 }
 
-export async function runEncoderTrain(algorithm: "bc-rnn" | "bc-cnn", argv: string[], io: Io): Promise<number> {
+export async function runEncoderTrain(
+  algorithm: "bc-rnn" | "bc-cnn",
+  argv: string[],
+  io: Io,
+): Promise<number> {
   const command = `train ${algorithm}`;
   const { values } = parseFlags(
     command,
@@ -176,7 +183,8 @@ export async function runEncoderTrain(algorithm: "bc-rnn" | "bc-cnn", argv: stri
         .split(",")
         .map((k) => k.trim())
         .filter(Boolean);
-      if (keys.length === 0) throw new UsageError(command, "--keys names Dict leaves, e.g. --keys pixels,state.");
+      if (keys.length === 0)
+        throw new UsageError(command, "--keys names Dict leaves, e.g. --keys pixels,state.");
       config.keys = keys;
     }
     if (typeof values.convs === "string") config.convs = parseConvs(command, values.convs);
@@ -188,8 +196,7 @@ export async function runEncoderTrain(algorithm: "bc-rnn" | "bc-cnn", argv: stri
 
   const { dataset, envId, envOptions } = await loadTrainingData(datasetPath, (w) => io.err(`warning: ${w}`));
   await prepareOut(command, out, values.overwrite === true);
-  const totalEpochs =
-    (config.epochs as number | undefined) ?? (algorithm === "bc-rnn" ? 40 : 20);
+  const totalEpochs = (config.epochs as number | undefined) ?? (algorithm === "bc-rnn" ? 40 : 20);
   const bar = progressBar(command, totalEpochs);
   const metrics: string[] = [];
   const onEpoch = (record: { epoch: number; trainLoss: number; validationLoss: number | null }) => {
@@ -224,13 +231,18 @@ export async function runEncoderTrain(algorithm: "bc-rnn" | "bc-cnn", argv: stri
         seed: evalSeed,
         deterministic: true,
       });
-      await writeFile(join(out, "evaluation.json"), `${JSON.stringify({ ...evaluation, seed: evalSeed }, null, 2)}\n`);
+      await writeFile(
+        join(out, "evaluation.json"),
+        `${JSON.stringify({ ...evaluation, seed: evalSeed }, null, 2)}\n`,
+      );
       lines.push(summarizeEvaluation(evaluation));
     } finally {
       env.close();
     }
   }
-  lines.push(`policy  ${displayPath(join(out, "policy.json"))} (ONNX: ${displayPath(join(out, "policy.onnx"))})`);
+  lines.push(
+    `policy  ${displayPath(join(out, "policy.json"))} (ONNX: ${displayPath(join(out, "policy.onnx"))})`,
+  );
   io.out(lines.join("\n"));
   return 0;
 }
