@@ -30,6 +30,9 @@ const thresholds: Record<string, number> = {
   "Acrobot-v1": -100,
   "Pendulum-v1": -200,
   "GridWorld-v0": 1,
+  // Not in issue 4; CartPole-v1's threshold (their own tests measure 500).
+  "MaskedCartPole-v1": 475,
+  "PixelCartPole-v1": 475,
 };
 
 interface Episode {
@@ -75,6 +78,8 @@ describe("scripted experts reach their thresholds over seeds 10000–10099", () 
   });
 
   for (const [id, threshold] of Object.entries(thresholds)) {
+    // Rendering 100 episodes of frames takes ~6 s; test/pixel-cartpole.test.ts checks 20 seeds.
+    if (id === "PixelCartPole-v1") continue;
     it(`${id}: mean return ≥ ${threshold}`, () => {
       const env = make(id);
       const expert = scriptedExpert(id);
@@ -89,11 +94,19 @@ describe("scripted experts reach their thresholds over seeds 10000–10099", () 
     for (const id of expertEnvIds()) {
       const env = make(id);
       const expert = scriptedExpert(id);
+      // MaskedCartPole-v1's expert keeps the last step (it has `reset`): asking it twice is two
+      // steps, so it is compared with a twin fed the same observations instead.
+      const stateful = id === "MaskedCartPole-v1";
+      const twin = scriptedExpert(id);
       let { observation } = env.reset({ seed: 10000 });
       for (let t = 0; t < 20; t++) {
         const first = expert.act(observation);
-        assert.deepEqual(expert.act(observation), first, `${id} at step ${t}`);
-        assert.deepEqual(scriptedExpert(id).act(observation), first, `${id}: a fresh expert at step ${t}`);
+        if (stateful) {
+          assert.deepEqual(twin.act(observation), first, `${id}: a twin expert at step ${t}`);
+        } else {
+          assert.deepEqual(expert.act(observation), first, `${id} at step ${t}`);
+          assert.deepEqual(scriptedExpert(id).act(observation), first, `${id}: a fresh expert at step ${t}`);
+        }
         const step = env.step(first);
         if (step.terminated || step.truncated) break;
         observation = step.observation;
