@@ -27,6 +27,8 @@ Options:
   --num-envs <N>      step N copies of the env at once (vector env; default 1)
   --env-options <json>  the env's own options, e.g. '{"width":7,"height":7}' for GridWorld-v0
                       (saved in the dataset's env_spec; the scripted expert plans for them)
+  --expert-noise <ε>  probability of a uniformly random action instead of the expert's at each
+                      step (default 0): noisy demonstrations, recorded in the dataset's metadata
   --out <path>        dataset directory, or a file ending in .jsonl
   --id <id>           dataset id for the metadata (default: from --out, e.g. cartpole-expert-v0)
   -h, --help          show this help
@@ -109,6 +111,7 @@ export async function runCollect(
     seed: { type: "string" },
     "num-envs": { type: "string" },
     "env-options": { type: "string" },
+    "expert-noise": { type: "string" },
     out: { type: "string" },
     id: { type: "string" },
     ...scaleFlags,
@@ -125,6 +128,13 @@ export async function runCollect(
   const steps = numberFlag("collect", values, "steps", "positive-integer");
   const seed = numberFlag("collect", values, "seed", "integer") ?? 0;
   const numEnvs = numberFlag("collect", values, "num-envs", "positive-integer") ?? 1;
+  const noiseText = values["expert-noise"];
+  const noise = noiseText === undefined ? 0 : Number(noiseText);
+  if (typeof noiseText === "string" && (noiseText.trim() === "" || !(noise >= 0 && noise <= 1)))
+    throw new UsageError(
+      "collect",
+      `--expert-noise is the probability of a random action, a number from 0 to 1 (e.g. 0.2); got ${JSON.stringify(noiseText)}.`,
+    );
   if (episodes === undefined && steps === undefined)
     throw new UsageError("collect", "say how much to record: --episodes N or --steps N.");
   if (seed < 0) throw new UsageError("collect", `--seed must be 0 or more, got ${seed}.`);
@@ -154,7 +164,7 @@ export async function runCollect(
     env instanceof VectorEnv
       ? { ...env, observationSpace: env.singleObservationSpace, actionSpace: env.singleActionSpace }
       : env;
-  const policy = scriptedExpert(envId, { makeOptions: envOptions });
+  const policy = scriptedExpert(envId, { makeOptions: envOptions, epsilon: noise, noiseSeed: seed });
   const total = episodes ?? steps!;
   const bar = progressBar(`collect ${envId}`, total);
   let returnSum = 0;
@@ -180,7 +190,11 @@ export async function runCollect(
     actionSpace,
     envSpec: spec,
   });
-  await saveDataset(out, dataset, { algorithmName: `scripted expert (${policy.name ?? envId})` });
+  const noiseNote =
+    noise > 0 ? `, expert noise ε=${noise} (uniformly random actions, noise seed ${seed})` : "";
+  await saveDataset(out, dataset, {
+    algorithmName: `scripted expert (${policy.name ?? envId}${noiseNote})`,
+  });
   const stats = dataset.stats();
   bar.finish();
   print(

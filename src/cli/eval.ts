@@ -4,9 +4,11 @@
  */
 
 import { resolve } from "node:path";
-import type { EvalResult } from "../eval/evaluate.js";
+import { make } from "../core/registry.js";
+import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import { evaluateRun, resolvePolicyDir } from "../runs/pipelines.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
+import { loadSingleFilePolicy } from "./policy-file.js";
 import { progressBar } from "./progress.js";
 import { reportScale, scaleFlags, scaleHelp, scaleProgress, setUpScale, wantsScale } from "./scale.js";
 
@@ -17,7 +19,8 @@ interquartile mean with a 95% bootstrap confidence interval, the normalized scor
 expert = 1) and the success rate where the env defines success. Episode k uses seed + k.
 
 Options:
-  --policy <dir>    a run directory (runs/<name>) or its policy/ directory
+  --policy <path>   a run directory (runs/<name>) or its policy/ directory, or a policy.json of
+                    mimic train bc-rnn|bc-cnn (the file or its directory)
   --episodes <N>    evaluation episodes (default 50)
   --seed <S>        seed of the first episode (default 1000)
   --json            print JSON (camelCase keys)
@@ -93,9 +96,26 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   const episodes = numberFlag("eval", values, "episodes", "positive-integer") ?? 50;
   const seed = numberFlag("eval", values, "seed", "integer") ?? 1000;
   if (seed < 0) throw new UsageError("eval", "--seed must be ≥ 0.");
-  const result = wantsScale(values)
-    ? await evaluateScaled({ policy, episodes, seed, values, io })
-    : await evaluateRun({ policy, episodes, seed });
+  const single = await loadSingleFilePolicy(policy);
+  let result: EvalResult;
+  if (single !== null) {
+    if (wantsScale(values)) {
+      throw new UsageError(
+        "eval",
+        "--redis/--workers take a run directory; a single-file policy (policy.json) evaluates here.",
+      );
+    }
+    const env = make(single.policy.envId, single.envOptions);
+    try {
+      result = await evaluate(env, single.policy as never, { episodes, seed, deterministic: true });
+    } finally {
+      env.close();
+    }
+  } else {
+    result = wantsScale(values)
+      ? await evaluateScaled({ policy, episodes, seed, values, io })
+      : await evaluateRun({ policy, episodes, seed });
+  }
   if (values.json) {
     io.out(JSON.stringify({ ...result, seed }, null, 2));
   } else {

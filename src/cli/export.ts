@@ -20,7 +20,8 @@ Formats:
   json   the compiled policy as plain JSON; load it with compiledPolicyFromJSON (no tfjs needed)
 
 Options:
-  --policy <dir>    a run directory (runs/<name>) or its policy/ directory
+  --policy <path>   a run directory (runs/<name>) or its policy/ directory, or a policy.json of
+                    mimic train bc-rnn|bc-cnn (onnx only)
   --format <name>   onnx (default) or json
   --out <file>      the file to write, e.g. policy.onnx
   -h, --help        show this help
@@ -59,6 +60,15 @@ export async function runExport(argv: string[], io: Io): Promise<number> {
   }
   const out = requiredFlag("export", values, "out", format === "onnx" ? "policy.onnx" : "policy.json");
 
+  const { loadSingleFilePolicy } = await import("./policy-file.js");
+  const single = await loadSingleFilePolicy(policyPath);
+  if (single !== null) {
+    if ((format as Format) !== "onnx")
+      throw new UsageError("export", `a ${single.format} file exports only as --format onnx.`);
+    await single.policy.exportOnnx(out);
+    io.out(`export  ${single.policy.envId} policy → ${displayPath(out)} (ONNX)`);
+    return 0;
+  }
   const { NeuralPolicy } = await import("../nn/policy.js");
   const policy = await NeuralPolicy.load(await policyDirectory(policyPath));
   try {

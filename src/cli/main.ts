@@ -35,7 +35,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
     load: async () => (await import("./data.js")).runData,
   },
   train: {
-    summary: "train a policy (bc) into a run directory",
+    summary: "train a policy (bc, bc-rnn, bc-cnn, dagger, ppo, …)",
     load: async () => (await import("./train.js")).runTrain,
   },
   eval: {

@@ -6,8 +6,16 @@
  */
 import "../envs/index.js";
 import { InvalidOptionError } from "../core/errors.js";
-import type { Policy } from "../core/policy.js";
-import { closest, type EnvTypes, type MakeOptions, registration, splitOptions } from "../core/registry.js";
+import type { ActOptions, Policy } from "../core/policy.js";
+import {
+  closest,
+  type EnvTypes,
+  type MakeOptions,
+  make,
+  registration,
+  splitOptions,
+} from "../core/registry.js";
+import { type Rng, rngFromSeed } from "../core/rng.js";
 import type { MountainCarOptions } from "../envs/classic/mountain-car.js";
 import type { GridWorldOptions } from "../envs/toy/grid-world.js";
 import { acrobotExpert } from "./acrobot.js";
@@ -45,6 +53,14 @@ export interface ScriptedExpertOptions {
   makeOptions?: MakeOptions & Record<string, unknown>;
   /** GridWorld-v0's discount, which its value-iteration expert is optimal for (default 0.99). */
   gamma?: number;
+  /**
+   * Probability of a uniformly random action at each step instead of the expert's (default 0): a
+   * noisy demonstrator (DART's noise injection). MaskedCartPole-v1 and PixelCartPole-v1 take it
+   * into their experts (the masked one knows the action it took); other envs wrap their expert.
+   */
+  epsilon?: number;
+  /** Seeds the noise (default 0); the stream runs on across episodes. */
+  noiseSeed?: number;
 }
 
 /** The policy type of the expert for `Id`: typed for the built-in ids, `Policy` otherwise. */
@@ -62,9 +78,11 @@ const experts: Readonly<Record<string, ExpertFactory>> = {
   // Same dynamics and observations as CartPole-v1, so the same controller.
   "seals/CartPole-v0": () => cartPoleExpert(),
   // It sees only x and θ, so it reconstructs the velocities from the last step (it keeps state).
-  "MaskedCartPole-v1": () => maskedCartPoleExpert(),
+  "MaskedCartPole-v1": (_, { epsilon, noiseSeed }) =>
+    maskedCartPoleExpert({ epsilon: epsilon ?? 0, seed: noiseSeed ?? 0 }),
   // The LQR on the observation's state; the pixels are for the learner.
-  "PixelCartPole-v1": () => pixelCartPoleExpert(),
+  "PixelCartPole-v1": (_, { epsilon, noiseSeed }) =>
+    pixelCartPoleExpert({ epsilon: epsilon ?? 0, seed: noiseSeed ?? 0 }),
   "MountainCar-v0": (envOptions) => mountainCarExpert(envOptions as MountainCarOptions),
   "MountainCarContinuous-v0": () => continuousMountainCarExpert(),
   "Pendulum-v1": (envOptions) => pendulumExpert(envOptions),
@@ -72,6 +90,40 @@ const experts: Readonly<Record<string, ExpertFactory>> = {
   "GridWorld-v0": (envOptions, { gamma }) =>
     gridWorldExpert(envOptions as GridWorldOptions, gamma === undefined ? {} : { gamma }),
 };
+
+/** The experts that take `epsilon` themselves; the others get `withRandomActions`. */
+const NOISE_AWARE = new Set(["MaskedCartPole-v1", "PixelCartPole-v1"]);
+
+/**
+ * `policy` with probability `epsilon` of a uniformly random action from `actionSpace` at each
+ * step, drawn from a generator seeded with `seed`.
+ */
+export function withRandomActions<O, A>(
+  policy: Policy<O, A>,
+  actionSpace: { sample(rng: Rng): unknown },
+  epsilon: number,
+  seed = 0,
+): Policy<O, A> {
+  checkEpsilon(epsilon);
+  const rng = rngFromSeed(seed);
+  return {
+    ...(policy.name === undefined ? {} : { name: policy.name }),
+    reset: () => policy.reset?.(),
+    act(observation: O, options?: ActOptions): A {
+      const action = policy.act(observation, options);
+      return epsilon > 0 && rng.random() < epsilon ? (actionSpace.sample(rng) as A) : action;
+    },
+  } as Policy<O, A>;
+}
+
+function checkEpsilon(epsilon: number): void {
+  if (!(typeof epsilon === "number" && epsilon >= 0 && epsilon <= 1)) {
+    throw new InvalidOptionError(
+      "epsilon",
+      `epsilon is the probability of a random action, a number in [0, 1]; got ${epsilon}.`,
+    );
+  }
+}
 
 /** The ids `scriptedExpert` has an expert for. */
 export function expertEnvIds(): string[] {
@@ -107,5 +159,11 @@ export function scriptedExpert<Id extends string>(
       );
     }
   }
-  return factory(envOptions as Record<string, unknown>, options) as ExpertFor<Id>;
+  if (options.epsilon !== undefined) checkEpsilon(options.epsilon);
+  const expert = factory(envOptions as Record<string, unknown>, options);
+  if (!options.epsilon || NOISE_AWARE.has(envId)) return expert as ExpertFor<Id>;
+  const env = make(envId, options.makeOptions ?? {});
+  const actionSpace = env.actionSpace;
+  env.close();
+  return withRandomActions(expert, actionSpace, options.epsilon, options.noiseSeed ?? 0) as ExpertFor<Id>;
 }

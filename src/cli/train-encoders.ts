@@ -1,0 +1,248 @@
+/**
+ * @module
+ * `mimic train bc-rnn` and `mimic train bc-cnn`: behavior cloning with a recurrent policy (memory)
+ * or an encoder policy (images, Dict observations) into an output directory with policy.json,
+ * policy.onnx, env.json, metrics.jsonl and evaluation.json.
+ */
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { make } from "../core/registry.js";
+import { evaluate } from "../eval/evaluate.js";
+import type { ConvSpec } from "../nn/encoder-policy.js";
+import { loadTrainingData } from "../runs/pipelines.js";
+import {
+  type FlagValues,
+  numberFlag,
+  parseFlags,
+  parseHidden,
+  requiredFlag,
+  setNumberFlags,
+  UsageError,
+} from "./args.js";
+import { summarizeEvaluation } from "./eval.js";
+import { displayPath, progressBar } from "./progress.js";
+
+type Io = { out: (text: string) => void; err: (text: string) => void };
+
+const commonHelp = `  --dataset <path>       dataset directory (Minari HDF5) or .jsonl file
+  --out <dir>            output directory: policy.json, policy.onnx, env.json, metrics.jsonl,
+                         evaluation.json
+  --epochs <N>           passes over the data
+  --batch-size <N>       examples per minibatch (default 64)
+  --lr <x>               Adam learning rate (default 0.001)
+  --hidden <sizes>       hidden layers of the head, e.g. 64 or 64,64 (default 64)
+  --validation <f>       fraction of episodes held out to pick the best epoch (default 0.2)
+  --patience <N>         epochs without a better validation loss before stopping (default 0 = never)
+  --seed <S>             seed of initialization, split and shuffles (default 0)
+  --eval-episodes <N>    evaluation rollouts after training (default 50; 0 skips)
+  --eval-seed <S>        seed of the first evaluation episode (default 1000)
+  --overwrite            replace the contents of an existing --out
+  -h, --help             show this help`;
+
+export const bcRnnHelp = `Usage: mimic train bc-rnn --dataset <path> --out <dir> [options]
+
+BC-RNN (robomimic's BC_RNN): behavior cloning with a GRU over the last --window observations, for
+tasks where one observation does not show the state (MaskedCartPole-v1). Box observations,
+Discrete actions.
+
+Options:
+  --window <N>           observations the GRU sees (default 8)
+  --gru-hidden <N>       GRU hidden units (default 32)
+${commonHelp}
+  (--epochs default 40)
+
+Example:
+  mimic train bc-rnn --dataset datasets/masked-noisy --out runs/masked-bc-rnn
+`;
+
+export const bcCnnHelp = `Usage: mimic train bc-cnn --dataset <path> --out <dir> [options]
+
+BC-CNN: behavior cloning with an encoder policy: a CNN per image leaf, vectors as they are, Dict
+observations (PixelCartPole-v1). Discrete actions.
+
+Options:
+  --keys <names>         the Dict leaves the policy reads, e.g. pixels or pixels,state (default all)
+  --convs <specs>        convolutions as channels:kernel:stride, e.g. 16:5:2,32:3:2
+                         (default: NatureCNN, or a small preset for small images)
+  --features <N>         units of each image branch's dense layer (default 256)
+${commonHelp}
+  (--epochs default 20)
+
+Example:
+  mimic train bc-cnn --dataset datasets/pixel-cartpole --keys pixels --out runs/pixel-bc-cnn
+`;
+
+const commonFlags = {
+  dataset: { type: "string" },
+  out: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  hidden: { type: "string" },
+  validation: { type: "string" },
+  patience: { type: "string" },
+  seed: { type: "string" },
+  "eval-episodes": { type: "string" },
+  "eval-seed": { type: "string" },
+  overwrite: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Config fields shared by both trainers, from the common flags. */
+function commonConfig(command: string, values: FlagValues): Record<string, unknown> {
+  const config = setNumberFlags(command, values, {}, [
+    ["epochs", "epochs", "positive-integer"],
+    ["batch-size", "batchSize", "positive-integer"],
+    ["lr", "learningRate", "number"],
+    ["validation", "validationFraction", "fraction"],
+    ["patience", "patience", "integer"],
+    ["seed", "seed", "integer"],
+  ]);
+  if (config.learningRate !== undefined && !((config.learningRate as number) > 0))
+    throw new UsageError(command, `--lr must be a positive number, got ${JSON.stringify(values.lr)}.`);
+  if (config.validationFraction !== undefined && (config.validationFraction as number) > 0.9)
+    throw new UsageError(
+      command,
+      `--validation must be at most 0.9, got ${JSON.stringify(values.validation)}.`,
+    );
+  if (config.patience !== undefined && (config.patience as number) < 0)
+    throw new UsageError(command, "--patience must be ≥ 0.");
+  if (config.seed !== undefined && (config.seed as number) < 0)
+    throw new UsageError(command, "--seed must be ≥ 0.");
+  if (typeof values.hidden === "string") config.hidden = parseHidden(command, values.hidden);
+  return config;
+}
+
+/** Parses `16:5:2,32:3:2` into convolution specs. */
+export function parseConvs(command: string, text: string): ConvSpec[] {
+  return text.split(",").map((part) => {
+    const m = /^\s*(\d+):(\d+):(\d+)\s*$/.exec(part);
+    const [channels, kernel, stride] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+    if (!m || channels < 1 || kernel < 1 || stride < 1)
+      throw new UsageError(
+        command,
+        `--convs takes channels:kernel:stride per layer, comma-separated, e.g. 16:5:2,32:3:2; got ${JSON.stringify(text)}.`,
+      );
+    return { channels, kernel, stride };
+  });
+}
+
+/** Refuses a non-empty `out` unless `overwrite`, which empties it. */
+async function prepareOut(command: string, out: string, overwrite: boolean): Promise<void> {
+  const entries = await readdir(out).catch(() => null);
+  if (entries !== null && entries.length > 0) {
+    if (!overwrite)
+      throw new UsageError(
+        command,
+        `--out ${out} exists and is not empty; pass --overwrite to replace it, or choose another --out.`,
+      );
+    await rm(out, { recursive: true, force: true });
+  }
+  await mkdir(out, { recursive: true });
+}
+
+interface Trained {
+  history: readonly { epoch: number; trainLoss: number; validationLoss: number | null }[];
+  bestEpoch: number;
+  policy: {
+    save(path: string): Promise<void>;
+    exportOnnx(path: string): Promise<void>;
+    act(observation: never): number;
+    reset?(): void;
+  };
+}
+
+export async function runEncoderTrain(
+  algorithm: "bc-rnn" | "bc-cnn",
+  argv: string[],
+  io: Io,
+): Promise<number> {
+  const command = `train ${algorithm}`;
+  const { values } = parseFlags(
+    command,
+    argv,
+    algorithm === "bc-rnn"
+      ? { ...commonFlags, window: { type: "string" }, "gru-hidden": { type: "string" } }
+      : { ...commonFlags, keys: { type: "string" }, convs: { type: "string" }, features: { type: "string" } },
+  );
+  if (values.help) {
+    io.out(algorithm === "bc-rnn" ? bcRnnHelp : bcCnnHelp);
+    return 0;
+  }
+  const datasetPath = requiredFlag(command, values, "dataset", "datasets/masked-noisy");
+  const out = requiredFlag(command, values, "out", `runs/${algorithm}`);
+  const config = commonConfig(command, values);
+  if (algorithm === "bc-rnn") {
+    setNumberFlags(command, values, config, [
+      ["window", "window", "positive-integer"],
+      ["gru-hidden", "gruHidden", "positive-integer"],
+    ]);
+  } else {
+    if (typeof values.keys === "string") {
+      const keys = values.keys
+        .split(",")
+        .map((k) => k.trim())
+        .filter(Boolean);
+      if (keys.length === 0)
+        throw new UsageError(command, "--keys names Dict leaves, e.g. --keys pixels,state.");
+      config.keys = keys;
+    }
+    if (typeof values.convs === "string") config.convs = parseConvs(command, values.convs);
+    setNumberFlags(command, values, config, [["features", "features", "positive-integer"]]);
+  }
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer") ?? 50;
+  if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
+  const evalSeed = numberFlag(command, values, "eval-seed", "integer") ?? 1000;
+
+  const { dataset, envId, envOptions } = await loadTrainingData(datasetPath, (w) => io.err(`warning: ${w}`));
+  await prepareOut(command, out, values.overwrite === true);
+  const totalEpochs = (config.epochs as number | undefined) ?? (algorithm === "bc-rnn" ? 40 : 20);
+  const bar = progressBar(command, totalEpochs);
+  const metrics: string[] = [];
+  const onEpoch = (record: { epoch: number; trainLoss: number; validationLoss: number | null }) => {
+    metrics.push(JSON.stringify(record));
+    bar.update(
+      record.epoch,
+      `loss ${record.trainLoss.toFixed(4)}${record.validationLoss !== null ? `  val ${record.validationLoss.toFixed(4)}` : ""}`,
+    );
+  };
+  let result: Trained;
+  if (algorithm === "bc-rnn") {
+    const { trainBcRnn } = await import("../algorithms/bc-rnn.js");
+    result = (await trainBcRnn(dataset, config, { onEpoch })) as unknown as Trained;
+  } else {
+    const { trainBcEncoder } = await import("../algorithms/bc-encoder.js");
+    result = (await trainBcEncoder(dataset, config, { onEpoch })) as unknown as Trained;
+  }
+  bar.finish();
+  await writeFile(join(out, "metrics.jsonl"), metrics.map((l) => `${l}\n`).join(""));
+  await result.policy.save(join(out, "policy.json"));
+  await result.policy.exportOnnx(join(out, "policy.onnx"));
+  // The env the policy was trained for, with its options: `mimic eval` makes the same one.
+  await writeFile(join(out, "env.json"), `${JSON.stringify({ envId, envOptions }, null, 2)}\n`);
+  const lines = [
+    `trained ${result.history.length} epochs (best epoch ${result.bestEpoch}), final train loss ${result.history.at(-1)?.trainLoss.toFixed(4) ?? "-"}`,
+  ];
+  if (evalEpisodes > 0) {
+    const env = make(envId, envOptions);
+    try {
+      const evaluation = await evaluate(env, result.policy as never, {
+        episodes: evalEpisodes,
+        seed: evalSeed,
+        deterministic: true,
+      });
+      await writeFile(
+        join(out, "evaluation.json"),
+        `${JSON.stringify({ ...evaluation, seed: evalSeed }, null, 2)}\n`,
+      );
+      lines.push(summarizeEvaluation(evaluation));
+    } finally {
+      env.close();
+    }
+  }
+  lines.push(
+    `policy  ${displayPath(join(out, "policy.json"))} (ONNX: ${displayPath(join(out, "policy.onnx"))})`,
+  );
+  io.out(lines.join("\n"));
+  return 0;
+}
