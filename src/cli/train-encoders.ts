@@ -65,11 +65,16 @@ Options:
   --convs <specs>        convolutions as channels:kernel:stride, e.g. 16:5:2,32:3:2
                          (default: NatureCNN, or a small preset for small images)
   --features <N>         units of each image branch's dense layer (default 256)
+  --motion <C>           add each stacked frame's difference from the one before as channels;
+                         C = channels per frame (1 for grayscale PixelCartPole; default 0 = none)
+  --shift <P>            random-shift augmentation by up to P pixels (DrQ; default 0 = none)
+  --no-standardize       images only over 255 (default: each input channel standardized)
 ${commonHelp}
   (--epochs default 20)
 
 Example:
-  mimic train bc-cnn --dataset datasets/pixel-cartpole --keys pixels --out runs/pixel-bc-cnn
+  mimic train bc-cnn --dataset datasets/pixel-cartpole --keys pixels --motion 1 --shift 2 \\
+    --features 64 --epochs 50 --out runs/pixel-bc-cnn
 `;
 
 const commonFlags = {
@@ -163,7 +168,15 @@ export async function runEncoderTrain(
     argv,
     algorithm === "bc-rnn"
       ? { ...commonFlags, window: { type: "string" }, "gru-hidden": { type: "string" } }
-      : { ...commonFlags, keys: { type: "string" }, convs: { type: "string" }, features: { type: "string" } },
+      : {
+          ...commonFlags,
+          keys: { type: "string" },
+          convs: { type: "string" },
+          features: { type: "string" },
+          motion: { type: "string" },
+          shift: { type: "string" },
+          "no-standardize": { type: "boolean" },
+        },
   );
   if (values.help) {
     io.out(algorithm === "bc-rnn" ? bcRnnHelp : bcCnnHelp);
@@ -188,7 +201,12 @@ export async function runEncoderTrain(
       config.keys = keys;
     }
     if (typeof values.convs === "string") config.convs = parseConvs(command, values.convs);
-    setNumberFlags(command, values, config, [["features", "features", "positive-integer"]]);
+    setNumberFlags(command, values, config, [
+      ["features", "features", "positive-integer"],
+      ["motion", "motion", "integer"],
+      ["shift", "shift", "integer"],
+    ]);
+    if (values["no-standardize"] === true) config.standardizeImages = false;
   }
   const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer") ?? 50;
   if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
