@@ -668,3 +668,76 @@ function extractLane(v: v128, l: i32): f32 {
   if (l === 1) return f32x4.extract_lane(v, 1);
   return f32x4.extract_lane(v, 2);
 }
+
+/**
+ * `gruGates`' adjoint for one step: from ∂h_t (`dh`, `[h]` per row, plus `dy`'s row when `dy` ≠ 0)
+ * and the step's `cache` (r, z, n, gh_n) and h_{t−1}, writes ∂ of the input pre-activations
+ * (`dgi`: r, z, n) and of the recurrent ones (`dgh`: r, z, r ⊙ ∂n), and leaves z ⊙ ∂h_t in `dh`
+ * (the direct path to h_{t−1}). Float32 operations in the TypeScript twin's order.
+ */
+export function gruGatesBackward(
+  cache: usize,
+  cacheRow: i32,
+  hPrev: usize,
+  prevRow: i32,
+  dh: usize,
+  dy: usize,
+  dyRow: i32,
+  dgi: usize,
+  dgh: usize,
+  gRow: i32,
+  rows: i32,
+  h: i32,
+): void {
+  const one = f32x4.splat(1);
+  const hb = <usize>(h << 2);
+  for (let r = 0; r < rows; r++) {
+    const cR = cache + <usize>((r * cacheRow) << 2);
+    const pR = hPrev + <usize>((r * prevRow) << 2);
+    const dR = dh + <usize>((r * h) << 2);
+    const yR = dy + <usize>((r * dyRow) << 2);
+    const iR = dgi + <usize>((r * gRow) << 2);
+    const gR = dgh + <usize>((r * gRow) << 2);
+    let j = 0;
+    for (; j + 4 <= h; j += 4) {
+      const o = <usize>(j << 2);
+      let d = v128.load(dR + o);
+      if (dy !== 0) d = f32x4.add(d, v128.load(yR + o));
+      const rg = v128.load(cR + o);
+      const zg = v128.load(cR + hb + o);
+      const n = v128.load(cR + 2 * hb + o);
+      const hn = v128.load(cR + 3 * hb + o);
+      const hp = v128.load(pR + o);
+      const dan = f32x4.mul(f32x4.mul(d, f32x4.sub(one, zg)), f32x4.sub(one, f32x4.mul(n, n)));
+      const daz = f32x4.mul(f32x4.mul(f32x4.mul(d, f32x4.sub(hp, n)), zg), f32x4.sub(one, zg));
+      const dar = f32x4.mul(f32x4.mul(f32x4.mul(dan, hn), rg), f32x4.sub(one, rg));
+      v128.store(iR + o, dar);
+      v128.store(iR + hb + o, daz);
+      v128.store(iR + 2 * hb + o, dan);
+      v128.store(gR + o, dar);
+      v128.store(gR + hb + o, daz);
+      v128.store(gR + 2 * hb + o, f32x4.mul(dan, rg));
+      v128.store(dR + o, f32x4.mul(d, zg));
+    }
+    for (; j < h; j++) {
+      const o = <usize>(j << 2);
+      let d = load<f32>(dR + o);
+      if (dy !== 0) d += load<f32>(yR + o);
+      const rg = load<f32>(cR + o);
+      const zg = load<f32>(cR + hb + o);
+      const n = load<f32>(cR + 2 * hb + o);
+      const hn = load<f32>(cR + 3 * hb + o);
+      const hp = load<f32>(pR + o);
+      const dan = d * (1 - zg) * (1 - n * n);
+      const daz = d * (hp - n) * zg * (1 - zg);
+      const dar = dan * hn * rg * (1 - rg);
+      store<f32>(iR + o, dar);
+      store<f32>(iR + hb + o, daz);
+      store<f32>(iR + 2 * hb + o, dan);
+      store<f32>(gR + o, dar);
+      store<f32>(gR + hb + o, daz);
+      store<f32>(gR + 2 * hb + o, dan * rg);
+      store<f32>(dR + o, d * zg);
+    }
+  }
+}

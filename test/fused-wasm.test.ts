@@ -126,6 +126,62 @@ describe("the WebAssembly module", () => {
 });
 
 describe("wasm kernels equal the TypeScript reference", () => {
+  test("gruGatesBackward: full and partial lane groups, with and without dy", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 5 }),
+          h: fc.integer({ min: 1, max: 19 }),
+          withDy: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ rows, h, withDy, seed }) => {
+          const gRow = 2 * 3 * h;
+          const cache = uniforms(rows * 8 * h, seed, 0, 1);
+          const prev = uniforms(rows * 2 * h, seed + 1);
+          const dh = uniforms(rows * h, seed + 2);
+          const dy = uniforms(rows * 2 * h, seed + 3);
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine);
+            const [pc, pp, pd, py, pi, pg] = [
+              cache.length,
+              prev.length,
+              dh.length,
+              dy.length,
+              rows * gRow,
+              rows * gRow,
+            ].map((size) => arena.alloc(size)) as [number, number, number, number, number, number];
+            arena.view(pc, cache.length).set(cache);
+            arena.view(pp, prev.length).set(prev);
+            arena.view(pd, dh.length).set(dh);
+            arena.view(py, dy.length).set(dy);
+            arena.kernels.gruGatesBackward(
+              pc,
+              8 * h,
+              pp,
+              2 * h,
+              pd,
+              withDy ? py : 0,
+              2 * h,
+              pi,
+              pg,
+              gRow,
+              rows,
+              h,
+            );
+            return [arena.view(pd, dh.length), arena.view(pi, rows * gRow), arena.view(pg, rows * gRow)].map(
+              (v) => v.slice(),
+            );
+          });
+          const [wasm, ts] = results as [Float32Array[], Float32Array[]];
+          // Products of at most five float32 factors: a few ulps apart (wasm rounds each one).
+          ["dh", "dgi", "dgh"].forEach((what, i) => assertNear(wasm[i]!, ts[i]!, 1e-6, what));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   test("gruGates: full and partial lane groups, strided rows, saturated gates", () => {
     fc.assert(
       fc.property(

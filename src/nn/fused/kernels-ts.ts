@@ -75,6 +75,25 @@ export interface Kernels {
     h: number,
   ): void;
   /**
+   * `gruGates`' adjoint for one step: from ∂h_t (`dh`, `[h]` per row, plus `dy`'s row unless `dy`
+   * is 0), the step's `cache` and h_{t−1}, writes ∂ of the input pre-activations into `dgi` (r, z,
+   * n) and of the recurrent ones into `dgh` (r, z, r ⊙ ∂n); leaves z ⊙ ∂h_t in `dh`.
+   */
+  gruGatesBackward(
+    cache: number,
+    cacheRow: number,
+    hPrev: number,
+    prevRow: number,
+    dh: number,
+    dy: number,
+    dyRow: number,
+    dgi: number,
+    dgh: number,
+    gRow: number,
+    rows: number,
+    h: number,
+  ): void;
+  /**
    * PPO's clipped surrogate for one categorical head (`losses.ts`'s `ppoCategorical`): logits and
    * grad float32 `[rows, n]`, actions int32, old log-probs and advantages float64. `io` is float64:
    * in [0] the clip ε, [1] the entropy weight; out [2] the policy loss, [3] the mean entropy, [4]
@@ -247,6 +266,36 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
           m[c + 2 * H + j] = n;
           m[c + 3 * H + j] = hn;
           m[o + j] = (1 - zg) * n + zg * m[p + j]!;
+        }
+      }
+    },
+    gruGatesBackward(cache, cacheRow, hPrev, prevRow, dh, dy, dyRow, dgi, dgh, gRow, rows, units) {
+      const m = heap();
+      const H = units;
+      for (let r = 0; r < rows; r++) {
+        const c = (cache >> 2) + r * cacheRow;
+        const p = (hPrev >> 2) + r * prevRow;
+        const e = (dh >> 2) + r * H;
+        const y = (dy >> 2) + r * dyRow;
+        const i = (dgi >> 2) + r * gRow;
+        const g = (dgh >> 2) + r * gRow;
+        for (let j = 0; j < H; j++) {
+          let d = m[e + j]!;
+          if (dy !== 0) d += m[y + j]!;
+          const rg = m[c + j]!;
+          const zg = m[c + H + j]!;
+          const n = m[c + 2 * H + j]!;
+          const hn = m[c + 3 * H + j]!;
+          const dan = d * (1 - zg) * (1 - n * n);
+          const daz = d * (m[p + j]! - n) * zg * (1 - zg);
+          const dar = dan * hn * rg * (1 - rg);
+          m[i + j] = dar;
+          m[i + H + j] = daz;
+          m[i + 2 * H + j] = dan;
+          m[g + j] = dar;
+          m[g + H + j] = daz;
+          m[g + 2 * H + j] = dan * rg;
+          m[e + j] = d * zg;
         }
       }
     },

@@ -205,37 +205,22 @@ export class Gru implements Layer {
     k.transpose(w.wh, H, G, this.whT.ptr);
     this.dh.array.fill(0, 0, rows * H);
     for (let t = T - 1; t >= 0; t--) {
-      const dy = outputGrad.array;
-      const dh = this.dh.array;
-      const cache = this.cache.array;
-      const prev = this.prev.array;
-      const dgi = this.gi.array; // the forward projections are no longer needed: ∂ overwrites them
-      const dgh = this.dgh.array;
-      for (let r = 0; r < rows; r++) {
-        const cRow = (r * T + t) * 4 * H;
-        const pRow = (r * T + t) * H;
-        const gRow = (r * T + t) * G;
-        for (let j = 0; j < H; j++) {
-          let d = dh[r * H + j]!;
-          if (this.returnSequences) d += dy[(r * T + t) * H + j]!;
-          else if (t + 1 === T) d += dy[r * H + j]!;
-          const rg = cache[cRow + j]!;
-          const zg = cache[cRow + H + j]!;
-          const n = cache[cRow + 2 * H + j]!;
-          const hn = cache[cRow + 3 * H + j]!;
-          const hp = prev[pRow + j]!;
-          const dan = d * (1 - zg) * (1 - n * n);
-          const daz = d * (hp - n) * zg * (1 - zg);
-          const dar = dan * hn * rg * (1 - rg);
-          dgi[gRow + j] = dar;
-          dgi[gRow + H + j] = daz;
-          dgi[gRow + 2 * H + j] = dan;
-          dgh[gRow + j] = dar;
-          dgh[gRow + H + j] = daz;
-          dgh[gRow + 2 * H + j] = dan * rg;
-          dh[r * H + j] = d * zg; // the direct path h_{t−1} → h_t; the product adds the rest
-        }
-      }
+      // ∂ of the gates, elementwise (the forward projections are no longer needed: ∂Gi overwrites them).
+      const dyAt = this.returnSequences ? outputGrad.ptr + 4 * t * H : t + 1 === T ? outputGrad.ptr : 0;
+      k.gruGatesBackward(
+        this.cache.ptr + 16 * t * H,
+        T * 4 * H,
+        this.prev.ptr + 4 * t * H,
+        T * H,
+        this.dh.ptr,
+        dyAt,
+        this.returnSequences ? T * H : H,
+        this.gi.ptr + 4 * t * G,
+        this.dgh.ptr + 4 * t * G,
+        T * G,
+        rows,
+        H,
+      );
       if (t > 0) {
         k.gemm(
           this.dgh.ptr + 4 * t * G,
