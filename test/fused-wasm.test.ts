@@ -175,7 +175,7 @@ describe("wasm kernels equal the TypeScript reference", () => {
           });
           const [wasm, ts] = results as [Float32Array[], Float32Array[]];
           // Products of at most five float32 factors: a few ulps apart (wasm rounds each one).
-          ["dh", "dgi", "dgh"].forEach((what, i) => assertNear(wasm[i]!, ts[i]!, 1e-6, what));
+          for (const [i, what] of ["dh", "dgi", "dgh"].entries()) assertNear(wasm[i]!, ts[i]!, 1e-6, what);
         },
       ),
       { numRuns: 200 },
