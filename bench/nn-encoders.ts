@@ -113,7 +113,7 @@ export interface EncoderResult {
 }
 
 /** A `trainStep` loop over a pool of fixed random batches. */
-function mimicStep(w: Workload): (units: number) => void {
+export function mimicStep(w: Workload): (units: number) => void {
   const rng = rngFromSeed(3);
   const actions = Array.from({ length: POOL }, () =>
     Float32Array.from({ length: w.batch }, () => rng.integers(w.act)),
