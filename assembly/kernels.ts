@@ -571,3 +571,173 @@ export function ppoCategorical(
   store<f64>(io, kl * scale, 32);
   store<f64>(io, clipped * scale, 40);
 }
+
+/**
+ * One step of a GRU's gates (`src/nn/layers/gru.ts`, PyTorch's cell) for `rows` rows of `h`
+ * units: with gi = x·W_i + b_i and gh = h·W_h + b_h, each `[3h]` per row (columns r, z, n),
+ *
+ *     r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r ⊙ gh_n),  h' = (1 − z) ⊙ n + z ⊙ h
+ *
+ * in float32 lanes, σ(x) as ½·tanh(x/2) + ½ on `tanh4`. Writes r, z, n, gh_n into `cache`
+ * (`[4h]` per row) and h' into `hOut`. Row strides are in floats; `gh` rows are 3h apart.
+ */
+export function gruGates(
+  gi: usize,
+  giRow: i32,
+  gh: usize,
+  hPrev: usize,
+  prevRow: i32,
+  cache: usize,
+  cacheRow: i32,
+  hOut: usize,
+  outRow: i32,
+  rows: i32,
+  h: i32,
+): void {
+  const half = f32x4.splat(0.5);
+  const one = f32x4.splat(1);
+  const hb = <usize>(h << 2);
+  for (let r = 0; r < rows; r++) {
+    const giR = gi + <usize>((r * giRow) << 2);
+    const ghR = gh + <usize>((r * 3 * h) << 2);
+    const pR = hPrev + <usize>((r * prevRow) << 2);
+    const cR = cache + <usize>((r * cacheRow) << 2);
+    const oR = hOut + <usize>((r * outRow) << 2);
+    let j = 0;
+    for (; j < h; j += 4) {
+      // The last lanes past h (when h % 4 ≠ 0) are computed into scratch (`gruTail`).
+      const o = <usize>(j << 2);
+      const full = j + 4 <= h;
+      const a = full ? giR : GRU_TAIL;
+      const b = full ? ghR : GRU_TAIL + 48;
+      const p = full ? pR : GRU_TAIL + 96;
+      const ao = full ? o : 0;
+      if (!full) {
+        for (let l = 0; l < h - j; l++) {
+          const lo = <usize>((j + l) << 2);
+          const ll = <usize>(l << 2);
+          store<f32>(GRU_TAIL + ll, load<f32>(giR + lo));
+          store<f32>(GRU_TAIL + 16 + ll, load<f32>(giR + hb + lo));
+          store<f32>(GRU_TAIL + 32 + ll, load<f32>(giR + 2 * hb + lo));
+          store<f32>(GRU_TAIL + 48 + ll, load<f32>(ghR + lo));
+          store<f32>(GRU_TAIL + 64 + ll, load<f32>(ghR + hb + lo));
+          store<f32>(GRU_TAIL + 80 + ll, load<f32>(ghR + 2 * hb + lo));
+          store<f32>(GRU_TAIL + 96 + ll, load<f32>(pR + lo));
+        }
+      }
+      const sa = full ? hb : 16;
+      const rg = f32x4.add(
+        half,
+        f32x4.mul(half, tanh4(f32x4.mul(half, f32x4.add(v128.load(a + ao), v128.load(b + ao))))),
+      );
+      const zg = f32x4.add(
+        half,
+        f32x4.mul(half, tanh4(f32x4.mul(half, f32x4.add(v128.load(a + ao + sa), v128.load(b + ao + sa))))),
+      );
+      const hn = v128.load(b + ao + 2 * sa);
+      const n = tanh4(f32x4.add(v128.load(a + ao + 2 * sa), f32x4.mul(rg, hn)));
+      const hp = v128.load(p + ao);
+      const next = f32x4.add(f32x4.mul(f32x4.sub(one, zg), n), f32x4.mul(zg, hp));
+      if (full) {
+        v128.store(cR + o, rg);
+        v128.store(cR + hb + o, zg);
+        v128.store(cR + 2 * hb + o, n);
+        v128.store(cR + 3 * hb + o, hn);
+        v128.store(oR + o, next);
+      } else {
+        for (let l = 0; l < h - j; l++) {
+          const lo = <usize>((j + l) << 2);
+          store<f32>(cR + lo, extractLane(rg, l));
+          store<f32>(cR + hb + lo, extractLane(zg, l));
+          store<f32>(cR + 2 * hb + lo, extractLane(n, l));
+          store<f32>(cR + 3 * hb + lo, extractLane(hn, l));
+          store<f32>(oR + lo, extractLane(next, l));
+        }
+      }
+    }
+  }
+}
+
+/** Scratch for `gruGates`' last partial group of lanes: seven vectors. */
+const GRU_TAIL = memory.data(112, 16);
+
+// @ts-expect-error: decorator
+@inline
+function extractLane(v: v128, l: i32): f32 {
+  if (l === 0) return f32x4.extract_lane(v, 0);
+  if (l === 1) return f32x4.extract_lane(v, 1);
+  return f32x4.extract_lane(v, 2);
+}
+
+/**
+ * `gruGates`' adjoint for one step: from ∂h_t (`dh`, `[h]` per row, plus `dy`'s row when `dy` ≠ 0)
+ * and the step's `cache` (r, z, n, gh_n) and h_{t−1}, writes ∂ of the input pre-activations
+ * (`dgi`: r, z, n) and of the recurrent ones (`dgh`: r, z, r ⊙ ∂n), and leaves z ⊙ ∂h_t in `dh`
+ * (the direct path to h_{t−1}). Float32 operations in the TypeScript twin's order.
+ */
+export function gruGatesBackward(
+  cache: usize,
+  cacheRow: i32,
+  hPrev: usize,
+  prevRow: i32,
+  dh: usize,
+  dy: usize,
+  dyRow: i32,
+  dgi: usize,
+  dgh: usize,
+  gRow: i32,
+  rows: i32,
+  h: i32,
+): void {
+  const one = f32x4.splat(1);
+  const hb = <usize>(h << 2);
+  for (let r = 0; r < rows; r++) {
+    const cR = cache + <usize>((r * cacheRow) << 2);
+    const pR = hPrev + <usize>((r * prevRow) << 2);
+    const dR = dh + <usize>((r * h) << 2);
+    const yR = dy + <usize>((r * dyRow) << 2);
+    const iR = dgi + <usize>((r * gRow) << 2);
+    const gR = dgh + <usize>((r * gRow) << 2);
+    let j = 0;
+    for (; j + 4 <= h; j += 4) {
+      const o = <usize>(j << 2);
+      let d = v128.load(dR + o);
+      if (dy !== 0) d = f32x4.add(d, v128.load(yR + o));
+      const rg = v128.load(cR + o);
+      const zg = v128.load(cR + hb + o);
+      const n = v128.load(cR + 2 * hb + o);
+      const hn = v128.load(cR + 3 * hb + o);
+      const hp = v128.load(pR + o);
+      const dan = f32x4.mul(f32x4.mul(d, f32x4.sub(one, zg)), f32x4.sub(one, f32x4.mul(n, n)));
+      const daz = f32x4.mul(f32x4.mul(f32x4.mul(d, f32x4.sub(hp, n)), zg), f32x4.sub(one, zg));
+      const dar = f32x4.mul(f32x4.mul(f32x4.mul(dan, hn), rg), f32x4.sub(one, rg));
+      v128.store(iR + o, dar);
+      v128.store(iR + hb + o, daz);
+      v128.store(iR + 2 * hb + o, dan);
+      v128.store(gR + o, dar);
+      v128.store(gR + hb + o, daz);
+      v128.store(gR + 2 * hb + o, f32x4.mul(dan, rg));
+      v128.store(dR + o, f32x4.mul(d, zg));
+    }
+    for (; j < h; j++) {
+      const o = <usize>(j << 2);
+      let d = load<f32>(dR + o);
+      if (dy !== 0) d += load<f32>(yR + o);
+      const rg = load<f32>(cR + o);
+      const zg = load<f32>(cR + hb + o);
+      const n = load<f32>(cR + 2 * hb + o);
+      const hn = load<f32>(cR + 3 * hb + o);
+      const hp = load<f32>(pR + o);
+      const dan = d * (1 - zg) * (1 - n * n);
+      const daz = d * (hp - n) * zg * (1 - zg);
+      const dar = dan * hn * rg * (1 - rg);
+      store<f32>(iR + o, dar);
+      store<f32>(iR + hb + o, daz);
+      store<f32>(iR + 2 * hb + o, dan);
+      store<f32>(gR + o, dar);
+      store<f32>(gR + hb + o, daz);
+      store<f32>(gR + 2 * hb + o, dan * rg);
+      store<f32>(dR + o, d * zg);
+    }
+  }
+}

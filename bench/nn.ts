@@ -33,6 +33,7 @@ import { fusedThreads, fusedThreadsProblem } from "../src/nn/fused/threads.js";
 import { createFusedTrainer } from "../src/nn/fused/trainer.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
 import { machineReport, printTable } from "./harness.js";
+import { benchEncoders, type EncoderResult } from "./nn-encoders.js";
 
 interface Shape {
   name: string;
@@ -99,6 +100,8 @@ export interface NnReport {
   torchBlas: string | null;
   shapes: NnShapeResult[];
   act: NnLatencyResult[];
+  /** The CNN and GRU policies' training steps (`nn-encoders.ts`). */
+  encoders: EncoderResult[];
 }
 
 /**
@@ -106,7 +109,7 @@ export interface NnReport {
  * the median units per second of this process's CPU time, which a busy machine does not skew
  * for single-threaded work (the wall-clock rate counts the time the scheduler gave to others).
  */
-function rates(body: (units: number) => void): { wall: number; cpu: number } {
+export function rates(body: (units: number) => void): { wall: number; cpu: number } {
   let units = 1;
   let elapsed = 0;
   for (;;) {
@@ -349,8 +352,10 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
     torchBlas: torch === undefined || typeof torch === "string" ? null : torch.blas,
     shapes,
     act: latency,
+    encoders: [],
   };
   if (options.json) {
+    report.encoders = benchEncoders({ quiet: true });
     console.log(JSON.stringify(report));
     return report;
   }
@@ -408,6 +413,8 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
       num(r.torchMicros, 1),
     ]),
   );
+  log("\nCNN and GRU policies (trainStep), PyTorch before and after mimic, its better run:");
+  report.encoders = benchEncoders();
   return report;
 }
 

@@ -126,6 +126,126 @@ describe("the WebAssembly module", () => {
 });
 
 describe("wasm kernels equal the TypeScript reference", () => {
+  test("gruGatesBackward: full and partial lane groups, with and without dy", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 5 }),
+          h: fc.integer({ min: 1, max: 19 }),
+          withDy: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ rows, h, withDy, seed }) => {
+          const gRow = 2 * 3 * h;
+          const cache = uniforms(rows * 8 * h, seed, 0, 1);
+          const prev = uniforms(rows * 2 * h, seed + 1);
+          const dh = uniforms(rows * h, seed + 2);
+          const dy = uniforms(rows * 2 * h, seed + 3);
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine);
+            const [pc, pp, pd, py, pi, pg] = [
+              cache.length,
+              prev.length,
+              dh.length,
+              dy.length,
+              rows * gRow,
+              rows * gRow,
+            ].map((size) => arena.alloc(size)) as [number, number, number, number, number, number];
+            arena.view(pc, cache.length).set(cache);
+            arena.view(pp, prev.length).set(prev);
+            arena.view(pd, dh.length).set(dh);
+            arena.view(py, dy.length).set(dy);
+            arena.kernels.gruGatesBackward(
+              pc,
+              8 * h,
+              pp,
+              2 * h,
+              pd,
+              withDy ? py : 0,
+              2 * h,
+              pi,
+              pg,
+              gRow,
+              rows,
+              h,
+            );
+            return [arena.view(pd, dh.length), arena.view(pi, rows * gRow), arena.view(pg, rows * gRow)].map(
+              (v) => v.slice(),
+            );
+          });
+          const [wasm, ts] = results as [Float32Array[], Float32Array[]];
+          // Products of at most five float32 factors: a few ulps apart (wasm rounds each one).
+          for (const [i, what] of ["dh", "dgi", "dgh"].entries()) assertNear(wasm[i]!, ts[i]!, 1e-6, what);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test("gruGates: full and partial lane groups, strided rows, saturated gates", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 5 }),
+          h: fc.integer({ min: 1, max: 19 }),
+          spread: fc.constantFrom(1, 4, 30),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ rows, h, spread, seed }) => {
+          // gi and hPrev rows strided as the layer reads them (a window of 3 steps, step 1).
+          const giRow = 3 * 3 * h;
+          const prevRow = 3 * h;
+          const gi = uniforms(rows * giRow, seed, -spread, spread);
+          const gh = uniforms(rows * 3 * h, seed + 1, -spread, spread);
+          const prev = uniforms(rows * prevRow, seed + 2);
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine);
+            const [pi, ph, pp, pc, po] = [gi.length, gh.length, prev.length, rows * 8 * h, rows * 2 * h].map(
+              (size) => arena.alloc(size),
+            ) as [number, number, number, number, number];
+            arena.view(pi, gi.length).set(gi);
+            arena.view(ph, gh.length).set(gh);
+            arena.view(pp, prev.length).set(prev);
+            arena.kernels.gruGates(
+              pi + 12 * h,
+              giRow,
+              ph,
+              pp + 4 * h,
+              prevRow,
+              pc,
+              8 * h,
+              po,
+              2 * h,
+              rows,
+              h,
+            );
+            return { cache: arena.view(pc, rows * 8 * h).slice(), out: arena.view(po, rows * 2 * h).slice() };
+          });
+          const [wasm, ts] = results as [(typeof results)[0], (typeof results)[0]];
+          // Gates and states lie in [−1, 1]: the error is absolute, a few float32 ulps of 1 (wasm's
+          // σ is ½·tanh(x/2) + ½ on the rational tanh), and n's grows with r's error times |gh_n|.
+          const tol = 2e-7 * (1 + spread);
+          const near = (a: Float32Array, b: Float32Array, from: number, to: number, what: string) => {
+            for (let i = from; i < to; i++)
+              assert.ok(Math.abs(a[i]! - b[i]!) <= tol, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+          };
+          for (let r = 0; r < rows; r++) {
+            near(wasm.cache, ts.cache, r * 8 * h, r * 8 * h + 3 * h, "cache r, z, n");
+            assertNear(wasm.cache, ts.cache, 0, "cache gh_n (a copy)", r * 8 * h + 3 * h, r * 8 * h + 4 * h);
+            near(wasm.out, ts.out, r * 2 * h, r * 2 * h + h, "h'");
+            // Nothing past each row's h units is written.
+            for (const k of [
+              ...wasm.cache.subarray(r * 8 * h + 4 * h, (r + 1) * 8 * h),
+              ...wasm.out.subarray(r * 2 * h + h, (r + 1) * 2 * h),
+            ])
+              assert.equal(k, 0);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   test("gemm: every blocking path, plain and transposed A, bias, each epilogue", () => {
     fc.assert(
       fc.property(

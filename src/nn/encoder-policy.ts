@@ -487,7 +487,10 @@ export class EncoderPolicy implements Policy<unknown, number> {
       );
     });
     const grads = this.grads.array;
-    for (let i = 0; i < this.parameterCount; i++) {
+    // Σg² (float64, on the kernels) is finite exactly when every float32 gradient is; only then
+    // look for the culprit.
+    const finite = Number.isFinite(this.arena.kernels.sumSquares(this.grads.ptr, this.parameterCount));
+    for (let i = 0; !finite && i < this.parameterCount; i++) {
       if (!Number.isFinite(grads[i]!)) {
         throw new ShapeMismatchError(
           `EncoderPolicy: a non-finite gradient at parameter ${i}; check the data for NaN or lower the learning rate.`,

@@ -57,6 +57,43 @@ export interface Kernels {
   /** `y ← y + alpha · x`. */
   axpy(y: number, x: number, n: number, alpha: number): void;
   /**
+   * One step of a GRU's gates for `rows` rows of `h` units (`layers/gru.ts`): from gi and gh
+   * (`[3h]` per row, columns r, z, n) and h_{t−1}, writes r, z, n and gh_n into `cache` (`[4h]`
+   * per row) and h_t into `hOut`. Row strides in floats; gh's rows are 3h apart.
+   */
+  gruGates(
+    gi: number,
+    giRow: number,
+    gh: number,
+    hPrev: number,
+    prevRow: number,
+    cache: number,
+    cacheRow: number,
+    hOut: number,
+    outRow: number,
+    rows: number,
+    h: number,
+  ): void;
+  /**
+   * `gruGates`' adjoint for one step: from ∂h_t (`dh`, `[h]` per row, plus `dy`'s row unless `dy`
+   * is 0), the step's `cache` and h_{t−1}, writes ∂ of the input pre-activations into `dgi` (r, z,
+   * n) and of the recurrent ones into `dgh` (r, z, r ⊙ ∂n); leaves z ⊙ ∂h_t in `dh`.
+   */
+  gruGatesBackward(
+    cache: number,
+    cacheRow: number,
+    hPrev: number,
+    prevRow: number,
+    dh: number,
+    dy: number,
+    dyRow: number,
+    dgi: number,
+    dgh: number,
+    gRow: number,
+    rows: number,
+    h: number,
+  ): void;
+  /**
    * PPO's clipped surrogate for one categorical head (`losses.ts`'s `ppoCategorical`): logits and
    * grad float32 `[rows, n]`, actions int32, old log-probs and advantages float64. `io` is float64:
    * in [0] the clip ε, [1] the entropy weight; out [2] the policy loss, [3] the mean entropy, [4]
@@ -209,6 +246,58 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
       const X = x >> 2;
       const al = f(alpha);
       for (let i = 0; i < n; i++) h[Y + i] = h[Y + i]! + f(al * h[X + i]!);
+    },
+    gruGates(gi, giRow, gh, hPrev, prevRow, cache, cacheRow, hOut, outRow, rows, units) {
+      const m = heap();
+      const H = units;
+      for (let r = 0; r < rows; r++) {
+        const a = (gi >> 2) + r * giRow;
+        const b = (gh >> 2) + r * 3 * H;
+        const p = (hPrev >> 2) + r * prevRow;
+        const c = (cache >> 2) + r * cacheRow;
+        const o = (hOut >> 2) + r * outRow;
+        for (let j = 0; j < H; j++) {
+          const rg = 1 / (1 + Math.exp(-(m[a + j]! + m[b + j]!)));
+          const zg = 1 / (1 + Math.exp(-(m[a + H + j]! + m[b + H + j]!)));
+          const hn = m[b + 2 * H + j]!;
+          const n = Math.tanh(m[a + 2 * H + j]! + rg * hn);
+          m[c + j] = rg;
+          m[c + H + j] = zg;
+          m[c + 2 * H + j] = n;
+          m[c + 3 * H + j] = hn;
+          m[o + j] = (1 - zg) * n + zg * m[p + j]!;
+        }
+      }
+    },
+    gruGatesBackward(cache, cacheRow, hPrev, prevRow, dh, dy, dyRow, dgi, dgh, gRow, rows, units) {
+      const m = heap();
+      const H = units;
+      for (let r = 0; r < rows; r++) {
+        const c = (cache >> 2) + r * cacheRow;
+        const p = (hPrev >> 2) + r * prevRow;
+        const e = (dh >> 2) + r * H;
+        const y = (dy >> 2) + r * dyRow;
+        const i = (dgi >> 2) + r * gRow;
+        const g = (dgh >> 2) + r * gRow;
+        for (let j = 0; j < H; j++) {
+          let d = m[e + j]!;
+          if (dy !== 0) d += m[y + j]!;
+          const rg = m[c + j]!;
+          const zg = m[c + H + j]!;
+          const n = m[c + 2 * H + j]!;
+          const hn = m[c + 3 * H + j]!;
+          const dan = d * (1 - zg) * (1 - n * n);
+          const daz = d * (m[p + j]! - n) * zg * (1 - zg);
+          const dar = dan * hn * rg * (1 - rg);
+          m[i + j] = dar;
+          m[i + H + j] = daz;
+          m[i + 2 * H + j] = dan;
+          m[g + j] = dar;
+          m[g + H + j] = daz;
+          m[g + 2 * H + j] = dan * rg;
+          m[e + j] = d * zg;
+        }
+      }
     },
   };
 }

@@ -16,7 +16,10 @@
  * `[3·hidden]` each. Initial values are PyTorch's: uniform in ±1/√hidden.
  *
  * The input projection of all T steps is one matrix product; each step then costs one product
- * `[rows, hidden] × [hidden, 3·hidden]` and an elementwise pass. The backward pass runs the steps
+ * `[rows, hidden] × [hidden, 3·hidden]` and an elementwise pass (the `gruGates` kernel: SIMD
+ * lanes on wasm, where σ(x) is ½·tanh(x/2) + ½ on the rational tanh, so gates agree with the
+ * TypeScript kernel's `Math.exp` to a few float32 ulps of 1; 5× faster than the TypeScript loop
+ * at 256 rows × 64 units). The backward pass runs the steps
  * in reverse with one product per step for ∂h, then one product each for both kernels' gradients
  * over all steps (the previous states are kept contiguous for that).
  */
@@ -156,29 +159,28 @@ export class Gru implements Layer {
     for (let t = 0; t < T; t++) {
       // h_{t−1}·W_h + b_h, with h_{t−1} read in place from `prev` (row stride T·H).
       k.gemm(this.prev.ptr + 4 * t * H, T * H, 1, wh, G, bh, this.gh.ptr, G, 0, rows, H, G, Epilogue.none);
-      const gi = this.gi.array;
-      const gh = this.gh.array;
-      const cache = this.cache.array;
-      const hPrev = this.prev.array;
-      const out = this.out.array;
-      for (let r = 0; r < rows; r++) {
-        const iRow = (r * T + t) * G;
-        const hRow = r * G;
-        const cRow = (r * T + t) * 4 * H;
-        const pRow = (r * T + t) * H;
-        for (let j = 0; j < H; j++) {
-          const rg = sigmoid(gi[iRow + j]! + gh[hRow + j]!);
-          const zg = sigmoid(gi[iRow + H + j]! + gh[hRow + H + j]!);
-          const hn = gh[hRow + 2 * H + j]!;
-          const n = Math.tanh(gi[iRow + 2 * H + j]! + rg * hn);
-          const h = (1 - zg) * n + zg * hPrev[pRow + j]!;
-          cache[cRow + j] = rg;
-          cache[cRow + H + j] = zg;
-          cache[cRow + 2 * H + j] = n;
-          cache[cRow + 3 * H + j] = hn;
-          if (t + 1 < T) hPrev[pRow + H + j] = h;
-          if (this.returnSequences) out[(r * T + t) * H + j] = h;
-          else if (t + 1 === T) out[r * H + j] = h;
+      // The gates, elementwise: h_t goes to the next step's slot of `prev`, or out at the last step.
+      const last = t + 1 === T;
+      const toOut = last && !this.returnSequences;
+      k.gruGates(
+        this.gi.ptr + 4 * t * G,
+        T * G,
+        this.gh.ptr,
+        this.prev.ptr + 4 * t * H,
+        T * H,
+        this.cache.ptr + 16 * t * H,
+        T * 4 * H,
+        toOut ? this.out.ptr : last ? this.out.ptr + 4 * t * H : this.prev.ptr + 4 * (t + 1) * H,
+        toOut ? H : T * H,
+        rows,
+        H,
+      );
+      if (this.returnSequences && !last) {
+        const prev = this.prev.array;
+        const out = this.out.array;
+        for (let r = 0; r < rows; r++) {
+          const from = (r * T + t + 1) * H;
+          out.set(prev.subarray(from, from + H), (r * T + t) * H);
         }
       }
     }
@@ -203,37 +205,22 @@ export class Gru implements Layer {
     k.transpose(w.wh, H, G, this.whT.ptr);
     this.dh.array.fill(0, 0, rows * H);
     for (let t = T - 1; t >= 0; t--) {
-      const dy = outputGrad.array;
-      const dh = this.dh.array;
-      const cache = this.cache.array;
-      const prev = this.prev.array;
-      const dgi = this.gi.array; // the forward projections are no longer needed: ∂ overwrites them
-      const dgh = this.dgh.array;
-      for (let r = 0; r < rows; r++) {
-        const cRow = (r * T + t) * 4 * H;
-        const pRow = (r * T + t) * H;
-        const gRow = (r * T + t) * G;
-        for (let j = 0; j < H; j++) {
-          let d = dh[r * H + j]!;
-          if (this.returnSequences) d += dy[(r * T + t) * H + j]!;
-          else if (t + 1 === T) d += dy[r * H + j]!;
-          const rg = cache[cRow + j]!;
-          const zg = cache[cRow + H + j]!;
-          const n = cache[cRow + 2 * H + j]!;
-          const hn = cache[cRow + 3 * H + j]!;
-          const hp = prev[pRow + j]!;
-          const dan = d * (1 - zg) * (1 - n * n);
-          const daz = d * (hp - n) * zg * (1 - zg);
-          const dar = dan * hn * rg * (1 - rg);
-          dgi[gRow + j] = dar;
-          dgi[gRow + H + j] = daz;
-          dgi[gRow + 2 * H + j] = dan;
-          dgh[gRow + j] = dar;
-          dgh[gRow + H + j] = daz;
-          dgh[gRow + 2 * H + j] = dan * rg;
-          dh[r * H + j] = d * zg; // the direct path h_{t−1} → h_t; the product adds the rest
-        }
-      }
+      // ∂ of the gates, elementwise (the forward projections are no longer needed: ∂Gi overwrites them).
+      const dyAt = this.returnSequences ? outputGrad.ptr + 4 * t * H : t + 1 === T ? outputGrad.ptr : 0;
+      k.gruGatesBackward(
+        this.cache.ptr + 16 * t * H,
+        T * 4 * H,
+        this.prev.ptr + 4 * t * H,
+        T * H,
+        this.dh.ptr,
+        dyAt,
+        this.returnSequences ? T * H : H,
+        this.gi.ptr + 4 * t * G,
+        this.dgh.ptr + 4 * t * G,
+        T * G,
+        rows,
+        H,
+      );
       if (t > 0) {
         k.gemm(
           this.dgh.ptr + 4 * t * G,
@@ -277,8 +264,4 @@ export class Gru implements Layer {
       );
     }
   }
-}
-
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
 }
