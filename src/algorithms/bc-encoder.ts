@@ -129,18 +129,8 @@ export async function trainBcEncoder(
     );
   }
   const { train, validation } = splitByEpisode(dataset, cfg.validationFraction, cfg.seed);
-  // Statistics of the vector leaves, for normalization (per leaf, from the training split).
-  const probe = new EncoderPolicy({
-    observationSpace: dataset.observationSpace,
-    actionSpace: dataset.actionSpace,
-    envId: "probe",
-    keys: cfg.keys,
-    convs: cfg.convs as ConvSpec[] | undefined,
-    features: 1,
-    hidden: [],
-    motion: cfg.motion,
-  });
-  const inputs = probe.inputs;
+  // The leaves the policy reads, then the vector leaves' statistics (from the training split).
+  const inputs = EncoderPolicy.inputsFor(dataset.observationSpace, cfg.keys);
   const data = gather(train.episodes, inputs);
   const normalization: Record<string, { mean: number[]; std: number[] }> = {};
   if (cfg.normalizeObservations) {

@@ -1,11 +1,12 @@
 /**
  * @module
- * Acting from categorical logits, and reading a one-file policy: what `RecurrentPolicy` and
- * `EncoderPolicy` share.
+ * What `RecurrentPolicy` and `EncoderPolicy` share: acting from categorical logits, checking a
+ * batch's actions and gradients, and reading a one-file policy.
  */
 import { readFile } from "node:fs/promises";
-import { PolicyLoadError } from "../core/errors.js";
+import { PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
+import type { Arena, F32Slot } from "./fused/arena.js";
 
 /** The most likely of `n` categories in `logits[offset … offset + n)` (the first on ties). */
 export function argmax(logits: ArrayLike<number>, n: number, offset = 0): number {
@@ -40,5 +41,43 @@ export async function readPolicyJson(path: string, what: string): Promise<unknow
     return JSON.parse(text);
   } catch (e) {
     throw new PolicyLoadError(path, `${path} is not valid JSON: ${(e as Error).message}.`);
+  }
+}
+
+/**
+ * Copies `rows` actions into `out` as int32, or a `ShapeMismatchError` from `who` naming the
+ * first one outside Discrete(n).
+ */
+export function checkDiscreteActions(
+  who: string,
+  actions: ArrayLike<number>,
+  rows: number,
+  n: number,
+  out: Int32Array,
+): Int32Array {
+  for (let r = 0; r < rows; r++) {
+    const a = actions[r]!;
+    if (!Number.isInteger(a) || a < 0 || a >= n) {
+      throw new ShapeMismatchError(`${who}: action ${r} of the batch is ${a}, outside Discrete(${n}).`);
+    }
+    out[r] = a;
+  }
+  return out;
+}
+
+/**
+ * Throws a `ShapeMismatchError` from `who` naming the first non-finite gradient of `count` in
+ * `grads`. Σg² (float64, on the kernels) is finite exactly when every float32 gradient is, so
+ * the per-parameter search runs only when one is not.
+ */
+export function checkFiniteGradients(who: string, arena: Arena, grads: F32Slot, count: number): void {
+  if (Number.isFinite(arena.kernels.sumSquares(grads.ptr, count))) return;
+  const g = grads.array;
+  for (let i = 0; i < count; i++) {
+    if (!Number.isFinite(g[i]!)) {
+      throw new ShapeMismatchError(
+        `${who}: a non-finite gradient at parameter ${i}; check the data for NaN or lower the learning rate.`,
+      );
+    }
   }
 }

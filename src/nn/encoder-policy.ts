@@ -33,7 +33,13 @@ import {
 } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { decodeFloat32, encodeFloat32 } from "./base64.js";
-import { argmax, readPolicyJson, sampleLogits } from "./categorical-act.js";
+import {
+  argmax,
+  checkDiscreteActions,
+  checkFiniteGradients,
+  readPolicyJson,
+  sampleLogits,
+} from "./categorical-act.js";
 import { FusedAdam } from "./fused/adam.js";
 import { Arena, type F32Slot, type FusedEngine } from "./fused/arena.js";
 import { CategoricalScratch, categoricalNll, createLossStats, type LossStats } from "./fused/losses.js";
@@ -188,26 +194,15 @@ export class EncoderPolicy implements Policy<unknown, number> {
     this.observationSpace = options.observationSpace;
     this.actionSpace = options.actionSpace;
     this.envId = options.envId;
-    const leaves = observationLeaves(options.observationSpace);
-    const keys = options.keys ? [...options.keys] : leaves.map((l) => l.path);
-    for (const key of keys) {
-      if (!leaves.some((l) => l.path === key)) {
-        throw new InvalidOptionError(
-          "keys",
-          `The observation space ${options.observationSpace} has no leaf "${key}"; its leaves are ${leaves.map((l) => `"${l.path}"`).join(", ")}.`,
-        );
-      }
-    }
-    if (keys.length === 0)
-      throw new InvalidOptionError("keys", "An encoder policy must read at least one observation leaf.");
+    const read = readLeaves(options.observationSpace, options.keys);
+    const keys = read.map((l) => l.path);
     this.keys = keys;
     this.features = options.features ?? 256;
     this.hidden = [...(options.hidden ?? [64])];
     this.arena = new Arena(options.engine ?? "auto");
     const arena = this.arena;
-    const images = leaves.filter((l) => keys.includes(l.path) && isImage(l.space));
     const smallest = Math.min(
-      ...images.map((l) => Math.min((l.space as Box).shape[0]!, (l.space as Box).shape[1]!)),
+      ...read.filter((l) => l.kind === "image").map((l) => Math.min(l.shape[0]!, l.shape[1]!)),
     );
     this.convs = [...(options.convs ?? (smallest >= 36 ? NATURE_CNN : SMALL_CNN))];
     this.normalizationJson = {};
@@ -222,10 +217,8 @@ export class EncoderPolicy implements Policy<unknown, number> {
     const branches: Branch[] = [];
     let offset = 0;
     let at = 0;
-    for (const key of keys) {
-      const leaf = leaves.find((l) => l.path === key)!;
-      const space = leaf.space;
-      if (isImage(space)) {
+    for (const { path: key, space, kind } of read) {
+      if (kind === "image") {
         const layers: Layer[] = [];
         const channels = space.shape[2]!;
         const m = this.motion;
@@ -292,7 +285,7 @@ export class EncoderPolicy implements Policy<unknown, number> {
         });
         offset += net.parameterCount;
         at += this.features;
-      } else if (space instanceof Box && space.shape.length === 1) {
+      } else {
         const n = space.size;
         const stats = options.normalization?.[key];
         if (stats !== undefined && (stats.mean.length !== n || stats.std.length !== n)) {
@@ -319,11 +312,6 @@ export class EncoderPolicy implements Policy<unknown, number> {
           at,
         });
         at += n;
-      } else {
-        throw new InvalidOptionError(
-          "observationSpace",
-          `The leaf "${key}" is ${space}; an encoder policy reads images (Box uint8 [H, W, C]) and vectors (Box [n]). Leave it out with keys.`,
-        );
       }
     }
     this.branches = branches;
@@ -352,6 +340,22 @@ export class EncoderPolicy implements Policy<unknown, number> {
     this.scratch = new CategoricalScratch([this.actionSpace.n]);
     this.fallbackRng = rng.spawn();
     this.reserve(1);
+  }
+
+  /**
+   * The leaves a policy with these `keys` reads from `observationSpace`, as `inputs` lists them,
+   * without building one; throws the constructor's errors for bad keys and unreadable leaves.
+   */
+  static inputsFor(
+    observationSpace: Space,
+    keys?: readonly string[],
+  ): { path: string; size: number; kind: "image" | "vector"; shape: readonly number[] }[] {
+    return readLeaves(observationSpace, keys).map(({ path, kind, space }) => ({
+      path,
+      size: space.size,
+      kind,
+      shape: space.shape,
+    }));
   }
 
   /** The leaves the policy reads, in order: path, numbers per example, and image or vector. */
@@ -486,18 +490,8 @@ export class EncoderPolicy implements Policy<unknown, number> {
         false,
       );
     });
-    const grads = this.grads.array;
-    // Σg² (float64, on the kernels) is finite exactly when every float32 gradient is; only then
-    // look for the culprit.
-    const finite = Number.isFinite(this.arena.kernels.sumSquares(this.grads.ptr, this.parameterCount));
-    for (let i = 0; !finite && i < this.parameterCount; i++) {
-      if (!Number.isFinite(grads[i]!)) {
-        throw new ShapeMismatchError(
-          `EncoderPolicy: a non-finite gradient at parameter ${i}; check the data for NaN or lower the learning rate.`,
-        );
-      }
-    }
-    this.adam.update(this.params.array, grads);
+    checkFiniteGradients("EncoderPolicy", this.arena, this.grads, this.parameterCount);
+    this.adam.update(this.params.array, this.grads.array);
     return stats;
   }
 
@@ -532,17 +526,7 @@ export class EncoderPolicy implements Policy<unknown, number> {
   }
 
   private checkActions(actions: ArrayLike<number>, rows: number): Int32Array {
-    const n = this.actionSpace.n;
-    for (let r = 0; r < rows; r++) {
-      const a = actions[r]!;
-      if (!Number.isInteger(a) || a < 0 || a >= n) {
-        throw new ShapeMismatchError(
-          `EncoderPolicy: action ${r} of the batch is ${a}, outside Discrete(${n}).`,
-        );
-      }
-      this.actionBuffer[r] = a;
-    }
-    return this.actionBuffer;
+    return checkDiscreteActions("EncoderPolicy", actions, rows, this.actionSpace.n, this.actionBuffer);
   }
 
   /** The leaves of one observation the policy reads, as a batch of one row. */
@@ -801,6 +785,38 @@ function imageInput(
       out[o + channels + c] = (d - mean[channels + c]!) * invStd[channels + c]!;
     }
   }
+}
+
+/**
+ * The leaves `keys` names (default all) with how each is read, or an `InvalidOptionError` for a
+ * missing key, no key, or a leaf that is neither an image nor a vector.
+ */
+function readLeaves(
+  observationSpace: Space,
+  keys?: readonly string[],
+): { path: string; space: Box; kind: "image" | "vector"; shape: readonly number[] }[] {
+  const leaves = observationLeaves(observationSpace);
+  const chosen = keys ? [...keys] : leaves.map((l) => l.path);
+  if (chosen.length === 0) {
+    throw new InvalidOptionError("keys", "An encoder policy must read at least one observation leaf.");
+  }
+  return chosen.map((key) => {
+    const leaf = leaves.find((l) => l.path === key);
+    if (leaf === undefined) {
+      throw new InvalidOptionError(
+        "keys",
+        `The observation space ${observationSpace} has no leaf "${key}"; its leaves are ${leaves.map((l) => `"${l.path}"`).join(", ")}.`,
+      );
+    }
+    const space = leaf.space;
+    if (isImage(space)) return { path: key, space, kind: "image", shape: space.shape };
+    if (space instanceof Box && space.shape.length === 1)
+      return { path: key, space, kind: "vector", shape: space.shape };
+    throw new InvalidOptionError(
+      "observationSpace",
+      `The leaf "${key}" is ${space}; an encoder policy reads images (Box uint8 [H, W, C]) and vectors (Box [n]). Leave it out with keys.`,
+    );
+  });
 }
 
 function isImage(space: Space): space is Box {

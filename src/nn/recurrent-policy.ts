@@ -25,7 +25,13 @@ import { type Rng, rngFromSeed } from "../core/rng.js";
 import { Box, Discrete, type Space, type SpaceJson, spaceFromJSON } from "../core/spaces/index.js";
 import { VERSION } from "../version.js";
 import { decodeFloat32, encodeFloat32 } from "./base64.js";
-import { argmax, readPolicyJson, sampleLogits } from "./categorical-act.js";
+import {
+  argmax,
+  checkDiscreteActions,
+  checkFiniteGradients,
+  readPolicyJson,
+  sampleLogits,
+} from "./categorical-act.js";
 import { FusedAdam } from "./fused/adam.js";
 import { Arena, type F32Slot, type FusedEngine } from "./fused/arena.js";
 import { CategoricalScratch, categoricalNll, createLossStats, type LossStats } from "./fused/losses.js";
@@ -238,18 +244,8 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
     this.head.backward(this.headParams(), rows, g.subarray(this.gru.parameterCount), true);
     this.dHidden.array.set(this.head.inputGrad.subarray(0, rows * this.gruHidden));
     this.gru.backward(this.params.ptr, this.grads.ptr, this.dHidden, rows, false);
-    const grads = this.grads.array;
-    // Σg² (float64, on the kernels) is finite exactly when every float32 gradient is; only then
-    // look for the culprit.
-    const finite = Number.isFinite(this.arena.kernels.sumSquares(this.grads.ptr, this.parameterCount));
-    for (let i = 0; !finite && i < this.parameterCount; i++) {
-      if (!Number.isFinite(grads[i]!)) {
-        throw new ShapeMismatchError(
-          `RecurrentPolicy: a non-finite gradient at parameter ${i}; check the data for NaN or lower the learning rate.`,
-        );
-      }
-    }
-    this.adam.update(this.params.array, grads);
+    checkFiniteGradients("RecurrentPolicy", this.arena, this.grads, this.parameterCount);
+    this.adam.update(this.params.array, this.grads.array);
     return stats;
   }
 
@@ -270,18 +266,7 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
   }
 
   private checkActions(actions: ArrayLike<number>, rows: number): Int32Array {
-    const out = this.actionBuffer;
-    const n = this.actionSpace.n;
-    for (let r = 0; r < rows; r++) {
-      const a = actions[r]!;
-      if (!Number.isInteger(a) || a < 0 || a >= n) {
-        throw new ShapeMismatchError(
-          `RecurrentPolicy: action ${r} of the batch is ${a}, outside Discrete(${n}).`,
-        );
-      }
-      out[r] = a;
-    }
-    return out;
+    return checkDiscreteActions("RecurrentPolicy", actions, rows, this.actionSpace.n, this.actionBuffer);
   }
 
   /** The most likely action for one window (`[window·obsDim]`, raw observations, oldest first). */
