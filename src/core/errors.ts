@@ -23,7 +23,9 @@ export type MimicErrorCode =
   | "LABEL_TIMEOUT"
   | "NON_FINITE_GRADIENT"
   | "REDIS_UNREACHABLE"
-  | "JOB_FAILED";
+  | "JOB_FAILED"
+  | "WEB_PAGE"
+  | "BROWSER";
 
 /** Base class of every error mimic throws on purpose. */
 export class MimicError extends Error {
@@ -238,5 +240,26 @@ export class JobFailedError extends MimicError {
   constructor(jobId: string, message: string, options?: { cause?: unknown }) {
     super("JOB_FAILED", message, options);
     this.jobId = jobId;
+  }
+}
+
+/**
+ * A web task page cannot be used: the file is missing, it does not speak MiniWoB++'s protocol
+ * (`core`, `genProblem`, `WOB_DONE_GLOBAL`), or it did not become ready in time.
+ */
+export class WebPageError extends MimicError {
+  /** The task's path or URL. */
+  readonly task: string;
+
+  constructor(task: string, message: string, options?: { cause?: unknown }) {
+    super("WEB_PAGE", message, options);
+    this.task = task;
+  }
+}
+
+/** The browser could not be started, crashed, or stopped answering. */
+export class BrowserError extends MimicError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BROWSER", message, options);
   }
 }
