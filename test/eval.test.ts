@@ -17,7 +17,7 @@ import {
   regressionErrors,
 } from "../src/eval/metrics.js";
 import { randomPolicy } from "../src/eval/random-policy.js";
-import { bootstrapCi, iqm, max, mean, min, permutationTest, quantileSorted, std } from "../src/eval/stats.js";
+import { bootstrapCi, iqm, max, mean, min, permutationTest, quantileSorted, std, wilsonInterval } from "../src/eval/stats.js";
 import { scriptedExpert } from "../src/experts/index.js";
 
 const close = (actual: number, expected: number, tolerance = 1e-12): void =>
@@ -448,5 +448,36 @@ describe("metrics", () => {
     close(zero.mse, mean(actions.map((a) => a * a)), 1e-9);
     close(zero.mae, mean(actions.map(Math.abs)), 1e-9);
     assert.deepEqual(zero.perDimension, [{ mse: zero.mse, mae: zero.mae }]);
+  });
+});
+
+describe("success-rate interval", () => {
+  test("Wilson's interval matches published values and never leaves [0, 1]", () => {
+    const [lo0, hi0] = wilsonInterval(0, 10);
+    assert.equal(lo0, 0);
+    close(hi0, 0.27753, 1e-4);
+    const [lo5, hi5] = wilsonInterval(5, 10);
+    close(lo5, 0.23659, 1e-4);
+    close(hi5, 0.76341, 1e-4);
+    const [lo50, hi50] = wilsonInterval(50, 50);
+    close(lo50, 0.92865, 1e-4);
+    assert.equal(hi50, 1);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2000 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, q) => {
+        const k = Math.round(q * n);
+        const [lo, hi] = wilsonInterval(k, n);
+        return 0 <= lo && lo <= k / n + 1e-12 && k / n - 1e-12 <= hi && hi <= 1;
+      }),
+    );
+    assert.throws(() => wilsonInterval(3, 2), /successes ≤ trials/);
+  });
+
+  test("evaluate reports the interval beside the success rate", async () => {
+    const result = await evaluate(make("CartPole-v1"), randomPolicy(make("CartPole-v1").actionSpace), {
+      episodes: 10,
+    });
+    assert.equal(result.successRate, 0);
+    assert.equal(result.successCi95![0], 0);
+    close(result.successCi95![1], 0.27753, 1e-4);
   });
 });

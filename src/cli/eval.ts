@@ -41,7 +41,10 @@ export function summarizeEvaluation(r: EvalResult): string {
   return (
     `eval    ${r.env}, ${r.episodes} episodes: return ${fmt(r.meanReturn)} ± ${fmt(r.stdReturn)}, ` +
     `IQM ${fmt(r.iqm)} [${fmt(r.ci95[0])}, ${fmt(r.ci95[1])}], normalized score ${fmt(r.normalizedScore, 3)}` +
-    (r.successRate === null ? "" : `, success ${(100 * r.successRate).toFixed(0)}%`)
+    (r.successRate === null ? "" : `, success ${(100 * r.successRate).toFixed(0)}%`) +
+    (r.successCi95 === null || r.successCi95 === undefined
+      ? ""
+      : ` [${(100 * r.successCi95[0]).toFixed(0)}%, ${(100 * r.successCi95[1]).toFixed(0)}%]`)
   );
 }
 

@@ -18,7 +18,7 @@ import { InvalidOptionError } from "../core/errors.js";
 import type { ActOptions, AsyncPolicy, Policy } from "../core/policy.js";
 import { registeredEnvs, registration } from "../core/registry.js";
 import { type Rng, rngFromSeed } from "../core/rng.js";
-import { bootstrapCi, iqm, max, mean, min, std } from "./stats.js";
+import { bootstrapCi, iqm, max, mean, min, std, wilsonInterval } from "./stats.js";
 
 export interface EvaluateOptions {
   /** Number of episodes (default 50). */
@@ -65,6 +65,8 @@ export interface EvalResult {
   normalizedScore: number | null;
   /** Fraction of episodes that met the env's success criterion; null when it has none. */
   successRate: number | null;
+  /** 95% Wilson score interval of the success rate; null when the env has no success criterion. */
+  successCi95: [low: number, high: number] | null;
 }
 
 function isThenable<T>(x: T | Promise<T>): x is Promise<T> {
@@ -209,6 +211,7 @@ export function summarizeEpisodes(
     meanLength: mean(lengths),
     normalizedScore: normalizeReturn(meanReturn, references),
     successRate: isSuccess ? successes / outcomes.length : null,
+    successCi95: isSuccess ? wilsonInterval(successes, outcomes.length) : null,
   };
 }
 

@@ -227,3 +227,20 @@ export function permutationTest(a: Sample, b: Sample, options: PermutationTestOp
   }
   return (extreme + 1) / (resamples + 1);
 }
+
+/**
+ * The Wilson score interval of a binomial proportion (Wilson 1927; Brown, Cai & DasGupta 2001
+ * recommend it over the normal "Wald" interval, which collapses to a point at 0% and 100%):
+ * `(p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)`, at 95% (z = 1.959964).
+ */
+export function wilsonInterval(successes: number, trials: number, z = 1.959963984540054): [number, number] {
+  if (!Number.isInteger(trials) || trials < 1 || !Number.isInteger(successes) || successes < 0 || successes > trials) {
+    throw new RangeError(`wilsonInterval: need 0 ≤ successes ≤ trials with trials ≥ 1, got ${successes} of ${trials}.`);
+  }
+  const p = successes / trials;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * trials);
+  const half = z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
+  const scale = 1 + z2 / trials;
+  return [Math.max(0, (centre - half) / scale), Math.min(1, (centre + half) / scale)];
+}
