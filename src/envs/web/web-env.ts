@@ -512,7 +512,10 @@ async function missingProtocol(page: Page): Promise<string[]> {
     if (typeof (g.Math as Partial<WobPage["Math"]> | undefined)?.seedrandom !== "function") {
       missing.push("Math.seedrandom()");
     }
-    if (typeof g.genProblem !== "function") missing.push("genProblem()");
+    // genProblem may be a top-level const or let, which is global but not a property of window.
+    if (typeof g.genProblem !== "function" && new Function("return typeof genProblem")() !== "function") {
+      missing.push("genProblem()");
+    }
     if (typeof g.WOB_DONE_GLOBAL === "undefined") missing.push("WOB_DONE_GLOBAL");
     return missing;
   });
