@@ -180,6 +180,50 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => 
   }
 }
 
+/** What `inPage` is asked: an action to do first (unless the episode has ended), and whether to read the DOM. */
+interface PageRequest {
+  /** `click`: `core.elementClick(ref)`; `select`: the same, then select the element's text (before typing). */
+  act: "click" | "select" | "none";
+  ref: number;
+  readDom: boolean;
+}
+
+/** What `inPage` answers: the episode's status after the action, the DOM, and the click's error message. */
+interface PageReply {
+  status: EpisodeStatus;
+  dom: DomInfo | null;
+  error: string | null;
+}
+
+/**
+ * Runs in the page (Playwright serializes it, so it may use nothing from this module): does the
+ * action unless the page's timer has already ended the episode (MiniWoB++ then skips it too), and
+ * reads `WOB_*` and, when asked, `core.getDOMInfo()`, all in one round trip.
+ */
+function inPage(request: PageRequest): PageReply {
+  const g = globalThis as unknown as WobPage;
+  let error: string | null = null;
+  if (request.act !== "none" && g.WOB_DONE_GLOBAL !== true) {
+    const clicked = g.core.elementClick(request.ref);
+    if (clicked !== true) error = String(clicked);
+    const element = g.core.previousDOMInfo[request.ref];
+    // Select the element's text, so that typing replaces it.
+    if (request.act === "select" && clicked === true && element && "select" in element) {
+      (element as HTMLInputElement).select();
+    }
+  }
+  return {
+    status: {
+      done: g.WOB_DONE_GLOBAL === true,
+      reward: Number(g.WOB_REWARD_GLOBAL),
+      raw: Number(g.WOB_RAW_REWARD_GLOBAL),
+      reason: g.WOB_REWARD_REASON ?? null,
+    },
+    dom: request.readDom ? g.core.getDOMInfo() : null,
+    error,
+  };
+}
+
 /** One web task page in a browser tab, as an `AsyncEnv` over the encoded observation. */
 export class WebEnv implements AsyncEnv<EncodedWebObservation, Int32Array> {
   readonly spec: EnvSpec;
@@ -263,39 +307,28 @@ export class WebEnv implements AsyncEnv<EncodedWebObservation, Int32Array> {
     // A given seed goes to the page as it is (MiniWoB++'s `Math.seedrandom(seed)`); without one
     // the page seed comes from the env's generator.
     const seed = String(options.seed ?? this.#rng.integers(0, 2 ** 31));
-    await this.#talk("starting an episode", this.#timeouts.action, () =>
+    const ready = await this.#talk("starting an episode", this.#timeouts.action, () =>
       this.#page.evaluate((pageSeed) => {
         const g = globalThis as unknown as WobPage;
         // MiniWoB++'s force_stop: end a running episode first, so its refs and marks are not reused.
         if (typeof g.core.endEpisode === "function") g.core.endEpisode(0);
         g.Math.seedrandom(pageSeed);
         g.core.startEpisodeReal();
+        return g.WOB_TASK_READY === true;
       }, seed),
     );
-    try {
-      await this.#page.waitForFunction(
-        () => (globalThis as unknown as WobPage).WOB_TASK_READY === true,
-        null,
-        {
-          timeout: this.#timeouts.ready,
-          polling: 20,
-        },
-      );
-    } catch (error) {
-      throw this.#failure(error, () =>
-        this.#pageError(
-          `the task did not become ready (WOB_TASK_READY) within ${this.#timeouts.ready} ms of core.startEpisodeReal(); raise timeouts.ready for a slow task`,
-          error,
-        ),
-      );
-    }
+    if (!ready) await this.#waitUntilReady();
     this.#done = false;
     this.#steps = 0;
-    const utterance = await this.#talk("reading the utterance", this.#timeouts.action, () =>
-      this.#page.evaluate(() => (globalThis as unknown as WobPage).core.getUtterance()),
+    const first = await this.#talk("reading the utterance and the DOM", this.#timeouts.action, () =>
+      this.#page.evaluate(() => {
+        const g = globalThis as unknown as WobPage;
+        return { utterance: g.core.getUtterance(), dom: g.core.getDOMInfo() };
+      }),
     );
-    const { utterance: text, fields } = readUtterance(utterance);
-    const { observation, dropped } = await this.#observe(text, fields);
+    // The fields are read once per episode, as MiniWoB++ caches them.
+    const { utterance, fields } = readUtterance(first.utterance);
+    const { observation, dropped } = await this.#observe(utterance, fields, first.dom);
     return { observation, info: { seed, droppedElements: dropped } };
   }
 
@@ -310,27 +343,20 @@ export class WebEnv implements AsyncEnv<EncodedWebObservation, Int32Array> {
         `${this.spec.id}: the episode has ended; call reset() before stepping again.`,
       );
     }
-    const where = `${this.spec.id} step`;
     const decoded = this.spaces.decodeAction(action);
-    this.spaces.checkAction(decoded, last, where);
-    const info: Info = {};
-    // The page's own timer may have ended the episode since the last step; then, as in
-    // MiniWoB++, the action is not performed.
-    let status = await this.#status();
-    if (!status.done) {
-      const error = await this.#perform(decoded, last);
-      if (error !== undefined) info.actionError = error;
-      status = await this.#status();
-    }
+    this.spaces.checkAction(decoded, last, `${this.spec.id} step`);
+    const { status, dom, error } = await this.#perform(decoded, last);
     this.#steps++;
-    this.#done = status.done;
-    const { observation, dropped } = await this.#observe(last.utterance, last.fields);
+    const { observation, dropped } = await this.#observe(last.utterance, last.fields, dom);
     const reward = status.done ? (this.#rawReward ? status.raw : status.reward) : 0;
     const truncated = !status.done && this.#steps >= (this.spec.maxEpisodeSteps ?? Number.POSITIVE_INFINITY);
-    if (truncated) this.#done = true;
-    info.rawReward = status.done ? status.raw : 0;
-    info.reason = status.reason ?? null;
-    info.droppedElements = dropped;
+    this.#done = status.done || truncated;
+    const info: Info = {
+      rawReward: status.done ? status.raw : 0,
+      reason: status.reason ?? null,
+      droppedElements: dropped,
+    };
+    if (error !== null) info.actionError = error;
     return { observation, reward, terminated: status.done, truncated, info };
   }
 
@@ -394,66 +420,71 @@ export class WebEnv implements AsyncEnv<EncodedWebObservation, Int32Array> {
     }
   }
 
-  async #status(): Promise<EpisodeStatus> {
-    return this.#talk("reading the episode status", this.#timeouts.action, () =>
-      this.#page.evaluate(() => {
-        const g = globalThis as unknown as WobPage;
-        return {
-          done: g.WOB_DONE_GLOBAL === true,
-          reward: Number(g.WOB_REWARD_GLOBAL),
-          raw: Number(g.WOB_RAW_REWARD_GLOBAL),
-          reason: g.WOB_REWARD_REASON ?? null,
-        };
-      }),
-    );
+  /** Waits for a task that builds its problem asynchronously to set `WOB_TASK_READY`. */
+  async #waitUntilReady(): Promise<void> {
+    try {
+      await this.#page.waitForFunction(
+        () => (globalThis as unknown as WobPage).WOB_TASK_READY === true,
+        null,
+        {
+          timeout: this.#timeouts.ready,
+          polling: 20,
+        },
+      );
+    } catch (error) {
+      throw this.#failure(error, () =>
+        this.#pageError(
+          `the task did not become ready (WOB_TASK_READY) within ${this.#timeouts.ready} ms of core.startEpisodeReal(); raise timeouts.ready for a slow task`,
+          error,
+        ),
+      );
+    }
   }
 
-  /** Performs an action; returns the page's message when it could not (a ref gone stale, say). */
-  async #perform(action: WebAction, last: WebObservation): Promise<string | undefined> {
-    const page = this.#page;
-    const ms = this.#timeouts.action;
-    switch (action.kind) {
-      case "click": {
-        const ref = last.elements[action.element]!.ref;
-        const result = await this.#talk("clicking", ms, () =>
-          page.evaluate((r) => (globalThis as unknown as WobPage).core.elementClick(r), ref),
-        );
-        return result === true ? undefined : String(result);
-      }
-      case "type": {
-        const ref = last.elements[action.element]!.ref;
-        const text = last.fields[action.field]!.value;
-        const result = await this.#talk("clicking before typing", ms, () =>
-          page.evaluate((r) => {
-            const g = globalThis as unknown as WobPage;
-            const clicked = g.core.elementClick(r);
-            const element = g.core.previousDOMInfo[r];
-            // Select the element's text so that typing replaces it.
-            if (clicked === true && element && "select" in element && typeof element.select === "function") {
-              element.select();
-            }
-            return clicked;
-          }, ref),
-        );
-        if (result !== true) return String(result);
-        if ((await this.#status()).done) return undefined;
-        await this.#talk("typing", ms, () => page.keyboard.type(text));
-        return undefined;
-      }
-      case "key":
-        await this.#talk(`pressing ${action.key}`, ms, () => page.keyboard.press(action.key));
-        return undefined;
+  /** One call of `inPage` within the action timeout. */
+  async #inPage(what: string, request: PageRequest): Promise<PageReply> {
+    return this.#talk(what, this.#timeouts.action, () => this.#page.evaluate(inPage, request));
+  }
+
+  /**
+   * Performs an action and reads the outcome. A click is one call into the page; a type or a key
+   * needs the keyboard between two. Returns the page's message as `error` when the click could not
+   * be done (a stale ref, say).
+   */
+  async #perform(action: WebAction, last: WebObservation): Promise<PageReply> {
+    if (action.kind === "click") {
+      const ref = last.elements[action.element]!.ref;
+      return this.#inPage("clicking", { act: "click", ref, readDom: true });
     }
+    const before =
+      action.kind === "type"
+        ? await this.#inPage("clicking before typing", {
+            act: "select",
+            ref: last.elements[action.element]!.ref,
+            readDom: false,
+          })
+        : await this.#inPage("reading the episode status", { act: "none", ref: 0, readDom: false });
+    if (before.status.done || before.error !== null) {
+      return before.status.done
+        ? this.#inPage("reading the DOM", { act: "none", ref: 0, readDom: true })
+        : before;
+    }
+    const keyboard = this.#page.keyboard;
+    if (action.kind === "type") {
+      const text = last.fields[action.field]!.value;
+      await this.#talk("typing", this.#timeouts.action, () => keyboard.type(text));
+    } else {
+      await this.#talk(`pressing ${action.key}`, this.#timeouts.action, () => keyboard.press(action.key));
+    }
+    return this.#inPage("reading the DOM", { act: "none", ref: 0, readDom: true });
   }
 
   /** Reads the DOM (and the screenshot) and encodes the observation. */
   async #observe(
     utterance: string,
     fields: WebObservation["fields"],
+    dom: DomInfo | null,
   ): Promise<{ observation: EncodedWebObservation; dropped: number }> {
-    const dom = await this.#talk("reading the DOM", this.#timeouts.action, () =>
-      this.#page.evaluate(() => (globalThis as unknown as WobPage).core.getDOMInfo()),
-    );
     const { elements, dropped } = flattenDomInfo(dom, this.spaces.sizes.maxElements);
     const observation: WebObservation = { utterance, fields, elements };
     const shot = this.spaces.sizes.screenshot;
