@@ -17,7 +17,17 @@ import {
   regressionErrors,
 } from "../src/eval/metrics.js";
 import { randomPolicy } from "../src/eval/random-policy.js";
-import { bootstrapCi, iqm, max, mean, min, permutationTest, quantileSorted, std, wilsonInterval } from "../src/eval/stats.js";
+import {
+  bootstrapCi,
+  iqm,
+  max,
+  mean,
+  min,
+  permutationTest,
+  quantileSorted,
+  std,
+  wilsonInterval,
+} from "../src/eval/stats.js";
 import { scriptedExpert } from "../src/experts/index.js";
 
 const close = (actual: number, expected: number, tolerance = 1e-12): void =>

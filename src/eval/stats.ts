@@ -234,8 +234,16 @@ export function permutationTest(a: Sample, b: Sample, options: PermutationTestOp
  * `(p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)`, at 95% (z = 1.959964).
  */
 export function wilsonInterval(successes: number, trials: number, z = 1.959963984540054): [number, number] {
-  if (!Number.isInteger(trials) || trials < 1 || !Number.isInteger(successes) || successes < 0 || successes > trials) {
-    throw new RangeError(`wilsonInterval: need 0 ≤ successes ≤ trials with trials ≥ 1, got ${successes} of ${trials}.`);
+  if (
+    !Number.isInteger(trials) ||
+    trials < 1 ||
+    !Number.isInteger(successes) ||
+    successes < 0 ||
+    successes > trials
+  ) {
+    throw new RangeError(
+      `wilsonInterval: need 0 ≤ successes ≤ trials with trials ≥ 1, got ${successes} of ${trials}.`,
+    );
   }
   const p = successes / trials;
   const z2 = z * z;

@@ -296,6 +296,32 @@ export class WebEnv implements AsyncEnv<EncodedWebObservation, Int32Array> {
     return this.#pageErrors;
   }
 
+  /** The task page: what a recorder watches, and where a script standing in for a person acts. */
+  get page(): Page {
+    return this.#page;
+  }
+
+  /** Whether rewards are the task's raw rewards (`reward: "raw"`) rather than time-scaled. */
+  get rawReward(): boolean {
+    return this.#rawReward;
+  }
+
+  /**
+   * The page's observation now, read afresh: after a person or a script acted in the page outside
+   * `step` (the recorder). The utterance and fields are the episode's, as `reset` read them.
+   */
+  async observe(): Promise<{ observation: EncodedWebObservation; dropped: number }> {
+    this.#assertOpen("observe");
+    const last = this.#last;
+    if (last === undefined) {
+      throw new ResetNeededError(`${this.spec.id}: observe() was called before reset(); call reset() first.`);
+    }
+    const dom = await this.#talk("reading the DOM", this.#timeouts.action, () =>
+      this.#page.evaluate(() => (globalThis as unknown as WobPage).core.getDOMInfo()),
+    );
+    return this.#observe(last.utterance, last.fields, dom);
+  }
+
   /** The last observation, decoded (undefined before the first reset). */
   get lastObservation(): WebObservation | undefined {
     return this.#last;
