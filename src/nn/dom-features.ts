@@ -26,8 +26,8 @@
  * Comparisons of text are case-insensitive on trimmed text with runs of white space collapsed; ⊃
  * and ⊂ need both sides non-empty and compare whole words. A key item's "text" is its key's name
  * in words (`ArrowUp` → "arrow up"), so "press Enter" points at Enter. An element's *label* is the
- * nearest element with text that is not itself an input, to its left on the same line or above it
- * (MiniWoB++'s forms put `<label>Username</label>` beside or over the input); only inputs,
+ * element with text, not itself an input, to its left on the same line or above it whose box is
+ * nearest (MiniWoB++'s forms put `<label>Username</label>` beside or over the input); only inputs,
  * textareas and selects have one. Ranks and labels use reading order with ties broken by `ref`,
  * never the element's index in the list, so permuting the elements permutes the item rows.
  *
@@ -278,9 +278,10 @@ function readingOrder(a: DomElement, b: DomElement): number {
 const labelled = (tag: string) => isTypeable(tag) || tag.startsWith("INPUT") || tag === "SELECT";
 
 /**
- * The index of `elements[i]`'s label: the nearest element with text (not an input) whose centre
- * is left of the element's on the same line, or whose box ends above the element's top and
- * overlaps it horizontally; −1 for none or for an element that takes no label.
+ * The index of `elements[i]`'s label: of the elements with text (not inputs) whose centre is left
+ * of the element's on the same line, or whose box ends above the element's top and overlaps it
+ * horizontally, the one whose box is nearest the element's box (the gap between the boxes);
+ * −1 for none, or for an element that takes no label.
  */
 function labelOf(elements: readonly DomElement[], i: number): number {
   const e = elements[i]!;
@@ -296,7 +297,9 @@ function labelOf(elements: readonly DomElement[], i: number): number {
     const sameLine = Math.abs(ccy - cy) <= Math.max(e.height, c.height) / 2 && ccx < cx;
     const above = c.top + c.height <= e.top + 2 && c.left < e.left + e.width && c.left + c.width > e.left;
     if (!sameLine && !above) return;
-    const distance = Math.hypot(ccx - cx, ccy - cy);
+    const dx = Math.max(0, c.left - (e.left + e.width), e.left - (c.left + c.width));
+    const dy = Math.max(0, c.top - (e.top + e.height), e.top - (c.top + c.height));
+    const distance = Math.hypot(dx, dy);
     if (distance < bestDistance || (distance === bestDistance && readingOrder(c, elements[best]!) < 0)) {
       best = j;
       bestDistance = distance;

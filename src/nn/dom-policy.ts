@@ -43,6 +43,7 @@ import {
   actionOf,
   createDomItems,
   type DomFeatureLayout,
+  FIELD_FEATURES,
   type DomItems,
   domFeatureLayout,
   writeDomItems,
@@ -54,6 +55,8 @@ import { Dense } from "./layers/dense.js";
 import { PerItem } from "./layers/set-encoder.js";
 
 const FORMAT = "mimic-dom-policy";
+/** Per item, the head's outputs: the click (or press) score and the type score. */
+const HEAD_OUTPUTS = 2;
 
 export interface DomPolicyOptions {
   /** The encoding's sizes (`webSpaces(sizes)`); default `webSpaces()`'s. */
@@ -124,7 +127,14 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
   private readonly hidden: PerItem;
   private readonly head: PerItem;
   /** Where each block's parameters start, in numbers. */
-  private readonly offsets: { embed: number; attention: number; hidden: number; head: number };
+  private readonly offsets: {
+    embed: number;
+    attention: number;
+    hidden: number;
+    head: number;
+    fieldBias: number;
+    fieldWeights: number;
+  };
   private readonly params: F32Slot;
   private readonly grads: F32Slot;
   private readonly adam: FusedAdam;
@@ -134,7 +144,9 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
   private concat!: F32Slot;
   private dAttention!: F32Slot;
   private dEmbed!: F32Slot;
-  private dLogits!: F32Slot;
+  private scores!: F32Slot;
+  private dScores!: F32Slot;
+  private dHead!: F32Slot;
   private probs = new Float64Array(0);
   private single: DomItems;
 
@@ -167,12 +179,15 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
     this.embed = new PerItem(new Dense({ arena, inputSize: features, units: w, activation }), items);
     this.attention = new MultiHeadAttention({ arena, items, features: w, heads: this.heads, mask: this.mask });
     this.hidden = new PerItem(new Dense({ arena, inputSize: 2 * w, units: w, activation }), items);
-    this.head = new PerItem(new Dense({ arena, inputSize: w, units: columns }), items);
+    // Per item: the click (or press) score and the type score.
+    this.head = new PerItem(new Dense({ arena, inputSize: w, units: HEAD_OUTPUTS }), items);
     const attention = this.embed.parameterCount;
     const hidden = attention + this.attention.parameterCount;
     const head = hidden + this.hidden.parameterCount;
-    this.offsets = { embed: 0, attention, hidden, head };
-    this.parameterCount = head + this.head.parameterCount;
+    const fieldBias = head + this.head.parameterCount;
+    const fieldWeights = fieldBias + this.layout.maxFields;
+    this.offsets = { embed: 0, attention, hidden, head, fieldBias, fieldWeights };
+    this.parameterCount = fieldWeights + FIELD_FEATURES;
     this.params = arena.slot(this.parameterCount);
     this.grads = arena.slot(this.parameterCount);
     const rng = rngFromSeed(options.seed ?? 0);
@@ -180,7 +195,7 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
     this.embed.init(p.subarray(0, attention), rng);
     this.attention.init(p.subarray(attention, hidden), rng);
     this.hidden.init(p.subarray(hidden, head), rng);
-    this.head.init(p.subarray(head), rng);
+    this.head.init(p.subarray(head, fieldBias), rng);
     // Small scores at first (as EncoderPolicy's head), so the first policy is near uniform.
     for (let i = head; i < this.parameterCount; i++) p[i] = p[i]! * 0.01;
     this.adam = new FusedAdam([this.parameterCount], { learningRate: options.learningRate ?? 1e-3 }, arena);
@@ -206,7 +221,9 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
     this.concat = this.arena.slot(rows * items * 2 * w);
     this.dAttention = this.arena.slot(rows * items * w);
     this.dEmbed = this.arena.slot(rows * items * w);
-    this.dLogits = this.arena.slot(rows * items * columns);
+    this.scores = this.arena.slot(rows * items * columns);
+    this.dScores = this.arena.slot(rows * items * columns);
+    this.dHead = this.arena.slot(rows * items * HEAD_OUTPUTS);
     this.probs = new Float64Array(items * columns);
   }
 
@@ -272,7 +289,25 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
       c.set(av.subarray(m * w, (m + 1) * w), (2 * m + 1) * w);
     }
     const z = this.hidden.forward(p + 4 * o.hidden, this.concat, rows);
-    return this.head.forward(p + 4 * o.head, z, rows).array;
+    const out = this.head.forward(p + 4 * o.head, z, rows).array;
+    // s_i0 = o_i0; s_i,1+j = o_i1 + b_j + u · q_ij (q_ij: the item's features of field j).
+    const s = this.scores.array;
+    const x = this.input.array;
+    const params = this.params.array;
+    const { columns } = this.layout;
+    const q0 = this.layout.groups.field.offset;
+    for (let m = 0; m < rows * items; m++) {
+      const ob = m * HEAD_OUTPUTS;
+      const xb = m * features + q0;
+      s[m * columns] = out[ob]!;
+      for (let j = 1; j < columns; j++) {
+        let acc = out[ob + 1]! + params[o.fieldBias + j - 1]!;
+        const qb = xb + FIELD_FEATURES * (j - 1);
+        for (let k = 0; k < FIELD_FEATURES; k++) acc += params[o.fieldWeights + k]! * x[qb + k]!;
+        s[m * columns + j] = acc;
+      }
+    }
+    return s;
   }
 
   /**
@@ -358,14 +393,39 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
   /** Forward, loss and backward: the parameter gradient into `grads`. */
   private backprop(batch: DomBatch, rows: number): DomLossStats {
     const logits = this.logits(batch, rows);
-    const dLogits = this.dLogits;
-    const { nll, accuracy } = this.crossEntropy(logits, batch, rows, dLogits.array);
+    const { nll, accuracy } = this.crossEntropy(logits, batch, rows, this.dScores.array);
+    // ∂o_i0 = ∂s_i0; ∂o_i1 = Σ_j ∂s_i,1+j; ∂b_j = Σ_i ∂s_i,1+j; ∂u_k = Σ_ij ∂s_i,1+j · q_ijk.
+    const { columns, items: n, width: features } = this.layout;
+    const ds = this.dScores.array;
+    const dOut = this.dHead.array;
+    const x = this.input.array;
+    const q0 = this.layout.groups.field.offset;
+    const grads = this.grads.array;
+    const fb = this.offsets.fieldBias;
+    const fu = this.offsets.fieldWeights;
+    grads.fill(0, fb, fb + columns - 1 + FIELD_FEATURES);
+    for (let i = 0; i < rows * n; i++) {
+      const d = i * HEAD_OUTPUTS;
+      dOut[d] = ds[i * columns]!;
+      let type = 0;
+      for (let j = 1; j < columns; j++) {
+        type += ds[i * columns + j]!;
+        grads[fb + j - 1] = grads[fb + j - 1]! + ds[i * columns + j]!;
+      }
+      dOut[d + 1] = type;
+      for (let j = 1; j < columns; j++) {
+        const g = ds[i * columns + j]!;
+        if (g === 0) continue;
+        const qb = i * features + q0 + FIELD_FEATURES * (j - 1);
+        for (let k = 0; k < FIELD_FEATURES; k++) grads[fu + k] = grads[fu + k]! + g * x[qb + k]!;
+      }
+    }
     const p = this.params.ptr;
     const g = this.grads.ptr;
     const o = this.offsets;
     const w = this.width;
     const m = rows * this.layout.items;
-    const dz = this.head.backward(p + 4 * o.head, g + 4 * o.head, dLogits, rows, true)!;
+    const dz = this.head.backward(p + 4 * o.head, g + 4 * o.head, this.dHead, rows, true)!;
     const dConcat = this.hidden.backward(p + 4 * o.hidden, g + 4 * o.hidden, dz, rows, true)!.array;
     // Split ∂[h, a] into ∂h (the skip) and ∂a (into the attention).
     const dh = this.dEmbed.array;
