@@ -18,7 +18,7 @@ import { rngFromSeed } from "../core/rng.js";
 import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Episode } from "../data/episode.js";
-import { webSpaces, type WebSpaces } from "../envs/web/observation.js";
+import { type WebSpaces, webSpaces } from "../envs/web/observation.js";
 import {
   candidateOf,
   createDomItems,
@@ -176,7 +176,9 @@ export async function trainBcDom(
 ): Promise<BcDomResult> {
   const cfg = parseConfig(bcDomConfigSchema, config, "BC (DOM)");
   if (dataset.episodes.length === 0) {
-    throw new ShapeMismatchError(`BC (DOM): dataset ${dataset.id} has no episodes; collect demonstrations first.`);
+    throw new ShapeMismatchError(
+      `BC (DOM): dataset ${dataset.id} has no episodes; collect demonstrations first.`,
+    );
   }
   const sizes = webSizesOf(dataset.observationSpace);
   const spaces = webSpaces(sizes);
@@ -195,7 +197,8 @@ export async function trainBcDom(
   // Every episode is checked (held out or not) before training starts.
   const { train, validation } = splitByEpisode(dataset, cfg.validationFraction, cfg.seed);
   const data = gather(train.episodes, spaces, layout, dataset.id);
-  const held = validation.episodes.length > 0 ? gather(validation.episodes, spaces, layout, dataset.id) : null;
+  const held =
+    validation.episodes.length > 0 ? gather(validation.episodes, spaces, layout, dataset.id) : null;
 
   const batchSize = Math.min(cfg.batchSize, data.length);
   const batch: DomBatch = { ...createDomItems(layout, batchSize), targets: new Int32Array(batchSize) };

@@ -143,7 +143,10 @@ export const FIELD_FEATURES = 7;
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidOptionError(name, `DOM features: ${name} must be a positive integer, got ${String(value)}.`);
+    throw new InvalidOptionError(
+      name,
+      `DOM features: ${name} must be a positive integer, got ${String(value)}.`,
+    );
   }
   return value;
 }
@@ -207,7 +210,10 @@ export function createDomItems(layout: DomFeatureLayout, rows = 1): DomItems {
 
 /** Lower-case words (runs of letters and digits). */
 export function words(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w !== "");
 }
 
 /** Trimmed, lower-case, white space collapsed. */
@@ -487,7 +493,8 @@ export function explainCandidate(
   }
   if (kind === 1) {
     const tag = observation.elements[element]!.tag;
-    if (!isTypeable(tag)) return `type names element ${element}, a ${tag}, which takes no text (only text-like inputs and textareas do)`;
+    if (!isTypeable(tag))
+      return `type names element ${element}, a ${tag}, which takes no text (only text-like inputs and textareas do)`;
     if (!Number.isInteger(arg) || arg < 0 || arg >= fields) {
       return `type names field ${arg}, but the task has ${fields} field${fields === 1 ? "" : "s"}`;
     }
@@ -576,7 +583,9 @@ export function encodedWebRow(
     const column = leaves[path] as unknown as Uint8Array | Float32Array | undefined;
     const size = sizes[path];
     if (column === undefined || !ArrayBuffer.isView(column)) {
-      throw new ShapeMismatchError(`${where}: the observations have no leaf "${path}" (a web observation has ${WEB_LEAVES.join(", ")}).`);
+      throw new ShapeMismatchError(
+        `${where}: the observations have no leaf "${path}" (a web observation has ${WEB_LEAVES.join(", ")}).`,
+      );
     }
     if (column.length < (row + 1) * size) {
       throw new ShapeMismatchError(`${where}: the leaf "${path}" has no row ${row} of ${size} values.`);

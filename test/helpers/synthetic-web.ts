@@ -15,6 +15,7 @@
  *   field 0 into the Username input, field 1 into the Password input, click Login.
  */
 import { type Rng, rngFromSeed } from "../../src/core/rng.js";
+import type { SpaceValue } from "../../src/core/spaces/index.js";
 import { DictSpace } from "../../src/core/spaces/index.js";
 import { layoutFor } from "../../src/data/columns.js";
 import { Dataset } from "../../src/data/dataset.js";
@@ -26,7 +27,6 @@ import type {
   WebObservation,
   WebSpaces,
 } from "../../src/envs/web/observation.js";
-import type { SpaceValue } from "../../src/core/spaces/index.js";
 
 export type WebFamily = "click-button" | "enter-text" | "login";
 export const WEB_FAMILIES: readonly WebFamily[] = ["click-button", "enter-text", "login"];
@@ -38,7 +38,8 @@ const VOWELS = "aeiou";
 function randomWord(rng: Rng): string {
   let w = "";
   const syllables = 2 + rng.integers(2);
-  for (let s = 0; s < syllables; s++) w += CONSONANTS[rng.integers(CONSONANTS.length)]! + VOWELS[rng.integers(5)]!;
+  for (let s = 0; s < syllables; s++)
+    w += CONSONANTS[rng.integers(CONSONANTS.length)]! + VOWELS[rng.integers(5)]!;
   return w;
 }
 
@@ -109,7 +110,8 @@ export class SyntheticWebTask {
       const distractor = distinctWords(rng, 2 + rng.integers(3), used);
       if (rng.uniform(0, 1) < 0.5) distractor.splice(rng.integers(distractor.length + 1), 0, target);
       parts.push(() => add("P", distractor.join(" "), 2, 55 + rng.integers(20), 150, 12));
-      if (rng.uniform(0, 1) < 0.5) parts.push(() => add("SPAN", target, rng.integers(110), 80 + rng.integers(20), 40, 12));
+      if (rng.uniform(0, 1) < 0.5)
+        parts.push(() => add("SPAN", target, rng.integers(110), 80 + rng.integers(20), 40, 12));
       let targetIndex = -1;
       for (const w of shuffled(labels, rng)) {
         parts.push(() => {
@@ -129,7 +131,15 @@ export class SyntheticWebTask {
       let submit = -1;
       const parts = shuffled(
         [
-          () => add("P", distinctWords(rng, 2 + rng.integers(4), used).join(" "), 2, 55 + rng.integers(20), 150, 12),
+          () =>
+            add(
+              "P",
+              distinctWords(rng, 2 + rng.integers(4), used).join(" "),
+              2,
+              55 + rng.integers(20),
+              150,
+              12,
+            ),
           () => {
             input = add("INPUT_text", "", 5 + rng.integers(60), 85 + rng.integers(50), 90, 16);
           },
@@ -163,7 +173,9 @@ export class SyntheticWebTask {
         return [
           () => add("LABEL", name, left, top, 60, 12),
           () => {
-            inputs[name] = beside ? add(tag, "", left + 65, top - 2, 80, 16) : add(tag, "", left, top + 15, 120, 16);
+            inputs[name] = beside
+              ? add(tag, "", left + 65, top - 2, 80, 16)
+              : add(tag, "", left, top + 15, 120, 16);
           },
         ];
       });
@@ -266,7 +278,10 @@ export function expertDataset(
  * equals the expert's (the task follows the expert's action, so one mistake fails it).
  */
 export function successRate(
-  act: (observation: WebObservation, encoded: ReturnType<WebSpaces["encodeObservation"]>) => ArrayLike<number>,
+  act: (
+    observation: WebObservation,
+    encoded: ReturnType<WebSpaces["encodeObservation"]>,
+  ) => ArrayLike<number>,
   spaces: WebSpaces,
   family: WebFamily,
   seeds: readonly number[],
