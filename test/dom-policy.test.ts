@@ -331,7 +331,11 @@ describe("DomPolicy files and errors", () => {
         JSON.stringify({ ...good, formatVersion: 2 }),
         /format version 2; this mimic .* reads version 1/,
       ],
-      ["weights.json", JSON.stringify({ ...good, weights: "AAAAAA==" }), /holds 1 weights; its layout needs \d+/],
+      [
+        "weights.json",
+        JSON.stringify({ ...good, weights: "AAAAAA==" }),
+        /holds 1 weights; its layout needs \d+/,
+      ],
       ["heads.json", JSON.stringify({ ...good, heads: 3 }), /damaged: .*divide into 3 heads/],
       ["sizes.json", JSON.stringify({ ...good, sizes: { maxElements: 0 } }), /damaged: .*maxElements/],
     ];
