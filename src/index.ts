@@ -241,6 +241,22 @@ export {
   SMALL_CNN,
 } from "./nn/encoder-policy.js";
 export { historyWindow, RecurrentPolicy, type RecurrentPolicyOptions } from "./nn/recurrent-policy.js";
+// Web tasks (issue 19): a page's items and candidates, and the pointer-network policy over them.
+export {
+  actionOf,
+  candidateOf,
+  createDomItems,
+  type DomFeatureLayout,
+  type DomFeatureOptions,
+  type DomItems,
+  domFeatureLayout,
+  domItems,
+  isTypeable,
+  TAG_VOCABULARY,
+  webSizesOf,
+  writeDomItems,
+} from "./nn/dom-features.js";
+export { type DomBatch, type DomLossStats, DomPolicy, type DomPolicyOptions } from "./nn/dom-policy.js";
 
 // Algorithms: one readable file each.
 export {
@@ -260,6 +276,13 @@ export {
   bcEncoderConfigSchema,
   trainBcEncoder,
 } from "./algorithms/bc-encoder.js";
+export {
+  type BcDomConfig,
+  type BcDomRecord,
+  type BcDomResult,
+  bcDomConfigSchema,
+  trainBcDom,
+} from "./algorithms/bc-dom.js";
 export {
   type BcRnnConfig,
   type BcRnnRecord,
