@@ -27,8 +27,9 @@
  * and ⊂ need both sides non-empty and compare whole words. A key item's "text" is its key's name
  * in words (`ArrowUp` → "arrow up"), so "press Enter" points at Enter. An element's *label* is the
  * element with text, not itself an input, to its left on the same line or above it whose box is
- * nearest (MiniWoB++'s forms put `<label>Username</label>` beside or over the input); only inputs,
- * textareas and selects have one. Ranks and labels use reading order with ties broken by `ref`,
+ * nearest (MiniWoB++'s forms put `<label>Username</label>` beside or over the input), except that an
+ * input inside a `<label>` takes that label's own text line (`<label><input>word</label>`, the
+ * checkboxes and radios); only inputs, textareas and selects have one. Ranks and labels use reading order with ties broken by `ref`,
  * never the element's index in the list, so permuting the elements permutes the item rows.
  *
  * Candidates, `[items, 1 + F]`: column 0 of an element item is click(element), of a key item
@@ -292,6 +293,17 @@ const labelled = (tag: string) => isTypeable(tag) || tag.startsWith("INPUT") || 
 function labelOf(elements: readonly DomElement[], i: number): number {
   const e = elements[i]!;
   if (!labelled(e.tag)) return -1;
+  // Inside a <label> (MiniWoB++'s checkboxes and radios: <label><input>word</label>), the label
+  // is the label's own text line beside the input.
+  const parent = e.parent === 0 ? -1 : elements.findIndex((c) => c.ref === e.parent);
+  if (parent >= 0 && elements[parent]!.tag === "LABEL") {
+    let line = -1;
+    elements.forEach((c, j) => {
+      if (j === i || c.parent !== e.parent || c.text.trim() === "") return;
+      if (line < 0 || readingOrder(c, elements[line]!) < 0) line = j;
+    });
+    if (line >= 0) return line;
+  }
   const cx = e.left + e.width / 2;
   const cy = e.top + e.height / 2;
   let best = -1;
