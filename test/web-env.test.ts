@@ -176,7 +176,7 @@ describe("WebEnv", () => {
       const step = await scaled.step(
         webExpert("click-button").act((await scaled.reset({ seed: 1 })).observation),
       );
-      assert.ok(step.reward > 0.5 && step.reward <= 1, `time-scaled reward ${step.reward}`);
+      assert.ok(step.reward > 0 && step.reward <= 1, `time-scaled reward ${step.reward}`);
       assert.equal(step.info.rawReward, 1);
     } finally {
       await scaled.close();
@@ -213,6 +213,10 @@ describe("WebEnv", () => {
       spaces: { screenshot: { width: 80, height: 105 } },
     });
     try {
+      assert.deepEqual(env.spec.kwargs, {
+        task: "click-button",
+        spaces: { screenshot: { width: 80, height: 105 } },
+      });
       const { observation } = await env.reset({ seed: 0 });
       assert.ok(env.observationSpace.contains(observation));
       const shot = observation.screenshot!;
