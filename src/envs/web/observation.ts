@@ -165,13 +165,18 @@ export function readText(data: ArrayLike<number>, offset: number, bytes: number)
   let end = offset;
   while (end < offset + bytes && data[end] !== 0) end++;
   const view =
-    data instanceof Uint8Array ? data.subarray(offset, end) : Uint8Array.from(Array.prototype.slice.call(data, offset, end));
+    data instanceof Uint8Array
+      ? data.subarray(offset, end)
+      : Uint8Array.from(Array.prototype.slice.call(data, offset, end));
   return decoder.decode(view);
 }
 
 function checkSize(name: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new InvalidOptionError(name, `web spaces: ${name} must be an integer ≥ ${min}, got ${String(value)}.`);
+    throw new InvalidOptionError(
+      name,
+      `web spaces: ${name} must be an integer ≥ ${min}, got ${String(value)}.`,
+    );
   }
   return value;
 }
@@ -212,7 +217,7 @@ export function webSpaces(options: WebSpaceOptions = {}): WebSpaces {
     writeText(obs.utterance, utterance, 0, u);
     const fields = new Uint8Array(f * 2 * l);
     obs.fields.slice(0, f).forEach((field, i) => {
-      writeText(field.key, fields, (2 * i) * l, l);
+      writeText(field.key, fields, 2 * i * l, l);
       writeText(field.value, fields, (2 * i + 1) * l, l);
     });
     const tag = new Uint8Array(n * g);
@@ -228,7 +233,11 @@ export function webSpaces(options: WebSpaceOptions = {}): WebSpaces {
         i * numbers,
       );
     });
-    const encoded: EncodedWebObservation = { utterance, fields, elements: { tag, text, value, numbers: nums } };
+    const encoded: EncodedWebObservation = {
+      utterance,
+      fields,
+      elements: { tag, text, value, numbers: nums },
+    };
     if (sizes.screenshot) {
       const size = sizes.screenshot.width * sizes.screenshot.height * 3;
       const shot = new Uint8Array(size);
@@ -308,7 +317,9 @@ export function webSpaces(options: WebSpaceOptions = {}): WebSpaces {
     if (kind === 1) return { kind: "type", element, field: arg };
     const key = WEB_KEYS[arg];
     if (key === undefined) {
-      throw new InvalidActionError(`web action: key index ${arg} is past the ${WEB_KEYS.length} keys (${WEB_KEYS.join(", ")}).`);
+      throw new InvalidActionError(
+        `web action: key index ${arg} is past the ${WEB_KEYS.length} keys (${WEB_KEYS.join(", ")}).`,
+      );
     }
     return { kind: "key", key };
   };
@@ -331,5 +342,14 @@ export function webSpaces(options: WebSpaceOptions = {}): WebSpaces {
     }
   };
 
-  return { sizes, observation, action, encodeObservation, decodeObservation, encodeAction, decodeAction, checkAction };
+  return {
+    sizes,
+    observation,
+    action,
+    encodeObservation,
+    decodeObservation,
+    encodeAction,
+    decodeAction,
+    checkAction,
+  };
 }
