@@ -133,6 +133,30 @@ export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car
 export { MountainCarEnv } from "./envs/classic/mountain-car.js";
 export { PendulumEnv } from "./envs/classic/pendulum.js";
 export { GridWorldEnv, type GridWorldOptions } from "./envs/toy/grid-world.js";
+// Web tasks: MiniWoB++-protocol pages in Chromium (playwright-core, loaded on first use).
+export {
+  createWebEnv,
+  isWebEnvId,
+  parseWebEnvId,
+  WEB_TASKS,
+  WebEnv,
+  type WebEnvOptions,
+  type WebEnvTimeouts,
+  type WebTaskName,
+} from "./envs/web/web-env.js";
+export { CHROMIUM_ARGS, findChromium, type LaunchBrowserOptions, launchBrowser } from "./envs/web/browser.js";
+export {
+  type DomElement,
+  type EncodedWebObservation,
+  WEB_KEYS,
+  type WebAction,
+  type WebField,
+  type WebKey,
+  type WebObservation,
+  type WebSpaceOptions,
+  type WebSpaces,
+  webSpaces,
+} from "./envs/web/observation.js";
 
 // Expert policies: scripted controllers for every built-in env.
 export {
@@ -151,6 +175,8 @@ export {
   type TabularExpertOptions,
   tabularExpert,
 } from "./experts/index.js";
+// Scripted experts of the built-in web tasks, on decoded or encoded observations.
+export { type WebActor, type WebExpert, webActor, webExpert } from "./experts/web.js";
 export { checkLabels, type Expert, policyExpert } from "./experts/expert.js";
 export {
   type AskContext,

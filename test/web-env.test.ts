@@ -176,19 +176,20 @@ describe("WebEnv", () => {
       const step = await scaled.step(
         webExpert("click-button").act((await scaled.reset({ seed: 1 })).observation),
       );
-      assert.ok(step.reward > 0.5 && step.reward <= 1, `time-scaled reward ${step.reward}`);
+      assert.ok(step.reward > 0 && step.reward <= 1, `time-scaled reward ${step.reward}`);
       assert.equal(step.info.rawReward, 1);
     } finally {
       await scaled.close();
     }
   });
 
-  test("unseeded resets follow the env's generator; maxEpisodeSteps truncates", async (t) => {
+  test("a seed gives the same problem on a new page; unseeded resets follow the env's generator; maxEpisodeSteps truncates", async (t) => {
     if (skipWithoutChromium(t)) return;
     const seeds = async () => {
       const env = await openTask("click-option", { task: "click-option", maxEpisodeSteps: 2 });
       try {
-        const out = [(await env.reset({ seed: 7 })).info.seed];
+        const first = await env.reset({ seed: 7 });
+        const out: unknown[] = [env.spaces.decodeObservation(first.observation), first.info.seed];
         for (let i = 0; i < 2; i++) out.push((await env.reset()).info.seed);
         const key = env.spaces.encodeAction({ kind: "key", key: "Tab" });
         assert.equal((await env.step(key)).truncated, false);
@@ -200,9 +201,10 @@ describe("WebEnv", () => {
         await env.close();
       }
     };
+    // A second page (a new env) gives the same observation for the seed, and the same page seeds.
     const first = await seeds();
-    assert.equal(first[0], "7");
-    assert.notEqual(first[1], first[2]);
+    assert.equal(first[1], "7");
+    assert.notEqual(first[2], first[3]);
     assert.deepEqual(await seeds(), first);
   });
 
@@ -213,6 +215,10 @@ describe("WebEnv", () => {
       spaces: { screenshot: { width: 80, height: 105 } },
     });
     try {
+      assert.deepEqual(env.spec.kwargs, {
+        task: "click-button",
+        spaces: { screenshot: { width: 80, height: 105 } },
+      });
       const { observation } = await env.reset({ seed: 0 });
       assert.ok(env.observationSpace.contains(observation));
       const shot = observation.screenshot!;

@@ -41,6 +41,7 @@ export { maskedCartPoleExpert } from "./masked-cartpole.js";
 export { mountainCarExpert, mountainCarPump } from "./mountain-car.js";
 export { type PendulumExpertOptions, pendulumExpert, pendulumLqrGain } from "./pendulum.js";
 export { type PixelCartPoleExpertOptions, pixelCartPoleExpert } from "./pixel-cartpole.js";
+export { type WebActor, type WebExpert, webActor, webExpert } from "./web.js";
 
 /** Options of `scriptedExpert`. */
 export interface ScriptedExpertOptions {

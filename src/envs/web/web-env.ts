@@ -52,14 +52,15 @@
  * @module
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { ResetResult, StepResult } from "../../core/env.js";
 import {
   type AsyncEnv,
   type EnvSpec,
   type Frame,
   type Info,
   type ResetOptions,
+  type ResetResult,
   reseed,
+  type StepResult,
 } from "../../core/env.js";
 import {
   BrowserError,
@@ -258,6 +259,8 @@ export class WebEnv implements AsyncEnv<EncodedWebObservation, Int32Array> {
     page: Page;
     pageErrors: string[];
     spaces: WebSpaces;
+    /** The encoding's options as given, for `spec.kwargs`. */
+    spacesOptions: WebSpaceOptions | undefined;
     maxEpisodeSteps: number;
     timeouts: Required<WebEnvTimeouts>;
     rawReward: boolean;
@@ -273,9 +276,13 @@ export class WebEnv implements AsyncEnv<EncodedWebObservation, Int32Array> {
     this.#rawReward = parts.rawReward;
     this.observationSpace = parts.spaces.observation;
     this.actionSpace = parts.spaces.action;
-    const kwargs: Record<string, unknown> = { task: parts.task.builtIn ? parts.task.name : parts.task.path };
+    const task = parts.task.builtIn ? parts.task.name : parts.task.path;
+    // What rebuilds the same env (`createWebEnv({ ...kwargs, maxEpisodeSteps })`); datasets store it.
+    const kwargs: Record<string, unknown> = { task };
+    if (parts.spacesOptions !== undefined) kwargs.spaces = parts.spacesOptions;
+    if (parts.rawReward) kwargs.reward = "raw";
     this.spec = {
-      id: webEnvId(parts.task.builtIn ? parts.task.name : parts.task.path),
+      id: webEnvId(task),
       maxEpisodeSteps: parts.maxEpisodeSteps,
       nondeterministic: false,
       description: `web task ${parts.task.name} (MiniWoB++ protocol, in Chromium)`,
@@ -650,6 +657,7 @@ export async function createWebEnv(options: WebEnvOptions): Promise<WebEnv> {
       page,
       pageErrors,
       spaces,
+      spacesOptions: options.spaces,
       maxEpisodeSteps,
       timeouts,
       rawReward: options.reward === "raw",
