@@ -3,7 +3,8 @@
  * `mimic eval`: roll a trained policy out and report its returns.
  */
 
-import { resolve } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { make } from "../core/registry.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import { evaluateRun, resolvePolicyDir } from "../runs/pipelines.js";
@@ -13,6 +14,7 @@ import { progressBar } from "./progress.js";
 import { reportScale, scaleFlags, scaleHelp, scaleProgress, setUpScale, wantsScale } from "./scale.js";
 
 export const evalHelp = `Usage: mimic eval --policy runs/<name> [--episodes 50] [--seed 1000] [--json]
+       mimic eval --policy runs/<dom-run> [--env web:<task>[,web:<task>…]] [--episodes 50]
 
 Evaluate a trained policy by rollouts in its environment: mean, std, min and max return, the
 interquartile mean with a 95% bootstrap confidence interval, the normalized score (random = 0,
@@ -23,6 +25,10 @@ Options:
                     mimic train bc-rnn|bc-cnn (the file or its directory)
   --episodes <N>    evaluation episodes (default 50)
   --seed <S>        seed of the first episode (default 1000)
+  --env <ids>       for a DOM policy (mimic train bc-dom|dagger-dom): the web tasks to play, as
+                    web:<name> or web:<path of a MiniWoB++ task file>, comma-separated (default:
+                    the tasks it was trained on); each reports its success rate with a 95% interval
+  --chromium <path> the Chromium executable for web tasks
   --json            print JSON (camelCase keys)
   -h, --help        show this help
 
@@ -87,6 +93,8 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
     episodes: { type: "string" },
     seed: { type: "string" },
     json: { type: "boolean" },
+    env: { type: "string" },
+    chromium: { type: "string" },
     ...scaleFlags,
     "scale-report": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -99,6 +107,14 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   const episodes = numberFlag("eval", values, "episodes", "positive-integer") ?? 50;
   const seed = numberFlag("eval", values, "seed", "integer") ?? 1000;
   if (seed < 0) throw new UsageError("eval", "--seed must be ≥ 0.");
+  const dom = await loadDomPolicy(policy);
+  if (dom !== null) return evaluateDom({ ...dom, values, episodes, seed, io });
+  if (typeof values.env === "string") {
+    throw new UsageError(
+      "eval",
+      "--env is for DOM policies (mimic train bc-dom); other policies play the env they were trained on.",
+    );
+  }
   const single = await loadSingleFilePolicy(policy);
   let result: EvalResult;
   if (single !== null) {
@@ -124,5 +140,76 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   } else {
     io.out(summarizeEvaluation(result));
   }
+  return 0;
+}
+
+/** A DOM policy (`mimic train bc-dom|dagger-dom`) at `path` with the tasks it was trained on, or null. */
+async function loadDomPolicy(path: string): Promise<{ policy: unknown; tasks: string[] } | null> {
+  const info = await stat(path).catch(() => null);
+  if (info === null) return null;
+  const file = info.isDirectory() ? join(path, "policy.json") : path;
+  const head = await readFile(file, "utf8").catch(() => null);
+  if (head === null || !/"format"\s*:\s*"mimic-dom-policy"/.test(head)) return null;
+  const { DomPolicy } = await import("../nn/dom-policy.js");
+  const policy = await DomPolicy.load(file);
+  const env = await readFile(join(dirname(file), "env.json"), "utf8")
+    .then((t) => JSON.parse(t) as { tasks?: unknown })
+    .catch(() => null);
+  const tasks = Array.isArray(env?.tasks) ? env.tasks.filter((t): t is string => typeof t === "string") : [];
+  return { policy, tasks: tasks.length > 0 ? tasks : [policy.envId] };
+}
+
+/** `mimic eval` of a DOM policy: every task in headless Chromium, one line each. */
+async function evaluateDom(input: {
+  policy: unknown;
+  tasks: string[];
+  values: FlagValues;
+  episodes: number;
+  seed: number;
+  io: Io;
+}): Promise<number> {
+  const { values, io } = input;
+  if (wantsScale(values))
+    throw new UsageError("eval", "--redis/--workers do not run web tasks yet; evaluate here.");
+  const { isWebEnvId, parseWebEnvId } = await import("../envs/web/tasks.js");
+  const ids =
+    typeof values.env === "string"
+      ? values.env
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : input.tasks;
+  for (const id of ids) {
+    if (!isWebEnvId(id)) {
+      throw new UsageError(
+        "eval",
+        `--env ${id}: a DOM policy plays web tasks, named web:<task> or web:<path.html>.`,
+      );
+    }
+    parseWebEnvId(id);
+  }
+  const { launchBrowser } = await import("../envs/web/browser.js");
+  const { createWebEnv } = await import("../envs/web/web-env.js");
+  const chromium = typeof values.chromium === "string" ? values.chromium : undefined;
+  const browser = await launchBrowser(chromium === undefined ? {} : { executablePath: chromium });
+  const results: Record<string, EvalResult> = {};
+  try {
+    for (const id of ids) {
+      const env = await createWebEnv({ task: parseWebEnvId(id).task, browser, reward: "raw" });
+      try {
+        results[id] = await evaluate(env, input.policy as never, {
+          episodes: input.episodes,
+          seed: input.seed,
+          deterministic: true,
+        });
+      } finally {
+        await env.close();
+      }
+      if (!values.json) io.out(summarizeEvaluation(results[id]!));
+    }
+  } finally {
+    await browser.close();
+  }
+  if (values.json) io.out(JSON.stringify({ seed: input.seed, tasks: results }, null, 2));
   return 0;
 }

@@ -35,7 +35,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
     load: async () => (await import("./data.js")).runData,
   },
   train: {
-    summary: "train a policy (bc, bc-rnn, bc-cnn, dagger, ppo, …)",
+    summary: "train a policy (bc, bc-rnn, bc-cnn, bc-dom, dagger, ppo, …)",
     load: async () => (await import("./train.js")).runTrain,
   },
   eval: {
@@ -49,6 +49,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Run> }> = 
   worker: {
     summary: "take collection, evaluation, tuning and DAgger jobs from a Redis queue (scale-out)",
     load: async () => (await import("./worker.js")).runWorker,
+  },
+  web: {
+    summary: "web tasks in Chromium: list them, record demonstrations (a person or the expert)",
+    load: async () => (await import("./web.js")).runWeb,
   },
   export: {
     summary: "export a trained policy (ONNX or JSON)",

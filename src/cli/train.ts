@@ -26,7 +26,7 @@ import { displayPath, progressBar } from "./progress.js";
 import { reportScale, scaleFlags, scaleHelp, setUpScale, wantsScale } from "./scale.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
-       mimic train bc-rnn|bc-cnn|dagger|distill|ppo|gail|airl|maxent-irl --help
+       mimic train bc-rnn|bc-cnn|bc-dom|dagger|dagger-dom|distill|ppo|gail|airl|maxent-irl --help
 
 Train a policy by behavior cloning on a dataset of demonstrations. The environment comes from the
 dataset's metadata. The run directory gets manifest.json, metrics.jsonl, TensorBoard event files,
@@ -603,11 +603,13 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
   }
   if (algorithm === "bc-rnn" || algorithm === "bc-cnn")
     return (await import("./train-encoders.js")).runEncoderTrain(algorithm, rest, io);
+  if (algorithm === "bc-dom" || algorithm === "dagger-dom")
+    return (await import("./train-web.js")).runWebTrain(algorithm, rest, io);
   if (algorithm === "maxent-irl") return (await import("./irl.js")).runMaxEntCommand(rest, io);
   if (algorithm !== "bc") {
     throw new UsageError(
       "train",
-      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, bc-rnn, bc-cnn, dagger, distill, ppo, gail, airl, maxent-irl.`,
+      `unknown algorithm ${JSON.stringify(algorithm)}; available: bc, bc-rnn, bc-cnn, bc-dom, dagger, dagger-dom, distill, ppo, gail, airl, maxent-irl.`,
     );
   }
   const command = "train bc";

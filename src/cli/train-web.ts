@@ -1,0 +1,324 @@
+/**
+ * @module
+ * `mimic train bc-dom` and `mimic train dagger-dom`: a DOM policy (attention over the page's
+ * elements, a pointer head over elements, fields and keys) for web tasks, by behavior cloning from
+ * recorded demonstrations (one task or several in one policy), or by DAgger with the task's
+ * scripted expert. Both write policy.json, env.json, metrics.jsonl and evaluation.json (the
+ * success rate with its 95% interval on new seeds of every task), and DAgger its dataset.
+ */
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Dataset } from "../data/dataset.js";
+import { writeMinari } from "../data/io/minari-hdf5/index.js";
+import { loadDataset } from "../data/store.js";
+import type { EvalResult } from "../eval/evaluate.js";
+import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
+import { summarizeEvaluation } from "./eval.js";
+import { displayPath, progressBar } from "./progress.js";
+
+type Io = { out: (text: string) => void; err: (text: string) => void };
+
+const modelHelp = `  --epochs <N>           passes over the data per training (default 80)
+  --batch-size <N>       transitions per minibatch (default 16)
+  --lr <x>               Adam learning rate (default 0.003)
+  --width <N>            item embedding and attention width (default 64)
+  --heads <N>            attention heads (default 4)
+  --validation <f>       fraction of episodes held out to pick the best epoch (default 0.2)
+  --seed <S>             seed of initialization, split, shuffles and rollouts (default 0)
+  --eval-episodes <N>    evaluation episodes per task on new seeds (default 50; 0 skips)
+  --eval-seed <S>        seed of the first evaluation episode (default 1000)
+  --chromium <path>      the Chromium executable (default: /usr/bin/chromium and the usual places)
+  --overwrite            replace the contents of an existing --out
+  -h, --help             show this help`;
+
+export const bcDomHelp = `Usage: mimic train bc-dom --dataset <path>[,<path>…] --out <dir> [options]
+
+Behavior cloning of a DOM policy for web tasks: each element of the page (tag, text, value, box,
+flags, its relations to the instruction's fields) is an item; self-attention mixes them with the
+instruction; a pointer head scores every click(element), type(element, field) and key. Several
+datasets (of several tasks) train one policy. After training it plays every task on new seeds
+in headless Chromium and reports the success rate with its 95% interval.
+
+Options:
+  --dataset <paths>      web datasets (mimic web record), comma-separated
+  --out <dir>            output directory: policy.json, env.json, metrics.jsonl, evaluation.json
+${modelHelp}
+
+Example:
+  mimic web record --task login-user --episodes 10 --driver expert --out datasets/login-user
+  mimic train bc-dom --dataset datasets/login-user --out runs/login-user-dom
+`;
+
+export const daggerDomHelp = `Usage: mimic train dagger-dom --task <name> --out <dir> [options]
+
+DAgger for a built-in web task, with its scripted expert labelling every page the learner visits:
+round i plays --episodes-per-round episodes of a mixture of expert and learner (β from 1 to 0),
+adds the expert's labels, and retrains the DOM policy on everything (BC-DOM's options apply).
+
+Options:
+  --task <name>          a built-in web task (mimic web tasks)
+  --dataset <path>       demonstrations to start from (optional)
+  --rounds <N>           DAgger rounds (default 3)
+  --episodes-per-round <N>  episodes rolled out per round (default 5)
+  --out <dir>            output directory: policy.json, env.json, metrics.jsonl, evaluation.json,
+                         data/ (the aggregated dataset)
+${modelHelp}
+
+Example:
+  mimic train dagger-dom --task click-checkboxes --rounds 3 --out runs/checkboxes-dagger
+`;
+
+const flags = {
+  out: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  width: { type: "string" },
+  heads: { type: "string" },
+  validation: { type: "string" },
+  seed: { type: "string" },
+  "eval-episodes": { type: "string" },
+  "eval-seed": { type: "string" },
+  chromium: { type: "string" },
+  overwrite: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function bcConfig(command: string, values: FlagValues): Record<string, unknown> {
+  const config = setNumberFlags(command, values, {}, [
+    ["epochs", "epochs", "positive-integer"],
+    ["batch-size", "batchSize", "positive-integer"],
+    ["lr", "learningRate", "number"],
+    ["width", "width", "positive-integer"],
+    ["heads", "heads", "positive-integer"],
+    ["validation", "validationFraction", "fraction"],
+    ["seed", "seed", "integer"],
+  ]);
+  if (config.learningRate !== undefined && !((config.learningRate as number) > 0))
+    throw new UsageError(command, `--lr must be a positive number, got ${JSON.stringify(values.lr)}.`);
+  if (config.seed !== undefined && (config.seed as number) < 0)
+    throw new UsageError(command, "--seed must be ≥ 0.");
+  if (
+    config.width !== undefined &&
+    config.heads !== undefined &&
+    (config.width as number) % (config.heads as number)
+  )
+    throw new UsageError(command, "--heads must divide --width.");
+  return config;
+}
+
+/** Refuses a non-empty `out` unless `overwrite`, which empties it. */
+async function prepareOut(command: string, out: string, overwrite: boolean): Promise<void> {
+  const entries = await readdir(out).catch(() => null);
+  if (entries !== null && entries.length > 0) {
+    if (!overwrite)
+      throw new UsageError(
+        command,
+        `--out ${out} exists and is not empty; pass --overwrite to replace it, or choose another --out.`,
+      );
+    await rm(out, { recursive: true, force: true });
+  }
+  await mkdir(out, { recursive: true });
+}
+
+/** Evaluates `policy` on every task in headless Chromium; one line per task. */
+async function evaluateTasks(
+  policy: unknown,
+  tasks: readonly string[],
+  episodes: number,
+  seed: number,
+  chromium: string | undefined,
+  io: Io,
+): Promise<Record<string, EvalResult>> {
+  const { launchBrowser } = await import("../envs/web/browser.js");
+  const { createWebEnv, parseWebEnvId } = await import("../envs/web/web-env.js");
+  const { evaluate } = await import("../eval/evaluate.js");
+  const browser = await launchBrowser(chromium === undefined ? {} : { executablePath: chromium });
+  const results: Record<string, EvalResult> = {};
+  try {
+    for (const id of tasks) {
+      const env = await createWebEnv({ task: parseWebEnvId(id).task, browser, reward: "raw" });
+      try {
+        const bar = progressBar(`eval ${id}`, episodes);
+        let done = 0;
+        const counting = {
+          act: (o: unknown, opts?: unknown) =>
+            (policy as { act(o: unknown, p?: unknown): Int32Array }).act(o, opts),
+          reset: () => {
+            if (done > 0) bar.update(done);
+            done++;
+          },
+        };
+        results[id] = await evaluate(env, counting as never, { episodes, seed, deterministic: true });
+        bar.finish();
+        io.out(summarizeEvaluation(results[id]!));
+      } finally {
+        await env.close();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return results;
+}
+
+/** Loads comma-separated web datasets and merges them (their sizes must agree). */
+async function loadWebDatasets(
+  command: string,
+  paths: string,
+  io: Io,
+): Promise<{ dataset: Dataset; tasks: string[] }> {
+  const { isWebEnvId } = await import("../envs/web/tasks.js");
+  const list = paths
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (list.length === 0)
+    throw new UsageError(command, "--dataset names one or more datasets, comma-separated.");
+  const datasets: Dataset[] = [];
+  const tasks: string[] = [];
+  for (const path of list) {
+    const { dataset, warnings } = await loadDataset(path);
+    for (const w of warnings) io.err(`warning: ${path}: ${w}`);
+    const id = dataset.envSpec?.id;
+    if (id === undefined || !isWebEnvId(id)) {
+      throw new UsageError(
+        command,
+        `${path} is not a web dataset (its env is ${id ?? "not named"}); record one with mimic web record.`,
+      );
+    }
+    if (dataset.episodes.length === 0) throw new UsageError(command, `${path} has no episodes.`);
+    datasets.push(dataset);
+    if (!tasks.includes(id)) tasks.push(id);
+  }
+  const [first, ...rest] = datasets;
+  const merged = rest.length === 0 ? first! : first!.merge(rest, "web/multi-task-v0");
+  return { dataset: merged, tasks };
+}
+
+export async function runWebTrain(
+  algorithm: "bc-dom" | "dagger-dom",
+  argv: string[],
+  io: Io,
+): Promise<number> {
+  const command = `train ${algorithm}`;
+  const { values } = parseFlags(
+    command,
+    argv,
+    algorithm === "bc-dom"
+      ? { ...flags, dataset: { type: "string" } }
+      : {
+          ...flags,
+          task: { type: "string" },
+          dataset: { type: "string" },
+          rounds: { type: "string" },
+          "episodes-per-round": { type: "string" },
+        },
+  );
+  if (values.help) {
+    io.out(algorithm === "bc-dom" ? bcDomHelp : daggerDomHelp);
+    return 0;
+  }
+  const out = requiredFlag(command, values, "out", `runs/${algorithm}`);
+  const bc = bcConfig(command, values);
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer") ?? 50;
+  if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
+  const evalSeed = numberFlag(command, values, "eval-seed", "integer") ?? 1000;
+  const chromium = typeof values.chromium === "string" ? values.chromium : undefined;
+  const metrics: string[] = [];
+  let policy: { save(path: string): Promise<void>; envId: string };
+  let tasks: string[];
+  if (algorithm === "bc-dom") {
+    const loaded = await loadWebDatasets(
+      command,
+      requiredFlag(command, values, "dataset", "datasets/login-user"),
+      io,
+    );
+    tasks = loaded.tasks;
+    await prepareOut(command, out, values.overwrite === true);
+    const { trainBcDom } = await import("../algorithms/bc-dom.js");
+    const epochs = (bc.epochs as number | undefined) ?? 80;
+    const bar = progressBar(command, epochs);
+    const result = await trainBcDom(loaded.dataset, bc, {
+      onEpoch: (r) => {
+        metrics.push(JSON.stringify(r));
+        bar.update(r.epoch, `loss ${r.trainLoss.toFixed(4)}  acc ${(100 * r.trainAccuracy).toFixed(0)}%`);
+      },
+    });
+    bar.finish();
+    policy = result.policy;
+    io.out(
+      `trained ${result.history.length} epochs on ${loaded.dataset.episodes.length} episodes (${loaded.dataset.totalSteps} steps) of ${tasks.join(", ")} (best epoch ${result.bestEpoch}), final train loss ${result.history.at(-1)?.trainLoss.toFixed(4) ?? "-"}`,
+    );
+  } else {
+    const task = requiredFlag(command, values, "task", "click-checkboxes");
+    const { createWebEnv } = await import("../envs/web/web-env.js");
+    const { isWebTaskName } = await import("../envs/web/tasks.js");
+    if (!isWebTaskName(task)) {
+      throw new UsageError(
+        command,
+        `--task ${task} has no scripted expert; DAgger needs one of mimic web tasks.`,
+      );
+    }
+    const demos =
+      typeof values.dataset === "string"
+        ? (await loadWebDatasets(command, values.dataset, io)).dataset
+        : null;
+    const config: Record<string, unknown> = { bc, evalEpisodes: 0 };
+    setNumberFlags(command, values, config, [
+      ["rounds", "rounds", "positive-integer"],
+      ["episodes-per-round", "episodesPerRound", "positive-integer"],
+      ["seed", "seed", "integer"],
+    ]);
+    await prepareOut(command, out, values.overwrite === true);
+    const { trainDaggerDom } = await import("../algorithms/dagger-dom.js");
+    const { webActor } = await import("../experts/web.js");
+    const env = await createWebEnv({
+      task,
+      reward: "raw",
+      ...(chromium === undefined ? {} : { executablePath: chromium }),
+    });
+    try {
+      const rounds = (config.rounds as number | undefined) ?? 3;
+      const bar = progressBar(command, rounds);
+      const result = await trainDaggerDom(
+        {
+          env,
+          expert: webActor(task),
+          demonstrations: demos,
+          onRound: (r) => {
+            const { evaluation: _, ...record } = r;
+            metrics.push(JSON.stringify(record));
+            bar.update(
+              r.round,
+              `β ${r.beta.toFixed(2)}  steps ${r.totalSteps}  rollout success ${(100 * r.rolloutSuccess).toFixed(0)}%`,
+            );
+          },
+        },
+        config,
+      );
+      bar.finish();
+      await writeMinari(join(out, "data"), result.dataset, { algorithmName: "mimic train dagger-dom" });
+      policy = result.policy;
+      tasks = [env.spec.id];
+      io.out(
+        `DAgger: ${result.rounds.length} rounds, ${result.dataset.episodes.length} episodes, ${result.dataset.totalSteps} labelled steps → ${displayPath(join(out, "data"))}`,
+      );
+    } finally {
+      await env.close();
+    }
+  }
+  await writeFile(join(out, "metrics.jsonl"), metrics.map((l) => `${l}\n`).join(""));
+  await policy.save(join(out, "policy.json"));
+  // The tasks the policy was trained for: `mimic eval` plays them by default.
+  await writeFile(join(out, "env.json"), `${JSON.stringify({ envId: tasks[0], tasks }, null, 2)}\n`);
+  if (evalEpisodes > 0) {
+    const results = await evaluateTasks(policy, tasks, evalEpisodes, evalSeed, chromium, io);
+    await writeFile(
+      join(out, "evaluation.json"),
+      `${JSON.stringify({ seed: evalSeed, tasks: results }, null, 2)}\n`,
+    );
+  }
+  io.out(`policy  ${displayPath(join(out, "policy.json"))}`);
+  return 0;
+}
