@@ -452,6 +452,27 @@ describe("DomPolicy files and errors", () => {
       actionSpace: new Discrete(2),
     });
     await assert.rejects(trainBcDom(plain), /is not a web observation space/);
+    const wrongActions = new Dataset({
+      id: "web/wrong-actions-v0",
+      episodes: [
+        new Episode({
+          id: 0,
+          observations: good.observationLeaves!,
+          actions: new Int32Array(good.length),
+          rewards: good.rewards,
+          terminated: true,
+          truncated: false,
+        }),
+      ],
+      observationSpace: spaces.observation,
+      actionSpace: new Discrete(4),
+    });
+    await assert.rejects(
+      trainBcDom(wrongActions),
+      (e: unknown) =>
+        e instanceof ShapeMismatchError &&
+        /has actions in Discrete\(4\).*whose actions are MultiDiscrete/.test(e.message),
+    );
     assert.equal(bcDomConfigSchema.parse({}).epochs, 80);
   });
 

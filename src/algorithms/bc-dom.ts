@@ -182,6 +182,11 @@ export async function trainBcDom(
   }
   const sizes = webSizesOf(dataset.observationSpace);
   const spaces = webSpaces(sizes);
+  if (JSON.stringify(dataset.actionSpace.toJSON()) !== JSON.stringify(spaces.action.toJSON())) {
+    throw new ShapeMismatchError(
+      `BC (DOM): dataset ${dataset.id} has actions in ${dataset.actionSpace}; its observations are web pages of ${sizes.maxElements} elements and ${sizes.maxFields} fields, whose actions are ${spaces.action} ([kind, element, field or key]).`,
+    );
+  }
   const policy = new DomPolicy({
     sizes,
     envId: dataset.envSpec?.id ?? "unknown",

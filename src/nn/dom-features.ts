@@ -15,7 +15,7 @@
  * | `kind` | 2 | is an element, is a key (padding items are all zeros) |
  * | `tag` | `TAG_VOCABULARY.length` | the tag, one-hot (`H1`…`H6` are `H`, other inputs `INPUT_other`, anything else `other`) |
  * | `flags` | 6 | focused, checked, tampered, value empty, text empty, typeable (a text-like input or a textarea) |
- * | `box` | 6 | left, top, width, height, centre x, centre y, over the 160 × 210 task area |
+ * | `box` | 6 | left, top, width, height, centre x, centre y, over the 160 × 210 task area (a non-finite coordinate is 0) |
  * | `rank` | F + 1 | a typeable element's rank among the typeable elements in reading order (top, then left), one-hot; the last entry is "F or later" |
  * | `field` | 7 · F | per field j: field j exists, text = value_j, text ⊃ value_j, text ⊂ value_j, element value = value_j, key_j's words in the text, key_j's words in the label (below) |
  * | `utterance` | 5 | fraction of the text's words that occur in the utterance, the text occurs in it as a phrase, the text is quoted in it, fraction of the label's words in it, the label occurs in it as a phrase |
@@ -276,6 +276,9 @@ function keyText(key: string): Text {
 // Geometry
 // ---------------------------------------------------------------------------------------------
 
+/** A box coordinate, or 0 for a missing (NaN, infinite) one. */
+const finite = (v: number): number => (Number.isFinite(v) ? v : 0);
+
 /** Reading order: top, then left, then ref. */
 function readingOrder(a: DomElement, b: DomElement): number {
   return a.top - b.top || a.left - b.left || a.ref - b.ref;
@@ -388,12 +391,12 @@ export function writeDomItems(
     f[fl + 4] = e.text.trim() === "" ? 1 : 0;
     f[fl + 5] = typeable[i] ? 1 : 0;
     const b = at + groups.box.offset;
-    f[b] = e.left / TASK_WIDTH;
-    f[b + 1] = e.top / TASK_HEIGHT;
-    f[b + 2] = e.width / TASK_WIDTH;
-    f[b + 3] = e.height / TASK_HEIGHT;
-    f[b + 4] = (e.left + e.width / 2) / TASK_WIDTH;
-    f[b + 5] = (e.top + e.height / 2) / TASK_HEIGHT;
+    f[b] = finite(e.left / TASK_WIDTH);
+    f[b + 1] = finite(e.top / TASK_HEIGHT);
+    f[b + 2] = finite(e.width / TASK_WIDTH);
+    f[b + 3] = finite(e.height / TASK_HEIGHT);
+    f[b + 4] = finite((e.left + e.width / 2) / TASK_WIDTH);
+    f[b + 5] = finite((e.top + e.height / 2) / TASK_HEIGHT);
     if (rank[i]! >= 0) f[at + groups.rank.offset + Math.min(rank[i]!, maxFields)] = 1;
     const t = text(e.text);
     const v = text(e.value);
