@@ -1,4 +1,5 @@
 /**
+ * @module
  * Behavior cloning of a `DomPolicy` (the pointer network over a page's elements, fields and keys)
  * from web demonstrations: issue 19's few-shot BC, in the spirit of Liu et al. 2018's MiniWoB++
  * BC baseline. The loss is the demonstrated candidate's cross-entropy under the masked softmax

@@ -17,7 +17,7 @@
  * | `flags` | 6 | focused, checked, tampered, value empty, text empty, typeable (a text-like input or a textarea) |
  * | `box` | 6 | left, top, width, height, centre x, centre y, over the 160 × 210 task area (a non-finite coordinate is 0) |
  * | `rank` | F + 1 | a typeable element's rank among the typeable elements in reading order (top, then left), one-hot; the last entry is "F or later" |
- * | `field` | 7 · F | per field j: field j exists, text = value_j, text ⊃ value_j, text ⊂ value_j, element value = value_j, key_j's words in the text, key_j's words in the label (below) |
+ * | `field` | 7 · F | per field j: field j exists, text = value_j, text ⊃ value_j, text ⊂ value_j, element value = value_j, key_j's words in the text, key_j's words in the label (below); key items have only "field j exists" |
  * | `utterance` | 5 | fraction of the text's words that occur in the utterance, the text occurs in it as a phrase, the text is quoted in it, fraction of the label's words in it, the label occurs in it as a phrase |
  * | `words` | `textBuckets` | hashed bag of the text's words (presence) |
  * | `task` | `utteranceBuckets` | hashed bag of the utterance's words, the same on every item: which task this is |
