@@ -22,6 +22,7 @@ import { rngFromSeed } from "../src/core/rng.js";
 import { Box, DictSpace, Discrete } from "../src/core/spaces/index.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
+import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { type DomElement, type WebObservation, webSpaces } from "../src/envs/web/observation.js";
 import {
   actionOf,
@@ -525,6 +526,17 @@ describe("BC with DomPolicy learns web tasks from a few demonstrations", () => {
       assert.ok(r >= 0.9, `${family}: ${r}`);
     });
   }
+
+  test("a dataset written to Minari HDF5 and read back trains the same policy", async () => {
+    const data = expertDataset(spaces, WEB_FAMILIES, 1, 40);
+    const dir = join(tmp, "web-minari");
+    await writeMinari(dir, data);
+    const { dataset: read } = await readMinari(dir);
+    const small = { ...config, epochs: 2, width: 8, heads: 2 };
+    const a = await trainBcDom(data, small);
+    const b = await trainBcDom(read, small);
+    assert.deepEqual(b.policy.getWeights(), a.policy.getWeights());
+  });
 
   test("the same seed trains the same weights", async () => {
     const data = expertDataset(spaces, ["click-button"], 3, 1);
