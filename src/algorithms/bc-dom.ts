@@ -60,9 +60,11 @@ export type BcDomConfig = z.input<typeof bcDomConfigSchema>;
 
 export interface BcDomRecord {
   epoch: number;
+  /** Mean training loss over the epoch's minibatches (cross-entropy plus the L2 term). */
   trainLoss: number;
   /** Fraction of training transitions whose most likely candidate was the expert's, during the epoch. */
   trainAccuracy: number;
+  /** Cross-entropy on the held-out episodes (no L2 term); picks the best epoch. */
   validationLoss: number | null;
   validationAccuracy: number | null;
   /** Seconds since training started. */
@@ -138,7 +140,7 @@ function fill(
   }
 }
 
-/** Loss and accuracy over held-out transitions, in chunks. */
+/** Cross-entropy (without the L2 term) and accuracy over held-out transitions, in chunks. */
 function validate(
   policy: DomPolicy,
   held: DomBatch & { length: number },
@@ -160,7 +162,7 @@ function validate(
       },
       rows,
     );
-    loss += stats.loss * rows;
+    loss += stats.nll * rows;
     correct += stats.accuracy * rows;
   }
   return { loss: loss / held.length, accuracy: correct / held.length };
