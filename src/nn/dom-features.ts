@@ -41,7 +41,6 @@ import {
   type DomElement,
   type EncodedWebObservation,
   WEB_KEYS,
-  type WebAction,
   type WebObservation,
   type WebSpaceOptions,
   type WebSpaces,
@@ -503,13 +502,6 @@ export function explainCandidate(
     }
   }
   return null;
-}
-
-/** A decoded `WebAction` as its encoding (`WebSpaces.encodeAction` without the spaces). */
-export function encodeWebAction(action: WebAction): Int32Array {
-  if (action.kind === "click") return Int32Array.of(0, action.element, 0);
-  if (action.kind === "type") return Int32Array.of(1, action.element, action.field);
-  return Int32Array.of(2, 0, WEB_KEYS.indexOf(action.key));
 }
 
 // ---------------------------------------------------------------------------------------------
