@@ -462,7 +462,7 @@ export function actionOf(candidate: number, layout: DomFeatureLayout, out = new 
   return out;
 }
 
-/** The action a candidate stands for, decoded (for messages). */
+/** An encoded action `[kind, element, arg]` in words, for messages: `click(element 3)`. */
 export function describeAction(action: ArrayLike<number>): string {
   const [kind, element, arg] = [action[0]!, action[1]!, action[2]!];
   if (kind === 0) return `click(element ${element})`;
