@@ -19,9 +19,10 @@ import {
   ShapeMismatchError,
 } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
-import { Box, Discrete } from "../src/core/spaces/index.js";
+import { Box, DictSpace, Discrete } from "../src/core/spaces/index.js";
 import { Dataset } from "../src/data/dataset.js";
 import { Episode } from "../src/data/episode.js";
+import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { type DomElement, type WebObservation, webSpaces } from "../src/envs/web/observation.js";
 import {
   actionOf,
@@ -29,6 +30,8 @@ import {
   createDomItems,
   domFeatureLayout,
   domItems,
+  explainCandidate,
+  webSizesOf,
   writeDomItems,
 } from "../src/nn/dom-features.js";
 import { type DomBatch, DomPolicy } from "../src/nn/dom-policy.js";
@@ -186,6 +189,16 @@ describe("DOM features", () => {
       }),
       { numRuns: 60, seed: 21 },
     );
+  });
+
+  test("webSizesOf reads the sizes back off a web observation space, and refuses others", () => {
+    for (const sizes of [SIZES, { ...SIZES, screenshot: { width: 16, height: 21 } }, {}]) {
+      const back = webSizesOf(webSpaces(sizes).observation);
+      assert.deepEqual(webSpaces(back).observation.toJSON(), webSpaces(sizes).observation.toJSON());
+    }
+    assert.throws(() => webSizesOf(new Box(0, 1, [3])), /is not a web observation space .*not a Dict/);
+    const other = new DictSpace({ utterance: new Box(0, 255, [8], "uint8") });
+    assert.throws(() => webSizesOf(other), ShapeMismatchError);
   });
 
   test("the relational features: field value, label, quote", () => {
@@ -351,6 +364,21 @@ describe("DomPolicy files and errors", () => {
     await assert.rejects(DomPolicy.load(join(tmp, "missing.json")), /Cannot read the DOM policy/);
   });
 
+  test("sampled actions are always valid candidates of the page", () => {
+    const policy = new DomPolicy({ sizes: SIZES, width: 8, heads: 2, seed: 4 });
+    const rng = rngFromSeed(9);
+    for (const family of WEB_FAMILIES) {
+      const obs = new SyntheticWebTask(family, 77).observe();
+      const seen = new Set<string>();
+      for (let i = 0; i < 200; i++) {
+        const action = policy.act(spaces.encodeObservation(obs), { rng });
+        assert.equal(explainCandidate(action, obs, policy.layout), null, `${family}: ${Array.from(action)}`);
+        seen.add(Array.from(action).join());
+      }
+      assert.ok(seen.size > 5, `${family}: an untrained policy spreads its samples (${seen.size} distinct)`);
+    }
+  });
+
   test("act names a leaf of the wrong size; options are checked", () => {
     const policy = new DomPolicy({ sizes: SIZES, width: 8, heads: 2 });
     const obs = spaces.encodeObservation(new SyntheticWebTask("login", 1).observe());
@@ -425,7 +453,45 @@ describe("DomPolicy files and errors", () => {
       actionSpace: new Discrete(2),
     });
     await assert.rejects(trainBcDom(plain), /is not a web observation space/);
+    const wrongActions = new Dataset({
+      id: "web/wrong-actions-v0",
+      episodes: [
+        new Episode({
+          id: 0,
+          observations: good.observationLeaves!,
+          actions: new Int32Array(good.length),
+          rewards: good.rewards,
+          terminated: true,
+          truncated: false,
+        }),
+      ],
+      observationSpace: spaces.observation,
+      actionSpace: new Discrete(4),
+    });
+    await assert.rejects(
+      trainBcDom(wrongActions),
+      (e: unknown) =>
+        e instanceof ShapeMismatchError &&
+        /has actions in Discrete\(4\).*whose actions are MultiDiscrete/.test(e.message),
+    );
     assert.equal(bcDomConfigSchema.parse({}).epochs, 80);
+  });
+
+  test("trainBcDom validates on held-out episodes, reports each epoch, keeps the best, and stops when aborted", async () => {
+    const data = expertDataset(spaces, WEB_FAMILIES, 2, 3);
+    const records: number[] = [];
+    const { history, bestEpoch } = await trainBcDom(
+      data,
+      { epochs: 4, width: 8, heads: 2, validationFraction: 0.34 },
+      { onEpoch: (r) => records.push(r.epoch) },
+    );
+    assert.deepEqual(records, [1, 2, 3, 4]);
+    assert.ok(history.every((r) => r.validationLoss !== null && Number.isFinite(r.validationLoss)));
+    const lowest = Math.min(...history.map((r) => r.validationLoss!));
+    assert.equal(history[bestEpoch - 1]!.validationLoss, lowest);
+    await assert.rejects(trainBcDom(data, { epochs: 2 }, { signal: AbortSignal.abort() }), {
+      name: "AbortError",
+    });
   });
 });
 
@@ -460,6 +526,17 @@ describe("BC with DomPolicy learns web tasks from a few demonstrations", () => {
       assert.ok(r >= 0.9, `${family}: ${r}`);
     });
   }
+
+  test("a dataset written to Minari HDF5 and read back trains the same policy", async () => {
+    const data = expertDataset(spaces, WEB_FAMILIES, 1, 40);
+    const dir = join(tmp, "web-minari");
+    await writeMinari(dir, data);
+    const { dataset: read } = await readMinari(dir);
+    const small = { ...config, epochs: 2, width: 8, heads: 2 };
+    const a = await trainBcDom(data, small);
+    const b = await trainBcDom(read, small);
+    assert.deepEqual(b.policy.getWeights(), a.policy.getWeights());
+  });
 
   test("the same seed trains the same weights", async () => {
     const data = expertDataset(spaces, ["click-button"], 3, 1);

@@ -1,4 +1,5 @@
 /**
+ * @module
  * Behavior cloning of a `DomPolicy` (the pointer network over a page's elements, fields and keys)
  * from web demonstrations: issue 19's few-shot BC, in the spirit of Liu et al. 2018's MiniWoB++
  * BC baseline. The loss is the demonstrated candidate's cross-entropy under the masked softmax
@@ -59,9 +60,11 @@ export type BcDomConfig = z.input<typeof bcDomConfigSchema>;
 
 export interface BcDomRecord {
   epoch: number;
+  /** Mean training loss over the epoch's minibatches (cross-entropy plus the L2 term). */
   trainLoss: number;
   /** Fraction of training transitions whose most likely candidate was the expert's, during the epoch. */
   trainAccuracy: number;
+  /** Cross-entropy on the held-out episodes (no L2 term); picks the best epoch. */
   validationLoss: number | null;
   validationAccuracy: number | null;
   /** Seconds since training started. */
@@ -137,7 +140,7 @@ function fill(
   }
 }
 
-/** Loss and accuracy over held-out transitions, in chunks. */
+/** Cross-entropy (without the L2 term) and accuracy over held-out transitions, in chunks. */
 function validate(
   policy: DomPolicy,
   held: DomBatch & { length: number },
@@ -159,7 +162,7 @@ function validate(
       },
       rows,
     );
-    loss += stats.loss * rows;
+    loss += stats.nll * rows;
     correct += stats.accuracy * rows;
   }
   return { loss: loss / held.length, accuracy: correct / held.length };
@@ -182,6 +185,11 @@ export async function trainBcDom(
   }
   const sizes = webSizesOf(dataset.observationSpace);
   const spaces = webSpaces(sizes);
+  if (JSON.stringify(dataset.actionSpace.toJSON()) !== JSON.stringify(spaces.action.toJSON())) {
+    throw new ShapeMismatchError(
+      `BC (DOM): dataset ${dataset.id} has actions in ${dataset.actionSpace}; its observations are web pages of ${sizes.maxElements} elements and ${sizes.maxFields} fields, whose actions are ${spaces.action} ([kind, element, field or key]).`,
+    );
+  }
   const policy = new DomPolicy({
     sizes,
     envId: dataset.envSpec?.id ?? "unknown",

@@ -15,9 +15,9 @@
  * | `kind` | 2 | is an element, is a key (padding items are all zeros) |
  * | `tag` | `TAG_VOCABULARY.length` | the tag, one-hot (`H1`…`H6` are `H`, other inputs `INPUT_other`, anything else `other`) |
  * | `flags` | 6 | focused, checked, tampered, value empty, text empty, typeable (a text-like input or a textarea) |
- * | `box` | 6 | left, top, width, height, centre x, centre y, over the 160 × 210 task area |
+ * | `box` | 6 | left, top, width, height, centre x, centre y, over the 160 × 210 task area (a non-finite coordinate is 0) |
  * | `rank` | F + 1 | a typeable element's rank among the typeable elements in reading order (top, then left), one-hot; the last entry is "F or later" |
- * | `field` | 7 · F | per field j: field j exists, text = value_j, text ⊃ value_j, text ⊂ value_j, element value = value_j, key_j's words in the text, key_j's words in the label (below) |
+ * | `field` | 7 · F | per field j: field j exists, text = value_j, text ⊃ value_j, text ⊂ value_j, element value = value_j, key_j's words in the text, key_j's words in the label (below); key items have only "field j exists" |
  * | `utterance` | 5 | fraction of the text's words that occur in the utterance, the text occurs in it as a phrase, the text is quoted in it, fraction of the label's words in it, the label occurs in it as a phrase |
  * | `words` | `textBuckets` | hashed bag of the text's words (presence) |
  * | `task` | `utteranceBuckets` | hashed bag of the utterance's words, the same on every item: which task this is |
@@ -42,7 +42,6 @@ import {
   type DomElement,
   type EncodedWebObservation,
   WEB_KEYS,
-  type WebAction,
   type WebObservation,
   type WebSpaceOptions,
   type WebSpaces,
@@ -277,6 +276,9 @@ function keyText(key: string): Text {
 // Geometry
 // ---------------------------------------------------------------------------------------------
 
+/** A box coordinate, or 0 for a missing (NaN, infinite) one. */
+const finite = (v: number): number => (Number.isFinite(v) ? v : 0);
+
 /** Reading order: top, then left, then ref. */
 function readingOrder(a: DomElement, b: DomElement): number {
   return a.top - b.top || a.left - b.left || a.ref - b.ref;
@@ -400,12 +402,12 @@ export function writeDomItems(
     f[fl + 4] = e.text.trim() === "" ? 1 : 0;
     f[fl + 5] = typeable[i] ? 1 : 0;
     const b = at + groups.box.offset;
-    f[b] = e.left / TASK_WIDTH;
-    f[b + 1] = e.top / TASK_HEIGHT;
-    f[b + 2] = e.width / TASK_WIDTH;
-    f[b + 3] = e.height / TASK_HEIGHT;
-    f[b + 4] = (e.left + e.width / 2) / TASK_WIDTH;
-    f[b + 5] = (e.top + e.height / 2) / TASK_HEIGHT;
+    f[b] = finite(e.left / TASK_WIDTH);
+    f[b + 1] = finite(e.top / TASK_HEIGHT);
+    f[b + 2] = finite(e.width / TASK_WIDTH);
+    f[b + 3] = finite(e.height / TASK_HEIGHT);
+    f[b + 4] = finite((e.left + e.width / 2) / TASK_WIDTH);
+    f[b + 5] = finite((e.top + e.height / 2) / TASK_HEIGHT);
     if (rank[i]! >= 0) f[at + groups.rank.offset + Math.min(rank[i]!, maxFields)] = 1;
     const t = text(e.text);
     const v = text(e.value);
@@ -472,7 +474,7 @@ export function actionOf(candidate: number, layout: DomFeatureLayout, out = new 
   return out;
 }
 
-/** The action a candidate stands for, decoded (for messages). */
+/** An encoded action `[kind, element, arg]` in words, for messages: `click(element 3)`. */
 export function describeAction(action: ArrayLike<number>): string {
   const [kind, element, arg] = [action[0]!, action[1]!, action[2]!];
   if (kind === 0) return `click(element ${element})`;
@@ -512,13 +514,6 @@ export function explainCandidate(
     }
   }
   return null;
-}
-
-/** A decoded `WebAction` as its encoding (`WebSpaces.encodeAction` without the spaces). */
-export function encodeWebAction(action: WebAction): Int32Array {
-  if (action.kind === "click") return Int32Array.of(0, action.element, 0);
-  if (action.kind === "type") return Int32Array.of(1, action.element, action.field);
-  return Int32Array.of(2, 0, WEB_KEYS.indexOf(action.key));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,10 +21,11 @@
  * score o_i1, a per-field bias b_j (which field comes first) and a *field-relative* term: q_ij is
  * the item's `field` feature group for field j (its value equals field j's, its label names field
  * j's key, …) and u one weight vector shared by every item and field. An earlier head with one
- * output per field (`Dense(W → 1 + F)`) fit the demonstrations but learned "which field" from
- * whatever told the examples apart (words, positions) and typed the username into the password
- * box on 14–18% of 50 new login pages; with u shared, "labelled with field j's key" is one weight,
- * learned from every field of every demonstration.
+ * output column per field (`Dense(W → 1 + F)`) fit the demonstrations but could learn "which
+ * field" from whatever told the examples apart (words, positions): on synthetic login pages
+ * (`test/helpers/synthetic-web.ts`, 5 training seeds) it succeeded on 0.70–1.0 of new pages from
+ * 3 demonstrations per family and 0.82–1.0 from 5, against 0.98–1.0 and 0.96–1.0 with u shared,
+ * where "labelled with field j's key" is one weight learned from every field of every example.
  *
  * Training minimizes the demonstrated candidate's cross-entropy, mean over the batch, plus
  * `l2 / 2 · Σ w²` over every parameter: ∂/∂s = (π − y) / rows at the valid candidates and 0

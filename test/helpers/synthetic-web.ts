@@ -1,4 +1,5 @@
 /**
+ * @module
  * Synthetic MiniWoB++-like web tasks for the DOM policy's tests: pages of `WebObservation`s with
  * made-up words (every seed draws new ones), three task families, a scripted expert, and the
  * state change each action makes (typing fills and focuses an input; clicking focuses and marks
