@@ -1,0 +1,215 @@
+/**
+ * The web CLI in-process, in real headless Chromium, with tiny budgets: `mimic web tasks`,
+ * `mimic web record --driver expert` (the dataset, --append continuing the seeds, refusing an
+ * existing --out without it), `mimic train bc-dom` (policy.json, env.json, metrics.jsonl,
+ * evaluation.json with the success interval), `mimic eval` of the DOM policy with --env, `mimic
+ * train dagger-dom` (its dataset), and the flag errors, each saying how to fix it.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { readMinari } from "../src/data/io/minari-hdf5/index.js";
+import { findChromium } from "../src/envs/web/browser.js";
+import { runCli as run } from "./helpers/cli.js";
+
+let chromium: string | undefined;
+try {
+  chromium = findChromium();
+} catch {
+  chromium = undefined;
+}
+let dir = "";
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mimic-cli-web-"));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function skipWithoutChromium(t: { skip: (message: string) => void }): boolean {
+  if (chromium !== undefined) return false;
+  if (process.env.CI) assert.fail("No Chromium found; .ci/run installs Debian's chromium.");
+  t.skip("No Chromium found; install it with apt-get install -y chromium");
+  return true;
+}
+
+describe("mimic web, train bc-dom, eval", () => {
+  test("web tasks lists the ten built-in tasks", async () => {
+    const { code, out } = await run("web", "tasks");
+    assert.equal(code, 0);
+    for (const task of ["web:click-button", "web:login-user", "web:click-checkboxes"])
+      assert.match(out, new RegExp(task));
+  });
+
+  test("record, append, train bc-dom, eval on another task", async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const data = join(dir, "click-button");
+    const first = await run(
+      "web",
+      "record",
+      "--task",
+      "click-button",
+      "--episodes",
+      "3",
+      "--driver",
+      "expert",
+      "--out",
+      data,
+    );
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /recorded 3 episodes of web:click-button \(3 succeeded\)/);
+    const again = await run(
+      "web",
+      "record",
+      "--task",
+      "click-button",
+      "--episodes",
+      "1",
+      "--driver",
+      "expert",
+      "--out",
+      data,
+    );
+    assert.equal(again.code, 2);
+    assert.match(again.err, /exists; pass --append/);
+    const more = await run(
+      "web",
+      "record",
+      "--task",
+      "click-button",
+      "--episodes",
+      "2",
+      "--driver",
+      "expert",
+      "--append",
+      "--out",
+      data,
+    );
+    assert.equal(more.code, 0, more.err);
+    const { dataset } = await readMinari(data);
+    assert.deepEqual(
+      dataset.episodes.map((e) => e.seed),
+      [0, 1, 2, 3, 4],
+    );
+    assert.equal(dataset.envSpec?.id, "web:click-button");
+
+    const runDir = join(dir, "dom");
+    const trained = await run(
+      "train",
+      "bc-dom",
+      "--dataset",
+      data,
+      "--out",
+      runDir,
+      "--epochs",
+      "40",
+      "--eval-episodes",
+      "20",
+    );
+    assert.equal(trained.code, 0, trained.err);
+    for (const file of ["policy.json", "env.json", "metrics.jsonl", "evaluation.json"])
+      assert.ok(existsSync(join(runDir, file)), `${file} is written`);
+    const evaluation = JSON.parse(await readFile(join(runDir, "evaluation.json"), "utf8"));
+    const result = evaluation.tasks["web:click-button"];
+    assert.ok(result.successRate >= 0.9, `success ${result.successRate}`);
+    assert.equal(result.successCi95.length, 2);
+    assert.match(trained.out, /eval {4}web:click-button, 20 episodes: .* success \d+% \[\d+%, 100%\]/);
+
+    const evaluated = await run(
+      "eval",
+      "--policy",
+      runDir,
+      "--env",
+      "web:click-link,web:click-dialog",
+      "--episodes",
+      "5",
+      "--json",
+    );
+    assert.equal(evaluated.code, 0, evaluated.err);
+    const json = JSON.parse(evaluated.out);
+    assert.deepEqual(Object.keys(json.tasks), ["web:click-link", "web:click-dialog"]);
+    assert.equal(json.tasks["web:click-link"].episodes, 5);
+
+    const wrongEnv = await run("eval", "--policy", runDir, "--env", "CartPole-v1");
+    assert.equal(wrongEnv.code, 2);
+    assert.match(wrongEnv.err, /a DOM policy plays web tasks, named web:<task>/);
+  });
+
+  test("train dagger-dom writes its aggregated dataset", async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const runDir = join(dir, "dagger");
+    const { code, out, err } = await run(
+      "train",
+      "dagger-dom",
+      "--task",
+      "click-option",
+      "--rounds",
+      "2",
+      "--episodes-per-round",
+      "2",
+      "--epochs",
+      "20",
+      "--eval-episodes",
+      "3",
+      "--out",
+      runDir,
+    );
+    assert.equal(code, 0, err);
+    assert.match(out, /DAgger: 2 rounds, 4 episodes/);
+    const { dataset } = await readMinari(join(runDir, "data"));
+    assert.equal(dataset.episodes.length, 4);
+    const rounds = (await readFile(join(runDir, "metrics.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rounds.map((r) => r.beta),
+      [1, 0.5],
+    );
+  });
+
+  test("flag errors say what to do", async () => {
+    const driver = await run(
+      "web",
+      "record",
+      "--task",
+      "click-button",
+      "--episodes",
+      "1",
+      "--out",
+      join(dir, "x"),
+      "--driver",
+      "robot",
+    );
+    assert.equal(driver.code, 2);
+    assert.match(driver.err, /--driver is person or expert/);
+    const missing = await run("web", "record", "--task", "click-button", "--out", join(dir, "x"));
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--episodes is required/);
+    const unknown = await run(
+      "web",
+      "record",
+      "--task",
+      "click-buton",
+      "--episodes",
+      "1",
+      "--driver",
+      "expert",
+      "--out",
+      join(dir, "y"),
+    );
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /click-button/);
+    const command = await run("web", "play");
+    assert.equal(command.code, 2);
+    assert.match(command.err, /available: tasks, record/);
+    const notWeb = await run("train", "bc-dom", "--dataset", join(dir, "nowhere"), "--out", join(dir, "z"));
+    assert.notEqual(notWeb.code, 0);
+    const noExpert = await run("train", "dagger-dom", "--task", "/tmp/some.html", "--out", join(dir, "w"));
+    assert.equal(noExpert.code, 2);
+    assert.match(noExpert.err, /has no scripted expert/);
+  });
+});
