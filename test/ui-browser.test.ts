@@ -503,3 +503,50 @@ test("live DAgger: the learner drives, held keys label the states, T takes over,
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("teach mode on a web task: a login done with the mouse and keyboard in the frame lands as the env's episode", {
+  timeout: 90_000,
+}, async (t) => {
+  if (skipWithoutChromium(t)) return;
+  const { page, errors } = await newPage();
+  const seed = 11;
+  await page.goto(`${url}/#/teach?env=web:login-user&dataset=human-login&seed=${seed}`);
+  await page.waitForSelector("#teach-web[data-phase='ready']");
+  await page.click("#teach-web-start");
+  await page.waitForSelector("#teach-web[data-phase='running']");
+  // The person: reads the instruction in the frame, types into the two fields, presses Login.
+  const task = page.frameLocator("#teach-web-frame");
+  const query = (await task.locator("#query").textContent())!;
+  const [, username, password] = /"([^"]+)".*"([^"]+)"/.exec(query)!;
+  await task.locator("input[type=text]").click();
+  await page.keyboard.type(username!, { delay: 10 });
+  await task.locator("input[type=password]").click();
+  await page.keyboard.type(password!, { delay: 10 });
+  await task.locator("button", { hasText: "Login" }).click();
+  await page.waitForSelector("#teach-web[data-phase='done']");
+  assert.equal(await page.textContent("#teach-web-phase"), "succeeded");
+  await shoot(page, "ui-teach-web");
+  const posted = page.waitForRequest((r) => r.url().endsWith("/api/teach/web/keep") && r.method() === "POST");
+  await page.click("#teach-web-keep");
+  const body = JSON.parse((await posted).postData()!) as { seed: number; task: string; actions: { kind: string }[] };
+  await page.waitForSelector("#teach-web[data-phase='kept']", { timeout: 30_000 });
+  assert.match((await page.textContent("#teach-web-message"))!, /Kept as episode 0 of human-login/);
+  assert.equal(body.task, "login-user");
+  assert.equal(body.seed, seed);
+  assert.deepEqual(
+    body.actions.map((a) => a.kind),
+    ["type", "type", "click"],
+  );
+
+  // On disk: the server's replay in its own browser, with the env's rewards.
+  const { dataset } = await loadDataset(join(datasets, "human-login"));
+  assert.equal(dataset.envSpec?.id, "web:login-user");
+  assert.equal(dataset.episodes.length, 1);
+  const episode = dataset.episodes[0]!;
+  assert.equal(episode.seed, seed);
+  assert.equal(episode.length, 3);
+  assert.equal(episode.rewards[2], 1);
+  assert.deepEqual(Array.from(episode.actions.subarray(0, 3)).concat(Array.from(episode.actions.subarray(6, 9))), [1, 4, 0, 0, 7, 0]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -234,6 +234,7 @@ function spyStore(): UiStore & { calls: string[] } {
     getDataset: record("getDataset"),
     getEpisode: record("getEpisode"),
     appendEpisode: record("appendEpisode") as unknown as UiStore["appendEpisode"],
+    appendWebEpisode: record("appendWebEpisode") as unknown as UiStore["appendWebEpisode"],
   } as UiStore & { calls: string[] };
 }
 

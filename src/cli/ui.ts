@@ -10,6 +10,7 @@ import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { z } from "zod";
+import { webTasksDir } from "../envs/web/tasks.js";
 import { createUiApp, type UiAsset } from "../ui/app.js";
 import { createFileStore } from "../ui/file-store.js";
 import { createHumanDagger } from "../ui/human-dagger.js";
@@ -85,6 +86,20 @@ export function loadUiAssets(
   return assets;
 }
 
+/** The built-in web tasks' pages and their runtime (web/tasks), read once at start, for teach mode. */
+export function loadWebTaskFiles(dir = webTasksDir()): Record<string, UiAsset> {
+  const files: Record<string, UiAsset> = {};
+  for (const sub of ["", "core"]) {
+    const from = join(dir, sub);
+    if (!existsSync(from)) continue;
+    for (const name of readdirSync(from)) {
+      const type = TYPES[extname(name)];
+      if (type) files[sub ? `${sub}/${name}` : name] = { body: readFileSync(join(from, name)), type };
+    }
+  }
+  return files;
+}
+
 export async function runUi(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags("ui", argv, {
     port: { type: "string" },
@@ -108,8 +123,10 @@ export async function runUi(argv: string[], io: Io): Promise<number> {
       throw new UsageError("ui", `--${flag} ${flags[flag]} is a file, not a directory.`);
     }
   }
+  const store = createFileStore({ runs, datasets });
   const app = createUiApp({
-    store: createFileStore({ runs, datasets }),
+    store,
+    webTasks: loadWebTaskFiles(),
     dagger: createHumanDagger({ datasets }),
     assets: loadUiAssets(),
     // On loopback, only loopback names (a rebound DNS name is refused); bound wider, any name.
@@ -148,6 +165,7 @@ export async function runUi(argv: string[], io: Io): Promise<number> {
   deadline.unref();
   await new Promise<void>((done) => server.close(() => done()));
   clearTimeout(deadline);
+  await store.close?.();
   io.err("stopped");
   return 0;
 }

@@ -13,6 +13,9 @@
  * - `POST /api/teach/keep`: `{ dataset, envId, seed, actions, terminated, truncated }` (see episode-replay.ts);
  *   the episode is replayed in the real env and appended atomically.
  * - `POST /api/dagger/start|episode|train`: live DAgger with a person labelling (human-dagger.ts).
+ * - `GET /web-tasks/<task>.html`, `GET /web-tasks/core/<file>`: the built-in web tasks' pages, which
+ *   teach mode shows in a frame; `POST /api/teach/web/keep`: `{ dataset, task, seed, actions, reward }`
+ *   (see web-teach.ts); the episode is replayed in a headless browser and appended atomically.
  *
  * An id that is not a safe relative name (see `isSafeId`), or names nothing, is a 404 before the
  * store is asked. Errors are JSON `{ "error": { message, path? } }`.
@@ -24,6 +27,7 @@ import { formatPath } from "../core/registry.js";
 import { keptEpisodeSchema, ReplayMismatchError } from "./episode-replay.js";
 import type { HumanDaggerService } from "./human-dagger.js";
 import { isSafeId, type UiStore } from "./store.js";
+import { keptWebEpisodeSchema } from "./web-teach.js";
 
 export interface UiAsset {
   body: string | Uint8Array;
@@ -42,6 +46,8 @@ export interface UiAppOptions {
    * Default: any host.
    */
   allowedHostnames?: readonly string[];
+  /** The built-in web tasks' files by relative name (`click-button.html`, `core/core.js`), for teach mode. */
+  webTasks?: Readonly<Record<string, UiAsset>>;
   /** Largest POST body in bytes (default 4 MiB: about 100 000 actions). */
   maxBodyBytes?: number;
 }
@@ -184,6 +190,29 @@ export function createUiApp(options: UiAppOptions): Hono {
     const result = await store.appendEpisode(parsed.data);
     return c.json(result, 201, noStore);
   });
+
+  app.post("/api/teach/web/keep", async (c) => {
+    const body = await readJson(c);
+    if ("error" in body) return body.error;
+    const parsed = keptWebEpisodeSchema.safeParse(body.json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = issue.path.length > 0 ? formatPath(issue.path) : "";
+      return fail(`${path || "the body"} ${issue.message}`, 400, path);
+    }
+    return c.json(await store.appendWebEpisode(parsed.data), 201, noStore);
+  });
+
+  const webTasks = options.webTasks ?? {};
+  const webTask = (name: string) => {
+    // Only the names the task suite has: never a path.
+    const file = Object.hasOwn(webTasks, name) ? webTasks[name]! : null;
+    if (file === null) return notFound(`no web task file ${name}`);
+    const body = typeof file.body === "string" ? file.body : (file.body as Uint8Array<ArrayBuffer>);
+    return new Response(body, { headers: { "content-type": file.type, ...noStore } });
+  };
+  app.get("/web-tasks/:file", (c) => webTask(c.req.param("file")));
+  app.get("/web-tasks/core/:file", (c) => webTask(`core/${c.req.param("file")}`));
 
   const dagger = options.dagger;
   if (dagger) {

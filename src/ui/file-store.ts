@@ -10,10 +10,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { Browser } from "playwright-core";
 import { storableKwargs } from "../core/env.js";
 import { DatasetFormatError, RunDirectoryError } from "../core/errors.js";
 import { make } from "../core/registry.js";
 import { Dataset } from "../data/dataset.js";
+import type { Episode } from "../data/episode.js";
 import { isJsonlPath, loadDataset, saveDataset } from "../data/store.js";
 import { MANIFEST_FILE, METRICS_FILE, REPORT_FILE, RunDirectory } from "../runs/run-directory.js";
 import { type KeptEpisode, replayEpisode, teachEnvOptions } from "./episode-replay.js";
@@ -30,12 +32,15 @@ import {
   summarizeRun,
   type UiStore,
 } from "./store.js";
+import { type KeptWebEpisode, replayWebEpisode } from "./web-teach.js";
 
 export interface FileStoreOptions {
   /** Where runs live (default "runs"). */
   runs: string;
   /** Where datasets live (default "datasets"); teach mode creates it on the first kept episode. */
   datasets: string;
+  /** The Chromium executable that replays taught web episodes (default: `findChromium`). */
+  chromium?: string;
 }
 
 /** What the person's episodes are recorded as in a dataset's metadata. */
@@ -158,67 +163,139 @@ export function createFileStore(options: FileStoreOptions): UiStore {
     };
   }
 
-  async function append(kept: KeptEpisode): Promise<AppendResult> {
-    const envOptions = teachEnvOptions(kept); // bad options fail before any dataset is read
-    const path = join(datasetsRoot, kept.dataset);
-    // A dataset that exists must lie inside the root (resolveInside follows symlinks).
-    if (existsSync(path) && (await resolveInside(datasetsRoot, kept.dataset, 1)) === null) {
+  /**
+   * The dataset `name` under the root, when there is one: it must lie inside the root
+   * (resolveInside follows symlinks) and hold episodes of `envId`.
+   */
+  async function existingDataset(
+    name: string,
+    envId: string,
+  ): Promise<{ path: string; existing: Dataset | null }> {
+    const path = join(datasetsRoot, name);
+    if (existsSync(path) && (await resolveInside(datasetsRoot, name, 1)) === null) {
       throw new DatasetFormatError(
         { file: path },
-        `${kept.dataset} is not a dataset inside ${datasetsRoot}; choose another name.`,
+        `${name} is not a dataset inside ${datasetsRoot}; choose another name.`,
       );
     }
-    let existing: Dataset | null = null;
-    if (existsSync(path)) {
-      existing = (await readDataset(path)).dataset;
-      const env = existing.envSpec?.id ?? null;
-      if (env !== kept.envId) {
-        throw new DatasetFormatError(
-          { file: path },
-          `dataset ${kept.dataset} holds ${env ?? "episodes of an unnamed env"}, not ${kept.envId}; keep this episode in another dataset.`,
-        );
-      }
-      // The same env means the same options too (a GridWorld layout).
-      const theirs = JSON.stringify(storableKwargs(existing.envSpec?.kwargs));
-      const ours = JSON.stringify(storableKwargs(kept.envOptions));
-      if (theirs !== ours) {
-        throw new DatasetFormatError(
-          { file: path },
-          `dataset ${kept.dataset} was recorded in ${env} with env options ${theirs}, and this episode was played with ${ours}; keep it in another dataset.`,
-        );
-      }
+    if (!existsSync(path)) return { path, existing: null };
+    const existing = (await readDataset(path)).dataset;
+    const env = existing.envSpec?.id ?? null;
+    if (env !== envId) {
+      throw new DatasetFormatError(
+        { file: path },
+        `dataset ${name} holds ${env ?? "episodes of an unnamed env"}, not ${envId}; keep this episode in another dataset.`,
+      );
     }
-    const episode = replayEpisode(kept, existing?.episodes.length ?? 0);
-    const env = make(kept.envId as string, envOptions);
+    return { path, existing };
+  }
+
+  /** Adds `episode` (of an env with these spaces and spec) to the dataset at `path`, atomically. */
+  async function saveAppended(
+    name: string,
+    path: string,
+    existing: Dataset | null,
+    episode: Episode,
+    env: Pick<Dataset, "observationSpace" | "actionSpace" | "envSpec">,
+  ): Promise<AppendResult> {
+    const base = name.replace(/\.jsonl$/, "");
     const fresh = new Dataset({
-      id: /-v\d+$/.test(kept.dataset.replace(/\.jsonl$/, ""))
-        ? kept.dataset.replace(/\.jsonl$/, "")
-        : `${kept.dataset.replace(/\.jsonl$/, "")}-v0`,
+      id: /-v\d+$/.test(base) ? base : `${base}-v0`,
       episodes: [episode],
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
-      envSpec: env.spec,
+      envSpec: env.envSpec,
       metadata: { algorithm_name: TEACH_ALGORITHM },
     });
-    env.close?.();
-    const next = existing ? existing.withEpisodes([...existing.episodes, episode]) : fresh;
-    if (existing && String(existing.actionSpace) !== String(fresh.actionSpace)) {
-      throw new DatasetFormatError(
-        { file: path },
-        `dataset ${kept.dataset} has action space ${existing.actionSpace}, but ${kept.envId} has ${fresh.actionSpace}; keep this episode in another dataset.`,
-      );
+    for (const [what, theirs, ours] of [
+      ["observation", existing?.observationSpace, fresh.observationSpace],
+      ["action", existing?.actionSpace, fresh.actionSpace],
+    ] as const) {
+      if (existing && String(theirs) !== String(ours)) {
+        throw new DatasetFormatError(
+          { file: path },
+          `dataset ${name} has ${what} space ${theirs}, but ${env.envSpec?.id} has ${ours}; keep this episode in another dataset.`,
+        );
+      }
     }
+    const next = existing ? existing.withEpisodes([...existing.episodes, episode]) : fresh;
     await mkdir(datasetsRoot, { recursive: true });
     await saveDataset(path, next, existing ? {} : { algorithmName: TEACH_ALGORITHM });
     cache.delete(path);
     return {
-      dataset: kept.dataset,
+      dataset: name,
       index: episode.id,
       episodes: next.episodes.length,
       length: episode.length,
       return: episode.return,
       created: existing === null,
     };
+  }
+
+  async function append(kept: KeptEpisode): Promise<AppendResult> {
+    const envOptions = teachEnvOptions(kept); // bad options fail before any dataset is read
+    const { path, existing } = await existingDataset(kept.dataset, kept.envId);
+    if (existing) {
+      // The same env means the same options too (a GridWorld layout).
+      const theirs = JSON.stringify(storableKwargs(existing.envSpec?.kwargs));
+      const ours = JSON.stringify(storableKwargs(kept.envOptions));
+      if (theirs !== ours) {
+        throw new DatasetFormatError(
+          { file: path },
+          `dataset ${kept.dataset} was recorded in ${kept.envId} with env options ${theirs}, and this episode was played with ${ours}; keep it in another dataset.`,
+        );
+      }
+    }
+    const episode = replayEpisode(kept, existing?.episodes.length ?? 0);
+    const env = make(kept.envId as string, envOptions);
+    try {
+      return await saveAppended(kept.dataset, path, existing, episode, {
+        observationSpace: env.observationSpace,
+        actionSpace: env.actionSpace,
+        envSpec: env.spec,
+      });
+    } finally {
+      env.close?.();
+    }
+  }
+
+  /** One headless browser for replaying taught web episodes, started on the first one. */
+  let browser: Promise<Browser> | null = null;
+
+  async function appendWeb(kept: KeptWebEpisode): Promise<AppendResult> {
+    const { path, existing } = await existingDataset(kept.dataset, `web:${kept.task}`);
+    const { launchBrowser } = await import("../envs/web/browser.js");
+    const { createWebEnv } = await import("../envs/web/web-env.js");
+    browser ??= launchBrowser(options.chromium === undefined ? {} : { executablePath: options.chromium });
+    const launched = await browser.catch((error: unknown) => {
+      browser = null;
+      throw error;
+    });
+    const env = await createWebEnv({ task: kept.task, browser: launched, reward: "raw" });
+    try {
+      const episode = await replayWebEpisode(env, kept, existing?.episodes.length ?? 0);
+      return await saveAppended(kept.dataset, path, existing, episode, {
+        observationSpace: env.observationSpace,
+        actionSpace: env.actionSpace,
+        envSpec: env.spec,
+      });
+    } finally {
+      await env.close();
+    }
+  }
+
+  /** Runs `write` after the previous append to the same dataset: each reads the last one's result. */
+  function serialized(name: string, write: () => Promise<AppendResult>): Promise<AppendResult> {
+    const key = join(datasetsRoot, name);
+    const previous = appending.get(key) ?? Promise.resolve();
+    const done = previous.catch(() => undefined).then(write);
+    appending.set(key, done);
+    void done
+      .finally(() => {
+        if (appending.get(key) === done) appending.delete(key);
+      })
+      .catch(() => undefined);
+    return done;
   }
 
   return {
@@ -322,17 +399,17 @@ export function createFileStore(options: FileStoreOptions): UiStore {
     },
 
     appendEpisode(kept) {
-      // One append at a time per dataset: each reads the last one's result.
-      const key = join(datasetsRoot, kept.dataset);
-      const previous = appending.get(key) ?? Promise.resolve();
-      const done = previous.catch(() => undefined).then(() => append(kept));
-      appending.set(key, done);
-      void done
-        .finally(() => {
-          if (appending.get(key) === done) appending.delete(key);
-        })
-        .catch(() => undefined);
-      return done;
+      return serialized(kept.dataset, () => append(kept));
+    },
+
+    appendWebEpisode(kept) {
+      return serialized(kept.dataset, () => appendWeb(kept));
+    },
+
+    async close() {
+      const open = browser;
+      browser = null;
+      if (open) await (await open.catch(() => null))?.close();
     },
   };
 }

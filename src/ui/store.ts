@@ -10,6 +10,7 @@
 import type { MetricRecord } from "../runs/metrics.js";
 import type { RunManifest, RunStatus } from "../runs/run-directory.js";
 import type { KeptEpisode } from "./episode-replay.js";
+import type { KeptWebEpisode } from "./web-teach.js";
 
 export interface RunSummary {
   /** The run's path under the runs root, `/`-separated. */
@@ -112,6 +113,10 @@ export interface UiStore {
   getEpisode(id: string, index: number): Promise<EpisodeData | null>;
   /** Replays the episode in the real env and appends it to the dataset atomically (creating it if needed). */
   appendEpisode(kept: KeptEpisode): Promise<AppendResult>;
+  /** Replays a taught web episode in a headless browser and appends it the same way (web-teach.ts). */
+  appendWebEpisode(kept: KeptWebEpisode): Promise<AppendResult>;
+  /** Releases what the store holds open (the replay browser). */
+  close?(): Promise<void>;
 }
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;

@@ -14,7 +14,7 @@ import { columnFor, layoutFor } from "../data/columns.js";
 import { Episode } from "../data/episode.js";
 import type { WebAction } from "../envs/web/observation.js";
 import { WEB_KEYS } from "../envs/web/observation.js";
-import { WEB_TASKS } from "../envs/web/tasks.js";
+import { WEB_TASKS } from "../envs/web/task-names.js";
 import type { WebEnv } from "../envs/web/web-env.js";
 import { fieldIndex } from "../experts/web-steps.js";
 import { ReplayMismatchError } from "./episode-replay.js";

@@ -11,6 +11,7 @@ import type {
   RunDetail,
   RunSummary,
 } from "../../src/ui/store.js";
+import type { KeptWebEpisode } from "../../src/ui/web-teach.js";
 
 export type {
   AppendResult,
@@ -58,6 +59,12 @@ export const api = {
     call<EpisodeData>(`/api/dataset/episode?id=${q(id)}&index=${index}`),
   keep: (episode: KeptEpisode) =>
     call<AppendResult>("/api/teach/keep", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(episode),
+    }),
+  keepWeb: (episode: KeptWebEpisode) =>
+    call<AppendResult>("/api/teach/web/keep", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(episode),

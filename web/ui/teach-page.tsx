@@ -15,9 +15,11 @@ import type { Env } from "../../src/core/env.js";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
 import { rendererFor, renderFps } from "../../src/envs/render/index.js";
+import { WEB_TASKS, type WebTaskName } from "../../src/envs/web/task-names.js";
 import type { TEACH_ENVS } from "../../src/ui/episode-replay.js";
 import { type AppendResult, api, fmt } from "./api.js";
 import { href } from "./router.js";
+import { WebTeach } from "./teach-web.js";
 
 export type EnvId = (typeof TEACH_ENVS)[number];
 export type Action = number | number[];
@@ -76,9 +78,16 @@ export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]! % 1_000_000;
 }
 
+/** The web tasks teach mode offers, as env ids (`web:click-button`); see teach-web.tsx. */
+const WEB_ENVS = WEB_TASKS.map((t) => `web:${t}`);
+
 export function TeachPage(props: { env?: string | null; dataset?: string | null; seed?: string | null }) {
-  const initialEnv = (props.env && props.env in CONTROLS ? props.env : "CartPole-v1") as EnvId;
-  const [envId, setEnvId] = useState<EnvId>(initialEnv);
+  const initialEnv =
+    props.env && (props.env in CONTROLS || WEB_ENVS.includes(props.env)) ? props.env : "CartPole-v1";
+  const [chosen, setEnvId] = useState<string>(initialEnv);
+  // A web task is taught in a page frame (WebTeach); the simulated envs' state below stays idle.
+  const webTask = chosen.startsWith("web:") ? (chosen.slice(4) as WebTaskName) : null;
+  const envId = (webTask === null ? chosen : "CartPole-v1") as EnvId;
   const [dataset, setDataset] = useState(props.dataset ?? "teach-demos");
   // The env's own options as JSON text (a GridWorld layout); empty means the defaults.
   const [optionsText, setOptionsText] = useState("");
@@ -164,9 +173,9 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
 
   // Show the start state of the chosen env, options and seed.
   useEffect(() => {
-    if (phaseRef.current === "running") return;
+    if (phaseRef.current === "running" || webTask !== null) return;
     reset();
-  }, [envId, seed, optionsText]);
+  }, [envId, seed, optionsText, webTask]);
   useEffect(() => () => env.current?.close?.(), []);
 
   const step = () => {
@@ -276,25 +285,34 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
           env{" "}
           <select
             id="teach-env"
-            value={envId}
-            disabled={locked}
-            onChange={(e) => setEnvId(e.currentTarget.value as EnvId)}
+            value={chosen}
+            disabled={locked || document.body.dataset.teach === "running"}
+            onChange={(e) => setEnvId(e.currentTarget.value)}
           >
-            {Object.keys(CONTROLS).map((id) => (
-              <option value={id}>{id}</option>
-            ))}
+            <optgroup label="simulated">
+              {Object.keys(CONTROLS).map((id) => (
+                <option value={id}>{id}</option>
+              ))}
+            </optgroup>
+            <optgroup label="web tasks (in a browser frame)">
+              {WEB_ENVS.map((id) => (
+                <option value={id}>{id}</option>
+              ))}
+            </optgroup>
           </select>
         </label>
-        <label>
-          env options{" "}
-          <input
-            id="teach-env-options"
-            placeholder='{"width": 7, "height": 7}'
-            value={optionsText}
-            disabled={locked}
-            onInput={(e) => setOptionsText(e.currentTarget.value)}
-          />
-        </label>
+        {webTask === null && (
+          <label>
+            env options{" "}
+            <input
+              id="teach-env-options"
+              placeholder='{"width": 7, "height": 7}'
+              value={optionsText}
+              disabled={locked}
+              onInput={(e) => setOptionsText(e.currentTarget.value)}
+            />
+          </label>
+        )}
         <label>
           dataset{" "}
           <input
@@ -315,7 +333,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
             onInput={(e) => setSeed(Math.max(0, Math.floor(Number(e.currentTarget.value) || 0)))}
           />
         </label>
-        {!controls.turnBased && (
+        {webTask === null && !controls.turnBased && (
           <label>
             speed{" "}
             <select
@@ -330,45 +348,61 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
             </select>
           </label>
         )}
-        <button type="button" id="teach-start" disabled={locked || envError !== null} onClick={start}>
-          Start
-        </button>
+        {webTask === null && (
+          <button type="button" id="teach-start" disabled={locked || envError !== null} onClick={start}>
+            Start
+          </button>
+        )}
       </div>
-      {envError && (
+      {webTask !== null && (
+        <WebTeach task={webTask} dataset={dataset} seed={seed} onSeed={setSeed} nextSeed={randomSeed} />
+      )}
+      {webTask === null && envError && (
         <p class="error" id="teach-env-error">
           {envError}
         </p>
       )}
-      <p class="help">
-        <b>Keys:</b> {controls.help}
-      </p>
-      <canvas ref={canvas} id="teach-canvas" width={600} height={360} tabIndex={0} />
-      <div class="stats">
-        <div>
-          <b id="teach-steps">{actions.current.length}</b> steps
-        </div>
-        <div>
-          <b id="teach-return">{fmt(total.current)}</b> return
-        </div>
-        <div>
-          <b id="teach-phase">
-            {
+      {webTask === null && (
+        <p class="help">
+          <b>Keys:</b> {controls.help}
+        </p>
+      )}
+      <canvas
+        ref={canvas}
+        id="teach-canvas"
+        width={600}
+        height={360}
+        tabIndex={0}
+        style={webTask === null ? undefined : { display: "none" }}
+      />
+      {webTask === null && (
+        <div class="stats">
+          <div>
+            <b id="teach-steps">{actions.current.length}</b> steps
+          </div>
+          <div>
+            <b id="teach-return">{fmt(total.current)}</b> return
+          </div>
+          <div>
+            <b id="teach-phase">
               {
-                idle: "press Start",
-                armed: "press an arrow key to begin",
-                running: "playing",
-                done: ended.current.terminated ? "terminated" : "truncated (time limit)",
-                saving: "saving…",
-                kept: "kept",
-                discarded: "discarded",
-                error: "error",
-              }[phase]
-            }
-          </b>
-          status
+                {
+                  idle: "press Start",
+                  armed: "press an arrow key to begin",
+                  running: "playing",
+                  done: ended.current.terminated ? "terminated" : "truncated (time limit)",
+                  saving: "saving…",
+                  kept: "kept",
+                  discarded: "discarded",
+                  error: "error",
+                }[phase]
+              }
+            </b>
+            status
+          </div>
         </div>
-      </div>
-      {phase === "done" && (
+      )}
+      {webTask === null && phase === "done" && (
         <p class="decide">
           <button type="button" id="teach-keep" onClick={keep}>
             Keep: add to {dataset}
@@ -378,7 +412,7 @@ export function TeachPage(props: { env?: string | null; dataset?: string | null;
           </button>
         </p>
       )}
-      {message && (
+      {webTask === null && message && (
         <p id="teach-message" class={phase === "error" ? "error" : ""}>
           {message} {phase === "kept" && <a href={href("dataset", { id: dataset })}>Open {dataset}</a>}
         </p>

@@ -10,23 +10,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { WebPageError } from "../../core/errors.js";
 import { closest } from "../../core/registry.js";
 
-/** The built-in tasks, each `web/tasks/<name>.html`. */
-export const WEB_TASKS = [
-  "click-button",
-  "click-link",
-  "click-checkboxes",
-  "enter-text",
-  "enter-password",
-  "login-user",
-  "click-tab",
-  "click-list-item",
-  "click-dialog",
-  "click-option",
-] as const;
-export type WebTaskName = (typeof WEB_TASKS)[number];
+import { WEB_ENV_PREFIX, WEB_TASKS, type WebTaskName } from "./task-names.js";
 
-/** The prefix of web env ids: `web:click-button`, `web:/abs/path/task.html`. */
-export const WEB_ENV_PREFIX = "web:";
+export { WEB_ENV_PREFIX, WEB_TASKS, type WebTaskName };
 
 /** A task page to load. */
 export interface WebTaskFile {
