@@ -528,7 +528,11 @@ test("teach mode on a web task: a login done with the mouse and keyboard in the 
   await shoot(page, "ui-teach-web");
   const posted = page.waitForRequest((r) => r.url().endsWith("/api/teach/web/keep") && r.method() === "POST");
   await page.click("#teach-web-keep");
-  const body = JSON.parse((await posted).postData()!) as { seed: number; task: string; actions: { kind: string }[] };
+  const body = JSON.parse((await posted).postData()!) as {
+    seed: number;
+    task: string;
+    actions: { kind: string }[];
+  };
   await page.waitForSelector("#teach-web[data-phase='kept']", { timeout: 30_000 });
   assert.match((await page.textContent("#teach-web-message"))!, /Kept as episode 0 of human-login/);
   assert.equal(body.task, "login-user");
@@ -546,7 +550,10 @@ test("teach mode on a web task: a login done with the mouse and keyboard in the 
   assert.equal(episode.seed, seed);
   assert.equal(episode.length, 3);
   assert.equal(episode.rewards[2], 1);
-  assert.deepEqual(Array.from(episode.actions.subarray(0, 3)).concat(Array.from(episode.actions.subarray(6, 9))), [1, 4, 0, 0, 7, 0]);
+  assert.deepEqual(
+    Array.from(episode.actions.subarray(0, 3)).concat(Array.from(episode.actions.subarray(6, 9))),
+    [1, 4, 0, 0, 7, 0],
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });
