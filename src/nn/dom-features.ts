@@ -17,7 +17,7 @@
  * | `flags` | 6 | focused, checked, tampered, value empty, text empty, typeable (a text-like input or a textarea) |
  * | `box` | 6 | left, top, width, height, centre x, centre y, over the 160 × 210 task area (a non-finite coordinate is 0) |
  * | `rank` | F + 1 | a typeable element's rank among the typeable elements in reading order (top, then left), one-hot; the last entry is "F or later" |
- * | `field` | 7 · F | per field j: field j exists, text = value_j, text ⊃ value_j, text ⊂ value_j, element value = value_j, key_j's words in the text, key_j's words in the label (below); key items have only "field j exists" |
+ * | `field` | 8 · F | per field j: field j exists, text = value_j, text ⊃ value_j, text ⊂ value_j, element value = value_j, key_j's words in the text, key_j's words in the label (below), the element is the (j + 1)-th typeable one in reading order (field j ↔ j-th input, for forms whose fields are positional, as MiniWoB++'s own pages are here); key items have only "field j exists" |
  * | `utterance` | 5 | fraction of the text's words that occur in the utterance, the text occurs in it as a phrase, the text is quoted in it, fraction of the label's words in it, the label occurs in it as a phrase |
  * | `words` | `textBuckets` | hashed bag of the text's words (presence) |
  * | `task` | `utteranceBuckets` | hashed bag of the utterance's words, the same on every item: which task this is |
@@ -139,7 +139,7 @@ export type FeatureGroup =
   | "key";
 
 /** Features per field in the `field` group. */
-export const FIELD_FEATURES = 7;
+export const FIELD_FEATURES = 8;
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
@@ -426,6 +426,7 @@ export function writeDomItems(
       f[x + 4] = v.norm !== "" && v.norm === value.norm ? 1 : 0;
       f[x + 5] = key.length > 0 && key.every((w) => textWords.has(w)) ? 1 : 0;
       f[x + 6] = key.length > 0 && key.every((w) => labelWords.has(w)) ? 1 : 0;
+      f[x + 7] = rank[i] === j ? 1 : 0;
     });
     relate(at, t, label);
     const c = (row * items + i) * columns;
