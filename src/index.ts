@@ -25,6 +25,7 @@ export {
   ResetNeededError,
   RunDirectoryError,
   ShapeMismatchError,
+  SimulatorError,
   UnknownEnvError,
 } from "./core/errors.js";
 
@@ -133,6 +134,12 @@ export { ContinuousMountainCarEnv } from "./envs/classic/continuous-mountain-car
 export { MountainCarEnv } from "./envs/classic/mountain-car.js";
 export { PendulumEnv } from "./envs/classic/pendulum.js";
 export { GridWorldEnv, type GridWorldOptions } from "./envs/toy/grid-world.js";
+// MuJoCo locomotion (Gymnasium v5 on mujoco-js): `await loadMujoco()` once, then `make`.
+export { loadMujoco, type Mujoco } from "./envs/mujoco/module.js";
+export { MujocoModel } from "./envs/mujoco/mujoco-model.js";
+export { MujocoEnv } from "./envs/mujoco/mujoco-env.js";
+export { InvertedPendulumEnv, type InvertedPendulumOptions } from "./envs/mujoco/inverted-pendulum.js";
+export { HopperEnv, type HopperOptions } from "./envs/mujoco/hopper.js";
 
 // Expert policies: scripted controllers for every built-in env.
 export {
