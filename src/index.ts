@@ -140,6 +140,9 @@ export { MujocoModel } from "./envs/mujoco/mujoco-model.js";
 export { MujocoEnv } from "./envs/mujoco/mujoco-env.js";
 export { InvertedPendulumEnv, type InvertedPendulumOptions } from "./envs/mujoco/inverted-pendulum.js";
 export { HopperEnv, type HopperOptions } from "./envs/mujoco/hopper.js";
+export { HalfCheetahEnv, type HalfCheetahOptions } from "./envs/mujoco/half-cheetah.js";
+export { Walker2dEnv, type Walker2dOptions } from "./envs/mujoco/walker2d.js";
+export { AntEnv, type AntOptions } from "./envs/mujoco/ant.js";
 
 // Expert policies: scripted controllers for every built-in env.
 export {

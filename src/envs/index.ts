@@ -44,6 +44,9 @@ declare module "../core/registry.js" {
     "PixelCartPole-v1": { observation: PixelCartPoleObservation; action: number };
     "InvertedPendulum-v5": { observation: Float64Array; action: ArrayLike<number> };
     "Hopper-v5": { observation: Float64Array; action: ArrayLike<number> };
+    "HalfCheetah-v5": { observation: Float64Array; action: ArrayLike<number> };
+    "Walker2d-v5": { observation: Float64Array; action: ArrayLike<number> };
+    "Ant-v5": { observation: Float64Array; action: ArrayLike<number> };
   }
 }
 
