@@ -486,9 +486,14 @@ describe("errors", () => {
         return true;
       },
     );
+    // Not well-formed: MuJoCo's printed reason is in the message.
     assert.throws(
       () => new MujocoModel(mujoco, "bad.xml", "<mujoco><worldbody><geom/></worldbody>"),
-      SimulatorError,
+      (e: unknown) => {
+        assert.ok(e instanceof SimulatorError);
+        assert.match(e.message, /could not load bad\.xml: Loading error: XML parse error/);
+        return true;
+      },
     );
     assert.throws(
       () =>

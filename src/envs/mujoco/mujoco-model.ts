@@ -81,8 +81,8 @@ export class MujocoModel {
         { cause },
       );
     }
-    // A file MuJoCo cannot parse comes back as an empty handle with the reason printed.
-    if (!model || !(model.nq >= 0)) {
+    // A file MuJoCo cannot open or parse comes back as null, with the reason printed.
+    if (!model) {
       throw new SimulatorError(
         `MujocoModel: MuJoCo could not load ${file}${describeOutput(mujoco.takeOutput())}.`,
       );
