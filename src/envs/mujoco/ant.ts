@@ -43,10 +43,9 @@
  *
  * ## Starting State
  * qpos is `init + U(-reset_noise_scale, reset_noise_scale)` (0.1) with init qpos
- * `[0, 0, 0.75, 1, 0, …, 0]`, drawn with numpy's `Generator.uniform` (Gymnasium's values for a
- * seed). qvel is `init + reset_noise_scale · N(0, 1)`: Gymnasium's `standard_normal` is numpy's
- * ziggurat, mimic's `Rng.normal` is Box–Muller, so the start velocities have Gymnasium's
- * distribution but not its values for a seed.
+ * `[0, 0, 0.75, 1, 0, …, 0]`, and qvel `init + reset_noise_scale · N(0, 1)`, drawn with numpy's
+ * `Generator.uniform` and its ziggurat `standard_normal` (`Rng.standardNormal`): a seed gives
+ * Gymnasium's start state.
  *
  * ## Episode End
  * - Termination (when `terminateWhenUnhealthy`, default true): the ant is unhealthy, that is

@@ -32,10 +32,9 @@
  * `info` holds `reward_forward`, `reward_ctrl`, `x_position` and `x_velocity`.
  *
  * ## Starting State
- * qpos is `init + U(-reset_noise_scale, reset_noise_scale)` (0.1), drawn with numpy's
- * `Generator.uniform` (Gymnasium's values for a seed). qvel is `init + reset_noise_scale · N(0, 1)`:
- * Gymnasium draws `standard_normal` with numpy's ziggurat, mimic's `Rng.normal` is Box–Muller, so
- * the start velocities have Gymnasium's distribution but not its values for a seed.
+ * qpos is `init + U(-reset_noise_scale, reset_noise_scale)` (0.1) and qvel
+ * `init + reset_noise_scale · N(0, 1)`, drawn with numpy's `Generator.uniform` and its ziggurat
+ * `standard_normal` (`Rng.standardNormal`): a seed gives Gymnasium's start state.
  *
  * ## Episode End
  * - Termination: never.

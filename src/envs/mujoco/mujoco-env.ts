@@ -2,8 +2,8 @@
  * @module
  * `MujocoEnv`: what Gymnasium's `MujocoEnv` (gymnasium/envs/mujoco/mujoco_env.py, Gymnasium 1.x)
  * gives its v5 locomotion envs: the model, `frame_skip` and `dt`, the action space from the
- * actuators' control ranges, `reset` (seed, `mj_resetData`, then the env's `resetModel`), and the
- * numpy arithmetic their rewards use.
+ * actuators' control ranges, `reset` (seed, `mj_resetData`, then the env's `resetModel`), the
+ * reset noise, and the numpy arithmetic their rewards use.
  */
 import {
   assertAction,
@@ -114,13 +114,12 @@ export function uniformNoise(rng: Rng, init: Float64Array, scale: number): Float
 }
 
 /**
- * `init + scale · rng.standard_normal(init.length)`. The draws are mimic's Box–Muller normals,
- * not numpy's ziggurat: with the same seed the start velocities differ from Gymnasium's (their
- * distribution is the same).
+ * `init + scale · rng.standard_normal(init.length)`, with numpy's ziggurat (`Rng.standardNormal`),
+ * so a seed gives Gymnasium's values.
  */
 export function normalNoise(rng: Rng, init: Float64Array, scale: number): Float64Array {
   const out = new Float64Array(init.length);
-  for (let i = 0; i < init.length; i++) out[i] = init[i]! + scale * rng.normal();
+  for (let i = 0; i < init.length; i++) out[i] = init[i]! + scale * rng.standardNormal();
   return out;
 }
 
