@@ -106,3 +106,6 @@ export const mujocoRegistrations: EnvRegistration<never>[] = [
     entryPoint: (o: AntOptions) => new AntEnv(o),
   } as EnvRegistration<AntOptions>,
 ] as unknown as EnvRegistration<never>[];
+
+/** The MuJoCo env ids (whose `make` needs `await loadMujoco()` first). */
+export const MUJOCO_ENV_IDS: readonly string[] = mujocoRegistrations.map((r) => r.id);
