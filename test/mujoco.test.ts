@@ -280,7 +280,9 @@ for (const c of CASES) {
       t.diagnostic(`worst absolute error over ${c.horizon} steps: ${worst.toExponential(2)}`);
     });
 
-    test("observations, rewards and terminations match Gymnasium's formulas on the reference states", () => {
+    test("observations, rewards and terminations match Gymnasium's formulas on the reference states", (t) => {
+      let worstObs = 0;
+      let worstReward = 0;
       for (const ep of reference.episodes) {
         const env = c.make();
         env.reset({ seed: ep.seed });
@@ -299,11 +301,13 @@ for (const c of CASES) {
           assert.ok(observation instanceof Float64Array, `${where}: observation is float64`);
           assert.ok(env.observationSpace.contains(observation), `${where}: observation in its space`);
           const obsErr = relError(observation, c.obs(after.qpos, after.qvel, after.cfrc));
-          assert.ok(obsErr <= 1e-7, `${where}: observation error ${obsErr}`);
+          worstObs = Math.max(worstObs, obsErr);
+          assert.ok(obsErr <= 1e-8, `${where}: observation error ${obsErr}`);
           const expected = c.reward(before, after, action);
-          // x velocities divide position errors (≤ 1e-8) by dt (≥ 0.008 s).
+          worstReward = Math.max(worstReward, Math.abs(reward - expected) / Math.max(1, Math.abs(expected)));
+          // Measured worst 4.3e-11 (Ant): x velocities divide position errors by dt (≥ 0.008 s).
           assert.ok(
-            Math.abs(reward - expected) <= 2e-6 * Math.max(1, Math.abs(expected)),
+            Math.abs(reward - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
             `${where}: reward ${reward}, recomputed ${expected}`,
           );
           assert.equal(terminated, c.terminated(after), `${where}: terminated`);
@@ -312,6 +316,9 @@ for (const c of CASES) {
         }
         env.close();
       }
+      t.diagnostic(
+        `worst relative error: observation ${worstObs.toExponential(2)}, reward ${worstReward.toExponential(2)}`,
+      );
     });
   });
 }
