@@ -27,6 +27,9 @@ import { MUJOCO_ASSETS } from "../src/envs/mujoco/assets.js";
 import { controlCost, numpySum } from "../src/envs/mujoco/mujoco-env.js";
 import {
   AntEnv,
+  type Box,
+  collect,
+  Dataset,
   HalfCheetahEnv,
   HopperEnv,
   InvalidActionError,
@@ -36,11 +39,15 @@ import {
   type MujocoEnv,
   MujocoModel,
   make,
+  type Policy,
   ResetNeededError,
+  randomPolicy,
+  readMinari,
   rngFromSeed,
   ShapeMismatchError,
   SimulatorError,
   Walker2dEnv,
+  writeMinari,
 } from "../src/index.js";
 import { readFixture, repoRoot } from "./helpers/fixtures.js";
 
@@ -526,6 +533,32 @@ describe("errors", () => {
       },
     );
     assert.throws(() => make("InvertedPendulum-v5", { frameSkip: 0 }), InvalidOptionError);
+  });
+});
+
+describe("datasets", () => {
+  test("Hopper-v5 episodes go through Minari's HDF5 layout and back, float64 observations intact", async () => {
+    const env = make("Hopper-v5");
+    const policy = randomPolicy(env.actionSpace as Box) as Policy<unknown, ArrayLike<number>>;
+    const episodes = await collect(env, policy, { episodes: 2, seed: 0 });
+    const dataset = new Dataset({
+      id: "test/hopper-random-v0",
+      episodes,
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      envSpec: env.spec,
+    });
+    const dir = join(mkdtempSync(join(tmpdir(), "mimic-mujoco-minari-")), "hopper");
+    await writeMinari(dir, dataset);
+    const { dataset: back } = await readMinari(dir);
+    assert.equal(String(back.observationSpace), "Box(-inf, inf, (11,), float64)");
+    assert.equal(back.episodes.length, 2);
+    for (let i = 0; i < 2; i++) {
+      assert.ok(back.episodes[i]!.observations instanceof Float64Array);
+      assert.deepEqual(back.episodes[i]!.observations, episodes[i]!.observations);
+      assert.deepEqual(back.episodes[i]!.rewards, episodes[i]!.rewards);
+    }
+    env.close();
   });
 });
 
