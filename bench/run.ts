@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, data, bc, dagger, serve, irl, layers, nn, scale. Without a name, all suites run.
+ * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, mujoco, data, bc, dagger, serve, irl, layers, nn, scale. Without a name, all suites run.
  */
 import { benchBc } from "./bc.js";
 import { benchDagger } from "./dagger.js";
@@ -7,12 +7,14 @@ import { benchData } from "./data.js";
 import { benchEnvs } from "./envs.js";
 import { benchIrl } from "./irl.js";
 import { benchLayers } from "./layers.js";
+import { benchMujoco } from "./mujoco.js";
 import { benchNn } from "./nn.js";
 import { benchScale } from "./scale.js";
 import { benchServe } from "./serve.js";
 
 const suites: Record<string, () => void | Promise<void>> = {
   envs: benchEnvs,
+  mujoco: benchMujoco,
   data: benchData,
   bc: benchBc,
   dagger: benchDagger,

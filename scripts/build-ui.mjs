@@ -13,6 +13,9 @@ await build({
   platform: "browser",
   target: "es2022",
   outdir: outDir,
+  // The dashboard draws no MuJoCo env yet, so it never calls loadMujoco: leaving mujoco-js (11 MB,
+  // its wasm inlined) out keeps app.js small. A page that needs it bundles it (docs/mujoco.md).
+  external: ["mujoco-js"],
   jsx: "automatic",
   jsxImportSource: "preact",
   minify: true,

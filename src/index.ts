@@ -25,6 +25,7 @@ export {
   ResetNeededError,
   RunDirectoryError,
   ShapeMismatchError,
+  SimulatorError,
   UnknownEnvError,
 } from "./core/errors.js";
 
@@ -157,6 +158,15 @@ export {
   type WebSpaces,
   webSpaces,
 } from "./envs/web/observation.js";
+// MuJoCo locomotion (Gymnasium v5 on mujoco-js): `await loadMujoco()` once, then `make`.
+export { loadMujoco, type Mujoco } from "./envs/mujoco/module.js";
+export { MujocoModel } from "./envs/mujoco/mujoco-model.js";
+export { MujocoEnv } from "./envs/mujoco/mujoco-env.js";
+export { InvertedPendulumEnv, type InvertedPendulumOptions } from "./envs/mujoco/inverted-pendulum.js";
+export { HopperEnv, type HopperOptions } from "./envs/mujoco/hopper.js";
+export { HalfCheetahEnv, type HalfCheetahOptions } from "./envs/mujoco/half-cheetah.js";
+export { Walker2dEnv, type Walker2dOptions } from "./envs/mujoco/walker2d.js";
+export { AntEnv, type AntOptions } from "./envs/mujoco/ant.js";
 
 // Expert policies: scripted controllers for every built-in env.
 export {

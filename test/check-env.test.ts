@@ -7,13 +7,15 @@ import {
   type Env,
   EnvCheckError,
   type EnvSpec,
+  loadMujoco,
   make,
   registeredEnvs,
   type StepResult,
 } from "../src/index.js";
 
 describe("checkEnv", () => {
-  test("every built-in env passes", () => {
+  test("every built-in env passes", async () => {
+    await loadMujoco();
     for (const { id } of registeredEnvs()) {
       // GridWorld starts in a fixed cell by default, which checkEnv rightly points out.
       const env = id === "GridWorld-v0" ? make(id, { start: "uniform", slip: 0.2 }) : make(id);

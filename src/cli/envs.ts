@@ -3,6 +3,7 @@
  * `mimic envs`: the registered environments with their spaces and limits.
  */
 import { registeredEnvs } from "../core/registry.js";
+import { loadMujoco } from "../envs/mujoco/module.js";
 import { parseFlags } from "./args.js";
 
 export const envsHelp = `Usage: mimic envs [--json]
@@ -56,7 +57,7 @@ export function table(header: string[], body: string[][]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
-export function runEnvs(argv: string[], print: (text: string) => void): number {
+export async function runEnvs(argv: string[], print: (text: string) => void): Promise<number> {
   const { values } = parseFlags("envs", argv, {
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -65,6 +66,8 @@ export function runEnvs(argv: string[], print: (text: string) => void): number {
     print(envsHelp);
     return 0;
   }
+  // The MuJoCo envs read their spaces from their models: load MuJoCo's wasm (about 0.2 s) first.
+  await loadMujoco();
   const all = rows();
   if (values.json) {
     print(
@@ -87,6 +90,6 @@ export function runEnvs(argv: string[], print: (text: string) => void): number {
   return 0;
 }
 
-export function runEnvsCommand(argv: string[], io: { out: (text: string) => void }): number {
+export function runEnvsCommand(argv: string[], io: { out: (text: string) => void }): Promise<number> {
   return runEnvs(argv, io.out);
 }

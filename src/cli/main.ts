@@ -3,8 +3,11 @@
  * The `mimic` command: dispatches to one file per subcommand. Only the CLI prints.
  * Exit codes: 0 success, 1 a failure while running, 2 a wrong command or flag.
  */
+
 import { MimicError } from "../core/errors.js";
 import { closest } from "../core/registry.js";
+import { MUJOCO_ENV_IDS } from "../envs/mujoco/index.js";
+import { loadMujoco } from "../envs/mujoco/module.js";
 import "../envs/index.js";
 import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
@@ -121,6 +124,9 @@ export async function main(
       );
     }
     const run = await command.load();
+    // MuJoCo envs need their wasm loaded before `make`; a command naming one loads it first.
+    if (rest.some((arg) => MUJOCO_ENV_IDS.some((id) => arg === id || arg.endsWith(`=${id}`))))
+      await loadMujoco();
     return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {

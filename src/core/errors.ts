@@ -25,7 +25,8 @@ export type MimicErrorCode =
   | "REDIS_UNREACHABLE"
   | "JOB_FAILED"
   | "WEB_PAGE"
-  | "BROWSER";
+  | "BROWSER"
+  | "SIMULATOR";
 
 /** Base class of every error mimic throws on purpose. */
 export class MimicError extends Error {
@@ -261,5 +262,15 @@ export class WebPageError extends MimicError {
 export class BrowserError extends MimicError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("BROWSER", message, options);
+  }
+}
+
+/**
+ * A physics simulator could not do what was asked: MuJoCo's module was not loaded before `make`,
+ * a model file is missing or does not compile, or the simulation produced non-finite numbers.
+ */
+export class SimulatorError extends MimicError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SIMULATOR", message, options);
   }
 }

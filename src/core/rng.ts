@@ -11,8 +11,10 @@
  *
  * The PCG64 step itself runs in WebAssembly, or in TypeScript where that is missing (`pcg64.ts`).
  */
+
 import { InvalidSeedError } from "./errors.js";
 import { createPcg64Core, type Pcg64Core, type Pcg64Engine } from "./pcg64.js";
+import { FI_DOUBLE, KI_DOUBLE, WI_DOUBLE, ZIGGURAT_NOR_INV_R, ZIGGURAT_NOR_R } from "./ziggurat-tables.js";
 
 // SeedSequence constants (numpy/random/bit_generator.pyx).
 const INIT_A = 0x43b0d7e5;
@@ -250,7 +252,10 @@ export class Rng {
     return lo + this.bitGenerator.boundedUint32(rng);
   }
 
-  /** A standard normal draw (Box–Muller, polar-free form, caching the second value). */
+  /**
+   * A normal draw (Box–Muller, polar-free form, caching the second value). Not numpy's stream:
+   * `standardNormal` is.
+   */
   normal(mean = 0, std = 1): number {
     if (this.spareNormal !== null) {
       const z = this.spareNormal;
@@ -263,6 +268,38 @@ export class Rng {
     const radius = Math.sqrt(-2 * Math.log(u));
     this.spareNormal = radius * Math.sin(2 * Math.PI * v);
     return mean + std * radius * Math.cos(2 * Math.PI * v);
+  }
+
+  /**
+   * numpy's `Generator.standard_normal()`: its ziggurat (`random_standard_normal` in
+   * distributions.c) on this stream, so a seed gives numpy's values. The rare tail and wedge tests
+   * use `Math.log1p` and `Math.exp`, which may differ from the C library's in the last bit: a draw
+   * on the very edge of a test (odds far below 1e-12 a draw) could then go the other way. Unlike
+   * `normal`, it keeps no spare value.
+   */
+  standardNormal(): number {
+    for (;;) {
+      const r = this.bitGenerator.nextUint64();
+      const idx = Number(r & 0xffn);
+      const rest = r >> 8n;
+      const sign = Number(rest & 1n);
+      const rabs = Number((rest >> 1n) & 0xfffffffffffffn);
+      let x = rabs * WI_DOUBLE[idx]!;
+      if (sign === 1) x = -x;
+      if (rabs < KI_DOUBLE[idx]!) return x; // 99.3% of the time
+      if (idx === 0) {
+        for (;;) {
+          // 1 − U avoids log(0), as numpy does (GH 13361).
+          const xx = -ZIGGURAT_NOR_INV_R * Math.log1p(-this.bitGenerator.nextDouble());
+          const yy = -Math.log1p(-this.bitGenerator.nextDouble());
+          if (yy + yy > xx * xx) {
+            return Math.floor(rabs / 256) % 2 === 1 ? -(ZIGGURAT_NOR_R + xx) : ZIGGURAT_NOR_R + xx;
+          }
+        }
+      }
+      const f = (FI_DOUBLE[idx - 1]! - FI_DOUBLE[idx]!) * this.bitGenerator.nextDouble() + FI_DOUBLE[idx]!;
+      if (f < Math.exp(-0.5 * x * x)) return x;
+    }
   }
 
   /** An exponential draw with the given scale (inverse transform; numpy uses a ziggurat). */

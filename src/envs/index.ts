@@ -2,7 +2,8 @@
  * @module
  * The built-in environments, registered on import: the five classic-control tasks (exact ports of
  * Gymnasium), seals' fixed-horizon CartPole for inverse RL, MaskedCartPole (velocities hidden)
- * for memory, PixelCartPole (frames) for image encoders, and GridWorld for tabular inverse RL.
+ * for memory, PixelCartPole (frames) for image encoders, GridWorld for tabular inverse RL, and
+ * Gymnasium's MuJoCo locomotion tasks (v5, on mujoco-js; `await loadMujoco()` before `make`).
  */
 import { z } from "zod";
 import type { EnvSpec, EpisodeOutcome } from "../core/env.js";
@@ -16,6 +17,7 @@ import {
 } from "./classic/continuous-mountain-car.js";
 import { MountainCarEnv, MountainCarKernel, mountainCarSpec } from "./classic/mountain-car.js";
 import { PendulumEnv, PendulumKernel, pendulumSpec } from "./classic/pendulum.js";
+import { mujocoRegistrations } from "./mujoco/index.js";
 import {
   PixelCartPoleEnv,
   type PixelCartPoleObservation,
@@ -40,6 +42,11 @@ declare module "../core/registry.js" {
     "seals/CartPole-v0": { observation: Float32Array; action: number };
     "MaskedCartPole-v1": { observation: Float32Array; action: number };
     "PixelCartPole-v1": { observation: PixelCartPoleObservation; action: number };
+    "InvertedPendulum-v5": { observation: Float64Array; action: ArrayLike<number> };
+    "Hopper-v5": { observation: Float64Array; action: ArrayLike<number> };
+    "HalfCheetah-v5": { observation: Float64Array; action: ArrayLike<number> };
+    "Walker2d-v5": { observation: Float64Array; action: ArrayLike<number> };
+    "Ant-v5": { observation: Float64Array; action: ArrayLike<number> };
   }
 }
 
@@ -147,6 +154,8 @@ export function registerBuiltinEnvs(): void {
     options: gridWorldOptionsSchema,
     entryPoint: (o) => new GridWorldEnv(o),
   });
+  // MuJoCo (issue 20): make() needs `await loadMujoco()` first.
+  for (const registration of mujocoRegistrations) register(registration);
 }
 
 registerBuiltinEnvs();

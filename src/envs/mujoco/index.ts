@@ -1,0 +1,111 @@
+/**
+ * @module
+ * Gymnasium's MuJoCo locomotion envs (v5) on `mujoco-js`: their option schemas and registrations.
+ * `await loadMujoco()` once before `make`.
+ */
+import { z } from "zod";
+import type { EnvRegistration } from "../../core/registry.js";
+import { AntEnv, type AntOptions, antSpec } from "./ant.js";
+import { HalfCheetahEnv, type HalfCheetahOptions, halfCheetahSpec } from "./half-cheetah.js";
+import { HopperEnv, type HopperOptions, hopperSpec } from "./hopper.js";
+import {
+  InvertedPendulumEnv,
+  type InvertedPendulumOptions,
+  invertedPendulumSpec,
+} from "./inverted-pendulum.js";
+import { Walker2dEnv, type Walker2dOptions, walker2dSpec } from "./walker2d.js";
+
+const frameSkip = z.number().int().positive().optional();
+const weight = z.number().finite().optional();
+const range = z.tuple([z.number(), z.number()]).optional();
+const noise = z.number().finite().nonnegative().optional();
+
+export const invertedPendulumOptionsSchema = z.object({ frameSkip, resetNoiseScale: noise }).strict();
+
+export const hopperOptionsSchema = z
+  .object({
+    frameSkip,
+    forwardRewardWeight: weight,
+    ctrlCostWeight: weight,
+    healthyReward: weight,
+    terminateWhenUnhealthy: z.boolean().optional(),
+    healthyStateRange: range,
+    healthyZRange: range,
+    healthyAngleRange: range,
+    resetNoiseScale: noise,
+    excludeCurrentPositionsFromObservation: z.boolean().optional(),
+  })
+  .strict();
+
+export const halfCheetahOptionsSchema = z
+  .object({
+    frameSkip,
+    forwardRewardWeight: weight,
+    ctrlCostWeight: weight,
+    resetNoiseScale: noise,
+    excludeCurrentPositionsFromObservation: z.boolean().optional(),
+  })
+  .strict();
+
+export const walker2dOptionsSchema = z
+  .object({
+    frameSkip,
+    forwardRewardWeight: weight,
+    ctrlCostWeight: weight,
+    healthyReward: weight,
+    terminateWhenUnhealthy: z.boolean().optional(),
+    healthyZRange: range,
+    healthyAngleRange: range,
+    resetNoiseScale: noise,
+    excludeCurrentPositionsFromObservation: z.boolean().optional(),
+  })
+  .strict();
+
+export const antOptionsSchema = z
+  .object({
+    frameSkip,
+    forwardRewardWeight: weight,
+    ctrlCostWeight: weight,
+    contactCostWeight: weight,
+    healthyReward: weight,
+    mainBody: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
+    terminateWhenUnhealthy: z.boolean().optional(),
+    healthyZRange: range,
+    contactForceRange: range,
+    resetNoiseScale: noise,
+    excludeCurrentPositionsFromObservation: z.boolean().optional(),
+    includeCfrcExtInObservation: z.boolean().optional(),
+  })
+  .strict();
+
+/** The MuJoCo envs' registrations, in Gymnasium's order. */
+export const mujocoRegistrations: EnvRegistration<never>[] = [
+  {
+    ...invertedPendulumSpec,
+    options: invertedPendulumOptionsSchema,
+    entryPoint: (o: InvertedPendulumOptions) => new InvertedPendulumEnv(o),
+  } as EnvRegistration<InvertedPendulumOptions>,
+  {
+    ...hopperSpec,
+    options: hopperOptionsSchema,
+    entryPoint: (o: HopperOptions) => new HopperEnv(o),
+  } as EnvRegistration<HopperOptions>,
+  {
+    ...halfCheetahSpec,
+    options: halfCheetahOptionsSchema,
+    entryPoint: (o: HalfCheetahOptions) => new HalfCheetahEnv(o),
+  } as EnvRegistration<HalfCheetahOptions>,
+  {
+    ...walker2dSpec,
+    options: walker2dOptionsSchema,
+    entryPoint: (o: Walker2dOptions) => new Walker2dEnv(o),
+  } as EnvRegistration<Walker2dOptions>,
+  {
+    ...antSpec,
+    options: antOptionsSchema,
+    entryPoint: (o: AntOptions) => new AntEnv(o),
+  } as EnvRegistration<AntOptions>,
+] as unknown as EnvRegistration<never>[];
+
+/** The MuJoCo env ids (whose `make` needs `await loadMujoco()` first). */
+export const MUJOCO_ENV_IDS: readonly string[] = mujocoRegistrations.map((r) => r.id);
