@@ -187,6 +187,8 @@ export {
 } from "./experts/index.js";
 // Scripted experts of the built-in web tasks, on decoded or encoded observations.
 export { type WebActor, type WebExpert, webActor, webExpert } from "./experts/web.js";
+// The web recorder: a person (or a stand-in script) in a real browser, as env episodes.
+export { expertDriver, type RecordWebOptions, recordWebEpisodes } from "./experts/web-recorder.js";
 export { checkLabels, type Expert, policyExpert } from "./experts/expert.js";
 export {
   type AskContext,
@@ -319,6 +321,13 @@ export {
   bcDomConfigSchema,
   trainBcDom,
 } from "./algorithms/bc-dom.js";
+export {
+  type DaggerDomConfig,
+  type DaggerDomResult,
+  type DaggerDomRound,
+  daggerDomConfigSchema,
+  trainDaggerDom,
+} from "./algorithms/dagger-dom.js";
 export {
   type BcRnnConfig,
   type BcRnnRecord,
