@@ -91,7 +91,9 @@ for (const task of WEB_TASKS) {
 }
 const zeroShot = (await trainBcDom(suite[0]!.merge(suite.slice(1), "web/suite-v0"), { seed: 0 })).policy;
 
-const rows = [["MiniWoB++ task", `demos`, "expert (recording)", "BC-DOM, 50 new seeds", "zero-shot from the suite"]];
+const rows = [
+  ["MiniWoB++ task", `demos`, "expert (recording)", "BC-DOM, 50 new seeds", "zero-shot from the suite"],
+];
 const pct = (r: { successRate: number | null; successCi95: [number, number] | null }) =>
   `${(100 * r.successRate!).toFixed(0)}% [${(100 * r.successCi95![0]).toFixed(0)}, ${(100 * r.successCi95![1]).toFixed(0)}]`;
 for (const [task, expert] of Object.entries(experts)) {
