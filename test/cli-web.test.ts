@@ -12,15 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { readMinari } from "../src/data/io/minari-hdf5/index.js";
-import { findChromium } from "../src/envs/web/browser.js";
+import { skipWithoutChromium } from "./helpers/chromium.js";
 import { runCli as run } from "./helpers/cli.js";
 
-let chromium: string | undefined;
-try {
-  chromium = findChromium();
-} catch {
-  chromium = undefined;
-}
 let dir = "";
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "mimic-cli-web-"));
@@ -28,13 +22,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function skipWithoutChromium(t: { skip: (message: string) => void }): boolean {
-  if (chromium !== undefined) return false;
-  if (process.env.CI) assert.fail("No Chromium found; .ci/run installs Debian's chromium.");
-  t.skip("No Chromium found; install it with apt-get install -y chromium");
-  return true;
-}
 
 describe("mimic web, train bc-dom, eval", () => {
   test("web tasks lists the ten built-in tasks", async () => {

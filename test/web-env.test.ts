@@ -31,13 +31,7 @@ import {
   webTasksDir,
 } from "../src/envs/web/web-env.js";
 import { webActor, webExpert } from "../src/experts/web.js";
-
-let chromium: string | undefined;
-try {
-  chromium = findChromium();
-} catch {
-  chromium = undefined;
-}
+import { chromium, skipWithoutChromium } from "./helpers/chromium.js";
 
 let browser: Browser | undefined;
 const dir = mkdtempSync(join(tmpdir(), "mimic-web-"));
@@ -50,13 +44,6 @@ after(async () => {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function skipWithoutChromium(t: { skip: (message: string) => void }): boolean {
-  if (chromium !== undefined) return false;
-  if (process.env.CI) assert.fail("No Chromium found; .ci/run installs Debian's chromium.");
-  t.skip("No Chromium found; install it with apt-get install -y chromium");
-  return true;
-}
 
 async function openTask(
   task: string,

@@ -16,17 +16,12 @@ import { BrowserError } from "../src/core/errors.js";
 import { Dataset } from "../src/data/dataset.js";
 import type { Episode } from "../src/data/episode.js";
 import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
-import { findChromium, launchBrowser } from "../src/envs/web/browser.js";
+import { launchBrowser } from "../src/envs/web/browser.js";
 import { createWebEnv, WEB_TASKS, type WebEnv } from "../src/envs/web/web-env.js";
 import { webActor } from "../src/experts/web.js";
 import { expertDriver, recordWebEpisodes } from "../src/experts/web-recorder.js";
+import { chromium, skipWithoutChromium } from "./helpers/chromium.js";
 
-let chromium: string | undefined;
-try {
-  chromium = findChromium();
-} catch {
-  chromium = undefined;
-}
 let browser: Browser | undefined;
 const dir = mkdtempSync(join(tmpdir(), "mimic-web-rec-"));
 
@@ -37,13 +32,6 @@ after(async () => {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function skipWithoutChromium(t: { skip: (message: string) => void }): boolean {
-  if (chromium !== undefined) return false;
-  if (process.env.CI) assert.fail("No Chromium found; .ci/run installs Debian's chromium.");
-  t.skip("No Chromium found; install it with apt-get install -y chromium");
-  return true;
-}
 
 const open = (task: string) => createWebEnv({ task, browser: browser!, reward: "raw" });
 

@@ -15,7 +15,8 @@
  *
  * A stored DAgger episode holds the pages the mixture visited with the *expert's* action on each
  * (its labels), and the rewards the mixture's actions earned. Round i's episode k resets with
- * `seed + 1000·i + k`; evaluation seeds start at `evalSeed`, apart from those.
+ * `seed + 1000·i + k`; evaluation seeds start at `evalSeed`, apart from those. Like dagger.ts it
+ * calls eval/ to evaluate each round (a listed exception to the layering rule).
  */
 import { z } from "zod";
 import type { AsyncEnv } from "../core/env.js";

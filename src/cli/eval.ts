@@ -188,28 +188,19 @@ async function evaluateDom(input: {
     }
     parseWebEnvId(id);
   }
-  const { launchBrowser } = await import("../envs/web/browser.js");
-  const { createWebEnv } = await import("../envs/web/web-env.js");
-  const chromium = typeof values.chromium === "string" ? values.chromium : undefined;
-  const browser = await launchBrowser(chromium === undefined ? {} : { executablePath: chromium });
-  const results: Record<string, EvalResult> = {};
-  try {
-    for (const id of ids) {
-      const env = await createWebEnv({ task: parseWebEnvId(id).task, browser, reward: "raw" });
-      try {
-        results[id] = await evaluate(env, input.policy as never, {
-          episodes: input.episodes,
-          seed: input.seed,
-          deterministic: true,
-        });
-      } finally {
-        await env.close();
-      }
-      if (!values.json) io.out(summarizeEvaluation(results[id]!));
-    }
-  } finally {
-    await browser.close();
-  }
+  const { evaluateWebTasks } = await import("./web-eval.js");
+  const results = await evaluateWebTasks(
+    input.policy,
+    ids,
+    {
+      episodes: input.episodes,
+      seed: input.seed,
+      chromium: typeof values.chromium === "string" ? values.chromium : undefined,
+    },
+    (_, result) => {
+      if (!values.json) io.out(summarizeEvaluation(result));
+    },
+  );
   if (values.json) io.out(JSON.stringify({ seed: input.seed, tasks: results }, null, 2));
   return 0;
 }

@@ -133,7 +133,7 @@ export function parseConvs(command: string, text: string): ConvSpec[] {
 }
 
 /** Refuses a non-empty `out` unless `overwrite`, which empties it. */
-async function prepareOut(command: string, out: string, overwrite: boolean): Promise<void> {
+export async function prepareOut(command: string, out: string, overwrite: boolean): Promise<void> {
   const entries = await readdir(out).catch(() => null);
   if (entries !== null && entries.length > 0) {
     if (!overwrite)

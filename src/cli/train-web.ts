@@ -6,15 +6,16 @@
  * scripted expert. Both write policy.json, env.json, metrics.jsonl and evaluation.json (the
  * success rate with its 95% interval on new seeds of every task), and DAgger its dataset.
  */
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Dataset } from "../data/dataset.js";
 import { writeMinari } from "../data/io/minari-hdf5/index.js";
 import { loadDataset } from "../data/store.js";
-import type { EvalResult } from "../eval/evaluate.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import { prepareOut } from "./train-encoders.js";
+import { evaluateWebTasks } from "./web-eval.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
@@ -105,61 +106,6 @@ function bcConfig(command: string, values: FlagValues): Record<string, unknown> 
   )
     throw new UsageError(command, "--heads must divide --width.");
   return config;
-}
-
-/** Refuses a non-empty `out` unless `overwrite`, which empties it. */
-async function prepareOut(command: string, out: string, overwrite: boolean): Promise<void> {
-  const entries = await readdir(out).catch(() => null);
-  if (entries !== null && entries.length > 0) {
-    if (!overwrite)
-      throw new UsageError(
-        command,
-        `--out ${out} exists and is not empty; pass --overwrite to replace it, or choose another --out.`,
-      );
-    await rm(out, { recursive: true, force: true });
-  }
-  await mkdir(out, { recursive: true });
-}
-
-/** Evaluates `policy` on every task in headless Chromium; one line per task. */
-async function evaluateTasks(
-  policy: unknown,
-  tasks: readonly string[],
-  episodes: number,
-  seed: number,
-  chromium: string | undefined,
-  io: Io,
-): Promise<Record<string, EvalResult>> {
-  const { launchBrowser } = await import("../envs/web/browser.js");
-  const { createWebEnv, parseWebEnvId } = await import("../envs/web/web-env.js");
-  const { evaluate } = await import("../eval/evaluate.js");
-  const browser = await launchBrowser(chromium === undefined ? {} : { executablePath: chromium });
-  const results: Record<string, EvalResult> = {};
-  try {
-    for (const id of tasks) {
-      const env = await createWebEnv({ task: parseWebEnvId(id).task, browser, reward: "raw" });
-      try {
-        const bar = progressBar(`eval ${id}`, episodes);
-        let done = 0;
-        const counting = {
-          act: (o: unknown, opts?: unknown) =>
-            (policy as { act(o: unknown, p?: unknown): Int32Array }).act(o, opts),
-          reset: () => {
-            if (done > 0) bar.update(done);
-            done++;
-          },
-        };
-        results[id] = await evaluate(env, counting as never, { episodes, seed, deterministic: true });
-        bar.finish();
-        io.out(summarizeEvaluation(results[id]!));
-      } finally {
-        await env.close();
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  return results;
 }
 
 /** Loads comma-separated web datasets and merges them (their sizes must agree). */
@@ -313,7 +259,12 @@ export async function runWebTrain(
   // The tasks the policy was trained for: `mimic eval` plays them by default.
   await writeFile(join(out, "env.json"), `${JSON.stringify({ envId: tasks[0], tasks }, null, 2)}\n`);
   if (evalEpisodes > 0) {
-    const results = await evaluateTasks(policy, tasks, evalEpisodes, evalSeed, chromium, io);
+    const results = await evaluateWebTasks(
+      policy,
+      tasks,
+      { episodes: evalEpisodes, seed: evalSeed, chromium, progress: true },
+      (_, result) => io.out(summarizeEvaluation(result)),
+    );
     await writeFile(
       join(out, "evaluation.json"),
       `${JSON.stringify({ seed: evalSeed, tasks: results }, null, 2)}\n`,

@@ -24,19 +24,22 @@ export const TEACH_ENVS = [
   "GridWorld-v0",
 ] as const;
 
+/** A dataset's name under the datasets root, as a page may send it (never a path). */
+export const datasetNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+    "must be a dataset name: letters, digits, '.', '_' or '-', starting with a letter or digit",
+  )
+  .refine(
+    (name) => !name.endsWith(".tmp") && !/\.(tmp|old)-/.test(name),
+    "must not look like a temporary file",
+  );
+
 /** What the page sends to keep an episode. */
 export const keptEpisodeSchema = z
   .object({
-    dataset: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
-        "must be a dataset name: letters, digits, '.', '_' or '-', starting with a letter or digit",
-      )
-      .refine(
-        (name) => !name.endsWith(".tmp") && !/\.(tmp|old)-/.test(name),
-        "must not look like a temporary file",
-      ),
+    dataset: datasetNameSchema,
     envId: z.enum(TEACH_ENVS),
     /** The env's own options (a GridWorld layout), as `make(envId, envOptions)` takes them. */
     envOptions: z.record(z.string(), z.unknown()).optional(),

@@ -17,7 +17,7 @@ import { WEB_KEYS } from "../envs/web/observation.js";
 import { WEB_TASKS } from "../envs/web/task-names.js";
 import type { WebEnv } from "../envs/web/web-env.js";
 import { fieldIndex } from "../experts/web-steps.js";
-import { ReplayMismatchError } from "./episode-replay.js";
+import { datasetNameSchema, ReplayMismatchError } from "./episode-replay.js";
 
 const capturedActionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("click"), ref: z.number().int() }).strict(),
@@ -28,12 +28,7 @@ const capturedActionSchema = z.discriminatedUnion("kind", [
 /** What the page sends to keep a web episode. */
 export const keptWebEpisodeSchema = z
   .object({
-    dataset: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
-        "must be a dataset name: letters, digits, '.', '_' or '-', starting with a letter or digit",
-      ),
+    dataset: datasetNameSchema,
     task: z.enum(WEB_TASKS),
     seed: z
       .number()
