@@ -12,7 +12,7 @@
  *   `Y = f(cols·W + b)` with W the kernel read as `[kh·kw·Cin, Cout]`, the bias and activation
  *   fused into the product's store;
  * - backward  `dZ = dY ⊙ f'(·)` (through the output), `dW = colsᵀ·dZ` (gemm reads cols
- *   transposed in place, over cache-sized slabs of pixels whose products `axpy` sums),
+ *   transposed in place, one product over every pixel),
  *   `db = Σ dZ` over pixels and rows (colSum), and for ∂input `dCols = dZ·Wᵀ` (W transposed
  *   into scratch) scattered back by col2im (a sum over every window that saw each input pixel).
  *
@@ -40,9 +40,6 @@ import {
   pairOption,
   windowGeometry,
 } from "./support.js";
-
-/** Floats of `cols` per slab of dW's product (128 KiB: a slab and its dZ rows stay in L2). */
-const SLAB_FLOATS = 32768;
 
 export interface Conv2dOptions extends LayerContext {
   /** One example's image, `[height, width, channels]` (HWC). */
@@ -86,8 +83,6 @@ export class Conv2d implements Layer {
   private dz: F32Slot | null = null;
   private dx: F32Slot | null = null;
   private readonly transposed: F32Slot;
-  /** One slab's share of dW, before it is added in. */
-  private readonly partial: F32Slot;
   private input: F32Slot | null = null;
 
   constructor(options: Conv2dOptions) {
@@ -118,7 +113,6 @@ export class Conv2d implements Layer {
       g.outWidth === w;
     this.arena = options.arena;
     this.transposed = this.arena.slot(this.field * cout);
-    this.partial = this.arena.slot(this.field * cout);
   }
 
   parameterShapes(): number[][] {
@@ -199,33 +193,10 @@ export class Conv2d implements Layer {
       activationGrad(this.activation, this.output!.array, outputGrad.array, dz.array, pixels * cout);
     }
     const cols = this.cols?.ptr ?? this.input.ptr;
-    // dW = colsᵀ·dZ: A(i, p) = cols[p, i] (row stride 1, column stride field), summed over slabs
-    // of pixels: one product over every pixel streams all of cols once per 4 rows of dW, from
-    // memory; slabs that stay in cache are 3× faster on Atari's first layer (bench/layers.ts).
-    // On shared memory each product above a size is split across helper threads, a hand-off per
-    // call: 16× larger slabs there amortize it (on Atari's first layer, 128-pixel slabs took 70 ms
-    // threaded, 2048-pixel ones 16 ms, one product 21 ms).
-    const slab = Math.max(64, Math.floor((this.arena.shared ? 16 * SLAB_FLOATS : SLAB_FLOATS) / field));
-    for (let p0 = 0; p0 < pixels; p0 += slab) {
-      const n = Math.min(slab, pixels - p0);
-      const into = p0 === 0 ? grads : this.partial.ptr;
-      k.gemm(
-        cols + 4 * p0 * field,
-        1,
-        field,
-        dz.ptr + 4 * p0 * cout,
-        cout,
-        0,
-        into,
-        cout,
-        0,
-        field,
-        n,
-        cout,
-        Epilogue.none,
-      );
-      if (p0 > 0) k.axpy(grads, this.partial.ptr, field * cout, 1);
-    }
+    // dW = colsᵀ·dZ: A(i, p) = cols[p, i] (row stride 1, column stride field), one product over
+    // every pixel (gemm takes the pixels in cache-sized blocks itself; it used to be summed here
+    // over slabs of pixels, a product and an axpy per slab).
+    k.gemm(cols, 1, field, dz.ptr, cout, 0, grads, cout, 0, field, pixels, cout, Epilogue.none);
     k.colSum(dz.ptr, pixels, cout, grads + 4 * field * cout);
     if (!inputGrad) return null;
     // dCols = dZ·Wᵀ, then each column back to the input pixel it was copied from.
