@@ -27,6 +27,8 @@ import { Epilogue, type Kernels } from "./kernels-ts.js";
 
 /** Below this much work (multiply-adds m·k·n, plus a dozen per element for a tanh) a product runs on the calling thread alone. */
 export const SPLIT_MIN_WORK = 1 << 16;
+/** Below this many elements (outputs of a row kernel) a row kernel runs on the calling thread alone. */
+export const SPLIT_MIN_ELEMENTS = 1 << 13;
 /** How long a helper keeps spinning for the next job before it sleeps (ms). */
 const HELPER_SPIN_MS = 0.3;
 /** How long a caller spins for a helper's band before it sleeps on it (ms). */
@@ -42,15 +44,24 @@ const DONE = 2;
 const FAILED = 3;
 /**
  * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13,
- * or a tape's byte offset and length in words), then the mail flag.
+ * a tape's byte offset and length in words, or a row kernel's index in `ROW_KERNELS` and its
+ * arguments, up to 14), then the mail flag.
  */
-const WORDS = 17;
+const WORDS = 19;
 const KIND = 2;
 const ARGS = 3;
 /** Set when attach/detach messages wait on the helper's port (so a job reads the port only then). */
-const MAIL = 16;
+const MAIL = 18;
 const KIND_GEMM = 0;
 const KIND_TAPE = 1;
+const KIND_ROWS = 2;
+
+/**
+ * Kernels whose rows are independent (every output row reads only its own input rows), which a
+ * helper can run on a band of rows: split like products, the same bits as one call.
+ */
+const ROW_KERNELS = ["gruGates", "gruGatesBackward", "im2col", "col2im"] as const;
+type RowKernel = (typeof ROW_KERNELS)[number];
 
 /**
  * A tape: kernel calls recorded in an arena's memory as int32 words, `[op, ...arguments]` each,
@@ -118,6 +129,7 @@ function drain() {
 }
 const runTape = ${runTape.toString()};
 const TAPE_OPS = ${JSON.stringify(TapeOp)};
+const ROW_KERNELS = ${JSON.stringify(ROW_KERNELS)};
 Atomics.store(ctrl, 0, ${DONE});
 Atomics.notify(ctrl, 0);
 for (;;) {
@@ -138,6 +150,10 @@ for (;;) {
       state = ${DONE};
     } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_TAPE}) {
       runTape(instance.exports, new Int32Array(instance.memory.buffer, ctrl[${ARGS}] >>> 0, ctrl[${ARGS} + 1]), TAPE_OPS);
+      state = ${DONE};
+    } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_ROWS}) {
+      const a = ${ARGS} + 1;
+      instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12], ctrl[a + 13]);
       state = ${DONE};
     }
   } catch {}
@@ -388,7 +404,12 @@ export function threadedGemm(
   local: Gemm,
   module: WebAssembly.Module,
   memory: WebAssembly.Memory,
-): { gemm: Gemm; startTape: (ptr: number, words: number) => (() => void) | null } {
+  rowLocal?: Pick<Kernels, RowKernel>,
+): {
+  gemm: Gemm;
+  startTape: (ptr: number, words: number) => (() => void) | null;
+  rowKernels: Pick<Kernels, RowKernel> | null;
+} {
   const id = nextArenaId++;
   let attached = false;
   const args = new Array<number>(13).fill(0);
@@ -479,5 +500,87 @@ export function threadedGemm(
     else local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, own, act);
     for (let t = 0; t < posted; t++) p.wait(p.busy + t);
   };
-  return { gemm, startTape };
+  /**
+   * Runs row kernel `name` with `args`, its rows split into bands across the free helpers when
+   * there are at least SPLIT_MIN_ELEMENTS outputs: `rowsAt` is the argument that counts rows, and
+   * each `[index, bytes]` of `shifts` an argument that moves `bytes` per row (0 stays 0: "none").
+   */
+  const callArgs = new Array<number>(15).fill(0);
+  const split = (
+    name: RowKernel,
+    fn: (...a: number[]) => void,
+    args: number[],
+    rowsAt: number,
+    elements: number,
+    shifts: readonly (readonly [number, number])[],
+  ): void => {
+    const rows = args[rowsAt]!;
+    const p = elements < SPLIT_MIN_ELEMENTS || rows < 2 ? null : getPool();
+    const parts = p === null ? 1 : Math.min(p.helpers.length - p.busy + 1, rows);
+    if (p === null || parts < 2) {
+      fn(...args);
+      return;
+    }
+    attach(p);
+    const band = Math.ceil(rows / parts);
+    callArgs[0] = ROW_KERNELS.indexOf(name);
+    let posted = 0;
+    for (let t = 1; t < parts && t * band < rows; t++) {
+      const from = t * band;
+      for (let i = 0; i < args.length; i++) callArgs[i + 1] = args[i]!;
+      for (const [i, bytes] of shifts) if (args[i] !== 0) callArgs[i + 1] = args[i]! + from * bytes;
+      callArgs[rowsAt + 1] = Math.min(band, rows - from);
+      p.post(p.busy + t - 1, id, callArgs, KIND_ROWS);
+      posted++;
+    }
+    splitProducts++;
+    args[rowsAt] = band;
+    fn(...args);
+    for (let t = 0; t < posted; t++) p.wait(p.busy + t);
+  };
+  const k = rowLocal;
+  const rowKernels: Pick<Kernels, RowKernel> | null =
+    k === undefined
+      ? null
+      : {
+          gruGates: (gi, giRow, gh, hPrev, prevRow, cache, cacheRow, hOut, outRow, rows, h) => {
+            const args = [gi, giRow, gh, hPrev, prevRow, cache, cacheRow, hOut, outRow, rows, h];
+            // Its last partial group of lanes (h mod 4) goes through static scratch: one thread only.
+            split("gruGates", k.gruGates, args, 9, h % 4 === 0 ? rows * h : 0, [
+              [0, 4 * giRow],
+              [2, 12 * h],
+              [3, 4 * prevRow],
+              [5, 4 * cacheRow],
+              [7, 4 * outRow],
+            ]);
+          },
+          gruGatesBackward: (cache, cacheRow, hPrev, prevRow, dh, dy, dyRow, dgi, dgh, gRow, rows, h) => {
+            const args = [cache, cacheRow, hPrev, prevRow, dh, dy, dyRow, dgi, dgh, gRow, rows, h];
+            split("gruGatesBackward", k.gruGatesBackward, args, 10, rows * h, [
+              [0, 4 * cacheRow],
+              [2, 4 * prevRow],
+              [4, 4 * h],
+              [5, 4 * dyRow],
+              [7, 4 * gRow],
+              [8, 4 * gRow],
+            ]);
+          },
+          im2col: (x, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, cols) => {
+            const args = [x, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, cols];
+            const field = ho * wo * kh * kw * cin;
+            split("im2col", k.im2col, args, 1, rows * field, [
+              [0, 4 * h * w * cin],
+              [13, 4 * field],
+            ]);
+          },
+          col2im: (dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx) => {
+            const args = [dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx];
+            const field = ho * wo * kh * kw * cin;
+            split("col2im", k.col2im, args, 1, rows * field, [
+              [0, 4 * field],
+              [13, 4 * h * w * cin],
+            ]);
+          },
+        };
+  return { gemm, startTape, rowKernels };
 }
