@@ -42,6 +42,8 @@ const IDLE = 0;
 const JOB = 1;
 const DONE = 2;
 const FAILED = 3;
+/** A helper took the job (JOB → RUNNING); until then the caller may take it back (JOB → IDLE). */
+const RUNNING = 4;
 /**
  * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13,
  * a tape's byte offset and length in words, or a row kernel's index in `ROW_KERNELS` and its
@@ -140,6 +142,8 @@ for (;;) {
     if ((++spins & 255) === 0 && performance.now() - since > spinMs) Atomics.wait(ctrl, 0, seen);
     seen = Atomics.load(ctrl, 0);
   }
+  // The caller takes back a band no helper has started (say this thread was descheduled).
+  if (Atomics.compareExchange(ctrl, 0, ${JOB}, ${RUNNING}) !== ${JOB}) continue;
   if (Atomics.exchange(ctrl, ${MAIL}, 0) !== 0) drain();
   const instance = instances.get(ctrl[1]);
   let state = ${FAILED};
@@ -282,22 +286,31 @@ class GemmPool {
   /** Helpers running a tape: split products leave them out until it is joined. */
   busy = 0;
 
+  /**
+   * Takes back helper `t`'s job if the helper has not started it (on a loaded machine it may not
+   * have run yet): then the caller runs it itself, from the arguments in the control block.
+   */
+  reclaim(t: number): Int32Array | null {
+    const control = this.helpers[t]!.control;
+    return Atomics.compareExchange(control, 0, JOB, IDLE) === JOB ? control : null;
+  }
+
   /** Waits for helper `t`'s band. */
   wait(t: number): void {
     const helper = this.helpers[t]!;
     const control = helper.control;
     let state = Atomics.load(control, 0);
-    if (state === JOB) {
+    if (state === JOB || state === RUNNING) {
       const since = performance.now();
       let spins = 0;
-      while (state === JOB) {
+      while (state === JOB || state === RUNNING) {
         if ((++spins & 255) === 0) {
           const waited = performance.now() - since;
           if (waited > HELPER_TIMEOUT_MS || helper.dead !== null) {
             helper.dead ??= `it did not finish a matrix product in ${HELPER_TIMEOUT_MS / 1000} s`;
             throw helperError(helper);
           }
-          if (waited > CALLER_SPIN_MS) Atomics.wait(control, 0, JOB, 1000);
+          if (waited > CALLER_SPIN_MS) Atomics.wait(control, 0, state, 1000);
         }
         state = Atomics.load(control, 0);
       }
@@ -498,7 +511,26 @@ export function threadedGemm(
     const own = Math.min(band, extent);
     if (byRows) local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, own, k, n, act);
     else local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, own, act);
-    for (let t = 0; t < posted; t++) p.wait(p.busy + t);
+    for (let t = 0; t < posted; t++) {
+      const x = p.reclaim(p.busy + t);
+      if (x === null) p.wait(p.busy + t);
+      else
+        local(
+          x[3]!,
+          x[4]!,
+          x[5]!,
+          x[6]!,
+          x[7]!,
+          x[8]!,
+          x[9]!,
+          x[10]!,
+          x[11]!,
+          x[12]!,
+          x[13]!,
+          x[14]!,
+          x[15]!,
+        );
+    }
   };
   /**
    * Runs row kernel `name` with `args`, its rows split into bands across the free helpers when
@@ -536,7 +568,11 @@ export function threadedGemm(
     splitProducts++;
     args[rowsAt] = band;
     fn(...args);
-    for (let t = 0; t < posted; t++) p.wait(p.busy + t);
+    for (let t = 0; t < posted; t++) {
+      const x = p.reclaim(p.busy + t);
+      if (x === null) p.wait(p.busy + t);
+      else fn(...Array.from(x.subarray(ARGS + 1, ARGS + 1 + args.length)));
+    }
   };
   const k = rowLocal;
   const rowKernels: Pick<Kernels, RowKernel> | null =
