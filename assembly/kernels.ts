@@ -661,6 +661,38 @@ export function gruGates(
     const cR = cache + <usize>((r * cacheRow) << 2);
     const oR = hOut + <usize>((r * outRow) << 2);
     let j = 0;
+    // Two groups of four lanes per pass: their tanh chains overlap in the core.
+    for (; j + 8 <= h; j += 8) {
+      const o = <usize>(j << 2);
+      const a = giR + o;
+      const b = ghR + o;
+      const r0 = f32x4.mul(half, f32x4.add(v128.load(a), v128.load(b)));
+      const r1 = f32x4.mul(half, f32x4.add(v128.load(a, 16), v128.load(b, 16)));
+      const z0 = f32x4.mul(half, f32x4.add(v128.load(a + hb), v128.load(b + hb)));
+      const z1 = f32x4.mul(half, f32x4.add(v128.load(a + hb, 16), v128.load(b + hb, 16)));
+      const rg0 = f32x4.add(half, f32x4.mul(half, tanh4(r0)));
+      const rg1 = f32x4.add(half, f32x4.mul(half, tanh4(r1)));
+      const zg0 = f32x4.add(half, f32x4.mul(half, tanh4(z0)));
+      const zg1 = f32x4.add(half, f32x4.mul(half, tanh4(z1)));
+      const hn0 = v128.load(b + 2 * hb);
+      const hn1 = v128.load(b + 2 * hb, 16);
+      const n0 = tanh4(f32x4.add(v128.load(a + 2 * hb), f32x4.mul(rg0, hn0)));
+      const n1 = tanh4(f32x4.add(v128.load(a + 2 * hb, 16), f32x4.mul(rg1, hn1)));
+      const p = pR + o;
+      const next0 = f32x4.add(f32x4.mul(f32x4.sub(one, zg0), n0), f32x4.mul(zg0, v128.load(p)));
+      const next1 = f32x4.add(f32x4.mul(f32x4.sub(one, zg1), n1), f32x4.mul(zg1, v128.load(p, 16)));
+      const c = cR + o;
+      v128.store(c, rg0);
+      v128.store(c, rg1, 16);
+      v128.store(c + hb, zg0);
+      v128.store(c + hb, zg1, 16);
+      v128.store(c + 2 * hb, n0);
+      v128.store(c + 2 * hb, n1, 16);
+      v128.store(c + 3 * hb, hn0);
+      v128.store(c + 3 * hb, hn1, 16);
+      v128.store(oR + o, next0);
+      v128.store(oR + o, next1, 16);
+    }
     for (; j < h; j += 4) {
       // The last lanes past h (when h % 4 ≠ 0) are computed into scratch (`gruTail`).
       const o = <usize>(j << 2);
