@@ -964,3 +964,34 @@ export function col2im(
     }
   }
 }
+
+/**
+ * `dz = dy ⊙ f'(·)` written through a layer's output `y = f(z)` (`act` as gemm's: TANH gives
+ * 1 − y², RELU [y > 0], as a product, so a non-finite dy where y ≤ 0 gives NaN).
+ */
+export function activationGrad(y: usize, dy: usize, dz: usize, n: i32, act: i32): void {
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  if (act === TANH) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>(i << 2);
+      const v = v128.load(y + o);
+      v128.store(dz + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(v, v))));
+    }
+    for (; i < n; i++) {
+      const o = <usize>(i << 2);
+      const v = load<f32>(y + o);
+      store<f32>(dz + o, load<f32>(dy + o) * (1 - v * v));
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>(i << 2);
+      v128.store(dz + o, f32x4.mul(v128.load(dy + o), v128.and(f32x4.gt(v128.load(y + o), zero), one)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>(i << 2);
+      store<f32>(dz + o, load<f32>(dy + o) * (load<f32>(y + o) > 0 ? <f32>1 : <f32>0));
+    }
+  }
+}

@@ -95,7 +95,7 @@ describe("fused engine helper threads", () => {
     if (threaded) assert.ok(splitCount() > before, "some products were split across threads");
   });
 
-  test("row kernels (GRU gates and their adjoint, im2col, col2im) split across threads: the same bits", () => {
+  test("row kernels (GRU gates and their adjoint, im2col, col2im, activationGrad) split across threads: the same bits", () => {
     const before = splitCount();
     // rows × units at or above SPLIT_MIN_ELEMENTS, so the threaded arena splits them.
     for (const [rows, h] of [
@@ -195,6 +195,19 @@ describe("fused engine helper threads", () => {
         return { cols: arena.view(cols, colSize).slice(), dx: arena.view(dx, inSize).slice() };
       });
       assert.deepEqual(results[0], results[1], `conv ${rows} × [${h}, ${w}, ${cin}]`);
+    }
+    // An elementwise kernel: "rows" of one number, bands at any boundary.
+    for (const act of [Epilogue.tanh, Epilogue.relu]) {
+      const n = 3 * SPLIT_MIN_ELEMENTS + 3;
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const [y, dy, dz] = [arena.alloc(n), arena.alloc(n), arena.alloc(n)];
+        fill(arena, y, n, 8);
+        fill(arena, dy, n, 9);
+        arena.kernels.activationGrad(y, dy, dz, n, act);
+        return arena.view(dz, n).slice();
+      });
+      assert.deepEqual(results[0], results[1], `activationGrad ${act}`);
     }
     if (threaded) assert.ok(splitCount() > before, "some row kernels were split across threads");
   });

@@ -371,6 +371,43 @@ describe("wasm kernels equal the TypeScript reference", () => {
     );
   });
 
+  test("activationGrad: relu the same bits on both kernel sets, tanh within float32 rounding", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 67 }),
+        fc.constantFrom(Epilogue.tanh, Epilogue.relu),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (n, act, seed) => {
+          const y = uniforms(n, seed);
+          const dy = uniforms(n, seed + 1, -3, 3);
+          // Zeros, a NaN and infinities where relu's gate is shut: dy · 0 is NaN for them on both.
+          if (n > 3) {
+            y[0] = 0;
+            y[1] = -1;
+            dy[1] = Number.POSITIVE_INFINITY;
+            dy[2] = Number.NaN;
+          }
+          const [wasm, ts] = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine, { threads: false });
+            const [py, pdy, pdz] = [n, n, n].map((size) => arena.alloc(size)) as [number, number, number];
+            arena.view(py, n).set(y);
+            arena.view(pdy, n).set(dy);
+            arena.kernels.activationGrad(py, pdy, pdz, n, act);
+            return arena.view(pdz, n).slice();
+          }) as [Float32Array, Float32Array];
+          if (act === Epilogue.relu) assert.deepEqual(wasm, ts);
+          else
+            for (let i = 0; i < n; i++)
+              assert.ok(
+                Object.is(wasm[i], ts[i]) || Math.abs(wasm[i]! - ts[i]!) <= 3e-7 * Math.abs(dy[i]!),
+                `${i}: ${wasm[i]} vs ${ts[i]}`,
+              );
+        },
+      ),
+      { numRuns: 200, seed: 13 },
+    );
+  });
+
   test("im2col and col2im: the same bits on both kernel sets, for any geometry", () => {
     fc.assert(
       fc.property(

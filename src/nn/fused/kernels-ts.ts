@@ -132,6 +132,11 @@ export interface Kernels {
     dx: number,
   ): void;
   /**
+   * `dz = dy ⊙ f'(·)` through a layer's output `y = f(z)`: `act` tanh gives 1 − y², relu [y > 0]
+   * (a product: a non-finite dy where y ≤ 0 gives NaN).
+   */
+  activationGrad(y: number, dy: number, dz: number, n: number, act: number): void;
+  /**
    * PPO's clipped surrogate for one categorical head (`losses.ts`'s `ppoCategorical`): logits and
    * grad float32 `[rows, n]`, actions int32, old log-probs and advantages float64. `io` is float64:
    * in [0] the clip ε, [1] the entropy weight; out [2] the policy loss, [3] the mean entropy, [4]
@@ -284,6 +289,20 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
       const X = x >> 2;
       const al = f(alpha);
       for (let i = 0; i < n; i++) h[Y + i] = h[Y + i]! + f(al * h[X + i]!);
+    },
+    activationGrad(y, dy, dz, n, act) {
+      const m = heap();
+      const Y = y >> 2;
+      const D = dy >> 2;
+      const Z = dz >> 2;
+      if (act === Epilogue.tanh) {
+        for (let i = 0; i < n; i++) {
+          const v = m[Y + i]!;
+          m[Z + i] = m[D + i]! * (1 - v * v);
+        }
+      } else {
+        for (let i = 0; i < n; i++) m[Z + i] = m[D + i]! * Number(m[Y + i]! > 0);
+      }
     },
     im2col(x, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, cols) {
       const m = heap();

@@ -62,7 +62,7 @@ const KIND_ROWS = 2;
  * Kernels whose rows are independent (every output row reads only its own input rows), which a
  * helper can run on a band of rows: split like products, the same bits as one call.
  */
-const ROW_KERNELS = ["gruGates", "gruGatesBackward", "im2col", "col2im"] as const;
+const ROW_KERNELS = ["gruGates", "gruGatesBackward", "im2col", "col2im", "activationGrad"] as const;
 type RowKernel = (typeof ROW_KERNELS)[number];
 
 /**
@@ -607,6 +607,14 @@ export function threadedGemm(
             split("im2col", k.im2col, args, 1, rows * field, [
               [0, 4 * h * w * cin],
               [13, 4 * field],
+            ]);
+          },
+          activationGrad: (y, dy, dz, n, act) => {
+            // Elementwise: "rows" of one number each.
+            split("activationGrad", k.activationGrad, [y, dy, dz, n, act], 3, n, [
+              [0, 4],
+              [1, 4],
+              [2, 4],
             ]);
           },
           col2im: (dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx) => {

@@ -27,7 +27,6 @@ import type { Arena, F32Slot } from "../fused/arena.js";
 import { Epilogue } from "../fused/kernels-ts.js";
 import type { Layer, LayerContext } from "./layer.js";
 import {
-  activationGrad,
   checkActivation,
   checkInteger,
   checkOffset,
@@ -190,7 +189,7 @@ export class Conv2d implements Layer {
     let dz = outputGrad;
     if (this.activation !== "none") {
       dz = this.dz!;
-      activationGrad(this.activation, this.output!.array, outputGrad.array, dz.array, pixels * cout);
+      k.activationGrad(this.output!.ptr, outputGrad.ptr, dz.ptr, pixels * cout, epilogueOf(this.activation));
     }
     const cols = this.cols?.ptr ?? this.input.ptr;
     // dW = colsᵀ·dZ: A(i, p) = cols[p, i] (row stride 1, column stride field), one product over
