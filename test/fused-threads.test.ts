@@ -95,7 +95,7 @@ describe("fused engine helper threads", () => {
     if (threaded) assert.ok(splitCount() > before, "some products were split across threads");
   });
 
-  test("row kernels (GRU gates and their adjoint, im2col, col2im, activationGrad) split across threads: the same bits", () => {
+  test("row kernels (GRU gates and their adjoint, im2col, col2im, activationGrad, Adam) split across threads: the same bits", () => {
     const before = splitCount();
     // rows × units at or above SPLIT_MIN_ELEMENTS, so the threaded arena splits them.
     for (const [rows, h] of [
@@ -195,6 +195,22 @@ describe("fused engine helper threads", () => {
         return { cols: arena.view(cols, colSize).slice(), dx: arena.view(dx, inSize).slice() };
       });
       assert.deepEqual(results[0], results[1], `conv ${rows} × [${h}, ${w}, ${cin}]`);
+    }
+    // Adam: elementwise with float arguments (they travel as float bits).
+    {
+      const n = 3 * SPLIT_MIN_ELEMENTS + 5;
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const [w, g, m, v] = [arena.alloc(n), arena.alloc(n), arena.alloc(n), arena.alloc(n)];
+        fill(arena, w, n, 11);
+        fill(arena, g, n, 12);
+        fill(arena, m, n, 13);
+        arena.view(v, n).fill(0.25);
+        for (let step = 0; step < 3; step++)
+          arena.kernels.adam(w, g, m, v, n, 0.9, 0.1, 0.999, 0.001, 1e-8, -3e-4, 0.31);
+        return [w, m, v].map((ptr) => arena.view(ptr, n).slice());
+      });
+      assert.deepEqual(results[0], results[1], "adam");
     }
     // An elementwise kernel: "rows" of one number, bands at any boundary.
     for (const act of [Epilogue.tanh, Epilogue.relu]) {

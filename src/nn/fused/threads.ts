@@ -62,8 +62,10 @@ const KIND_ROWS = 2;
  * Kernels whose rows are independent (every output row reads only its own input rows), which a
  * helper can run on a band of rows: split like products, the same bits as one call.
  */
-const ROW_KERNELS = ["gruGates", "gruGatesBackward", "im2col", "col2im", "activationGrad"] as const;
+const ROW_KERNELS = ["gruGates", "gruGatesBackward", "im2col", "col2im", "activationGrad", "adam"] as const;
 type RowKernel = (typeof ROW_KERNELS)[number];
+/** Per row kernel, the first of its arguments that are float32 (they travel as float bits), or −1. */
+const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5] as const;
 
 /**
  * A tape: kernel calls recorded in an arena's memory as int32 words, `[op, ...arguments]` each,
@@ -115,6 +117,7 @@ export function runTape(
 const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
 const ctrl = new Int32Array(workerData.control);
+const ctrlF32 = new Float32Array(workerData.control);
 const port = workerData.port;
 const instances = new Map();
 const spinMs = workerData.spinMs;
@@ -132,6 +135,7 @@ function drain() {
 const runTape = ${runTape.toString()};
 const TAPE_OPS = ${JSON.stringify(TapeOp)};
 const ROW_KERNELS = ${JSON.stringify(ROW_KERNELS)};
+const ROW_FLOATS_FROM = ${JSON.stringify(ROW_FLOATS_FROM)};
 Atomics.store(ctrl, 0, ${DONE});
 Atomics.notify(ctrl, 0);
 for (;;) {
@@ -157,7 +161,14 @@ for (;;) {
       state = ${DONE};
     } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_ROWS}) {
       const a = ${ARGS} + 1;
-      instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12], ctrl[a + 13]);
+      const f = ROW_FLOATS_FROM[ctrl[${ARGS}]];
+      if (f < 0) {
+        instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12], ctrl[a + 13]);
+      } else {
+        const x = [];
+        for (let i = 0; i < 14; i++) x.push(i >= f ? ctrlF32[a + i] : ctrl[a + i]);
+        instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](...x);
+      }
       state = ${DONE};
     }
   } catch {}
@@ -201,6 +212,8 @@ interface WorkerThreads {
 
 interface Helper {
   control: Int32Array;
+  /** The same words as float32, for float arguments. */
+  controlF32: Float32Array;
   port: PortLike;
   /** Arena ids with an instance on this helper. */
   attached: Set<number>;
@@ -221,7 +234,13 @@ class GemmPool {
         workerData: { control: control.buffer, port: port2, spinMs: HELPER_SPIN_MS },
         transferList: [port2],
       });
-      const helper: Helper = { control, port: port1, attached: new Set(), dead: null };
+      const helper: Helper = {
+        control,
+        controlF32: new Float32Array(control.buffer),
+        port: port1,
+        attached: new Set(),
+        dead: null,
+      };
       worker.on("error", (error) => {
         helper.dead = `it failed: ${String(error)}`;
       });
@@ -272,13 +291,16 @@ class GemmPool {
   }
 
   /** Runs `args` (gemm's arguments) for arena `id` on helper `t`; returns without waiting. */
-  post(t: number, id: number, args: readonly number[], kind = KIND_GEMM): void {
+  post(t: number, id: number, args: readonly number[], kind = KIND_GEMM, floatsFrom = args.length): void {
     const helper = this.helpers[t]!;
     if (helper.dead !== null) throw helperError(helper);
     const control = helper.control;
     control[1] = id;
     control[KIND] = kind;
-    for (let i = 0; i < args.length; i++) control[ARGS + i] = args[i]!;
+    for (let i = 0; i < args.length; i++) {
+      if (i < floatsFrom) control[ARGS + i] = args[i]!;
+      else helper.controlF32[ARGS + i] = args[i]!;
+    }
     Atomics.store(control, 0, JOB);
     Atomics.notify(control, 0);
   }
@@ -293,6 +315,16 @@ class GemmPool {
   reclaim(t: number): Int32Array | null {
     const control = this.helpers[t]!.control;
     return Atomics.compareExchange(control, 0, JOB, IDLE) === JOB ? control : null;
+  }
+
+  /** The `count` arguments of helper `t`'s row-kernel job, float32 from `floatsFrom` on. */
+  rowArgs(t: number, count: number, floatsFrom: number): number[] {
+    const { control, controlF32 } = this.helpers[t]!;
+    const args: number[] = [];
+    for (let i = 0; i < count; i++) {
+      args.push(floatsFrom >= 0 && i >= floatsFrom ? controlF32[ARGS + 1 + i]! : control[ARGS + 1 + i]!);
+    }
+    return args;
   }
 
   /** Waits for helper `t`'s band. */
@@ -555,23 +587,24 @@ export function threadedGemm(
     }
     attach(p);
     const band = Math.ceil(rows / parts);
-    callArgs[0] = ROW_KERNELS.indexOf(name);
+    const index = ROW_KERNELS.indexOf(name);
+    const floatsFrom = ROW_FLOATS_FROM[index]!;
+    callArgs[0] = index;
     let posted = 0;
     for (let t = 1; t < parts && t * band < rows; t++) {
       const from = t * band;
       for (let i = 0; i < args.length; i++) callArgs[i + 1] = args[i]!;
       for (const [i, bytes] of shifts) if (args[i] !== 0) callArgs[i + 1] = args[i]! + from * bytes;
       callArgs[rowsAt + 1] = Math.min(band, rows - from);
-      p.post(p.busy + t - 1, id, callArgs, KIND_ROWS);
+      p.post(p.busy + t - 1, id, callArgs, KIND_ROWS, floatsFrom < 0 ? callArgs.length : floatsFrom + 1);
       posted++;
     }
     splitProducts++;
     args[rowsAt] = band;
     fn(...args);
     for (let t = 0; t < posted; t++) {
-      const x = p.reclaim(p.busy + t);
-      if (x === null) p.wait(p.busy + t);
-      else fn(...Array.from(x.subarray(ARGS + 1, ARGS + 1 + args.length)));
+      if (p.reclaim(p.busy + t) === null) p.wait(p.busy + t);
+      else fn(...p.rowArgs(p.busy + t, args.length, floatsFrom));
     }
   };
   const k = rowLocal;
@@ -607,6 +640,16 @@ export function threadedGemm(
             split("im2col", k.im2col, args, 1, rows * field, [
               [0, 4 * h * w * cin],
               [13, 4 * field],
+            ]);
+          },
+          adam: (w, g, m, v, n, b1, c1, b2, c2, eps, stepSize, corr2) => {
+            // Elementwise, the same float32 operations in every lane and the scalar tail.
+            const args = [w, g, m, v, n, b1, c1, b2, c2, eps, stepSize, corr2];
+            split("adam", k.adam, args, 4, 2 * n, [
+              [0, 4],
+              [1, 4],
+              [2, 4],
+              [3, 4],
             ]);
           },
           activationGrad: (y, dy, dz, n, act) => {
