@@ -2,18 +2,22 @@
  * @module
  * Large matrix products split across threads. In Node, an arena's WebAssembly memory is shared
  * (`WebAssembly.Memory({ shared: true })`), and helper threads (`worker_threads`) each hold an
- * instance of the same kernels on that memory. `gemm` above a size threshold gives each helper a
- * band of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks) and
- * runs the first band itself.
+ * instance of the same kernels on that memory. `gemm` above a size threshold is cut into chunks
+ * of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks), about four
+ * per thread, which the caller and the helpers take in turn from a shared counter: a thread that
+ * runs slowly (say, descheduled on a loaded machine) takes fewer. Kernels whose rows are
+ * independent (the GRU's gates, im2col/col2im, the activation gradient, Adam) split into bands
+ * of rows the same way, and the caller takes back a band no helper has started.
  *
  * Every element of C is still computed by one thread, over the same k order and with the same
- * 4 × 8 register blocks (bands start at multiples of 4 rows or 8 columns), so the result is
+ * 4 × 8 register blocks (chunks start at multiples of 4 rows or 8 columns), so the result is
  * bit-identical to the single-threaded product: threads change speed, never numbers.
  *
- * The hand-off is a few words of a `SharedArrayBuffer` per helper: the caller writes the band's
- * arguments, sets the state to JOB and wakes the helper (`Atomics.notify`); the helper runs the
- * band, sets DONE and wakes the caller. A helper spins for a short while after each job before it
- * sleeps, so the many products of one training step don't each pay a wake-up. Instances are made
+ * The hand-off is a few words of a `SharedArrayBuffer` per helper: the caller writes the job's
+ * arguments, sets the state to JOB and wakes the helper (`Atomics.notify`); the helper takes it
+ * (JOB → RUNNING), runs it, sets DONE and wakes the caller. A helper spins for a short while
+ * after each job before it sleeps, so the many products of one training step don't each pay a
+ * wake-up. Instances are made
  * on a helper when an arena first splits a product there (the memory and module travel by
  * `postMessage`, read synchronously with `receiveMessageOnPort`) and dropped when the arena is
  * garbage-collected.
@@ -27,6 +31,8 @@ import { Epilogue, type Kernels } from "./kernels-ts.js";
 
 /** Below this much work (multiply-adds m·k·n, plus a dozen per element for a tanh) a product runs on the calling thread alone. */
 export const SPLIT_MIN_WORK = 1 << 16;
+/** The least work (as SPLIT_MIN_WORK counts it) of one chunk of a split product. */
+const CHUNK_MIN_WORK = 1 << 15;
 /** Below this many elements (outputs of a row kernel) a row kernel runs on the calling thread alone. */
 export const SPLIT_MIN_ELEMENTS = 1 << 13;
 /** How long a helper keeps spinning for the next job before it sleeps (ms). */
@@ -45,15 +51,16 @@ const FAILED = 3;
 /** A helper took the job (JOB → RUNNING); until then the caller may take it back (JOB → IDLE). */
 const RUNNING = 4;
 /**
- * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13,
- * a tape's byte offset and length in words, or a row kernel's index in `ROW_KERNELS` and its
- * arguments, up to 14), then the mail flag.
+ * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13
+ * for the whole product, then how it is chunked: by rows or not, the chunk, the extent; a tape's
+ * byte offset and length in words; or a row kernel's index in `ROW_KERNELS` and its arguments,
+ * up to 14), then the mail flag.
  */
-const WORDS = 19;
+const WORDS = 20;
 const KIND = 2;
 const ARGS = 3;
 /** Set when attach/detach messages wait on the helper's port (so a job reads the port only then). */
-const MAIL = 18;
+const MAIL = 19;
 const KIND_GEMM = 0;
 const KIND_TAPE = 1;
 const KIND_ROWS = 2;
@@ -113,10 +120,70 @@ export function runTape(
   }
 }
 
+/**
+ * Runs chunks of a split product until none is left: each thread takes the next chunk from
+ * `counter` (`Atomics.add`), so a thread the machine runs slowly (a loaded machine) takes fewer.
+ * `x` holds gemm's 13 arguments for the whole product; a chunk is `chunk` rows (`byRows`) or
+ * columns from the extent's start, a multiple of the 4 × 8 register blocks, so every element of
+ * C is summed as on one thread. Helpers embed this source too: it uses nothing but its arguments.
+ */
+export function runChunks(
+  gemm: Gemm,
+  x: ArrayLike<number>,
+  byRows: number,
+  chunk: number,
+  extent: number,
+  counter: Int32Array,
+): void {
+  for (;;) {
+    const from = Atomics.add(counter, 0, chunk);
+    if (from >= extent) return;
+    const size = Math.min(chunk, extent - from);
+    const g = x[8]!;
+    if (byRows !== 0) {
+      const dc = 4 * from * x[7]!;
+      gemm(
+        x[0]! + 4 * from * x[1]!,
+        x[1]!,
+        x[2]!,
+        x[3]!,
+        x[4]!,
+        x[5]!,
+        x[6]! + dc,
+        x[7]!,
+        g === 0 ? 0 : g + dc,
+        size,
+        x[10]!,
+        x[11]!,
+        x[12]!,
+      );
+    } else {
+      const b = x[5]!;
+      const d = 4 * from;
+      gemm(
+        x[0]!,
+        x[1]!,
+        x[2]!,
+        x[3]! + d,
+        x[4]!,
+        b === 0 ? 0 : b + d,
+        x[6]! + d,
+        x[7]!,
+        g === 0 ? 0 : g + d,
+        x[9]!,
+        x[10]!,
+        size,
+        x[12]!,
+      );
+    }
+  }
+}
+
 /** What a helper runs: a CommonJS script (`eval: true`), so no file has to be found at run time. */
 const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
 const ctrl = new Int32Array(workerData.control);
+const counter = new Int32Array(workerData.counter);
 const ctrlF32 = new Float32Array(workerData.control);
 const port = workerData.port;
 const instances = new Map();
@@ -133,6 +200,7 @@ function drain() {
   }
 }
 const runTape = ${runTape.toString()};
+const runChunks = ${runChunks.toString()};
 const TAPE_OPS = ${JSON.stringify(TapeOp)};
 const ROW_KERNELS = ${JSON.stringify(ROW_KERNELS)};
 const ROW_FLOATS_FROM = ${JSON.stringify(ROW_FLOATS_FROM)};
@@ -154,7 +222,7 @@ for (;;) {
   try {
     if (instance !== undefined && ctrl[${KIND}] === ${KIND_GEMM}) {
       const a = ${ARGS};
-      instance.exports.gemm(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12]);
+      runChunks(instance.exports.gemm, ctrl.subarray(a, a + 13), ctrl[a + 13], ctrl[a + 14], ctrl[a + 15], counter);
       state = ${DONE};
     } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_TAPE}) {
       runTape(instance.exports, new Int32Array(instance.memory.buffer, ctrl[${ARGS}] >>> 0, ctrl[${ARGS} + 1]), TAPE_OPS);
@@ -223,6 +291,8 @@ interface Helper {
 /** The helper threads of this thread (made on first use). */
 class GemmPool {
   readonly helpers: Helper[] = [];
+  /** The next chunk of the split product in progress (`runChunks`), shared with every helper. */
+  readonly counter = new Int32Array(new SharedArrayBuffer(4));
   private readonly registry = new FinalizationRegistry<number>((id) => this.detach(id));
 
   constructor(threads: WorkerThreads, count: number) {
@@ -231,7 +301,12 @@ class GemmPool {
       const { port1, port2 } = new threads.MessageChannel();
       const worker = new threads.Worker(HELPER_SOURCE, {
         eval: true,
-        workerData: { control: control.buffer, port: port2, spinMs: HELPER_SPIN_MS },
+        workerData: {
+          control: control.buffer,
+          counter: this.counter.buffer,
+          port: port2,
+          spinMs: HELPER_SPIN_MS,
+        },
         transferList: [port2],
       });
       const helper: Helper = {
@@ -457,7 +532,7 @@ export function threadedGemm(
 } {
   const id = nextArenaId++;
   let attached = false;
-  const args = new Array<number>(13).fill(0);
+  const args = new Array<number>(16).fill(0);
   const attach = (p: GemmPool) => {
     if (!attached) {
       p.attach(owner, id, module, memory);
@@ -499,70 +574,46 @@ export function threadedGemm(
       return;
     }
     attach(p);
-    // Bands of whole 4-row (or 8-column) blocks; the caller takes the first. Helpers running a
-    // tape (the first `busy` ones) sit this product out.
+    // Helpers running a tape (the first `busy` ones) sit this product out.
     const parts = p.helpers.length - p.busy + 1;
     if (parts < 2) {
       local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
       return;
     }
+    // Chunks of whole 4-row (or 8-column) blocks, about four per thread (fewer for a small
+    // product: at least CHUNK_MIN_WORK each), taken by whichever thread is free.
     const unit = byRows ? 4 : 8;
     const extent = byRows ? m : n;
-    const band = Math.ceil(extent / unit / parts) * unit;
+    const units = Math.ceil(extent / unit);
+    const chunks = Math.max(parts, Math.min(units, 4 * parts, Math.floor(work / CHUNK_MIN_WORK)));
+    const chunk = Math.ceil(units / chunks) * unit;
+    args[0] = a;
+    args[1] = aRow;
+    args[2] = aCol;
+    args[3] = b;
+    args[4] = ldb;
+    args[5] = bias;
+    args[6] = c;
+    args[7] = ldc;
+    args[8] = gate;
+    args[9] = m;
+    args[10] = k;
+    args[11] = n;
+    args[12] = act;
+    args[13] = byRows ? 1 : 0;
+    args[14] = chunk;
+    args[15] = extent;
+    Atomics.store(p.counter, 0, 0);
     let posted = 0;
-    for (let t = 1; t < parts && t * band < extent; t++) {
-      const from = t * band;
-      const size = Math.min(band, extent - from);
-      if (byRows) {
-        args[0] = a + 4 * from * aRow;
-        args[6] = c + 4 * from * ldc;
-        args[8] = gate === 0 ? 0 : gate + 4 * from * ldc;
-        args[9] = size;
-        args[3] = b;
-        args[5] = bias;
-        args[11] = n;
-      } else {
-        args[0] = a;
-        args[6] = c + 4 * from;
-        args[8] = gate === 0 ? 0 : gate + 4 * from;
-        args[9] = m;
-        args[3] = b + 4 * from;
-        args[5] = bias === 0 ? 0 : bias + 4 * from;
-        args[11] = size;
-      }
-      args[1] = aRow;
-      args[2] = aCol;
-      args[4] = ldb;
-      args[7] = ldc;
-      args[10] = k;
-      args[12] = act;
+    for (let t = 1; t < parts && t * chunk < extent; t++) {
       p.post(p.busy + t - 1, id, args);
       posted++;
     }
     splitProducts++;
-    const own = Math.min(band, extent);
-    if (byRows) local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, own, k, n, act);
-    else local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, own, act);
-    for (let t = 0; t < posted; t++) {
-      const x = p.reclaim(p.busy + t);
-      if (x === null) p.wait(p.busy + t);
-      else
-        local(
-          x[3]!,
-          x[4]!,
-          x[5]!,
-          x[6]!,
-          x[7]!,
-          x[8]!,
-          x[9]!,
-          x[10]!,
-          x[11]!,
-          x[12]!,
-          x[13]!,
-          x[14]!,
-          x[15]!,
-        );
-    }
+    runChunks(local, args, args[13], chunk, extent, p.counter);
+    // No chunk is left: a helper that has not started yet gets its job taken back (it has
+    // nothing to do); one that has is finishing its last chunk.
+    for (let t = 0; t < posted; t++) if (p.reclaim(p.busy + t) === null) p.wait(p.busy + t);
   };
   /**
    * Runs row kernel `name` with `args`, its rows split into bands across the free helpers when
