@@ -14,6 +14,17 @@
  * multiply-adds and each broadcast element of A feeds two.
  */
 
+/**
+ * `gemm`'s cache blocks: B is taken GEMM_KC rows × GEMM_NC columns at a time (128 KiB, which stays
+ * in a core's L2 cache while every row of A passes over it); each block's partial sums go to C and
+ * the next block of the shared dimension continues from them, so every element is still summed in
+ * the same order (the same bits as one pass).
+ */
+const GEMM_KC = 256;
+const GEMM_NC = 128;
+/** GEMM_NC zeros: the initial sums without a bias. Read only (helper threads share it). */
+const GEMM_ZEROS = memory.data(GEMM_NC << 2, 16);
+
 /** Epilogues applied to C as it is stored (`gemm`'s `act`). */
 const NONE = 0;
 const TANH = 1;
@@ -136,13 +147,69 @@ export function gemm(
   n: i32,
   act: i32,
 ): void {
+  if (k <= GEMM_KC && n <= GEMM_NC) {
+    gemmBlock(a, aRow, aCol, b, ldb, bias !== 0 ? bias : GEMM_ZEROS, 0, c, ldc, gate, m, k, n, act);
+    return;
+  }
+  const aCol4 = <usize>(aCol << 2);
+  const ldb4 = <usize>(ldb << 2);
+  for (let j0 = 0; j0 < n; j0 += GEMM_NC) {
+    const nc = min(GEMM_NC, n - j0);
+    const jo = <usize>(j0 << 2);
+    for (let p0 = 0; p0 < k; p0 += GEMM_KC) {
+      const kc = min(GEMM_KC, k - p0);
+      const first = p0 === 0;
+      const last = p0 + kc >= k;
+      gemmBlock(
+        a + <usize>p0 * aCol4,
+        aRow,
+        aCol,
+        b + <usize>p0 * ldb4 + jo,
+        ldb,
+        first ? (bias !== 0 ? bias + jo : GEMM_ZEROS) : c + jo,
+        first ? 0 : ldc,
+        c + jo,
+        ldc,
+        gate !== 0 ? gate + jo : 0,
+        m,
+        kc,
+        nc,
+        last ? act : NONE,
+      );
+    }
+  }
+}
+
+/**
+ * `gemm` on one block of B (`k` ≤ GEMM_KC rows, `n` ≤ GEMM_NC columns): every 4-row band of A
+ * passes over it. Row i's sums start from the n values at `init + 4·i·initRow`: the bias (or
+ * GEMM_ZEROS) with `initRow` 0, or C itself (`initRow` = ldc) to continue the partial sums of the
+ * blocks before.
+ */
+function gemmBlock(
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  ldb: i32,
+  init: usize,
+  initRow: i32,
+  c: usize,
+  ldc: i32,
+  gate: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  act: i32,
+): void {
+  const init4 = <usize>(initRow << 2);
   const aRow4 = <usize>(aRow << 2);
   const aCol4 = <usize>(aCol << 2);
   const ldb4 = <usize>(ldb << 2);
   const ldc4 = <usize>(ldc << 2);
-  const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= m; i += 4) {
+    const i0 = init + <usize>i * init4;
     const a0 = a + <usize>i * aRow4;
     const a1 = a0 + aRow4;
     const a2 = a1 + aRow4;
@@ -152,20 +219,15 @@ export function gemm(
     let j = 0;
     for (; j + 8 <= n; j += 8) {
       const jo = <usize>(j << 2);
-      let b0 = zero;
-      let b1 = zero;
-      if (bias !== 0) {
-        b0 = v128.load(bias + jo);
-        b1 = v128.load(bias + jo, 16);
-      }
-      let s00 = b0;
-      let s01 = b1;
-      let s10 = b0;
-      let s11 = b1;
-      let s20 = b0;
-      let s21 = b1;
-      let s30 = b0;
-      let s31 = b1;
+      const o = i0 + jo;
+      let s00 = v128.load(o);
+      let s01 = v128.load(o, 16);
+      let s10 = v128.load(o + init4);
+      let s11 = v128.load(o + init4, 16);
+      let s20 = v128.load(o + 2 * init4);
+      let s21 = v128.load(o + 2 * init4, 16);
+      let s30 = v128.load(o + 3 * init4);
+      let s31 = v128.load(o + 3 * init4, 16);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
@@ -199,11 +261,11 @@ export function gemm(
     }
     for (; j + 4 <= n; j += 4) {
       const jo = <usize>(j << 2);
-      const b0 = bias !== 0 ? v128.load(bias + jo) : zero;
-      let s0 = b0;
-      let s1 = b0;
-      let s2 = b0;
-      let s3 = b0;
+      const o = i0 + jo;
+      let s0 = v128.load(o);
+      let s1 = v128.load(o + init4);
+      let s2 = v128.load(o + 2 * init4);
+      let s3 = v128.load(o + 3 * init4);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
@@ -224,11 +286,11 @@ export function gemm(
     }
     for (; j < n; j++) {
       const jo = <usize>(j << 2);
-      const b0: f32 = bias !== 0 ? load<f32>(bias + jo) : 0;
-      let s0 = b0;
-      let s1 = b0;
-      let s2 = b0;
-      let s3 = b0;
+      const o = i0 + jo;
+      let s0 = load<f32>(o);
+      let s1 = load<f32>(o + init4);
+      let s2 = load<f32>(o + 2 * init4);
+      let s3 = load<f32>(o + 3 * init4);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
@@ -251,21 +313,16 @@ export function gemm(
   // The last m mod 4 rows, one at a time, 16 columns per pass (a matrix-vector product at m = 1).
   for (; i < m; i++) {
     const a0 = a + <usize>i * aRow4;
+    const i0 = init + <usize>i * init4;
     const c0 = c + <usize>i * ldc4;
     const g0 = gate + <usize>i * ldc4;
     let j = 0;
     for (; j + 16 <= n; j += 16) {
       const jo = <usize>(j << 2);
-      let s0 = zero;
-      let s1 = zero;
-      let s2 = zero;
-      let s3 = zero;
-      if (bias !== 0) {
-        s0 = v128.load(bias + jo);
-        s1 = v128.load(bias + jo, 16);
-        s2 = v128.load(bias + jo, 32);
-        s3 = v128.load(bias + jo, 48);
-      }
+      let s0 = v128.load(i0 + jo);
+      let s1 = v128.load(i0 + jo, 16);
+      let s2 = v128.load(i0 + jo, 32);
+      let s3 = v128.load(i0 + jo, 48);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
@@ -286,7 +343,7 @@ export function gemm(
     }
     for (; j + 4 <= n; j += 4) {
       const jo = <usize>(j << 2);
-      let s = bias !== 0 ? v128.load(bias + jo) : zero;
+      let s = v128.load(i0 + jo);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
@@ -298,7 +355,7 @@ export function gemm(
     }
     for (; j < n; j++) {
       const jo = <usize>(j << 2);
-      let s: f32 = bias !== 0 ? load<f32>(bias + jo) : 0;
+      let s = load<f32>(i0 + jo);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
@@ -604,6 +661,38 @@ export function gruGates(
     const cR = cache + <usize>((r * cacheRow) << 2);
     const oR = hOut + <usize>((r * outRow) << 2);
     let j = 0;
+    // Two groups of four lanes per pass: their tanh chains overlap in the core.
+    for (; j + 8 <= h; j += 8) {
+      const o = <usize>(j << 2);
+      const a = giR + o;
+      const b = ghR + o;
+      const r0 = f32x4.mul(half, f32x4.add(v128.load(a), v128.load(b)));
+      const r1 = f32x4.mul(half, f32x4.add(v128.load(a, 16), v128.load(b, 16)));
+      const z0 = f32x4.mul(half, f32x4.add(v128.load(a + hb), v128.load(b + hb)));
+      const z1 = f32x4.mul(half, f32x4.add(v128.load(a + hb, 16), v128.load(b + hb, 16)));
+      const rg0 = f32x4.add(half, f32x4.mul(half, tanh4(r0)));
+      const rg1 = f32x4.add(half, f32x4.mul(half, tanh4(r1)));
+      const zg0 = f32x4.add(half, f32x4.mul(half, tanh4(z0)));
+      const zg1 = f32x4.add(half, f32x4.mul(half, tanh4(z1)));
+      const hn0 = v128.load(b + 2 * hb);
+      const hn1 = v128.load(b + 2 * hb, 16);
+      const n0 = tanh4(f32x4.add(v128.load(a + 2 * hb), f32x4.mul(rg0, hn0)));
+      const n1 = tanh4(f32x4.add(v128.load(a + 2 * hb, 16), f32x4.mul(rg1, hn1)));
+      const p = pR + o;
+      const next0 = f32x4.add(f32x4.mul(f32x4.sub(one, zg0), n0), f32x4.mul(zg0, v128.load(p)));
+      const next1 = f32x4.add(f32x4.mul(f32x4.sub(one, zg1), n1), f32x4.mul(zg1, v128.load(p, 16)));
+      const c = cR + o;
+      v128.store(c, rg0);
+      v128.store(c, rg1, 16);
+      v128.store(c + hb, zg0);
+      v128.store(c + hb, zg1, 16);
+      v128.store(c + 2 * hb, n0);
+      v128.store(c + 2 * hb, n1, 16);
+      v128.store(c + 3 * hb, hn0);
+      v128.store(c + 3 * hb, hn1, 16);
+      v128.store(oR + o, next0);
+      v128.store(oR + o, next1, 16);
+    }
     for (; j < h; j += 4) {
       // The last lanes past h (when h % 4 ≠ 0) are computed into scratch (`gruTail`).
       const o = <usize>(j << 2);
@@ -738,6 +827,171 @@ export function gruGatesBackward(
       store<f32>(gR + hb + o, daz);
       store<f32>(gR + 2 * hb + o, dan * rg);
       store<f32>(dR + o, d * zg);
+    }
+  }
+}
+
+/** Copies `len` floats from `s` to `o` (4 lanes at a time, then one by one). */
+// @ts-expect-error: decorator
+@inline
+function copyRun(o: usize, s: usize, len: i32): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(o + <usize>(i << 2), v128.load(s + <usize>(i << 2)));
+  for (; i < len; i++) store<f32>(o + <usize>(i << 2), load<f32>(s + <usize>(i << 2)));
+}
+
+/** Zeros `len` floats at `o`. */
+// @ts-expect-error: decorator
+@inline
+function zeroRun(o: usize, len: i32): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) v128.store(o + <usize>(i << 2), f32x4.splat(0));
+  for (; i < len; i++) store<f32>(o + <usize>(i << 2), 0);
+}
+
+/** Adds `len` floats from `s` into `o`. */
+// @ts-expect-error: decorator
+@inline
+function addRun(o: usize, s: usize, len: i32): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const q = o + <usize>(i << 2);
+    v128.store(q, f32x4.add(v128.load(q), v128.load(s + <usize>(i << 2))));
+  }
+  for (; i < len; i++) {
+    const q = o + <usize>(i << 2);
+    store<f32>(q, load<f32>(q) + load<f32>(s + <usize>(i << 2)));
+  }
+}
+
+/**
+ * A convolution's im2col (`src/nn/layers/conv2d.ts`): for `rows` HWC images `[h, w, cin]` at `x`,
+ * `cols[(r, oy, ox), (ky, kx, ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0 outside
+ * the image; the output is `[ho, wo]` pixels per image. Each kernel row's window is one contiguous
+ * run of the input.
+ */
+export function im2col(
+  x: usize,
+  rows: i32,
+  h: i32,
+  w: i32,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+  ho: i32,
+  wo: i32,
+  cols: usize,
+): void {
+  let o = cols;
+  const rowFloats = kw * cin;
+  for (let r = 0; r < rows; r++) {
+    const image = x + <usize>(r * h * w * cin) * 4;
+    for (let oy = 0; oy < ho; oy++) {
+      const y0 = oy * sh - padTop;
+      for (let ox = 0; ox < wo; ox++) {
+        const x0 = ox * sw - padLeft;
+        const kx0 = max(0, -x0);
+        const kx1 = min(kw, w - x0);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = y0 + ky;
+          if (iy < 0 || iy >= h || kx1 <= kx0) {
+            zeroRun(o, rowFloats);
+            o += <usize>(rowFloats << 2);
+            continue;
+          }
+          const before = kx0 * cin;
+          const run = (kx1 - kx0) * cin;
+          const after = (kw - kx1) * cin;
+          if (before > 0) zeroRun(o, before);
+          o += <usize>(before << 2);
+          copyRun(o, image + <usize>((iy * w + x0 + kx0) * cin) * 4, run);
+          o += <usize>(run << 2);
+          if (after > 0) zeroRun(o, after);
+          o += <usize>(after << 2);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * im2col's adjoint: `dx[r, iy, ix, ci] = Σ` of the `dCols` entries im2col copied from it (the
+ * same geometry as `im2col`), summed in the order of `dCols`' rows. Overwrites `dx`.
+ */
+export function col2im(
+  dCols: usize,
+  rows: i32,
+  h: i32,
+  w: i32,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+  ho: i32,
+  wo: i32,
+  dx: usize,
+): void {
+  zeroRun(dx, rows * h * w * cin);
+  let o = dCols;
+  for (let r = 0; r < rows; r++) {
+    const image = dx + <usize>(r * h * w * cin) * 4;
+    for (let oy = 0; oy < ho; oy++) {
+      const y0 = oy * sh - padTop;
+      for (let ox = 0; ox < wo; ox++) {
+        const x0 = ox * sw - padLeft;
+        const kx0 = max(0, -x0);
+        const kx1 = min(kw, w - x0);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = y0 + ky;
+          if (iy < 0 || iy >= h || kx1 <= kx0) {
+            o += <usize>((kw * cin) << 2);
+            continue;
+          }
+          o += <usize>((kx0 * cin) << 2);
+          const run = (kx1 - kx0) * cin;
+          addRun(image + <usize>((iy * w + x0 + kx0) * cin) * 4, o, run);
+          o += <usize>(run << 2);
+          o += <usize>(((kw - kx1) * cin) << 2);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * `dz = dy ⊙ f'(·)` written through a layer's output `y = f(z)` (`act` as gemm's: TANH gives
+ * 1 − y², RELU [y > 0], as a product, so a non-finite dy where y ≤ 0 gives NaN).
+ */
+export function activationGrad(y: usize, dy: usize, dz: usize, n: i32, act: i32): void {
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  if (act === TANH) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>(i << 2);
+      const v = v128.load(y + o);
+      v128.store(dz + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(v, v))));
+    }
+    for (; i < n; i++) {
+      const o = <usize>(i << 2);
+      const v = load<f32>(y + o);
+      store<f32>(dz + o, load<f32>(dy + o) * (1 - v * v));
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>(i << 2);
+      v128.store(dz + o, f32x4.mul(v128.load(dy + o), v128.and(f32x4.gt(v128.load(y + o), zero), one)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>(i << 2);
+      store<f32>(dz + o, load<f32>(dy + o) * (load<f32>(y + o) > 0 ? <f32>1 : <f32>0));
     }
   }
 }

@@ -15,7 +15,7 @@ import { rngFromSeed } from "../src/core/rng.js";
 import { Arena } from "../src/nn/fused/arena.js";
 import { Epilogue } from "../src/nn/fused/kernels-ts.js";
 import { FusedMlp } from "../src/nn/fused/mlp.js";
-import { fusedThreads, SPLIT_MIN_WORK, splitCount } from "../src/nn/fused/threads.js";
+import { fusedThreads, SPLIT_MIN_ELEMENTS, SPLIT_MIN_WORK, splitCount } from "../src/nn/fused/threads.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const threaded = process.env.MIMIC_THREADS === undefined || Number(process.env.MIMIC_THREADS) > 1;
@@ -93,6 +93,139 @@ describe("fused engine helper threads", () => {
       assert.deepEqual(results[0], results[1], `${m}×${k}×${n}`);
     }
     if (threaded) assert.ok(splitCount() > before, "some products were split across threads");
+  });
+
+  test("row kernels (GRU gates and their adjoint, im2col, col2im, activationGrad, Adam) split across threads: the same bits", () => {
+    const before = splitCount();
+    // rows × units at or above SPLIT_MIN_ELEMENTS, so the threaded arena splits them.
+    for (const [rows, h] of [
+      [256, 64],
+      [37, 256],
+      [3, 4096],
+    ] as const) {
+      assert.ok(rows * h >= SPLIT_MIN_ELEMENTS);
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const T = 3;
+        const gi = arena.alloc(rows * T * 3 * h);
+        const gh = arena.alloc(rows * 3 * h);
+        const prev = arena.alloc(rows * T * h);
+        const cache = arena.alloc(rows * T * 4 * h);
+        const out = arena.alloc(rows * T * h);
+        const dh = arena.alloc(rows * h);
+        const dy = arena.alloc(rows * h);
+        const dgi = arena.alloc(rows * T * 3 * h);
+        const dgh = arena.alloc(rows * T * 3 * h);
+        fill(arena, gi, rows * T * 3 * h, 1);
+        fill(arena, gh, rows * 3 * h, 2);
+        fill(arena, prev, rows * T * h, 3);
+        fill(arena, dh, rows * h, 4);
+        fill(arena, dy, rows * h, 5);
+        // Step 1 of 3: strided rows, as the GRU layer calls them.
+        arena.kernels.gruGates(
+          gi + 4 * 3 * h,
+          T * 3 * h,
+          gh,
+          prev + 4 * h,
+          T * h,
+          cache + 16 * h,
+          T * 4 * h,
+          out + 4 * h,
+          T * h,
+          rows,
+          h,
+        );
+        arena.kernels.gruGatesBackward(
+          cache + 16 * h,
+          T * 4 * h,
+          prev + 4 * h,
+          T * h,
+          dh,
+          dy,
+          h,
+          dgi + 4 * 3 * h,
+          dgh + 4 * 3 * h,
+          T * 3 * h,
+          rows,
+          h,
+        );
+        arena.kernels.gruGatesBackward(
+          cache + 16 * h,
+          T * 4 * h,
+          prev + 4 * h,
+          T * h,
+          dh,
+          0,
+          h,
+          dgi,
+          dgh,
+          T * 3 * h,
+          rows,
+          h,
+        );
+        return [cache, out, dh, dgi, dgh].map((ptr, i) =>
+          arena
+            .view(ptr, [rows * T * 4 * h, rows * T * h, rows * h, rows * T * 3 * h, rows * T * 3 * h][i]!)
+            .slice(),
+        );
+      });
+      assert.deepEqual(results[0], results[1], `GRU ${rows} × ${h}`);
+    }
+    // NatureCNN's first layer on 5 images, and a padded 3×3 layer with overlapping windows.
+    for (const [rows, h, w, cin, kh, kw, sh, sw, pad] of [
+      [5, 84, 84, 4, 8, 8, 4, 4, 0],
+      [7, 20, 18, 3, 3, 3, 1, 2, 1],
+    ] as const) {
+      const ho = Math.floor((h + 2 * pad - kh) / sh) + 1;
+      const wo = Math.floor((w + 2 * pad - kw) / sw) + 1;
+      const inSize = rows * h * w * cin;
+      const colSize = rows * ho * wo * kh * kw * cin;
+      assert.ok(colSize >= SPLIT_MIN_ELEMENTS);
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const x = arena.alloc(inSize);
+        const cols = arena.alloc(colSize);
+        const d = arena.alloc(colSize);
+        const dx = arena.alloc(inSize);
+        fill(arena, x, inSize, 6);
+        fill(arena, d, colSize, 7);
+        const geometry = [rows, h, w, cin, kh, kw, sh, sw, pad, pad, ho, wo] as const;
+        arena.kernels.im2col(x, ...geometry, cols);
+        arena.kernels.col2im(d, ...geometry, dx);
+        return { cols: arena.view(cols, colSize).slice(), dx: arena.view(dx, inSize).slice() };
+      });
+      assert.deepEqual(results[0], results[1], `conv ${rows} × [${h}, ${w}, ${cin}]`);
+    }
+    // Adam: elementwise with float arguments (they travel as float bits).
+    {
+      const n = 3 * SPLIT_MIN_ELEMENTS + 5;
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const [w, g, m, v] = [arena.alloc(n), arena.alloc(n), arena.alloc(n), arena.alloc(n)];
+        fill(arena, w, n, 11);
+        fill(arena, g, n, 12);
+        fill(arena, m, n, 13);
+        arena.view(v, n).fill(0.25);
+        for (let step = 0; step < 3; step++)
+          arena.kernels.adam(w, g, m, v, n, 0.9, 0.1, 0.999, 0.001, 1e-8, -3e-4, 0.31);
+        return [w, m, v].map((ptr) => arena.view(ptr, n).slice());
+      });
+      assert.deepEqual(results[0], results[1], "adam");
+    }
+    // An elementwise kernel: "rows" of one number, bands at any boundary.
+    for (const act of [Epilogue.tanh, Epilogue.relu]) {
+      const n = 3 * SPLIT_MIN_ELEMENTS + 3;
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const [y, dy, dz] = [arena.alloc(n), arena.alloc(n), arena.alloc(n)];
+        fill(arena, y, n, 8);
+        fill(arena, dy, n, 9);
+        arena.kernels.activationGrad(y, dy, dz, n, act);
+        return arena.view(dz, n).slice();
+      });
+      assert.deepEqual(results[0], results[1], `activationGrad ${act}`);
+    }
+    if (threaded) assert.ok(splitCount() > before, "some row kernels were split across threads");
   });
 
   test("a 256×256 network's forward and backward passes are bit-identical with and without threads", () => {

@@ -301,6 +301,184 @@ describe("wasm kernels equal the TypeScript reference", () => {
     );
   });
 
+  test("gemm's cache blocks (k > 256, n > 128): float32 sums in order, bit for bit; epilogues once", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 1, max: 9 }),
+          k: fc.integer({ min: 1, max: 700 }),
+          n: fc.integer({ min: 1, max: 300 }),
+          transposed: fc.boolean(),
+          bias: fc.boolean(),
+          act: fc.constantFrom(0, 1, 2, 3, 4),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ m, k, n, transposed, bias, act, seed }) => {
+          const a = uniforms(m * k, seed, -2, 2);
+          const b = uniforms(k * n, seed + 1, -2, 2);
+          const bv = uniforms(n, seed + 2);
+          const gate = uniforms(m * n, seed + 3);
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine, { threads: false });
+            const [pa, pb, pbias, pc, pg] = [m * k, k * n, n, m * n, m * n].map((size) =>
+              arena.alloc(size),
+            ) as [number, number, number, number, number];
+            const stored = transposed
+              ? Float32Array.from({ length: m * k }, (_, j) => a[(j % m) * k + Math.floor(j / m)]!)
+              : a;
+            arena.view(pa, m * k).set(stored);
+            arena.view(pb, k * n).set(b);
+            arena.view(pbias, n).set(bv);
+            arena.view(pg, m * n).set(gate);
+            arena.kernels.gemm(
+              pa,
+              transposed ? 1 : k,
+              transposed ? m : 1,
+              pb,
+              n,
+              bias ? pbias : 0,
+              pc,
+              n,
+              pg,
+              m,
+              k,
+              n,
+              act,
+            );
+            return arena.view(pc, m * n).slice();
+          });
+          // Float32 sums (wasm) against float64 ones (TypeScript): the error grows with k.
+          assertNear(results[0]!, results[1]!, Math.max(1e-5, 4e-7 * k), `gemm ${m}×${k}×${n} act ${act}`);
+          if (act === 0 || act === 2) {
+            // The wasm kernel rounds each product and each sum to float32, in the order of k,
+            // whatever its blocks: the same bits as this loop.
+            const f = Math.fround;
+            for (let i = 0; i < m; i++) {
+              for (let j = 0; j < n; j++) {
+                let s = bias ? bv[j]! : 0;
+                for (let p = 0; p < k; p++) s = f(s + f(a[i * k + p]! * b[p * n + j]!));
+                if (act === 2) s = Math.max(s, 0);
+                assert.ok(
+                  Object.is(results[0]![i * n + j], s) || (s === 0 && results[0]![i * n + j] === 0),
+                  `C[${i}, ${j}]: ${results[0]![i * n + j]} vs ${s}`,
+                );
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 60, seed: 11, includeErrorInReport: true },
+    );
+  });
+
+  test("activationGrad: relu the same bits on both kernel sets, tanh within float32 rounding", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 67 }),
+        fc.constantFrom(Epilogue.tanh, Epilogue.relu),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (n, act, seed) => {
+          const y = uniforms(n, seed);
+          const dy = uniforms(n, seed + 1, -3, 3);
+          // Zeros, a NaN and infinities where relu's gate is shut: dy · 0 is NaN for them on both.
+          if (n > 3) {
+            y[0] = 0;
+            y[1] = -1;
+            dy[1] = Number.POSITIVE_INFINITY;
+            dy[2] = Number.NaN;
+          }
+          const [wasm, ts] = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine, { threads: false });
+            const [py, pdy, pdz] = [n, n, n].map((size) => arena.alloc(size)) as [number, number, number];
+            arena.view(py, n).set(y);
+            arena.view(pdy, n).set(dy);
+            arena.kernels.activationGrad(py, pdy, pdz, n, act);
+            return arena.view(pdz, n).slice();
+          }) as [Float32Array, Float32Array];
+          if (act === Epilogue.relu) assert.deepEqual(wasm, ts);
+          else
+            for (let i = 0; i < n; i++)
+              assert.ok(
+                Object.is(wasm[i], ts[i]) || Math.abs(wasm[i]! - ts[i]!) <= 3e-7 * Math.abs(dy[i]!),
+                `${i}: ${wasm[i]} vs ${ts[i]}`,
+              );
+        },
+      ),
+      { numRuns: 200, seed: 13 },
+    );
+  });
+
+  test("im2col and col2im: the same bits on both kernel sets, for any geometry", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 1, max: 11 }),
+          w: fc.integer({ min: 1, max: 13 }),
+          cin: fc.integer({ min: 1, max: 6 }),
+          kh: fc.integer({ min: 1, max: 5 }),
+          kw: fc.integer({ min: 1, max: 5 }),
+          sh: fc.integer({ min: 1, max: 3 }),
+          sw: fc.integer({ min: 1, max: 3 }),
+          pads: fc.tuple(
+            fc.integer({ min: 0, max: 2 }),
+            fc.integer({ min: 0, max: 2 }),
+            fc.integer({ min: 0, max: 2 }),
+            fc.integer({ min: 0, max: 2 }),
+          ),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ rows, h, w, cin, kh, kw, sh, sw, pads: [top, bottom, left, right], seed }) => {
+          fc.pre(kh <= h + top + bottom && kw <= w + left + right);
+          const ho = Math.floor((h + top + bottom - kh) / sh) + 1;
+          const wo = Math.floor((w + left + right - kw) / sw) + 1;
+          const inSize = rows * h * w * cin;
+          const colSize = rows * ho * wo * kh * kw * cin;
+          const x = uniforms(inSize, seed);
+          const d = uniforms(colSize, seed + 1);
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine, { threads: false });
+            const [px, pc, pd, pdx] = [inSize, colSize, colSize, inSize].map((size) => arena.alloc(size)) as [
+              number,
+              number,
+              number,
+              number,
+            ];
+            arena.view(px, inSize).set(x);
+            arena.view(pc, colSize).fill(Number.NaN);
+            arena.view(pd, colSize).set(d);
+            arena.view(pdx, inSize).fill(Number.NaN);
+            const geometry = [rows, h, w, cin, kh, kw, sh, sw, top, left, ho, wo] as const;
+            arena.kernels.im2col(px, ...geometry, pc);
+            arena.kernels.col2im(pd, ...geometry, pdx);
+            return { cols: arena.view(pc, colSize).slice(), dx: arena.view(pdx, inSize).slice() };
+          });
+          const [wasm, ts] = results as [(typeof results)[0], (typeof results)[0]];
+          assert.deepEqual(wasm.cols, ts.cols);
+          assert.deepEqual(wasm.dx, ts.dx);
+          // Spot-check the definition: cols[(r, oy, ox), (ky, kx, ci)].
+          const field = kh * kw * cin;
+          for (let q = 0; q < 20; q++) {
+            const i = (seed + q * 7919) % colSize;
+            const pixel = Math.floor(i / field);
+            const f = i % field;
+            const r = Math.floor(pixel / (ho * wo));
+            const oy = Math.floor((pixel % (ho * wo)) / wo);
+            const ox = pixel % wo;
+            const ky = Math.floor(f / (kw * cin));
+            const kx = Math.floor((f % (kw * cin)) / cin);
+            const ci = f % cin;
+            const iy = oy * sh - top + ky;
+            const ix = ox * sw - left + kx;
+            const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            assert.equal(wasm.cols[i], inside ? x[((r * h + iy) * w + ix) * cin + ci] : 0);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 12, includeErrorInReport: true },
+    );
+  });
+
   test("the SIMD tanh stays within 3e-7 of Math.tanh on [−12, 12], and passes NaN through", () => {
     const n = 4801;
     const x = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));

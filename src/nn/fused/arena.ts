@@ -149,8 +149,8 @@ export class Arena {
       const exports = new WebAssembly.Instance(shared, { env: { memory } }).exports as unknown as WasmExports;
       this.backend = "wasm";
       this.memory = memory;
-      const threaded = threadedGemm(this, exports.gemm, shared, memory);
-      this.kernels = { ...exports, gemm: threaded.gemm };
+      const threaded = threadedGemm(this, exports.gemm, shared, memory, exports);
+      this.kernels = { ...exports, gemm: threaded.gemm, ...threaded.rowKernels };
       this.startTape = threaded.startTape;
       this.top = align(exports.heapBase());
       this.heapBuffer = this.memory.buffer as ArrayBuffer;

@@ -94,6 +94,49 @@ export interface Kernels {
     h: number,
   ): void;
   /**
+   * A convolution's im2col over `rows` HWC images `[h, w, cin]` at `x`: `cols[(r, oy, ox), (ky, kx,
+   * ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0 outside the image, for the
+   * `[ho, wo]` output pixels (`layers/conv2d.ts`).
+   */
+  im2col(
+    x: number,
+    rows: number,
+    h: number,
+    w: number,
+    cin: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+    ho: number,
+    wo: number,
+    cols: number,
+  ): void;
+  /** im2col's adjoint: overwrites `dx` with the sums of the `dCols` entries copied from each input. */
+  col2im(
+    dCols: number,
+    rows: number,
+    h: number,
+    w: number,
+    cin: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padTop: number,
+    padLeft: number,
+    ho: number,
+    wo: number,
+    dx: number,
+  ): void;
+  /**
+   * `dz = dy ⊙ f'(·)` through a layer's output `y = f(z)`: `act` tanh gives 1 − y², relu [y > 0]
+   * (a product: a non-finite dy where y ≤ 0 gives NaN).
+   */
+  activationGrad(y: number, dy: number, dz: number, n: number, act: number): void;
+  /**
    * PPO's clipped surrogate for one categorical head (`losses.ts`'s `ppoCategorical`): logits and
    * grad float32 `[rows, n]`, actions int32, old log-probs and advantages float64. `io` is float64:
    * in [0] the clip ε, [1] the entropy weight; out [2] the policy loss, [3] the mean entropy, [4]
@@ -246,6 +289,79 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
       const X = x >> 2;
       const al = f(alpha);
       for (let i = 0; i < n; i++) h[Y + i] = h[Y + i]! + f(al * h[X + i]!);
+    },
+    activationGrad(y, dy, dz, n, act) {
+      const m = heap();
+      const Y = y >> 2;
+      const D = dy >> 2;
+      const Z = dz >> 2;
+      if (act === Epilogue.tanh) {
+        for (let i = 0; i < n; i++) {
+          const v = m[Y + i]!;
+          m[Z + i] = m[D + i]! * (1 - v * v);
+        }
+      } else {
+        for (let i = 0; i < n; i++) m[Z + i] = m[D + i]! * Number(m[Y + i]! > 0);
+      }
+    },
+    im2col(x, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, cols) {
+      const m = heap();
+      let o = cols >> 2;
+      for (let r = 0; r < rows; r++) {
+        const image = (x >> 2) + r * h * w * cin;
+        for (let oy = 0; oy < ho; oy++) {
+          const y0 = oy * sh - padTop;
+          for (let ox = 0; ox < wo; ox++) {
+            const x0 = ox * sw - padLeft;
+            const kx0 = Math.max(0, -x0);
+            const kx1 = Math.min(kw, w - x0);
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = y0 + ky;
+              if (iy < 0 || iy >= h || kx1 <= kx0) {
+                m.fill(0, o, o + kw * cin);
+                o += kw * cin;
+                continue;
+              }
+              m.fill(0, o, o + kx0 * cin);
+              o += kx0 * cin;
+              const s = image + (iy * w + x0 + kx0) * cin;
+              const run = (kx1 - kx0) * cin;
+              for (let i = 0; i < run; i++) m[o++] = m[s + i]!;
+              m.fill(0, o, o + (kw - kx1) * cin);
+              o += (kw - kx1) * cin;
+            }
+          }
+        }
+      }
+    },
+    col2im(dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx) {
+      const m = heap();
+      const d = dx >> 2;
+      m.fill(0, d, d + rows * h * w * cin);
+      let o = dCols >> 2;
+      for (let r = 0; r < rows; r++) {
+        const image = d + r * h * w * cin;
+        for (let oy = 0; oy < ho; oy++) {
+          const y0 = oy * sh - padTop;
+          for (let ox = 0; ox < wo; ox++) {
+            const x0 = ox * sw - padLeft;
+            const kx0 = Math.max(0, -x0);
+            const kx1 = Math.min(kw, w - x0);
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = y0 + ky;
+              if (iy < 0 || iy >= h || kx1 <= kx0) {
+                o += kw * cin;
+                continue;
+              }
+              o += kx0 * cin;
+              const s = image + (iy * w + x0 + kx0) * cin;
+              const run = (kx1 - kx0) * cin;
+              for (let i = 0; i < run; i++) m[s + i] = m[s + i]! + m[o++]!;
+              o += (kw - kx1) * cin;
+            }
+          }
+        }
+      }
     },
     gruGates(gi, giRow, gh, hPrev, prevRow, cache, cacheRow, hOut, outRow, rows, units) {
       const m = heap();

@@ -2,18 +2,22 @@
  * @module
  * Large matrix products split across threads. In Node, an arena's WebAssembly memory is shared
  * (`WebAssembly.Memory({ shared: true })`), and helper threads (`worker_threads`) each hold an
- * instance of the same kernels on that memory. `gemm` above a size threshold gives each helper a
- * band of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks) and
- * runs the first band itself.
+ * instance of the same kernels on that memory. `gemm` above a size threshold is cut into chunks
+ * of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks), about four
+ * per thread, which the caller and the helpers take in turn from a shared counter: a thread that
+ * runs slowly (say, descheduled on a loaded machine) takes fewer. Kernels whose rows are
+ * independent (the GRU's gates, im2col/col2im, the activation gradient, Adam) split into bands
+ * of rows the same way, and the caller takes back a band no helper has started.
  *
  * Every element of C is still computed by one thread, over the same k order and with the same
- * 4 × 8 register blocks (bands start at multiples of 4 rows or 8 columns), so the result is
+ * 4 × 8 register blocks (chunks start at multiples of 4 rows or 8 columns), so the result is
  * bit-identical to the single-threaded product: threads change speed, never numbers.
  *
- * The hand-off is a few words of a `SharedArrayBuffer` per helper: the caller writes the band's
- * arguments, sets the state to JOB and wakes the helper (`Atomics.notify`); the helper runs the
- * band, sets DONE and wakes the caller. A helper spins for a short while after each job before it
- * sleeps, so the many products of one training step don't each pay a wake-up. Instances are made
+ * The hand-off is a few words of a `SharedArrayBuffer` per helper: the caller writes the job's
+ * arguments, sets the state to JOB and wakes the helper (`Atomics.notify`); the helper takes it
+ * (JOB → RUNNING), runs it, sets DONE and wakes the caller. A helper spins for a short while
+ * after each job before it sleeps, so the many products of one training step don't each pay a
+ * wake-up. Instances are made
  * on a helper when an arena first splits a product there (the memory and module travel by
  * `postMessage`, read synchronously with `receiveMessageOnPort`) and dropped when the arena is
  * garbage-collected.
@@ -27,6 +31,10 @@ import { Epilogue, type Kernels } from "./kernels-ts.js";
 
 /** Below this much work (multiply-adds m·k·n, plus a dozen per element for a tanh) a product runs on the calling thread alone. */
 export const SPLIT_MIN_WORK = 1 << 16;
+/** The least work (as SPLIT_MIN_WORK counts it) of one chunk of a split product. */
+const CHUNK_MIN_WORK = 1 << 15;
+/** Below this many elements (outputs of a row kernel) a row kernel runs on the calling thread alone. */
+export const SPLIT_MIN_ELEMENTS = 1 << 13;
 /** How long a helper keeps spinning for the next job before it sleeps (ms). */
 const HELPER_SPIN_MS = 0.3;
 /** How long a caller spins for a helper's band before it sleeps on it (ms). */
@@ -40,17 +48,45 @@ const IDLE = 0;
 const JOB = 1;
 const DONE = 2;
 const FAILED = 3;
+/** A helper took the job (JOB → RUNNING); until then the caller may take it back (JOB → IDLE). */
+const RUNNING = 4;
 /**
- * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13,
- * or a tape's byte offset and length in words), then the mail flag.
+ * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13
+ * for the whole product, then how it is chunked: by rows or not, the chunk, the extent; a tape's
+ * byte offset and length in words; or a row kernel's index in `ROW_KERNELS` and its arguments,
+ * up to 14), the two sleep flags, then the mail flag.
  */
-const WORDS = 17;
+const WORDS = 22;
 const KIND = 2;
 const ARGS = 3;
+/**
+ * How the helper waits for a job: 0 spinning, LIGHT sleeping in timed waits of LIGHT_WAIT_MS
+ * (it finds a new job by itself within that), DEEP sleeping until notified. The next word is set
+ * while the caller sleeps on a helper's band. A new or finished job wakes the other side only when
+ * it must: `Atomics.notify` on a sleeping thread took 150–700 µs per product on this loaded VM
+ * (measured), a third of a GRU step, while the caller can run the chunks itself meanwhile.
+ */
+const HELPER_ASLEEP = 19;
+const CALLER_ASLEEP = 20;
+const LIGHT = 1;
+const DEEP = 2;
+/** A helper idle this long sleeps until notified (ms); before that it polls every LIGHT_WAIT_MS. */
+const HELPER_LIGHT_SLEEP_MS = 50;
+const LIGHT_WAIT_MS = 0.25;
 /** Set when attach/detach messages wait on the helper's port (so a job reads the port only then). */
-const MAIL = 16;
+const MAIL = 21;
 const KIND_GEMM = 0;
 const KIND_TAPE = 1;
+const KIND_ROWS = 2;
+
+/**
+ * Kernels whose rows are independent (every output row reads only its own input rows), which a
+ * helper can run on a band of rows: split like products, the same bits as one call.
+ */
+const ROW_KERNELS = ["gruGates", "gruGatesBackward", "im2col", "col2im", "activationGrad", "adam"] as const;
+type RowKernel = (typeof ROW_KERNELS)[number];
+/** Per row kernel, the first of its arguments that are float32 (they travel as float bits), or −1. */
+const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5] as const;
 
 /**
  * A tape: kernel calls recorded in an arena's memory as int32 words, `[op, ...arguments]` each,
@@ -98,10 +134,71 @@ export function runTape(
   }
 }
 
+/**
+ * Runs chunks of a split product until none is left: each thread takes the next chunk from
+ * `counter` (`Atomics.add`), so a thread the machine runs slowly (a loaded machine) takes fewer.
+ * `x` holds gemm's 13 arguments for the whole product; a chunk is `chunk` rows (`byRows`) or
+ * columns from the extent's start, a multiple of the 4 × 8 register blocks, so every element of
+ * C is summed as on one thread. Helpers embed this source too: it uses nothing but its arguments.
+ */
+export function runChunks(
+  gemm: Gemm,
+  x: ArrayLike<number>,
+  byRows: number,
+  chunk: number,
+  extent: number,
+  counter: Int32Array,
+): void {
+  for (;;) {
+    const from = Atomics.add(counter, 0, chunk);
+    if (from >= extent) return;
+    const size = Math.min(chunk, extent - from);
+    const g = x[8]!;
+    if (byRows !== 0) {
+      const dc = 4 * from * x[7]!;
+      gemm(
+        x[0]! + 4 * from * x[1]!,
+        x[1]!,
+        x[2]!,
+        x[3]!,
+        x[4]!,
+        x[5]!,
+        x[6]! + dc,
+        x[7]!,
+        g === 0 ? 0 : g + dc,
+        size,
+        x[10]!,
+        x[11]!,
+        x[12]!,
+      );
+    } else {
+      const b = x[5]!;
+      const d = 4 * from;
+      gemm(
+        x[0]!,
+        x[1]!,
+        x[2]!,
+        x[3]! + d,
+        x[4]!,
+        b === 0 ? 0 : b + d,
+        x[6]! + d,
+        x[7]!,
+        g === 0 ? 0 : g + d,
+        x[9]!,
+        x[10]!,
+        size,
+        x[12]!,
+      );
+    }
+  }
+}
+
 /** What a helper runs: a CommonJS script (`eval: true`), so no file has to be found at run time. */
 const HELPER_SOURCE = `
 const { workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
 const ctrl = new Int32Array(workerData.control);
+const counter = new Int32Array(workerData.counter);
+const ctrlF32 = new Float32Array(workerData.control);
 const port = workerData.port;
 const instances = new Map();
 const spinMs = workerData.spinMs;
@@ -117,7 +214,10 @@ function drain() {
   }
 }
 const runTape = ${runTape.toString()};
+const runChunks = ${runChunks.toString()};
 const TAPE_OPS = ${JSON.stringify(TapeOp)};
+const ROW_KERNELS = ${JSON.stringify(ROW_KERNELS)};
+const ROW_FLOATS_FROM = ${JSON.stringify(ROW_FLOATS_FROM)};
 Atomics.store(ctrl, 0, ${DONE});
 Atomics.notify(ctrl, 0);
 for (;;) {
@@ -125,24 +225,45 @@ for (;;) {
   const since = performance.now();
   let spins = 0;
   while (seen !== ${JOB}) {
-    if ((++spins & 255) === 0 && performance.now() - since > spinMs) Atomics.wait(ctrl, 0, seen);
+    if ((++spins & 255) === 0) {
+      const idle = performance.now() - since;
+      if (idle > spinMs) {
+        const deep = idle > ${HELPER_LIGHT_SLEEP_MS};
+        Atomics.store(ctrl, ${HELPER_ASLEEP}, deep ? ${DEEP} : ${LIGHT});
+        Atomics.wait(ctrl, 0, seen, deep ? Infinity : ${LIGHT_WAIT_MS});
+        Atomics.store(ctrl, ${HELPER_ASLEEP}, 0);
+      }
+    }
     seen = Atomics.load(ctrl, 0);
   }
+  // The caller takes back a band no helper has started (say this thread was descheduled).
+  if (Atomics.compareExchange(ctrl, 0, ${JOB}, ${RUNNING}) !== ${JOB}) continue;
   if (Atomics.exchange(ctrl, ${MAIL}, 0) !== 0) drain();
   const instance = instances.get(ctrl[1]);
   let state = ${FAILED};
   try {
     if (instance !== undefined && ctrl[${KIND}] === ${KIND_GEMM}) {
       const a = ${ARGS};
-      instance.exports.gemm(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12]);
+      runChunks(instance.exports.gemm, ctrl.subarray(a, a + 13), ctrl[a + 13], ctrl[a + 14], ctrl[a + 15], counter);
       state = ${DONE};
     } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_TAPE}) {
       runTape(instance.exports, new Int32Array(instance.memory.buffer, ctrl[${ARGS}] >>> 0, ctrl[${ARGS} + 1]), TAPE_OPS);
       state = ${DONE};
+    } else if (instance !== undefined && ctrl[${KIND}] === ${KIND_ROWS}) {
+      const a = ${ARGS} + 1;
+      const f = ROW_FLOATS_FROM[ctrl[${ARGS}]];
+      if (f < 0) {
+        instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12], ctrl[a + 13]);
+      } else {
+        const x = [];
+        for (let i = 0; i < 14; i++) x.push(i >= f ? ctrlF32[a + i] : ctrl[a + i]);
+        instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](...x);
+      }
+      state = ${DONE};
     }
   } catch {}
   Atomics.store(ctrl, 0, state);
-  Atomics.notify(ctrl, 0);
+  if (Atomics.load(ctrl, ${CALLER_ASLEEP}) !== 0) Atomics.notify(ctrl, 0);
 }
 `;
 
@@ -181,6 +302,8 @@ interface WorkerThreads {
 
 interface Helper {
   control: Int32Array;
+  /** The same words as float32, for float arguments. */
+  controlF32: Float32Array;
   port: PortLike;
   /** Arena ids with an instance on this helper. */
   attached: Set<number>;
@@ -190,6 +313,8 @@ interface Helper {
 /** The helper threads of this thread (made on first use). */
 class GemmPool {
   readonly helpers: Helper[] = [];
+  /** The next chunk of the split product in progress (`runChunks`), shared with every helper. */
+  readonly counter = new Int32Array(new SharedArrayBuffer(4));
   private readonly registry = new FinalizationRegistry<number>((id) => this.detach(id));
 
   constructor(threads: WorkerThreads, count: number) {
@@ -198,10 +323,21 @@ class GemmPool {
       const { port1, port2 } = new threads.MessageChannel();
       const worker = new threads.Worker(HELPER_SOURCE, {
         eval: true,
-        workerData: { control: control.buffer, port: port2, spinMs: HELPER_SPIN_MS },
+        workerData: {
+          control: control.buffer,
+          counter: this.counter.buffer,
+          port: port2,
+          spinMs: HELPER_SPIN_MS,
+        },
         transferList: [port2],
       });
-      const helper: Helper = { control, port: port1, attached: new Set(), dead: null };
+      const helper: Helper = {
+        control,
+        controlF32: new Float32Array(control.buffer),
+        port: port1,
+        attached: new Set(),
+        dead: null,
+      };
       worker.on("error", (error) => {
         helper.dead = `it failed: ${String(error)}`;
       });
@@ -252,36 +388,66 @@ class GemmPool {
   }
 
   /** Runs `args` (gemm's arguments) for arena `id` on helper `t`; returns without waiting. */
-  post(t: number, id: number, args: readonly number[], kind = KIND_GEMM): void {
+  post(t: number, id: number, args: readonly number[], kind = KIND_GEMM, floatsFrom = args.length): void {
     const helper = this.helpers[t]!;
     if (helper.dead !== null) throw helperError(helper);
     const control = helper.control;
     control[1] = id;
     control[KIND] = kind;
-    for (let i = 0; i < args.length; i++) control[ARGS + i] = args[i]!;
+    for (let i = 0; i < args.length; i++) {
+      if (i < floatsFrom) control[ARGS + i] = args[i]!;
+      else helper.controlF32[ARGS + i] = args[i]!;
+    }
     Atomics.store(control, 0, JOB);
-    Atomics.notify(control, 0);
+    // A helper in light sleep finds the job within LIGHT_WAIT_MS while the caller works on its own
+    // chunks (and takes the job back if it is still waiting); a tape is the helper's alone, so it
+    // wakes it at once.
+    const asleep = Atomics.load(control, HELPER_ASLEEP);
+    if (asleep === DEEP || (asleep === LIGHT && kind === KIND_TAPE)) Atomics.notify(control, 0);
   }
 
   /** Helpers running a tape: split products leave them out until it is joined. */
   busy = 0;
+
+  /**
+   * Takes back helper `t`'s job if the helper has not started it (on a loaded machine it may not
+   * have run yet): then the caller runs it itself, from the arguments in the control block.
+   */
+  reclaim(t: number): Int32Array | null {
+    const control = this.helpers[t]!.control;
+    return Atomics.compareExchange(control, 0, JOB, IDLE) === JOB ? control : null;
+  }
+
+  /** The `count` arguments of helper `t`'s row-kernel job, float32 from `floatsFrom` on. */
+  rowArgs(t: number, count: number, floatsFrom: number): number[] {
+    const { control, controlF32 } = this.helpers[t]!;
+    const args: number[] = [];
+    for (let i = 0; i < count; i++) {
+      args.push(floatsFrom >= 0 && i >= floatsFrom ? controlF32[ARGS + 1 + i]! : control[ARGS + 1 + i]!);
+    }
+    return args;
+  }
 
   /** Waits for helper `t`'s band. */
   wait(t: number): void {
     const helper = this.helpers[t]!;
     const control = helper.control;
     let state = Atomics.load(control, 0);
-    if (state === JOB) {
+    if (state === JOB || state === RUNNING) {
       const since = performance.now();
       let spins = 0;
-      while (state === JOB) {
+      while (state === JOB || state === RUNNING) {
         if ((++spins & 255) === 0) {
           const waited = performance.now() - since;
           if (waited > HELPER_TIMEOUT_MS || helper.dead !== null) {
             helper.dead ??= `it did not finish a matrix product in ${HELPER_TIMEOUT_MS / 1000} s`;
             throw helperError(helper);
           }
-          if (waited > CALLER_SPIN_MS) Atomics.wait(control, 0, JOB, 1000);
+          if (waited > CALLER_SPIN_MS) {
+            Atomics.store(control, CALLER_ASLEEP, 1);
+            Atomics.wait(control, 0, state, 1000);
+            Atomics.store(control, CALLER_ASLEEP, 0);
+          }
         }
         state = Atomics.load(control, 0);
       }
@@ -388,10 +554,15 @@ export function threadedGemm(
   local: Gemm,
   module: WebAssembly.Module,
   memory: WebAssembly.Memory,
-): { gemm: Gemm; startTape: (ptr: number, words: number) => (() => void) | null } {
+  rowLocal?: Pick<Kernels, RowKernel>,
+): {
+  gemm: Gemm;
+  startTape: (ptr: number, words: number) => (() => void) | null;
+  rowKernels: Pick<Kernels, RowKernel> | null;
+} {
   const id = nextArenaId++;
   let attached = false;
-  const args = new Array<number>(13).fill(0);
+  const args = new Array<number>(16).fill(0);
   const attach = (p: GemmPool) => {
     if (!attached) {
       p.attach(owner, id, module, memory);
@@ -433,51 +604,151 @@ export function threadedGemm(
       return;
     }
     attach(p);
-    // Bands of whole 4-row (or 8-column) blocks; the caller takes the first. Helpers running a
-    // tape (the first `busy` ones) sit this product out.
+    // Helpers running a tape (the first `busy` ones) sit this product out.
     const parts = p.helpers.length - p.busy + 1;
     if (parts < 2) {
       local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, n, act);
       return;
     }
+    // Chunks of whole 4-row (or 8-column) blocks, about four per thread (fewer for a small
+    // product: at least CHUNK_MIN_WORK each), taken by whichever thread is free.
     const unit = byRows ? 4 : 8;
     const extent = byRows ? m : n;
-    const band = Math.ceil(extent / unit / parts) * unit;
+    const units = Math.ceil(extent / unit);
+    const chunks = Math.max(parts, Math.min(units, 4 * parts, Math.floor(work / CHUNK_MIN_WORK)));
+    const chunk = Math.ceil(units / chunks) * unit;
+    args[0] = a;
+    args[1] = aRow;
+    args[2] = aCol;
+    args[3] = b;
+    args[4] = ldb;
+    args[5] = bias;
+    args[6] = c;
+    args[7] = ldc;
+    args[8] = gate;
+    args[9] = m;
+    args[10] = k;
+    args[11] = n;
+    args[12] = act;
+    args[13] = byRows ? 1 : 0;
+    args[14] = chunk;
+    args[15] = extent;
+    Atomics.store(p.counter, 0, 0);
     let posted = 0;
-    for (let t = 1; t < parts && t * band < extent; t++) {
-      const from = t * band;
-      const size = Math.min(band, extent - from);
-      if (byRows) {
-        args[0] = a + 4 * from * aRow;
-        args[6] = c + 4 * from * ldc;
-        args[8] = gate === 0 ? 0 : gate + 4 * from * ldc;
-        args[9] = size;
-        args[3] = b;
-        args[5] = bias;
-        args[11] = n;
-      } else {
-        args[0] = a;
-        args[6] = c + 4 * from;
-        args[8] = gate === 0 ? 0 : gate + 4 * from;
-        args[9] = m;
-        args[3] = b + 4 * from;
-        args[5] = bias === 0 ? 0 : bias + 4 * from;
-        args[11] = size;
-      }
-      args[1] = aRow;
-      args[2] = aCol;
-      args[4] = ldb;
-      args[7] = ldc;
-      args[10] = k;
-      args[12] = act;
+    for (let t = 1; t < parts && t * chunk < extent; t++) {
       p.post(p.busy + t - 1, id, args);
       posted++;
     }
     splitProducts++;
-    const own = Math.min(band, extent);
-    if (byRows) local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, own, k, n, act);
-    else local(a, aRow, aCol, b, ldb, bias, c, ldc, gate, m, k, own, act);
-    for (let t = 0; t < posted; t++) p.wait(p.busy + t);
+    runChunks(local, args, args[13], chunk, extent, p.counter);
+    // No chunk is left: a helper that has not started yet gets its job taken back (it has
+    // nothing to do); one that has is finishing its last chunk.
+    for (let t = 0; t < posted; t++) if (p.reclaim(p.busy + t) === null) p.wait(p.busy + t);
   };
-  return { gemm, startTape };
+  /**
+   * Runs row kernel `name` with `args`, its rows split into bands across the free helpers when
+   * there are at least SPLIT_MIN_ELEMENTS outputs: `rowsAt` is the argument that counts rows, and
+   * each `[index, bytes]` of `shifts` an argument that moves `bytes` per row (0 stays 0: "none").
+   */
+  const callArgs = new Array<number>(15).fill(0);
+  const split = (
+    name: RowKernel,
+    fn: (...a: number[]) => void,
+    args: number[],
+    rowsAt: number,
+    elements: number,
+    shifts: readonly (readonly [number, number])[],
+  ): void => {
+    const rows = args[rowsAt]!;
+    const p = elements < SPLIT_MIN_ELEMENTS || rows < 2 ? null : getPool();
+    const parts = p === null ? 1 : Math.min(p.helpers.length - p.busy + 1, rows);
+    if (p === null || parts < 2) {
+      fn(...args);
+      return;
+    }
+    attach(p);
+    const band = Math.ceil(rows / parts);
+    const index = ROW_KERNELS.indexOf(name);
+    const floatsFrom = ROW_FLOATS_FROM[index]!;
+    callArgs[0] = index;
+    let posted = 0;
+    for (let t = 1; t < parts && t * band < rows; t++) {
+      const from = t * band;
+      for (let i = 0; i < args.length; i++) callArgs[i + 1] = args[i]!;
+      for (const [i, bytes] of shifts) if (args[i] !== 0) callArgs[i + 1] = args[i]! + from * bytes;
+      callArgs[rowsAt + 1] = Math.min(band, rows - from);
+      p.post(p.busy + t - 1, id, callArgs, KIND_ROWS, floatsFrom < 0 ? callArgs.length : floatsFrom + 1);
+      posted++;
+    }
+    splitProducts++;
+    args[rowsAt] = band;
+    fn(...args);
+    for (let t = 0; t < posted; t++) {
+      if (p.reclaim(p.busy + t) === null) p.wait(p.busy + t);
+      else fn(...p.rowArgs(p.busy + t, args.length, floatsFrom));
+    }
+  };
+  const k = rowLocal;
+  const rowKernels: Pick<Kernels, RowKernel> | null =
+    k === undefined
+      ? null
+      : {
+          gruGates: (gi, giRow, gh, hPrev, prevRow, cache, cacheRow, hOut, outRow, rows, h) => {
+            const args = [gi, giRow, gh, hPrev, prevRow, cache, cacheRow, hOut, outRow, rows, h];
+            // Its last partial group of lanes (h mod 4) goes through static scratch: one thread only.
+            split("gruGates", k.gruGates, args, 9, h % 4 === 0 ? rows * h : 0, [
+              [0, 4 * giRow],
+              [2, 12 * h],
+              [3, 4 * prevRow],
+              [5, 4 * cacheRow],
+              [7, 4 * outRow],
+            ]);
+          },
+          gruGatesBackward: (cache, cacheRow, hPrev, prevRow, dh, dy, dyRow, dgi, dgh, gRow, rows, h) => {
+            const args = [cache, cacheRow, hPrev, prevRow, dh, dy, dyRow, dgi, dgh, gRow, rows, h];
+            split("gruGatesBackward", k.gruGatesBackward, args, 10, rows * h, [
+              [0, 4 * cacheRow],
+              [2, 4 * prevRow],
+              [4, 4 * h],
+              [5, 4 * dyRow],
+              [7, 4 * gRow],
+              [8, 4 * gRow],
+            ]);
+          },
+          im2col: (x, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, cols) => {
+            const args = [x, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, cols];
+            const field = ho * wo * kh * kw * cin;
+            split("im2col", k.im2col, args, 1, rows * field, [
+              [0, 4 * h * w * cin],
+              [13, 4 * field],
+            ]);
+          },
+          adam: (w, g, m, v, n, b1, c1, b2, c2, eps, stepSize, corr2) => {
+            // Elementwise, the same float32 operations in every lane and the scalar tail.
+            const args = [w, g, m, v, n, b1, c1, b2, c2, eps, stepSize, corr2];
+            split("adam", k.adam, args, 4, 2 * n, [
+              [0, 4],
+              [1, 4],
+              [2, 4],
+              [3, 4],
+            ]);
+          },
+          activationGrad: (y, dy, dz, n, act) => {
+            // Elementwise: "rows" of one number each.
+            split("activationGrad", k.activationGrad, [y, dy, dz, n, act], 3, n, [
+              [0, 4],
+              [1, 4],
+              [2, 4],
+            ]);
+          },
+          col2im: (dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx) => {
+            const args = [dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx];
+            const field = ho * wo * kh * kw * cin;
+            split("col2im", k.col2im, args, 1, rows * field, [
+              [0, 4 * field],
+              [13, 4 * h * w * cin],
+            ]);
+          },
+        };
+  return { gemm, startTape, rowKernels };
 }

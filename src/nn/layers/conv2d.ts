@@ -12,10 +12,11 @@
  *   `Y = f(cols·W + b)` with W the kernel read as `[kh·kw·Cin, Cout]`, the bias and activation
  *   fused into the product's store;
  * - backward  `dZ = dY ⊙ f'(·)` (through the output), `dW = colsᵀ·dZ` (gemm reads cols
- *   transposed in place, over cache-sized slabs of pixels whose products `axpy` sums),
+ *   transposed in place, one product over every pixel),
  *   `db = Σ dZ` over pixels and rows (colSum), and for ∂input `dCols = dZ·Wᵀ` (W transposed
- *   into scratch) scattered back by col2im (a sum over every window that saw each input pixel:
- *   a TypeScript loop, `axpy` for long runs).
+ *   into scratch) scattered back by col2im (a sum over every window that saw each input pixel).
+ *
+ * im2col and col2im are kernels too (`im2col`/`col2im`: SIMD copies and adds on wasm).
  *
  * A 1×1 kernel with stride 1 and no padding skips the copy: `cols` is the input itself.
  *
@@ -26,7 +27,6 @@ import type { Arena, F32Slot } from "../fused/arena.js";
 import { Epilogue } from "../fused/kernels-ts.js";
 import type { Layer, LayerContext } from "./layer.js";
 import {
-  activationGrad,
   checkActivation,
   checkInteger,
   checkOffset,
@@ -39,9 +39,6 @@ import {
   pairOption,
   windowGeometry,
 } from "./support.js";
-
-/** Floats of `cols` per slab of dW's product (128 KiB: a slab and its dZ rows stay in L2). */
-const SLAB_FLOATS = 32768;
 
 export interface Conv2dOptions extends LayerContext {
   /** One example's image, `[height, width, channels]` (HWC). */
@@ -85,8 +82,6 @@ export class Conv2d implements Layer {
   private dz: F32Slot | null = null;
   private dx: F32Slot | null = null;
   private readonly transposed: F32Slot;
-  /** One slab's share of dW, before it is added in. */
-  private readonly partial: F32Slot;
   private input: F32Slot | null = null;
 
   constructor(options: Conv2dOptions) {
@@ -117,7 +112,6 @@ export class Conv2d implements Layer {
       g.outWidth === w;
     this.arena = options.arena;
     this.transposed = this.arena.slot(this.field * cout);
-    this.partial = this.arena.slot(this.field * cout);
   }
 
   parameterShapes(): number[][] {
@@ -195,36 +189,13 @@ export class Conv2d implements Layer {
     let dz = outputGrad;
     if (this.activation !== "none") {
       dz = this.dz!;
-      activationGrad(this.activation, this.output!.array, outputGrad.array, dz.array, pixels * cout);
+      k.activationGrad(this.output!.ptr, outputGrad.ptr, dz.ptr, pixels * cout, epilogueOf(this.activation));
     }
     const cols = this.cols?.ptr ?? this.input.ptr;
-    // dW = colsᵀ·dZ: A(i, p) = cols[p, i] (row stride 1, column stride field), summed over slabs
-    // of pixels: one product over every pixel streams all of cols once per 4 rows of dW, from
-    // memory; slabs that stay in cache are 3× faster on Atari's first layer (bench/layers.ts).
-    // On shared memory each product above a size is split across helper threads, a hand-off per
-    // call: 16× larger slabs there amortize it (on Atari's first layer, 128-pixel slabs took 70 ms
-    // threaded, 2048-pixel ones 16 ms, one product 21 ms).
-    const slab = Math.max(64, Math.floor((this.arena.shared ? 16 * SLAB_FLOATS : SLAB_FLOATS) / field));
-    for (let p0 = 0; p0 < pixels; p0 += slab) {
-      const n = Math.min(slab, pixels - p0);
-      const into = p0 === 0 ? grads : this.partial.ptr;
-      k.gemm(
-        cols + 4 * p0 * field,
-        1,
-        field,
-        dz.ptr + 4 * p0 * cout,
-        cout,
-        0,
-        into,
-        cout,
-        0,
-        field,
-        n,
-        cout,
-        Epilogue.none,
-      );
-      if (p0 > 0) k.axpy(grads, this.partial.ptr, field * cout, 1);
-    }
+    // dW = colsᵀ·dZ: A(i, p) = cols[p, i] (row stride 1, column stride field), one product over
+    // every pixel (gemm takes the pixels in cache-sized blocks itself; it used to be summed here
+    // over slabs of pixels, a product and an axpy per slab).
+    k.gemm(cols, 1, field, dz.ptr, cout, 0, grads, cout, 0, field, pixels, cout, Epilogue.none);
     k.colSum(dz.ptr, pixels, cout, grads + 4 * field * cout);
     if (!inputGrad) return null;
     // dCols = dZ·Wᵀ, then each column back to the input pixel it was copied from.
@@ -250,91 +221,47 @@ export class Conv2d implements Layer {
     return dx;
   }
 
-  /**
-   * `cols[(r, oy, ox), (ky, kx, ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0
-   * outside. Each kernel row's window is one contiguous run of the input; runs of 16 or more
-   * numbers move with `copyWithin` on the whole memory (a native copy: twice a loop's speed on
-   * long runs, measured), shorter ones by a loop (the call costs more than it saves there).
-   */
+  /** `cols[(r, oy, ox), (ky, kx, ci)] = x[r, oy·sh − padTop + ky, ox·sw − padLeft + kx, ci]`, 0 outside (a kernel). */
   private im2col(x: F32Slot, cols: F32Slot, rows: number): void {
     const [h, w, cin] = this.inputShape;
     const [ho, wo] = this.outputShape;
-    const { kh, kw, sh, sw } = this;
-    const heap = new Float32Array(this.arena.buffer);
-    const x0Index = x.ptr >> 2;
-    let o = cols.ptr >> 2;
-    for (let r = 0; r < rows; r++) {
-      const image = x0Index + r * h * w * cin;
-      for (let oy = 0; oy < ho; oy++) {
-        const y0 = oy * sh - this.padTop;
-        for (let ox = 0; ox < wo; ox++) {
-          const x0 = ox * sw - this.padLeft;
-          // The window's columns inside the image, [kx0, kx1): one contiguous run per kernel row.
-          const kx0 = Math.max(0, -x0);
-          const kx1 = Math.min(kw, w - x0);
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = y0 + ky;
-            if (iy < 0 || iy >= h || kx1 <= kx0) {
-              const end = o + kw * cin;
-              while (o < end) heap[o++] = 0;
-              continue;
-            }
-            for (let end = o + kx0 * cin; o < end; ) heap[o++] = 0;
-            const s = image + (iy * w + x0 + kx0) * cin;
-            const run = (kx1 - kx0) * cin;
-            if (run >= 16) {
-              heap.copyWithin(o, s, s + run);
-              o += run;
-            } else {
-              for (let i = 0; i < run; i++) heap[o++] = heap[s + i]!;
-            }
-            for (let end = o + (kw - kx1) * cin; o < end; ) heap[o++] = 0;
-          }
-        }
-      }
-    }
+    this.arena.kernels.im2col(
+      x.ptr,
+      rows,
+      h,
+      w,
+      cin,
+      this.kh,
+      this.kw,
+      this.sh,
+      this.sw,
+      this.padTop,
+      this.padLeft,
+      ho,
+      wo,
+      cols.ptr,
+    );
   }
 
-  /**
-   * im2col's adjoint: `dx[r, iy, ix, ci] = Σ` of the `dCols` entries copied from it. Runs of 16
-   * or more numbers are added by the `axpy` kernel (SIMD on wasm), shorter ones by a loop.
-   */
-  private col2im(dCols: F32Slot, dxSlot: F32Slot, rows: number): void {
+  /** im2col's adjoint: `dx[r, iy, ix, ci] = Σ` of the `dCols` entries copied from it (a kernel). */
+  private col2im(dCols: F32Slot, dx: F32Slot, rows: number): void {
     const [h, w, cin] = this.inputShape;
     const [ho, wo] = this.outputShape;
-    const { kh, kw, sh, sw } = this;
-    const k = this.arena.kernels;
-    const dx = dxSlot.array;
-    const dc = dCols.array;
-    dx.fill(0, 0, rows * this.inputSize);
-    let o = 0;
-    for (let r = 0; r < rows; r++) {
-      const image = r * h * w * cin;
-      for (let oy = 0; oy < ho; oy++) {
-        const y0 = oy * sh - this.padTop;
-        for (let ox = 0; ox < wo; ox++) {
-          const x0 = ox * sw - this.padLeft;
-          const kx0 = Math.max(0, -x0);
-          const kx1 = Math.min(kw, w - x0);
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = y0 + ky;
-            if (iy < 0 || iy >= h || kx1 <= kx0) {
-              o += kw * cin;
-              continue;
-            }
-            o += kx0 * cin;
-            const run = (kx1 - kx0) * cin;
-            const s = image + (iy * w + x0 + kx0) * cin;
-            if (run >= 16) {
-              k.axpy(dxSlot.ptr + 4 * s, dCols.ptr + 4 * o, run, 1);
-              o += run;
-            } else {
-              for (let i = 0; i < run; i++) dx[s + i] += dc[o++]!;
-            }
-            o += (kw - kx1) * cin;
-          }
-        }
-      }
-    }
+    this.arena.kernels.col2im(
+      dCols.ptr,
+      rows,
+      h,
+      w,
+      cin,
+      this.kh,
+      this.kw,
+      this.sh,
+      this.sw,
+      this.padTop,
+      this.padLeft,
+      ho,
+      wo,
+      dx.ptr,
+    );
   }
 }

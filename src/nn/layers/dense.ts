@@ -14,7 +14,6 @@ import type { Arena, F32Slot } from "../fused/arena.js";
 import { Epilogue } from "../fused/kernels-ts.js";
 import type { Layer, LayerContext } from "./layer.js";
 import {
-  activationGrad,
   checkActivation,
   checkInteger,
   checkOffset,
@@ -117,7 +116,7 @@ export class Dense implements Layer {
     let dz = outputGrad;
     if (this.activation !== "none") {
       dz = this.dz!;
-      activationGrad(this.activation, this.output!.array, outputGrad.array, dz.array, rows * fanOut);
+      k.activationGrad(this.output!.ptr, outputGrad.ptr, dz.ptr, rows * fanOut, epilogueOf(this.activation));
     }
     // dW = Xᵀ·dZ: A(i, p) = X[p, i] (row stride 1, column stride fanIn).
     k.gemm(this.input.ptr, 1, fanIn, dz.ptr, fanOut, 0, grads, fanOut, 0, fanIn, rows, fanOut, Epilogue.none);

@@ -237,9 +237,8 @@ export class Gru implements Layer {
           H,
           Epilogue.none,
         );
-        const back = this.dhBack.array;
-        const dhNow = this.dh.array;
-        for (let i = 0; i < rows * H; i++) dhNow[i] = dhNow[i]! + back[i]!;
+        // ∂h_{t−1} = z ⊙ ∂h_t (left in dh by the gates) + the recurrent path (1·x: the same bits as a sum).
+        k.axpy(this.dh.ptr, this.dhBack.ptr, rows * H, 1);
       }
     }
     const n = rows * T;

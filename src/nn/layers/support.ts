@@ -1,9 +1,9 @@
 /**
  * @module
  * What the encoder layers share: option checks, the activation a layer may fuse into its
- * product (and its derivative, gated by the layer's output as the `tanhGrad`/`reluGrad`
- * epilogues are), the shape checks every `forward`/`backward` makes, and Glorot-uniform
- * initialization (tfjs-layers' default kernel initializer).
+ * product (its derivative is the `activationGrad` kernel, gated by the layer's output as the
+ * `tanhGrad`/`reluGrad` epilogues are), the shape checks every `forward`/`backward` makes, and
+ * Glorot-uniform initialization (tfjs-layers' default kernel initializer).
  */
 import { InvalidOptionError, ShapeMismatchError } from "../../core/errors.js";
 import type { Rng } from "../../core/rng.js";
@@ -16,30 +16,6 @@ export type LayerActivation = "none" | "tanh" | "relu";
 /** The `gemm` epilogue of an activation. */
 export function epilogueOf(activation: LayerActivation): number {
   return activation === "tanh" ? Epilogue.tanh : activation === "relu" ? Epilogue.relu : Epilogue.none;
-}
-
-/**
- * `dz[i] = dy[i] · f'(z[i])`, written through the output `y = f(z)`: tanh' = 1 − y²,
- * relu' = [y > 0] (the same gates as the `tanhGrad`/`reluGrad` epilogues).
- */
-export function activationGrad(
-  activation: "tanh" | "relu",
-  y: Float32Array,
-  dy: Float32Array,
-  dz: Float32Array,
-  n: number,
-): void {
-  if (activation === "tanh") {
-    for (let i = 0; i < n; i++) {
-      const v = y[i]!;
-      dz[i] = dy[i]! * (1 - v * v);
-    }
-  } else {
-    // A product with the comparison, not a branch on it: relu's outputs are zero about half the
-    // time at random, and the mispredicted branch made this loop 5× slower (measured). (Unlike the
-    // reluGrad epilogue's select, a non-finite dy where y = 0 gives NaN here, not 0.)
-    for (let i = 0; i < n; i++) dz[i] = dy[i]! * Number(y[i]! > 0);
-  }
 }
 
 /** Checks a layer option is an integer of at least `min`. */
