@@ -190,6 +190,19 @@ describe("mimic web, train bc-dom, eval", () => {
     );
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /click-button/);
+    const collect = await run(
+      "collect",
+      "--env",
+      "web:click-button",
+      "--expert",
+      "scripted",
+      "--episodes",
+      "1",
+      "--out",
+      join(dir, "c"),
+    );
+    assert.equal(collect.code, 2);
+    assert.match(collect.err, /record it with mimic web record --task click-button --driver expert/);
     const command = await run("web", "play");
     assert.equal(command.code, 2);
     assert.match(command.err, /available: tasks, record/);

@@ -122,6 +122,12 @@ export async function runCollect(
     return 0;
   }
   const envId = requiredFlag("collect", values, "env", "CartPole-v1");
+  if (envId.startsWith("web:")) {
+    throw new UsageError(
+      "collect",
+      `${envId} is a web task, which runs in a browser: record it with mimic web record --task ${envId.slice(4)} --driver expert --episodes N --out <dataset> (or without --driver, yourself).`,
+    );
+  }
   const expertName = requiredFlag("collect", values, "expert", "scripted");
   const out = requiredFlag("collect", values, "out", "datasets/cartpole-expert");
   const episodes = numberFlag("collect", values, "episodes", "positive-integer");

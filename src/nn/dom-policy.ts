@@ -574,7 +574,7 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
     if (weights === null || weights.length !== policy.parameterCount) {
       throw new PolicyLoadError(
         where,
-        `${where} holds ${weights?.length ?? "no readable"} weights; its layout needs ${policy.parameterCount}.`,
+        `${where} holds ${weights?.length ?? "no readable"} weights; its layout needs ${policy.parameterCount}. The file is damaged, or was saved with another set of page features (before this mimic ${VERSION}): train it again with mimic train bc-dom.`,
       );
     }
     policy.setWeights(weights);
