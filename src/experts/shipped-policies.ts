@@ -18,6 +18,7 @@ import { type CompiledPolicy, compiledPolicyFromJSON } from "../nn/compile.js";
 /** The env ids with a shipped policy, and the file of each in `experts/`. */
 export const SHIPPED_POLICY_FILES: Readonly<Record<string, string>> = {
   "InvertedPendulum-v5": "InvertedPendulum-v5.json",
+  "Hopper-v5": "Hopper-v5.json",
 };
 
 let expertsDirectory: string | undefined;

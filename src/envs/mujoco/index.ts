@@ -86,6 +86,7 @@ export const antOptionsSchema = z
  */
 const referenceReturns: Record<string, { random: number; expert: number }> = {
   "InvertedPendulum-v5": { random: 5.23, expert: 1000 },
+  "Hopper-v5": { random: 18.892, expert: 3602.855 },
 };
 
 /** The MuJoCo envs' registrations, in Gymnasium's order. */
@@ -98,6 +99,7 @@ export const mujocoRegistrations: EnvRegistration<never>[] = [
   } as EnvRegistration<InvertedPendulumOptions>,
   {
     ...hopperSpec,
+    referenceReturns: referenceReturns["Hopper-v5"],
     options: hopperOptionsSchema,
     entryPoint: (o: HopperOptions) => new HopperEnv(o),
   } as EnvRegistration<HopperOptions>,
