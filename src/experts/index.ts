@@ -100,7 +100,10 @@ const experts: Readonly<Record<string, ExpertFactory>> = {
     gridWorldExpert(envOptions as GridWorldOptions, gamma === undefined ? {} : { gamma }),
   // The MuJoCo envs have no scripted controller: a PPO policy trained here and shipped in experts/.
   ...Object.fromEntries(
-    Object.keys(SHIPPED_POLICY_FILES).map((id): [string, ExpertFactory] => [id, () => shippedPolicyExpert(id)]),
+    Object.keys(SHIPPED_POLICY_FILES).map((id): [string, ExpertFactory] => [
+      id,
+      () => shippedPolicyExpert(id),
+    ]),
   ),
 };
 
