@@ -4,7 +4,8 @@
  * episodes reset with seeds 1000–1049 (evaluate's defaults; the reference returns and the
  * demonstrations use seeds 0–99), with the wall time of each training.
  *
- *   npx tsx scripts/mujoco-imitation.ts InvertedPendulum-v5 [--episodes 4] [--only bc,dagger,gail] [--gail-steps N]
+ *   npx tsx scripts/mujoco-imitation.ts InvertedPendulum-v5 [--episodes 4] [--only bc,dagger,gail]
+ *     [--gail-steps N] [--dagger-rounds N] [--dagger-epochs N] [--seed S]
  *
  * Prints one row per algorithm, and a JSON line with every number (for docs/benchmarks.md).
  */
@@ -32,6 +33,7 @@ const { values, positionals } = parseArgs({
     only: { type: "string", default: "bc,dagger,gail" },
     "gail-steps": { type: "string", default: "300000" },
     "dagger-rounds": { type: "string", default: "5" },
+    "dagger-epochs": { type: "string", default: "50" },
     seed: { type: "string", default: "0" },
   },
 });
@@ -90,7 +92,7 @@ if (only.has("dagger")) {
     {
       rounds: Number(values["dagger-rounds"]),
       stepsPerRound: 2000,
-      bc: { epochs: 50, patience: 10, batchSize: 64 },
+      bc: { epochs: Number(values["dagger-epochs"]), patience: 10, batchSize: 64 },
       evalEpisodes: 5,
       seed,
     },
