@@ -200,8 +200,9 @@ export class RewardModel {
 
   /**
    * The learned reward r̂(s, a, s') of `rows` transitions (see the module comment), without the
-   * absorbing loop's term; `actions` are indices from 0 (Box: `[rows, nActions]` values), and `nextTerminal[r] = 1` marks a
-   * transition into the absorbing state (its `nextObs` row is then ignored).
+   * absorbing loop's term; `actions` are indices from 0 (Box: `[rows, nActions]` values), and
+   * `nextTerminal[r] = 1` marks a transition into the absorbing state (its `nextObs` row is then
+   * ignored).
    */
   rewards(
     obs: ArrayLike<number>,
