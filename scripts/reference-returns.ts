@@ -4,15 +4,20 @@
  * reset with seeds 0–99, apart from `evaluate`'s default seeds (1000 onward). The random policy
  * samples from the action space with the generator `evaluate` hands it (seeded with 0).
  *
- *   npx tsx scripts/reference-returns.ts
+ *   npx tsx scripts/reference-returns.ts                       # every env with an expert
+ *   npx tsx scripts/reference-returns.ts InvertedPendulum-v5   # only these ids
  *
- * Paste the printed numbers into the registrations in src/envs/index.ts.
+ * Paste the printed numbers into the registrations in src/envs/index.ts (the MuJoCo envs':
+ * src/envs/mujoco/index.ts).
  */
 
 import { evaluate } from "../src/eval/evaluate.js";
 import { randomPolicy } from "../src/eval/random-policy.js";
 import { expertEnvIds, scriptedExpert } from "../src/experts/index.js";
-import { make, registeredEnvs } from "../src/index.js";
+import { loadMujoco, make, registeredEnvs } from "../src/index.js";
+
+await loadMujoco(); // the MuJoCo envs need their module before make()
+const only = process.argv.slice(2);
 
 const episodes = 100;
 const seed = 0;
@@ -26,7 +31,7 @@ const rate = (r: number | null): string => (r === null ? "-" : r.toFixed(2));
 const pasted: string[] = [];
 
 for (const { id } of registeredEnvs()) {
-  if (!expertEnvIds().includes(id)) continue;
+  if (!expertEnvIds().includes(id) || (only.length > 0 && !only.includes(id))) continue;
   const env = make(id);
   const random = await evaluate(env, randomPolicy(env.actionSpace), {
     episodes,

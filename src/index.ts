@@ -181,6 +181,7 @@ export {
   pendulumExpert,
   type ScriptedExpertOptions,
   scriptedExpert,
+  shippedPolicyExpert,
   type TabularExpert,
   type TabularExpertOptions,
   tabularExpert,

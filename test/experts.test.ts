@@ -3,7 +3,7 @@
  * deterministically and validly, and GridWorld's is optimal. The whole file runs in about a second.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { discreteLqrGain } from "../src/experts/control.js";
 import { pendulumLqrGain } from "../src/experts/pendulum.js";
 import {
@@ -12,6 +12,7 @@ import {
   expertEnvIds,
   gridWorldExpert,
   InvalidOptionError,
+  loadMujoco,
   make,
   type Policy,
   pendulumExpert,
@@ -32,6 +33,10 @@ const thresholds: Record<string, number> = {
   "GridWorld-v0": 1,
   "MaskedCartPole-v1": 475,
   "PixelCartPole-v1": 475,
+  // The shipped PPO experts (issue 20): Gymnasium's reward_threshold for InvertedPendulum-v5;
+  // for Hopper-v5 (threshold 3800, which the expert does not reach: 3603 over seeds 0–99) 3000.
+  "InvertedPendulum-v5": 950,
+  "Hopper-v5": 3000,
 };
 
 interface Episode {
@@ -54,8 +59,8 @@ function runEpisode(env: Env, policy: Policy, seed: number, gamma = 1): Episode 
     assert.ok(env.actionSpace.contains(action), `${policy.name}: action ${String(action)} is not valid`);
     if (typeof action !== "number") {
       assert.ok(
-        action instanceof Float32Array && action.length === 1,
-        `${policy.name}: Box actions are Float32Array(1)`,
+        action instanceof Float32Array && action.length === env.actionSpace.flatDim,
+        `${policy.name}: Box actions are a Float32Array of the space's size`,
       );
     }
     const step = env.step(action);
@@ -73,6 +78,7 @@ function mean(xs: readonly number[]): number {
 }
 
 describe("scripted experts reach their thresholds over seeds 10000–10099", () => {
+  before(() => loadMujoco()); // InvertedPendulum-v5 and Hopper-v5 have shipped experts
   it("has an expert for every built-in env", () => {
     assert.deepEqual(expertEnvIds().sort(), Object.keys(thresholds).sort());
   });

@@ -567,13 +567,13 @@ describe("the CLI", () => {
     const cli = new URL("../src/cli/main.js", import.meta.url).href;
     const code = `const { main } = await import(${JSON.stringify(cli)});
 const err = [];
-const code = await main(["collect", "--env", "Hopper-v5", "--expert", "scripted", "--episodes", "1", "--out", "unused"], { out: () => {}, err: (t) => err.push(t) });
+const code = await main(["collect", "--env", "Walker2d-v5", "--expert", "scripted", "--episodes", "1", "--out", "unused"], { out: () => {}, err: (t) => err.push(t) });
 console.log(JSON.stringify({ code, err: err.join("") }));`;
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", code]).toString();
     const { code: exit, err } = JSON.parse(out.trim().split("\n").pop()!) as { code: number; err: string };
-    // The env was made (no SimulatorError); it stops at the missing expert.
+    // The env was made (no SimulatorError); it stops at the missing expert (Walker2d-v5 has none yet).
     assert.equal(exit, 1);
-    assert.match(err, /no scripted expert for "Hopper-v5"/);
+    assert.match(err, /no scripted expert for "Walker2d-v5"/);
     assert.doesNotMatch(err, /loadMujoco/);
   });
 });

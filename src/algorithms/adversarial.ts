@@ -28,7 +28,7 @@ import { z } from "zod";
 import { InvalidOptionError, NonFiniteGradientError, ShapeMismatchError } from "../core/errors.js";
 import { formatPath } from "../core/registry.js";
 import { type Pcg64State, type Rng, rngFromSeed } from "../core/rng.js";
-import { Discrete } from "../core/spaces/index.js";
+import { Box, Discrete } from "../core/spaces/index.js";
 import type { VectorEnv } from "../core/vector.js";
 import { RunningMeanStd } from "../core/wrappers.js";
 import { yieldToEventLoop } from "../core/yield.js";
@@ -113,13 +113,15 @@ export function resolveAdversarialConfig(
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A batch of transitions for the discriminator: s, a (index from 0), s', whether s or s' is the
- * absorbing state, and log π(a | s) under the current generator (AIRL's logit uses it).
+ * A batch of transitions for the discriminator: s, a (index from 0; Box: `actDim` values), s',
+ * whether s or s' is the absorbing state, and log π(a | s) under the current generator (AIRL's
+ * logit uses it).
  */
 export class TransitionBatch {
   rows = 0;
   readonly obs: Float32Array;
-  readonly actions: Int32Array;
+  /** `[capacity, actDim]`: action indices (Discrete, actDim 1) or action values (Box). */
+  readonly actions: Float32Array;
   readonly absorbing: Uint8Array;
   readonly nextObs: Float32Array;
   readonly nextAbsorbing: Uint8Array;
@@ -134,9 +136,10 @@ export class TransitionBatch {
   constructor(
     readonly capacity: number,
     readonly obsSize: number,
+    readonly actDim = 1,
   ) {
     this.obs = new Float32Array(capacity * obsSize);
-    this.actions = new Int32Array(capacity);
+    this.actions = new Float32Array(capacity * actDim);
     this.absorbing = new Uint8Array(capacity);
     this.nextObs = new Float32Array(capacity * obsSize);
     this.nextAbsorbing = new Uint8Array(capacity);
@@ -192,7 +195,8 @@ export class TransitionBatch {
       this.obs[r * n + k] = from.obs[i * n + k]!;
       this.nextObs[r * n + k] = from.nextObs[i * n + k]!;
     }
-    this.actions[r] = from.actions[i]!;
+    const m = this.actDim;
+    for (let j = 0; j < m; j++) this.actions[r * m + j] = from.actions[i * m + j]!;
     this.absorbing[r] = from.absorbing[i]!;
     this.nextAbsorbing[r] = from.nextAbsorbing[i]!;
     this.logPi[r] = from.logPi[i]!;
@@ -287,28 +291,29 @@ export function expertPool(
   horizon = envs.spec.maxEpisodeSteps ?? demos.length,
 ): TransitionBatch {
   const space = envs.singleActionSpace;
-  if (!(space instanceof Discrete)) {
+  if (!(space instanceof Discrete) && !(space instanceof Box)) {
     throw new InvalidOptionError(
       "env.actionSpace",
-      `${algorithm} supports Discrete action spaces (its generator is discrete PPO), got ${space}.`,
+      `${algorithm} supports Discrete and Box action spaces (its generator is PPO), got ${space}.`,
     );
   }
-  if (demos.obsDim !== envs.obsSize || demos.actDim !== 1) {
+  const actDim = space instanceof Box ? space.size : 1;
+  if (demos.obsDim !== envs.obsSize || demos.actDim !== actDim) {
     throw new ShapeMismatchError(
-      `${algorithm}: the demonstrations have ${demos.obsDim} observation values and ${demos.actDim} action values per step, but the env has ${envs.obsSize} and one Discrete action (${space}). Were they recorded on another env?`,
+      `${algorithm}: the demonstrations have ${demos.obsDim} observation values and ${demos.actDim} action values per step, but the env has ${envs.obsSize} and ${actDim} (${space}). Were they recorded on another env?`,
     );
   }
   if (demos.length === 0)
     throw new ShapeMismatchError(`${algorithm}: the demonstrations hold no transitions.`);
   let terminal = 0;
   for (let i = 0; i < demos.length; i++) terminal += demos.dones[i]!;
-  const pool = new TransitionBatch(demos.length + terminal, demos.obsDim);
+  const pool = new TransitionBatch(demos.length + terminal, demos.obsDim, actDim);
   const n = demos.obsDim;
   for (let i = 0; i < demos.length; i++) {
-    const a = demos.acts[i]!;
-    if (!space.contains(a)) {
+    const a = space instanceof Box ? demos.acts.subarray(i * actDim, i * actDim + actDim) : demos.acts[i]!;
+    if (!(space instanceof Box ? boxContains(space, a as ArrayLike<number>) : space.contains(a))) {
       throw new ShapeMismatchError(
-        `${algorithm}: demonstration transition ${i} has action ${a}, which is outside the env's action space ${space}.`,
+        `${algorithm}: demonstration transition ${i} has action ${Array.from(a as ArrayLike<number>).join(", ") || a}, which is outside the env's action space ${space}.`,
       );
     }
     for (let k = 0; k < n; k++) {
@@ -321,7 +326,8 @@ export function expertPool(
     const r = pool.add();
     pool.obs.set(demos.obs.subarray(i * n, i * n + n), r * n);
     pool.nextObs.set(demos.nextObs.subarray(i * n, i * n + n), r * n);
-    pool.actions[r] = a - space.start;
+    if (space instanceof Box) pool.actions.set(a as ArrayLike<number>, r * actDim);
+    else pool.actions[r] = (a as number) - space.start;
     pool.nextAbsorbing[r] = demos.dones[i]!;
   }
   // Each terminal transition is followed by the absorbing loop, weighted by the steps left.
@@ -350,7 +356,16 @@ function addAbsorbingLoop(pool: TransitionBatch, weight: number): void {
   pool.nextObs.fill(0, r * pool.obsSize, (r + 1) * pool.obsSize);
   pool.absorbing[r] = 1;
   pool.nextAbsorbing[r] = 1;
-  pool.actions[r] = 0;
+  pool.actions.fill(0, r * pool.actDim, (r + 1) * pool.actDim);
+}
+
+/** Whether `a` lies in the Box (the demonstrations' actions are stored as float32, as the space's). */
+function boxContains(space: Box, a: ArrayLike<number>): boolean {
+  for (let j = 0; j < space.size; j++) {
+    const v = a[j]!;
+    if (!(v >= Math.fround(space.low[j]!) && v <= Math.fround(space.high[j]!))) return false;
+  }
+  return true;
 }
 
 /**
@@ -368,11 +383,13 @@ export function initRewardModel(
   expertPool(envs, demos, algorithm); // checks the demonstrations before anything is built
   // The demonstrations' per-dimension mean and std; a constant dimension is left unscaled.
   const { mean, std } = columnStats([demos.obs], demos.obsDim);
+  const space = envs.singleActionSpace;
   return RewardModel.init(
     {
       kind,
       obsSize: envs.obsSize,
-      nActions: (envs.singleActionSpace as Discrete).n,
+      nActions: space instanceof Box ? space.size : (space as Discrete).n,
+      ...(space instanceof Box ? { continuousActions: true } : {}),
       hidden: args.discriminator.hidden,
       activation: args.discriminator.activation,
       gamma: args.ppo.gamma,
@@ -448,6 +465,9 @@ export async function trainAdversarial(
   const rng = rngFromSeed((BigInt(config.seed) << 32n) | 0x9a11n);
   const { numEnvs, numSteps, obsSize } = learner.rollout;
   const rolloutRows = numEnvs * numSteps;
+  // Box: the discriminator sees the executed action, the sample clipped to the bounds as the env got it.
+  const box = envs.singleActionSpace instanceof Box ? envs.singleActionSpace : null;
+  const actDim = expert.actDim;
 
   let batch = config.discriminator.batchSize;
   if (expert.rows < batch) {
@@ -457,11 +477,11 @@ export async function trainAdversarial(
     batch = expert.rows;
   }
   discriminator.reserve(Math.max(2 * batch, rolloutRows + 1));
-  const generator = new TransitionBatch(2 * rolloutRows, obsSize);
+  const generator = new TransitionBatch(2 * rolloutRows, obsSize, actDim);
   const replaySize = config.discriminator.replaySize;
-  const replay = replaySize > 0 ? new TransitionBatch(replaySize, obsSize) : null;
+  const replay = replaySize > 0 ? new TransitionBatch(replaySize, obsSize, actDim) : null;
   let seen = 0;
-  const discBatch = new TransitionBatch(2 * batch, obsSize);
+  const discBatch = new TransitionBatch(2 * batch, obsSize, actDim);
   const labels = new Float64Array(2 * batch).fill(1, 0, batch);
   const dLogits = new Float64Array(Math.max(2 * batch, rolloutRows + 1));
   const grads = new Float32Array(discriminator.params.length);
@@ -537,7 +557,13 @@ export async function trainAdversarial(
         generator.obs[g * obsSize + k] = r.obs[row * obsSize + k]!;
         generator.nextObs[g * obsSize + k] = r.nextObs[row * obsSize + k]!;
       }
-      generator.actions[g] = r.actions[row]!;
+      if (box === null) generator.actions[g] = r.actions[row]!;
+      else {
+        for (let j = 0; j < actDim; j++) {
+          const a = r.continuousActions[row * actDim + j]!;
+          generator.actions[g * actDim + j] = Math.min(Math.max(a, box.low[j]!), box.high[j]!);
+        }
+      }
       generator.logPi[g] = r.logprobs[row]!;
       generator.nextAbsorbing[g] = r.terminated[row]!;
     }

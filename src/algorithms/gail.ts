@@ -69,7 +69,7 @@ export class GailDiscriminator implements Discriminator {
   }
 }
 
-/** GAIL on a Discrete-action vector env from expert transitions (see the module comment). */
+/** GAIL on a vector env with Discrete or Box actions, from expert transitions (see the module comment). */
 export async function trainGail(
   envs: VectorEnv,
   demos: Transitions,

@@ -7,7 +7,8 @@
  * Inputs. A transition (s, a, s') is encoded as `[normalize(s), absorbing, onehot(a)]`:
  * observations are standardized with the expert data's mean and std (fixed at training start, as
  * `imitation`'s `RunningNorm` would settle on the demonstrations), `absorbing` is 1 only for the
- * absorbing state, and the action is one-hot over a Discrete space.
+ * absorbing state, and the action is one-hot over a Discrete space, or its values as they are over a
+ * Box space (the executed action, clipped to the bounds; GAIL only).
  *
  * Episode ends. An episode that *terminates* moves to an absorbing state s_abs that loops forever
  * (Kostrikov et al. 2019, "Discriminator-Actor-Critic", §4.2). The discriminator sees it like any
@@ -51,8 +52,10 @@ export interface RewardModelShape {
   kind: RewardModelKind;
   /** Flat observation size. */
   obsSize: number;
-  /** Discrete actions. */
+  /** Discrete: the number of actions; Box (`continuousActions`): the action's size. */
   nActions: number;
+  /** Box actions, encoded as their values (GAIL only: AIRL's logit needs a Discrete log π). */
+  continuousActions?: boolean;
   /** Hidden layers of g (and of h for AIRL). */
   hidden: readonly number[];
   activation: Activation;
@@ -79,6 +82,8 @@ export class RewardModel {
   readonly kind: RewardModelKind;
   readonly obsSize: number;
   readonly nActions: number;
+  /** Box actions: `actions` hold `nActions` values per row, not an index. */
+  readonly continuousActions: boolean;
   readonly hidden: readonly number[];
   readonly activation: Activation;
   readonly gamma: number;
@@ -105,6 +110,13 @@ export class RewardModel {
     this.kind = shape.kind;
     this.obsSize = shape.obsSize;
     this.nActions = shape.nActions;
+    this.continuousActions = shape.continuousActions === true;
+    if (this.continuousActions && shape.kind !== "gail") {
+      throw new InvalidOptionError(
+        "continuousActions",
+        "Box actions are supported by GAIL's reward model only; AIRL's logit needs a Discrete policy's log π.",
+      );
+    }
     this.hidden = [...shape.hidden];
     this.activation = shape.activation;
     this.gamma = shape.gamma;
@@ -145,7 +157,8 @@ export class RewardModel {
 
   /**
    * Writes `rows` encoded g-inputs into `out` (`[rows, gInputSize]`): standardized observations,
-   * the absorbing flag, the one-hot action. An absorbing row has zero observation and action.
+   * the absorbing flag, the one-hot action (Box: the `nActions` action values of the row). An
+   * absorbing row has zero observation and action.
    */
   encode(
     obs: ArrayLike<number>,
@@ -168,6 +181,10 @@ export class RewardModel {
       for (let k = 0; k < obsSize; k++) out[o + k] = (obs[r * obsSize + k]! - obsMean[k]!) * obsInvStd[k]!;
       out[o + obsSize] = 0;
       if (withAction) {
+        if (this.continuousActions) {
+          for (let j = 0; j < nActions; j++) out[o + obsSize + 1 + j] = actions[r * nActions + j]!;
+          continue;
+        }
         out.fill(0, o + obsSize + 1, o + width);
         const a = actions[r]!;
         if (!(Number.isInteger(a) && a >= 0 && a < nActions)) {
@@ -183,8 +200,9 @@ export class RewardModel {
 
   /**
    * The learned reward r̂(s, a, s') of `rows` transitions (see the module comment), without the
-   * absorbing loop's term; `actions` are indices from 0, and `nextTerminal[r] = 1` marks a
-   * transition into the absorbing state (its `nextObs` row is then ignored).
+   * absorbing loop's term; `actions` are indices from 0 (Box: `[rows, nActions]` values), and
+   * `nextTerminal[r] = 1` marks a transition into the absorbing state (its `nextObs` row is then
+   * ignored).
    */
   rewards(
     obs: ArrayLike<number>,
@@ -235,6 +253,7 @@ export class RewardModel {
       kind: this.kind,
       obsSize: this.obsSize,
       nActions: this.nActions,
+      ...(this.continuousActions ? { continuousActions: true } : {}),
       hidden: this.hidden,
       activation: this.activation,
       gamma: this.gamma,
@@ -296,6 +315,7 @@ export class RewardModel {
           kind: json.kind as RewardModelKind,
           obsSize: json.obsSize as number,
           nActions: json.nActions as number,
+          continuousActions: json.continuousActions === true,
           hidden: numbers("hidden"),
           activation: json.activation as Activation,
           gamma: json.gamma as number,
@@ -310,8 +330,17 @@ export class RewardModel {
     }
   }
 
-  /** A model over an env's spaces must match them: observation size and Discrete action count. */
+  /**
+   * A model over an env's spaces must match them: observation size and Discrete action count. A
+   * model over Box actions is refused: applying it to a new learner is not wired yet (the
+   * learners pass Discrete action indices).
+   */
   checkSpaces(observationSize: number, actionSpace: Space, where: string): void {
+    if (this.continuousActions) {
+      throw new ShapeMismatchError(
+        `${where}: the reward model was learned over Box actions (${this.nActions} values); reusing such a reward for a new learner is not supported yet, only GAIL's own generator uses it.`,
+      );
+    }
     if (
       !(actionSpace instanceof Discrete) ||
       actionSpace.n !== this.nActions ||

@@ -30,8 +30,9 @@ export function adversarialHelp(algorithm: "gail" | "airl"): string {
 
 ${what}
 
-The env comes from the dataset's metadata (Discrete actions). The run directory gets metrics.jsonl
-(discriminator loss and accuracy on expert and generator samples, the generator's true return),
+The env comes from the dataset's metadata (Discrete or Box actions; AIRL: Discrete only). The run
+directory gets metrics.jsonl (discriminator loss and accuracy on expert and generator samples, the
+generator's true return),
 TensorBoard events, checkpoints of the policy and reward model, policy/, reward-model.json, an
 evaluation on the env's true reward, and report.html. Train a new policy on the learned reward
 with: mimic train ppo --env <id> --reward <this run>.

@@ -4,6 +4,8 @@
  * Exit codes: 0 success, 1 a failure while running, 2 a wrong command or flag.
  */
 
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { MimicError } from "../core/errors.js";
 import { closest } from "../core/registry.js";
 import { MUJOCO_ENV_IDS } from "../envs/mujoco/index.js";
@@ -13,6 +15,42 @@ import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
+
+/** The first 64 KB of a file as text, or "" when it cannot be read. */
+function head(path: string): string {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const buffer = Buffer.alloc(65_536);
+      return buffer.toString("utf8", 0, readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return "";
+  }
+}
+
+/** The metadata files of a dataset, run or policy at `path` that name its env. */
+const METADATA_FILES = ["data/metadata.json", "metadata.json", "manifest.json", "env.json", "policy.json"];
+
+/**
+ * Whether an argument names a MuJoCo env: the id itself (`--env Hopper-v5`), or a dataset, run or
+ * policy whose metadata (Minari's `data/metadata.json`, a run's `manifest.json`, `env.json`,
+ * `policy.json`, a .jsonl dataset's first line) mentions one, so `mimic train bc --dataset …` and
+ * `mimic eval --policy …` load MuJoCo as `--env` does.
+ */
+function namesMujocoEnv(arg: string): boolean {
+  if (MUJOCO_ENV_IDS.some((id) => arg === id || arg.endsWith(`=${id}`))) return true;
+  if (arg.startsWith("-") || !existsSync(arg)) return false;
+  const files = statSync(arg).isDirectory()
+    ? [...METADATA_FILES, "policy/policy.json"].map((f) => join(arg, f))
+    : [arg];
+  return files.some((file) => {
+    const text = head(file);
+    return MUJOCO_ENV_IDS.some((id) => text.includes(id));
+  });
+}
 type Run = (argv: string[], io: Io) => number | Promise<number>;
 
 /**
@@ -125,8 +163,7 @@ export async function main(
     }
     const run = await command.load();
     // MuJoCo envs need their wasm loaded before `make`; a command naming one loads it first.
-    if (rest.some((arg) => MUJOCO_ENV_IDS.some((id) => arg === id || arg.endsWith(`=${id}`))))
-      await loadMujoco();
+    if (rest.some(namesMujocoEnv)) await loadMujoco();
     return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,8 +1,9 @@
 /**
  * @module
- * Expert policies for every built-in env: scripted controllers and planners that use the env's own
+ * Expert policies for the built-in envs: scripted controllers and planners that use the env's own
  * dynamics, good enough to demonstrate each task (each file's header gives its method and its
- * measured mean return). `scriptedExpert(id)` picks the one for a registered id.
+ * measured mean return), and, for the MuJoCo envs, PPO policies trained here and shipped as files
+ * (`shipped-policies.ts`). `scriptedExpert(id)` picks the one for a registered id.
  */
 import "../envs/index.js";
 import { InvalidOptionError } from "../core/errors.js";
@@ -26,6 +27,7 @@ import { maskedCartPoleExpert } from "./masked-cartpole.js";
 import { mountainCarExpert } from "./mountain-car.js";
 import { pendulumExpert } from "./pendulum.js";
 import { pixelCartPoleExpert } from "./pixel-cartpole.js";
+import { SHIPPED_POLICY_FILES, shippedPolicyExpert } from "./shipped-policies.js";
 
 export { acrobotExpert, acrobotPump } from "./acrobot.js";
 export { cartPoleExpert, cartPoleLqrGain } from "./cartpole.js";
@@ -41,6 +43,12 @@ export { maskedCartPoleExpert } from "./masked-cartpole.js";
 export { mountainCarExpert, mountainCarPump } from "./mountain-car.js";
 export { type PendulumExpertOptions, pendulumExpert, pendulumLqrGain } from "./pendulum.js";
 export { type PixelCartPoleExpertOptions, pixelCartPoleExpert } from "./pixel-cartpole.js";
+export {
+  SHIPPED_POLICY_FILES,
+  shippedCompiledPolicy,
+  shippedExpertsDir,
+  shippedPolicyExpert,
+} from "./shipped-policies.js";
 export { type WebActor, type WebExpert, webActor, webExpert } from "./web.js";
 
 /** Options of `scriptedExpert`. */
@@ -90,6 +98,13 @@ const experts: Readonly<Record<string, ExpertFactory>> = {
   "Acrobot-v1": () => acrobotExpert(),
   "GridWorld-v0": (envOptions, { gamma }) =>
     gridWorldExpert(envOptions as GridWorldOptions, gamma === undefined ? {} : { gamma }),
+  // The MuJoCo envs have no scripted controller: a PPO policy trained here and shipped in experts/.
+  ...Object.fromEntries(
+    Object.keys(SHIPPED_POLICY_FILES).map((id): [string, ExpertFactory] => [
+      id,
+      () => shippedPolicyExpert(id),
+    ]),
+  ),
 };
 
 /** The experts that take `epsilon` themselves; the others get `withRandomActions`. */

@@ -78,15 +78,28 @@ export const antOptionsSchema = z
   })
   .strict();
 
+/**
+ * What `evaluate` scores against, for the default options: measured with
+ * scripts/reference-returns.ts on 2026-12-07, the mean return over 100 episodes reset with seeds
+ * 0–99 of the uniform random policy (random) and of the shipped PPO expert (expert; see
+ * experts/README.md), rounded to 3 decimals. Envs without a shipped expert have none yet.
+ */
+const referenceReturns: Record<string, { random: number; expert: number }> = {
+  "InvertedPendulum-v5": { random: 5.23, expert: 1000 },
+  "Hopper-v5": { random: 18.892, expert: 3602.855 },
+};
+
 /** The MuJoCo envs' registrations, in Gymnasium's order. */
 export const mujocoRegistrations: EnvRegistration<never>[] = [
   {
     ...invertedPendulumSpec,
+    referenceReturns: referenceReturns["InvertedPendulum-v5"],
     options: invertedPendulumOptionsSchema,
     entryPoint: (o: InvertedPendulumOptions) => new InvertedPendulumEnv(o),
   } as EnvRegistration<InvertedPendulumOptions>,
   {
     ...hopperSpec,
+    referenceReturns: referenceReturns["Hopper-v5"],
     options: hopperOptionsSchema,
     entryPoint: (o: HopperOptions) => new HopperEnv(o),
   } as EnvRegistration<HopperOptions>,

@@ -1,0 +1,142 @@
+/**
+ * Imitation on the MuJoCo envs from the shipped PPO experts (experts/): BC, DAgger and GAIL from a
+ * few expert episodes, each evaluated with its normalized score, IQM and bootstrap 95% CI over 50
+ * episodes reset with seeds 1000–1049 (evaluate's defaults; the reference returns and the
+ * demonstrations use seeds 0–99), with the wall time of each training.
+ *
+ *   npx tsx scripts/mujoco-imitation.ts InvertedPendulum-v5 [--episodes 4] [--only bc,dagger,gail]
+ *     [--gail-steps N] [--dagger-rounds N] [--dagger-epochs N] [--seed S]
+ *
+ * Prints one row per algorithm, and a JSON line with every number (for docs/benchmarks.md).
+ */
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { trainGail } from "../src/algorithms/gail.js";
+import {
+  collect,
+  Dataset,
+  evaluate,
+  loadMujoco,
+  make,
+  makeVec,
+  policyExpert,
+  scriptedExpert,
+  toTransitions,
+  trainBc,
+  trainDagger,
+} from "../src/index.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    episodes: { type: "string", default: "4" },
+    only: { type: "string", default: "bc,dagger,gail" },
+    "gail-steps": { type: "string", default: "300000" },
+    "dagger-rounds": { type: "string", default: "5" },
+    "dagger-epochs": { type: "string", default: "50" },
+    seed: { type: "string", default: "0" },
+  },
+});
+const envId = positionals[0] ?? "InvertedPendulum-v5";
+const demoEpisodes = Number(values.episodes);
+const only = new Set(values.only!.split(","));
+const seed = Number(values.seed);
+
+await loadMujoco();
+const expert = scriptedExpert(envId);
+const env = make(envId);
+const episodes = await collect(env, expert, { episodes: demoEpisodes, seed: 0, deterministic: true });
+const demos = new Dataset({
+  id: `${envId}-expert-v0`,
+  episodes,
+  observationSpace: env.observationSpace,
+  actionSpace: env.actionSpace,
+  envSpec: env.spec,
+});
+const demoReturns = episodes.map((e) => e.rewards.reduce((a, b) => a + b, 0));
+
+const rows: Record<string, unknown>[] = [];
+const report = async (name: string, policy: Parameters<typeof evaluate>[1], seconds: number, extra = {}) => {
+  const result = await evaluate(env, policy, { episodes: 50 });
+  const row = {
+    algorithm: name,
+    normalizedScore: result.normalizedScore,
+    meanReturn: result.meanReturn,
+    iqm: result.iqm,
+    ci95: result.ci95,
+    seconds,
+    load: loadavg()[0],
+    ...extra,
+  };
+  rows.push(row);
+  console.log(
+    `${envId} ${name.padEnd(7)} score ${result.normalizedScore?.toFixed(3)}  return ${result.meanReturn.toFixed(1)}  IQM ${result.iqm.toFixed(1)} [${result.ci95[0].toFixed(1)}, ${result.ci95[1].toFixed(1)}]  ${seconds.toFixed(1)} s  (load ${loadavg()[0].toFixed(1)})`,
+  );
+};
+
+await report("expert", expert as never, 0);
+
+if (only.has("bc")) {
+  const started = performance.now();
+  const bc = await trainBc(demos, { epochs: 200, patience: 20, batchSize: 64, seed });
+  await report("bc", bc.policy as never, (performance.now() - started) / 1000, {
+    epochs: bc.history.length,
+  });
+}
+
+if (only.has("dagger")) {
+  const started = performance.now();
+  const dagger = await trainDagger(
+    envId,
+    policyExpert(expert as never, "ppo expert"),
+    {
+      rounds: Number(values["dagger-rounds"]),
+      stepsPerRound: 2000,
+      bc: { epochs: Number(values["dagger-epochs"]), patience: 10, batchSize: 64 },
+      evalEpisodes: 5,
+      seed,
+    },
+    { demos },
+  );
+  await report("dagger", dagger.policy as never, (performance.now() - started) / 1000, {
+    rounds: dagger.rounds.length - 1,
+    labelled: dagger.dataset.stats().steps,
+  });
+}
+
+if (only.has("gail")) {
+  const started = performance.now();
+  const gail = await trainGail(makeVec(envId, { numEnvs: 1 }), toTransitions(episodes), {
+    totalTimesteps: Number(values["gail-steps"]),
+    ppo: {
+      numEnvs: 1,
+      numSteps: 2048,
+      learningRate: 3e-4,
+      updateEpochs: 10,
+      numMinibatches: 32,
+      entCoef: 0,
+      normalizeObservations: true,
+    },
+    allowVariableHorizon: true,
+    seed: seed + 1,
+  });
+  const act = gail.act;
+  await report(
+    "gail",
+    { act: (o: ArrayLike<number>) => act(o) } as never,
+    (performance.now() - started) / 1000,
+    { timesteps: gail.history.at(-1)?.timesteps },
+  );
+}
+
+console.log(
+  JSON.stringify({
+    envId,
+    demoEpisodes,
+    demoReturns,
+    cpus: cpus().length,
+    date: new Date().toISOString(),
+    rows,
+  }),
+);
+env.close();
