@@ -5,7 +5,7 @@
  * demonstrations use seeds 0–99), with the wall time of each training.
  *
  *   npx tsx scripts/mujoco-imitation.ts InvertedPendulum-v5 [--episodes 4] [--only bc,dagger,gail]
- *     [--gail-steps N] [--dagger-rounds N] [--dagger-epochs N] [--seed S]
+ *     [--gail-steps N] [--dagger-rounds N] [--dagger-epochs N] [--seed S] [--no-validation]
  *
  * Prints one row per algorithm, and a JSON line with every number (for docs/benchmarks.md).
  */
@@ -35,12 +35,15 @@ const { values, positionals } = parseArgs({
     "dagger-rounds": { type: "string", default: "5" },
     "dagger-epochs": { type: "string", default: "50" },
     seed: { type: "string", default: "0" },
+    /** Train BC (and DAgger's BC) on every episode for the full epochs: no validation split, no early stopping. */
+    "no-validation": { type: "boolean", default: false },
   },
 });
 const envId = positionals[0] ?? "InvertedPendulum-v5";
 const demoEpisodes = Number(values.episodes);
 const only = new Set(values.only!.split(","));
 const seed = Number(values.seed);
+const noValidation = values["no-validation"] ? { validationFraction: 0, patience: 0 } : {};
 
 await loadMujoco();
 const expert = scriptedExpert(envId);
@@ -78,7 +81,7 @@ await report("expert", expert as never, 0);
 
 if (only.has("bc")) {
   const started = performance.now();
-  const bc = await trainBc(demos, { epochs: 200, patience: 20, batchSize: 64, seed });
+  const bc = await trainBc(demos, { epochs: 200, patience: 20, batchSize: 64, seed, ...noValidation });
   await report("bc", bc.policy as never, (performance.now() - started) / 1000, {
     epochs: bc.history.length,
   });
@@ -92,7 +95,7 @@ if (only.has("dagger")) {
     {
       rounds: Number(values["dagger-rounds"]),
       stepsPerRound: 2000,
-      bc: { epochs: Number(values["dagger-epochs"]), patience: 10, batchSize: 64 },
+      bc: { epochs: Number(values["dagger-epochs"]), patience: 10, batchSize: 64, ...noValidation },
       evalEpisodes: 5,
       seed,
     },
