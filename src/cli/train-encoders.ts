@@ -93,8 +93,8 @@ const commonFlags = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Config fields shared by both trainers, from the common flags. */
-function commonConfig(command: string, values: FlagValues): Record<string, unknown> {
+/** Config fields shared by the BC trainers (bc-rnn, bc-cnn, bc-dom), from the common flags. */
+export function commonConfig(command: string, values: FlagValues): Record<string, unknown> {
   const config = setNumberFlags(command, values, {}, [
     ["epochs", "epochs", "positive-integer"],
     ["batch-size", "batchSize", "positive-integer"],

@@ -14,7 +14,7 @@ import { loadDataset } from "../data/store.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
-import { prepareOut } from "./train-encoders.js";
+import { commonConfig, prepareOut } from "./train-encoders.js";
 import { evaluateWebTasks } from "./web-eval.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
@@ -85,20 +85,13 @@ const flags = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** BC-DOM's config from the flags: BC's common ones (train-encoders.ts), then the network's. */
 function bcConfig(command: string, values: FlagValues): Record<string, unknown> {
-  const config = setNumberFlags(command, values, {}, [
-    ["epochs", "epochs", "positive-integer"],
-    ["batch-size", "batchSize", "positive-integer"],
-    ["lr", "learningRate", "number"],
+  const config = commonConfig(command, values);
+  setNumberFlags(command, values, config, [
     ["width", "width", "positive-integer"],
     ["heads", "heads", "positive-integer"],
-    ["validation", "validationFraction", "fraction"],
-    ["seed", "seed", "integer"],
   ]);
-  if (config.learningRate !== undefined && !((config.learningRate as number) > 0))
-    throw new UsageError(command, `--lr must be a positive number, got ${JSON.stringify(values.lr)}.`);
-  if (config.seed !== undefined && (config.seed as number) < 0)
-    throw new UsageError(command, "--seed must be ≥ 0.");
   if (
     config.width !== undefined &&
     config.heads !== undefined &&

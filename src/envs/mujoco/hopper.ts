@@ -55,13 +55,9 @@
  *   reward is 0 when unhealthy (already in v4's code for terminate_when_unhealthy=True).
  * - v4 and earlier: not registered here.
  */
-import type { StepResult } from "../../core/env.js";
-import type { Rng } from "../../core/rng.js";
-import { controlCost, MujocoEnv, uniformNoise } from "./mujoco-env.js";
+import { PlanarWalkerEnv } from "./planar-walker.js";
 
 const xmlFile = "hopper.xml";
-/** Velocities in the observation are clipped to ±this, in m/s or rad/s. */
-const velocityClip = 10;
 
 export interface HopperOptions {
   /** MuJoCo steps per env step: 4 (timestep 0.002 s, so dt = 0.008 s). */
@@ -87,29 +83,24 @@ export const hopperSpec = {
   description: "Hop forward on one leg without falling (MuJoCo).",
 } as const;
 
-export class HopperEnv extends MujocoEnv {
-  private readonly forwardRewardWeight: number;
-  private readonly ctrlCostWeight: number;
-  private readonly healthyRewardValue: number;
-  private readonly terminateWhenUnhealthy: boolean;
+export class HopperEnv extends PlanarWalkerEnv {
   private readonly healthyStateRange: readonly [number, number];
   private readonly healthyZRange: readonly [number, number];
   private readonly healthyAngleRange: readonly [number, number];
-  private readonly resetNoiseScale: number;
-  private readonly excludeCurrentPositions: boolean;
 
   constructor(options: HopperOptions = {}) {
-    const exclude = options.excludeCurrentPositionsFromObservation ?? true;
-    super(hopperSpec, xmlFile, options.frameSkip ?? 4, (m) => m.nq + m.nv - (exclude ? 1 : 0));
-    this.forwardRewardWeight = options.forwardRewardWeight ?? 1.0;
-    this.ctrlCostWeight = options.ctrlCostWeight ?? 1e-3;
-    this.healthyRewardValue = options.healthyReward ?? 1.0;
-    this.terminateWhenUnhealthy = options.terminateWhenUnhealthy ?? true;
+    super(hopperSpec, xmlFile, {
+      frameSkip: options.frameSkip ?? 4,
+      forwardRewardWeight: options.forwardRewardWeight ?? 1.0,
+      ctrlCostWeight: options.ctrlCostWeight ?? 1e-3,
+      healthyReward: options.healthyReward ?? 1.0,
+      terminateWhenUnhealthy: options.terminateWhenUnhealthy ?? true,
+      resetNoiseScale: options.resetNoiseScale ?? 5e-3,
+      excludeCurrentPositionsFromObservation: options.excludeCurrentPositionsFromObservation ?? true,
+    });
     this.healthyStateRange = options.healthyStateRange ?? [-100.0, 100.0];
     this.healthyZRange = options.healthyZRange ?? [0.7, Infinity];
     this.healthyAngleRange = options.healthyAngleRange ?? [-0.2, 0.2];
-    this.resetNoiseScale = options.resetNoiseScale ?? 5e-3;
-    this.excludeCurrentPositions = exclude;
   }
 
   /** Whether the state is in range, the torso high enough and upright enough (Gymnasium's `is_healthy`). */
@@ -126,55 +117,5 @@ export class HopperEnv extends MujocoEnv {
     const healthyZ = minZ < z && z < maxZ;
     const healthyAngle = minAngle < angle && angle < maxAngle;
     return healthyState && healthyZ && healthyAngle;
-  }
-
-  protected stepModel(action: Float64Array): StepResult<Float64Array> {
-    const xPositionBefore = this.model.qpos[0]!;
-    this.model.doSimulation(action, this.frameSkip);
-    const xPositionAfter = this.model.qpos[0]!;
-    const xVelocity = (xPositionAfter - xPositionBefore) / this.dt;
-
-    const observation = this.getObs();
-    const isHealthy = this.isHealthy;
-    const forwardReward = this.forwardRewardWeight * xVelocity;
-    const healthyReward = isHealthy ? this.healthyRewardValue : 0;
-    const rewards = forwardReward + healthyReward;
-    const ctrlCost = controlCost(this.ctrlCostWeight, action);
-    const reward = rewards - ctrlCost;
-    const terminated = !isHealthy && this.terminateWhenUnhealthy;
-    const info = {
-      x_position: xPositionAfter,
-      z_distance_from_origin: this.model.qpos[1]! - this.model.initQpos[1]!,
-      x_velocity: xVelocity,
-      reward_forward: forwardReward,
-      reward_ctrl: -ctrlCost,
-      reward_survive: healthyReward,
-    };
-    return { observation, reward, terminated, truncated: false, info };
-  }
-
-  protected resetModel(rng: Rng): Float64Array {
-    const qpos = uniformNoise(rng, this.model.initQpos, this.resetNoiseScale);
-    const qvel = uniformNoise(rng, this.model.initQvel, this.resetNoiseScale);
-    this.model.setState(qpos, qvel);
-    return this.getObs();
-  }
-
-  protected override resetInfo(): Record<string, unknown> {
-    return {
-      x_position: this.model.qpos[0]!,
-      z_distance_from_origin: this.model.qpos[1]! - this.model.initQpos[1]!,
-    };
-  }
-
-  /** qpos (without x unless asked), then qvel clipped to ±10. */
-  private getObs(): Float64Array {
-    const { qpos, qvel, nq, nv } = this.model;
-    const skip = this.excludeCurrentPositions ? 1 : 0;
-    const out = new Float64Array(nq - skip + nv);
-    out.set(qpos.subarray(skip));
-    for (let i = 0; i < nv; i++)
-      out[nq - skip + i] = Math.min(Math.max(qvel[i]!, -velocityClip), velocityClip);
-    return out;
   }
 }
