@@ -132,6 +132,15 @@ export async function recordWebEpisodes(options: RecordWebOptions): Promise<Epis
     await pageCall("installing the capture script", CAPTURE_SCRIPT);
     const start = await pageCall<PagePoll>("reading the page", POLL);
     const steps: RecordedStep[] = [];
+    /** This episode's captured actions as env steps; one that cannot be is dropped, with the reason. */
+    const take = (captured: readonly CapturedStep[]) => {
+      for (const c of captured) {
+        if (c.episode !== start.episode) continue;
+        const result = stepFromCapture(c, env.spaces);
+        if ("step" in result) steps.push(result.step);
+        else warn(`episode with seed ${seed}: an action was not recorded: ${result.skipped}.`);
+      }
+    };
     let status = start;
     let driverError: unknown;
     const driving = options.drive
@@ -144,12 +153,7 @@ export async function recordWebEpisodes(options: RecordWebOptions): Promise<Epis
     const deadline = Date.now() + timeout;
     for (;;) {
       status = await pageCall<PagePoll>("reading the captured actions", POLL);
-      for (const captured of status.steps) {
-        if (captured.episode !== start.episode) continue;
-        const result = stepFromCapture(captured, env.spaces);
-        if ("step" in result) steps.push(result.step);
-        else warn(`episode with seed ${seed}: an action was not recorded: ${result.skipped}.`);
-      }
+      take(status.steps);
       if (status.done || driverError !== undefined || Date.now() > deadline) break;
       await sleep(25);
     }
@@ -162,12 +166,7 @@ export async function recordWebEpisodes(options: RecordWebOptions): Promise<Epis
     // Typing the person had not left yet, and a click into a field with no typing after it.
     await pageCall("flushing the last action", FLUSH_CAPTURED);
     const rest = await pageCall<PagePoll>("reading the captured actions", POLL);
-    for (const captured of rest.steps) {
-      if (captured.episode !== start.episode) continue;
-      const result = stepFromCapture(captured, env.spaces);
-      if ("step" in result) steps.push(result.step);
-      else warn(`episode with seed ${seed}: an action was not recorded: ${result.skipped}.`);
-    }
+    take(rest.steps);
     if (steps.length === 0) {
       warn(
         `episode with seed ${seed} ended (reward ${status.reward}) before any action was recorded; it is not kept.`,
