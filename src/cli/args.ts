@@ -6,8 +6,8 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
 import { PPO_PRESETS } from "../algorithms/ppo/config.js";
+import { formatPath } from "../core/errors.js";
 import { closest, make } from "../core/registry.js";
-import { formatPath } from "../serve/body.js";
 
 /** A wrong command, flag or flag value. The CLI prints it with a pointer to --help and exits 2. */
 export class UsageError extends Error {

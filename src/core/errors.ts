@@ -274,3 +274,14 @@ export class SimulatorError extends MimicError {
     super("SIMULATOR", message, options);
   }
 }
+
+/**
+ * A zod issue path as error messages write it: `["walls", 2, 0]` → `walls[2][0]`,
+ * `["goals", 0, "cell"]` → `goals[0].cell`. An empty path (the value itself) gives `root`.
+ */
+export function formatPath(path: readonly PropertyKey[], root = ""): string {
+  let out = "";
+  for (const part of path)
+    out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
+  return out || root;
+}

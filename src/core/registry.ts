@@ -7,7 +7,12 @@
  */
 import { z } from "zod";
 import type { Env, EnvSpec } from "./env.js";
-import { InvalidOptionError, RegistryConflictError, UnknownEnvError } from "./errors.js";
+import {
+  formatPath as formatIssuePath,
+  InvalidOptionError,
+  RegistryConflictError,
+  UnknownEnvError,
+} from "./errors.js";
 import type { EnvKernel } from "./kernel.js";
 import {
   ClipAction,
@@ -261,12 +266,9 @@ function parseWith(schema: z.ZodType, value: unknown, id: string, knownKeys: str
   );
 }
 
-/** Formats a zod issue path as `walls[2][0]` or `goal.reward`. */
+/** An option's zod issue path as messages write it (`goal.reward`); the options themselves are `(options)`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path)
-    out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
-  return out || "(options)";
+  return formatIssuePath(path, "(options)");
 }
 
 function bumpVersion(id: string): string {

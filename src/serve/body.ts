@@ -5,7 +5,7 @@
  * what was expected there.
  */
 import { z } from "zod";
-import { InvalidSpaceError } from "../core/errors.js";
+import { formatPath, InvalidSpaceError } from "../core/errors.js";
 import {
   type Box,
   type Discrete,
@@ -139,13 +139,6 @@ function observationShape(space: Space): ObservationShape {
         `The policy server reads Box, Discrete, MultiDiscrete and MultiBinary observations; this one is ${space}.`,
       );
   }
-}
-
-/** `["observations", 3, 1]` → `observations[3][1]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join("");
 }
 
 /** A parser for `{ "observation": … }` or `{ "observations": [ … ] }` bodies. */

@@ -137,7 +137,7 @@ export class PpoLearner {
     if (!(space instanceof Discrete) && !(space instanceof Box && space.shape.length === 1)) {
       throw new InvalidOptionError(
         "env.actionSpace",
-        `PPO (ppo.ts) supports Discrete and one-dimensional Box action spaces, got ${space}.`,
+        `PPO supports Discrete and one-dimensional Box action spaces, got ${space}.`,
       );
     }
     if (envs.numEnvs !== args.numEnvs) {

@@ -76,7 +76,7 @@ import {
   reseed,
   type StepResult,
 } from "../../core/env.js";
-import { InvalidOptionError, ResetNeededError } from "../../core/errors.js";
+import { formatPath, InvalidOptionError, ResetNeededError } from "../../core/errors.js";
 import type { Rng } from "../../core/rng.js";
 import { Discrete, formatValue } from "../../core/spaces/index.js";
 import type { TabularMdp } from "./value-iteration.js";
@@ -186,16 +186,6 @@ export interface GridWorldConfig {
 }
 
 type OptionKey = keyof typeof gridWorldOptionsSchema.shape;
-
-/** `["walls", 2, 0]` → `walls[2][0]`; `["goals", 0, "cell"]` → `goals[0].cell`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   let value = raw;
