@@ -1,7 +1,8 @@
 /**
- * The MuJoCo envs (issue 20) against the strongest references this machine has.
+ * The MuJoCo envs (issue 20) against the native MuJoCo C library and numpy. (Python Gymnasium's
+ * own env code is the reference of test/gymnasium-mujoco.test.ts; this file keeps the longer,
+ * termination-free physics horizons, cfrc_ext, and the unnormalized reset quaternion.)
  *
- * Python Gymnasium and Python MuJoCo cannot run here, so:
  * - Physics: test/fixtures/mujoco/<id>.json are trajectories of the native MuJoCo 2.2.2 C library
  *   (Debian's libmujoco, scripts/mujoco-reference/rollout.c) from the same XML, start state and
  *   actions. mimic runs mujoco-js (MuJoCo 3.3.8). Measured on 2026-12-07 (docs/mujoco.md):
