@@ -16,6 +16,10 @@
  *   first 15 steps of HalfCheetah and 50 of Ant (chaotic: see docs/mujoco.md), within OPEN_LOOP.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
   AntEnv,
@@ -27,7 +31,7 @@ import {
   make,
   Walker2dEnv,
 } from "../src/index.js";
-import { readFixture } from "./helpers/fixtures.js";
+import { readFixture, repoRoot } from "./helpers/fixtures.js";
 import { absError, relError } from "./helpers/mujoco-parity.js";
 
 await loadMujoco();
@@ -254,3 +258,129 @@ for (const c of CASES) {
     });
   });
 }
+
+/**
+ * The stand-in for the `mujoco` package must be MuJoCo's C library and nothing more: driven as
+ * Gymnasium drives it (set_state, then do_simulation), it reproduces rollout.c's trajectory (the
+ * C reference of test/mujoco.test.ts) bit for bit. Needs gcc, libmujoco-dev and python3 with numpy.
+ */
+describe("the mujoco stand-in (scripts/gymnasium-reference/stand-ins)", () => {
+  const has = (command: string, args: string[]) => {
+    try {
+      execFileSync(command, args, { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const why = !has("gcc", ["--version"])
+    ? "gcc is missing"
+    : !existsSync("/usr/include/mujoco/mujoco.h")
+      ? "libmujoco-dev is missing (apt-get install libmujoco-dev)"
+      : !has("python3", ["-c", "import numpy"])
+        ? "python3 with numpy is missing"
+        : null;
+
+  test("compiles against libmujoco and replays rollout.c's Hopper and Ant trajectories bit for bit", (t) => {
+    if (why !== null) return void (process.env.CI ? assert.fail(why) : t.skip(why));
+    const library = join(mkdtempSync(join(tmpdir(), "mimic-gym-shim-")), "libmimic_mujoco_shim.so");
+    const here = join(repoRoot, "scripts/gymnasium-reference/stand-ins");
+    execFileSync("gcc", ["-O2", "-shared", "-fPIC", "-o", library, join(here, "mujoco/shim.c"), "-lmujoco"]);
+    // Gymnasium's set_state and do_simulation, written out over the stand-in.
+    const script = `
+import json, sys
+import numpy as np
+import mujoco
+reference = json.load(open(sys.argv[1]))
+ep = reference["episodes"][0]
+model = mujoco.MjModel.from_xml_path(sys.argv[2])
+data = mujoco.MjData(model)
+mujoco.mj_resetData(model, data)
+data.qpos[:] = ep["qpos0"]
+data.qvel[:] = ep["qvel0"]
+mujoco.mj_forward(model, data)
+out = {"version": mujoco.__version__, "nq": model.nq, "nv": model.nv, "nu": model.nu,
+       "timestep": model.opt.timestep, "ctrlrange": model.actuator_ctrlrange.tolist(),
+       "torso": mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, "torso"),
+       "camera": mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_CAMERA, "track"),
+       "qpos": [], "qvel": [], "cfrc_ext": [], "xpos": []}
+for action in ep["actions"]:
+    data.ctrl[:] = action
+    mujoco.mj_step(model, data, nstep=reference["frame_skip"])
+    mujoco.mj_rnePostConstraint(model, data)
+    out["qpos"].append(data.qpos.tolist())
+    out["qvel"].append(data.qvel.tolist())
+    out["cfrc_ext"].append(data.cfrc_ext.ravel().tolist())
+    out["xpos"].append(data.body("torso").xpos.tolist() if out["torso"] >= 0 else [])
+try:
+    data.sensordata
+except AttributeError as error:
+    out["missing"] = str(error)
+try:
+    mujoco.MjModel.from_xml_path(sys.argv[2] + ".absent")
+except ValueError as error:
+    out["load_error"] = str(error)
+print(json.dumps(out))
+`;
+    interface Replay {
+      version: string;
+      nq: number;
+      nv: number;
+      nu: number;
+      timestep: number;
+      ctrlrange: number[][];
+      torso: number;
+      camera: number;
+      qpos: number[][];
+      qvel: number[][];
+      cfrc_ext: number[][];
+      xpos: number[][];
+      missing: string;
+      load_error: string;
+    }
+    for (const id of ["Hopper-v5", "Ant-v5"]) {
+      const fixture = join(repoRoot, "test/fixtures/mujoco", `${id}.json`);
+      const reference = readFixture<{
+        xml: string;
+        mujoco_version: string;
+        episodes: {
+          actions: number[][];
+          qpos: number[][];
+          qvel: number[][];
+          cfrc_ext?: number[][];
+          xpos?: number[][];
+        }[];
+      }>("mujoco", `${id}.json`);
+      const xml = join(repoRoot, "src/envs/mujoco/assets", reference.xml);
+      const text = execFileSync("python3", ["-c", script, fixture, xml], {
+        env: { ...process.env, PYTHONPATH: here, MIMIC_MUJOCO_SHIM: library, PYTHONDONTWRITEBYTECODE: "1" },
+        maxBuffer: 1 << 26,
+      }).toString();
+      const replay = JSON.parse(text) as Replay;
+      const ep = reference.episodes[0]!;
+      assert.equal(replay.version, reference.mujoco_version);
+      assert.equal(replay.qpos.length, ep.actions.length);
+      assert.deepEqual(replay.qpos, ep.qpos, `${id}: qpos`);
+      assert.deepEqual(replay.qvel, ep.qvel, `${id}: qvel`);
+      if (ep.cfrc_ext) assert.deepEqual(replay.cfrc_ext, ep.cfrc_ext, `${id}: cfrc_ext`);
+      // rollout.c's xpos holds every body; the torso is body 1.
+      if (ep.xpos)
+        assert.deepEqual(
+          replay.xpos,
+          ep.xpos.map((x) => x.slice(3, 6)),
+          `${id}: torso xpos`,
+        );
+      assert.equal(replay.torso, 1);
+      assert.match(replay.missing, /MjData has no attribute 'sensordata' in mimic's mujoco stand-in/);
+      assert.match(replay.load_error, /absent/);
+      if (id === "Hopper-v5") {
+        assert.deepEqual([replay.nq, replay.nv, replay.nu, replay.timestep], [6, 6, 3, 0.002]);
+        assert.deepEqual(replay.ctrlrange, [
+          [-1, 1],
+          [-1, 1],
+          [-1, 1],
+        ]);
+      }
+    }
+  });
+});
