@@ -12,10 +12,10 @@ MuJoCo 3.x wheel that `pip install gymnasium[mujoco]` brings). See README.md bes
 For each env and seed 0-2: `env = gymnasium.make(id)`, `env.reset(seed=seed)`, then uniform random
 actions `numpy.random.default_rng(seed + 1000).uniform(low, high).astype(float32)` until the env
 terminates; then `env.reset()` (no seed: np_random goes on) and more episodes, until the seed's
-step budget is spent. Recorded per step: the observation, reward, terminated,
-truncated, the numeric info values, and qpos, qvel and qacc_warmstart from `env.unwrapped.data`
-(Ant also its main body's xpos), so a test can start one step from Gymnasium's own state. Python's
-json writes floats as their shortest round-trip decimal, so every float64 survives.
+step budget is spent. Recorded per step: the observation, reward, terminated, truncated, the
+numeric info values, and qpos, qvel and qacc_warmstart from `env.unwrapped.data` (Ant also its
+main body's xpos), so a test can start one step from Gymnasium's own state. Python's json writes
+floats as their shortest round-trip decimal, so every float64 survives.
 """
 
 import argparse
@@ -23,6 +23,7 @@ import importlib
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -189,11 +190,17 @@ def main():
         fail(f"{checkout} holds no gymnasium/envs/mujoco/mujoco_env.py: pass a Gymnasium checkout.")
     commit = gymnasium_commit(checkout, args.commit)
 
+    import numpy as np
+
+    if int(np.__version__.split(".")[0]) < 2:
+        fail(
+            f"numpy {np.__version__}: use numpy 2, whose float32 rules (NEP 50) mimic's envs follow "
+            "(numpy 1 computes the control cost's last product in float64)."
+        )
+
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="mimic-gymnasium-"))
     os.environ["MIMIC_MUJOCO_SHIM"] = str(build_shim(workdir))
     sys.path[:0] = [str(HERE / "stand-ins"), str(checkout), str(link_pure_python_deps(workdir))]
-
-    import numpy as np
 
     import gymnasium
     import mujoco
@@ -227,6 +234,7 @@ def main():
         path.write_text(json.dumps(fixture, separators=(",", ":")) + "\n")
         lengths = ", ".join(f"{e['seed']}:{len(e['actions'])}" for e in episodes)
         print(f"{path}: episode lengths (seed:steps) {lengths}; {path.stat().st_size} bytes")
+    shutil.rmtree(workdir)
 
 
 if __name__ == "__main__":
