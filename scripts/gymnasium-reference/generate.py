@@ -179,8 +179,12 @@ def record_run(gymnasium, np, env_id, seed, budget):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gymnasium", required=True, help="a Gymnasium checkout (the folder holding gymnasium/)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--gymnasium", required=True, help="a Gymnasium checkout (the folder holding gymnasium/)"
+    )
     parser.add_argument("--commit", help="the checkout's commit, when it is not a git work tree")
     parser.add_argument("--out", default=str(ROOT / "test" / "fixtures" / "gymnasium-mujoco"))
     args = parser.parse_args()
@@ -225,8 +229,13 @@ def main():
             "numpy_version": np.__version__,
             "python_version": sys.version.split()[0],
             "mujoco_version": mujoco.__version__,
-            "mujoco_binding": "mimic's stand-in (scripts/gymnasium-reference/stand-ins/mujoco) over the native C library",
-            "actions": "numpy.random.default_rng(seed + 1000).uniform(action_space.low, action_space.high).astype(float32)",
+            "mujoco_binding": (
+                "mimic's stand-in (scripts/gymnasium-reference/stand-ins/mujoco) over the native C library"
+            ),
+            "actions": (
+                "numpy.random.default_rng(seed + 1000)"
+                ".uniform(action_space.low, action_space.high).astype(float32)"
+            ),
             "steps_per_seed": max_steps,
             "episodes": episodes,
         }

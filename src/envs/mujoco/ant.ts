@@ -38,8 +38,8 @@
  * - contact_cost: `contactCostWeight` (5e-4) × Σ clip(cfrc_ext, −1, 1)² over every body, the world
  *   included (float64, numpy's pairwise sum).
  * `info` holds `reward_forward`, `reward_ctrl`, `reward_contact`, `reward_survive`, `x_position`,
- * `y_position`, `distance_from_origin` (numpy's `norm` of (x, y): `√fma(y, y, x²)`, see `numpyNorm2`), `x_velocity`
- * and `y_velocity`.
+ * `y_position`, `distance_from_origin` (numpy's `norm` of (x, y), `√fma(y, y, x²)`: see
+ * `numpyNorm2`), `x_velocity` and `y_velocity`.
  *
  * ## Starting State
  * qpos is `init + U(-reset_noise_scale, reset_noise_scale)` (0.1) with init qpos

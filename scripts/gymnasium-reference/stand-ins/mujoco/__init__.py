@@ -233,7 +233,9 @@ class MjData:
         """The body named `key`, or with index `key` (as the real bindings accept both)."""
         if isinstance(key, int):
             if not 0 <= key < self._model.nbody:
-                raise IndexError(f"body index {key} is out of range: the model has {self._model.nbody} bodies.")
+                raise IndexError(
+                    f"body index {key} is out of range: the model has {self._model.nbody} bodies."
+                )
             return _Body(self, key, None)
         body_id = _name2id(self._model._ptr, mjtObj.mjOBJ_BODY, key.encode())
         if body_id < 0:
