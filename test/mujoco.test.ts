@@ -1,7 +1,8 @@
 /**
- * The MuJoCo envs (issue 20) against the strongest references this machine has.
+ * The MuJoCo envs (issue 20) against the native MuJoCo C library and numpy. (Python Gymnasium's
+ * own env code is the reference of test/gymnasium-mujoco.test.ts; this file keeps the longer,
+ * termination-free physics horizons, cfrc_ext, and the unnormalized reset quaternion.)
  *
- * Python Gymnasium and Python MuJoCo cannot run here, so:
  * - Physics: test/fixtures/mujoco/<id>.json are trajectories of the native MuJoCo 2.2.2 C library
  *   (Debian's libmujoco, scripts/mujoco-reference/rollout.c) from the same XML, start state and
  *   actions. mimic runs mujoco-js (MuJoCo 3.3.8). Measured on 2026-12-07 (docs/mujoco.md):
@@ -24,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { MUJOCO_ASSETS } from "../src/envs/mujoco/assets.js";
-import { controlCost, numpySum } from "../src/envs/mujoco/mujoco-env.js";
+import { controlCost, fma, numpyNorm2, numpySum } from "../src/envs/mujoco/mujoco-env.js";
 import {
   AntEnv,
   type Box,
@@ -50,6 +51,7 @@ import {
   writeMinari,
 } from "../src/index.js";
 import { readFixture, repoRoot } from "./helpers/fixtures.js";
+import { absError, relError } from "./helpers/mujoco-parity.js";
 
 // node --test runs each file in its own process, so nothing has loaded MuJoCo yet.
 const makeBeforeLoad = (() => {
@@ -197,22 +199,6 @@ function walkerHealthy({ qpos }: Step): boolean {
 }
 function antHealthy({ qpos, qvel }: Step): boolean {
   return [...qpos, ...qvel].every(Number.isFinite) && 0.2 <= qpos[2]! && qpos[2]! <= 1.0;
-}
-
-/** The largest `|a − b| / max(1, |b|)`. */
-function relError(actual: ArrayLike<number>, expected: readonly number[]): number {
-  assert.equal(actual.length, expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)));
-  }
-  return worst;
-}
-function absError(actual: ArrayLike<number>, expected: readonly number[]): number {
-  assert.equal(actual.length, expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  return worst;
 }
 
 const resets = readFixture<NumpyResets>("mujoco", "numpy-resets.json");
@@ -387,6 +373,37 @@ describe("reward terms", () => {
       v.reduce((s, x) => s + x, 0),
       11.218,
     );
+  });
+});
+
+describe("numpy's 2-norm and the fused multiply-add under it", () => {
+  test("numpyNorm2 gives np.linalg.norm([x, y], ord=2) (numpy 2.4.6, OpenBLAS 0.3.31), where √(x² + y²) is one bit off", () => {
+    // [x, y, np.linalg.norm, np.sqrt(x*x + y*y)], printed by numpy 2.4.6.
+    const cases = [
+      [-0.0005526473205362325, -0.0007847803553442784, 0.0009598433554649265, 0.0009598433554649264],
+      [-0.0033129089269991674, -0.8404731684222111, 0.8404796976746249, 0.840479697674625],
+      [-0.11360213941896467, 0.42113113746240616, 0.43618445756462476, 0.4361844575646247],
+      // Ant-v5's distance_from_origin after reset(seed=1), from Gymnasium.
+      [0.0023643249400513433, 0.09009273926518707, 0.09012375769311402, 0.09012375769311401],
+      [3, 4, 5, 5],
+    ];
+    for (const [x, y, norm, naive] of cases) {
+      assert.equal(numpyNorm2(x!, y!), norm, `norm of (${x}, ${y})`);
+      assert.equal(Math.sqrt(x! * x! + y! * y!), naive);
+    }
+  });
+
+  test("fma rounds a·b + c once (exact values from Python's fractions)", () => {
+    assert.equal(fma(0.1, 10, -1), 5.551115123125783e-17);
+    assert.equal(fma(1 + 2 ** -30, 1 - 2 ** -30, -1), -8.673617379884035e-19);
+    assert.equal(fma(-2.5, 0.1, 0.25), -1.3877787807814457e-17);
+    assert.equal(fma(1.0000000000000002, 1.0000000000000002, -1.0000000000000004), 4.930380657631324e-32);
+    assert.equal(fma(1e-200, 1e-200, 1), 1);
+    assert.equal(fma(3, 1e300, -1e300), 2e300);
+    assert.equal(fma(2 ** -1000, 2 ** -60, 2 ** -1022), 2.225073858515296e-308);
+    assert.equal(fma(0, 5, 2), 2);
+    assert.ok(Number.isNaN(fma(Number.NaN, 1, 1)));
+    assert.equal(fma(1e300, 1e300, 1), Number.POSITIVE_INFINITY);
   });
 });
 

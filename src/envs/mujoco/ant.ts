@@ -38,8 +38,8 @@
  * - contact_cost: `contactCostWeight` (5e-4) × Σ clip(cfrc_ext, −1, 1)² over every body, the world
  *   included (float64, numpy's pairwise sum).
  * `info` holds `reward_forward`, `reward_ctrl`, `reward_contact`, `reward_survive`, `x_position`,
- * `y_position`, `distance_from_origin` (`√(x² + y²)`, as numpy's norm computes it), `x_velocity`
- * and `y_velocity`.
+ * `y_position`, `distance_from_origin` (numpy's `norm` of (x, y), `√fma(y, y, x²)`: see
+ * `numpyNorm2`), `x_velocity` and `y_velocity`.
  *
  * ## Starting State
  * qpos is `init + U(-reset_noise_scale, reset_noise_scale)` (0.1) with init qpos
@@ -61,7 +61,7 @@
  */
 import type { StepResult } from "../../core/env.js";
 import type { Rng } from "../../core/rng.js";
-import { controlCost, MujocoEnv, normalNoise, numpySum, uniformNoise } from "./mujoco-env.js";
+import { controlCost, MujocoEnv, normalNoise, numpyNorm2, numpySum, uniformNoise } from "./mujoco-env.js";
 
 const xmlFile = "ant.xml";
 
@@ -176,7 +176,7 @@ export class AntEnv extends MujocoEnv {
     const info = {
       x_position: qpos[0]!,
       y_position: qpos[1]!,
-      distance_from_origin: Math.sqrt(qpos[0]! * qpos[0]! + qpos[1]! * qpos[1]!),
+      distance_from_origin: numpyNorm2(qpos[0]!, qpos[1]!),
       x_velocity: xVelocity,
       y_velocity: yVelocity,
       reward_forward: forwardReward,
@@ -199,7 +199,7 @@ export class AntEnv extends MujocoEnv {
     return {
       x_position: qpos[0]!,
       y_position: qpos[1]!,
-      distance_from_origin: Math.sqrt(qpos[0]! * qpos[0]! + qpos[1]! * qpos[1]!),
+      distance_from_origin: numpyNorm2(qpos[0]!, qpos[1]!),
     };
   }
 
