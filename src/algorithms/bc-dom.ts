@@ -5,7 +5,8 @@
  * BC baseline. The loss is the demonstrated candidate's cross-entropy under the masked softmax
  * over the page's valid candidates (see `DomPolicy`), plus an optional L2 penalty; minibatches
  * come from a seeded shuffle each epoch; Adam. A validation split by episode picks the best
- * epoch's weights (lowest validation loss) and `patience` can stop early, as in `trainBcEncoder`.
+ * epoch's weights (lowest validation loss) and `patience` can stop early, as in `trainBcEncoder`;
+ * checkpoints and resume work as there (`EpochBcCheckpoint` in bc-common.ts).
  *
  * Episodes are read as the Dict leaf columns of `webSpaces().observation` (`utterance`, `fields`,
  * `elements/tag`, `elements/text`, `elements/value`, `elements/numbers`; a `screenshot` leaf is

@@ -3,7 +3,10 @@
  * pixels). The loss is BC's categorical negative log-likelihood (HumanCompatibleAI/imitation's
  * `bc.py` without the entropy bonus), minibatches from a seeded shuffle each epoch, Adam. A
  * validation split by episode picks the best epoch's weights (lowest validation NLL), and
- * `patience` can stop early, as `trainBc` does.
+ * `patience` can stop early, as `trainBc` does. Checkpoints (`onCheckpoint`) hold the weights,
+ * Adam's state, the shuffle order and generator (which also draws the shifts), the position in
+ * the epoch and the best epoch, so a resumed run (`resume`) ends bit for bit where an
+ * uninterrupted one ends.
  *
  * The training data stays in the dataset's own arrays: each leaf the policy reads is gathered
  * once into one array of its dtype (a uint8 image stays bytes), and each minibatch copies its

@@ -9,7 +9,9 @@
  *
  * A validation split by episode picks the best epoch (lowest validation NLL), and can stop early
  * after `patience` epochs without improvement, as `trainBc` does; the returned policy has the best
- * epoch's weights.
+ * epoch's weights. Checkpoints (`onCheckpoint`, at each epoch's end and every `checkpointEvery`
+ * minibatches) hold everything needed to resume (`resume`) and end bit for bit where an
+ * uninterrupted run ends (see `EpochBcCheckpoint` in bc-common.ts).
  *
  * ## Measured (MaskedCartPole-v1, 10 demonstrations of the observer expert with 20% random actions)
  * With the defaults (window 8, GRU 32, head [64], Adam 1e-3, 40 epochs), training seeds 0–3 score
