@@ -128,7 +128,7 @@ describe("mimic collect --expert-noise, train bc-rnn, eval", () => {
       "--dataset",
       data,
       "--epochs",
-      "120",
+      "80",
       "--window",
       "3",
       "--gru-hidden",
