@@ -124,18 +124,7 @@ describe("mimic collect --expert-noise, train bc-rnn, eval", () => {
 
   test("a run killed with SIGKILL resumes from its last checkpoint and ends where an uninterrupted run ends", async () => {
     const data = join(dir, "masked");
-    const args = [
-      "--dataset",
-      data,
-      "--epochs",
-      "80",
-      "--window",
-      "3",
-      "--gru-hidden",
-      "8",
-      "--hidden",
-      "8",
-    ];
+    const args = ["--dataset", data, "--epochs", "80", "--window", "3", "--gru-hidden", "8", "--hidden", "8"];
     const more = [
       "--validation",
       "0.5",

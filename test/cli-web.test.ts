@@ -230,18 +230,21 @@ describe("mimic web, train bc-dom, eval", () => {
 describe("mimic train bc-dom --resume (no browser: synthetic demonstrations, no evaluation)", () => {
   test("a run killed with SIGKILL resumes from its last checkpoint and ends where an uninterrupted run ends", async () => {
     const spaces = webSpaces({ maxElements: 12, maxFields: 3, utteranceBytes: 128, textBytes: 32 });
-    const synthetic = expertDataset(spaces, WEB_FAMILIES, 2, 3);
     const data = join(dir, "synthetic-web");
-    await writeMinari(
-      data,
-      new Dataset({
-        id: synthetic.id,
-        episodes: synthetic.episodes,
-        observationSpace: synthetic.observationSpace,
-        actionSpace: synthetic.actionSpace,
-        envSpec: { id: "web:click-button" },
-      }),
-    );
+    const write = (firstSeed: number) => {
+      const synthetic = expertDataset(spaces, WEB_FAMILIES, 2, firstSeed);
+      return writeMinari(
+        data,
+        new Dataset({
+          id: synthetic.id,
+          episodes: synthetic.episodes,
+          observationSpace: synthetic.observationSpace,
+          actionSpace: synthetic.actionSpace,
+          envSpec: { id: "web:click-button" },
+        }),
+      );
+    };
+    await write(3);
     const args = ["--dataset", data, "--epochs", "60", "--width", "8", "--heads", "2", "--batch-size", "4"];
     const more = ["--validation", "0.34", "--checkpoint-every", "5", "--eval-episodes", "0"];
     const killed = join(dir, "dom-killed");
@@ -250,6 +253,15 @@ describe("mimic train bc-dom --resume (no browser: synthetic demonstrations, no 
       () => checkpointCount(killed) >= 2,
     );
     assert.equal(signal, "SIGKILL", "the run was still going when it was killed");
+    // Other demonstrations at the run's dataset path: refused, the run's data is needed.
+    await write(9);
+    const changed = await run("train", "bc-dom", "--out", killed, "--resume");
+    assert.equal(changed.code, 1);
+    assert.match(
+      changed.err,
+      /changed since the run in .* started .* Restore it, or train again with --overwrite/,
+    );
+    await write(3);
     const resumed = await run("train", "bc-dom", "--out", killed, "--resume");
     assert.equal(resumed.code, 0, resumed.err);
     assert.match(resumed.out, /resumed from minibatch \d+; trained 60 epochs/);

@@ -190,6 +190,14 @@ export async function trainBcVariantRun<R extends BcVariantRecord, P extends BcV
       };
       resumedFrom = read.state.batch;
       data = await options.load(datasetPath);
+      // The same minibatches need the same data: a dataset rewritten since the run started is refused.
+      const hash = contentHash(data.dataset);
+      if (manifest.datasetHash !== null && hash !== manifest.datasetHash) {
+        throw new RunDirectoryError(
+          options.out,
+          `${datasetPath} changed since the run in ${options.out} started (content hash ${hash}, the run's ${manifest.datasetHash}); a resumed run needs the data it started with. Restore it, or train again with --overwrite.`,
+        );
+      }
     } catch (error) {
       await run.finish("failed", { error: (error as Error).message }).catch(() => undefined);
       throw error;
