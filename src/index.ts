@@ -308,6 +308,8 @@ export {
   type TrainBcOptions,
   trainBc,
 } from "./algorithms/bc.js";
+// Checkpoints and resume of the epoch-based BC trainers (bc-rnn, bc-encoder, bc-dom)
+export type { EpochBcCheckpoint, EpochBcOptions, EpochBcSnapshot } from "./algorithms/bc-common.js";
 export {
   type BcEncoderConfig,
   type BcEncoderRecord,

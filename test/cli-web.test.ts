@@ -1,9 +1,11 @@
 /**
  * The web CLI in-process, in real headless Chromium, with tiny budgets: `mimic web tasks`,
  * `mimic web record --driver expert` (the dataset, --append continuing the seeds, refusing an
- * existing --out without it), `mimic train bc-dom` (policy.json, env.json, metrics.jsonl,
- * evaluation.json with the success interval), `mimic eval` of the DOM policy with --env, `mimic
- * train dagger-dom` (its dataset), and the flag errors, each saying how to fix it.
+ * existing --out without it), `mimic train bc-dom` (its run directory: manifest, metrics,
+ * checkpoints, policy/ with policy.json and env.json, evaluation.json with the success interval,
+ * report), `mimic eval` of the DOM policy with --env, `mimic train dagger-dom` (its dataset), and
+ * the flag errors, each saying how to fix it. Without Chromium: `train bc-dom` on synthetic web
+ * demonstrations, killed with SIGKILL and resumed with --resume, against an uninterrupted run.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -11,9 +13,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { readMinari } from "../src/data/io/minari-hdf5/index.js";
+import { Dataset } from "../src/data/dataset.js";
+import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
+import { webSpaces } from "../src/envs/web/observation.js";
 import { skipWithoutChromium } from "./helpers/chromium.js";
-import { runCli as run } from "./helpers/cli.js";
+import { checkpointCount, killCliWhen, runCli as run } from "./helpers/cli.js";
+import { expertDataset, WEB_FAMILIES } from "./helpers/synthetic-web.js";
 
 let dir = "";
 before(async () => {
@@ -97,7 +102,15 @@ describe("mimic web, train bc-dom, eval", () => {
       "20",
     );
     assert.equal(trained.code, 0, trained.err);
-    for (const file of ["policy.json", "env.json", "metrics.jsonl", "evaluation.json"])
+    for (const file of [
+      "manifest.json",
+      "metrics.jsonl",
+      "evaluation.json",
+      "report.html",
+      join("checkpoints", "latest"),
+      join("policy", "policy.json"),
+      join("policy", "env.json"),
+    ])
       assert.ok(existsSync(join(runDir, file)), `${file} is written`);
     const evaluation = JSON.parse(await readFile(join(runDir, "evaluation.json"), "utf8"));
     const result = evaluation.tasks["web:click-button"];
@@ -211,5 +224,69 @@ describe("mimic web, train bc-dom, eval", () => {
     const noExpert = await run("train", "dagger-dom", "--task", "/tmp/some.html", "--out", join(dir, "w"));
     assert.equal(noExpert.code, 2);
     assert.match(noExpert.err, /has no scripted expert/);
+  });
+});
+
+describe("mimic train bc-dom --resume (no browser: synthetic demonstrations, no evaluation)", () => {
+  test("a run killed with SIGKILL resumes from its last checkpoint and ends where an uninterrupted run ends", async () => {
+    const spaces = webSpaces({ maxElements: 12, maxFields: 3, utteranceBytes: 128, textBytes: 32 });
+    const data = join(dir, "synthetic-web");
+    const write = (firstSeed: number) => {
+      const synthetic = expertDataset(spaces, WEB_FAMILIES, 2, firstSeed);
+      return writeMinari(
+        data,
+        new Dataset({
+          id: synthetic.id,
+          episodes: synthetic.episodes,
+          observationSpace: synthetic.observationSpace,
+          actionSpace: synthetic.actionSpace,
+          envSpec: { id: "web:click-button" },
+        }),
+      );
+    };
+    await write(3);
+    const args = ["--dataset", data, "--epochs", "60", "--width", "8", "--heads", "2", "--batch-size", "4"];
+    const more = ["--validation", "0.34", "--checkpoint-every", "5", "--eval-episodes", "0"];
+    const killed = join(dir, "dom-killed");
+    const signal = await killCliWhen(
+      ["train", "bc-dom", "--out", killed, ...args, ...more],
+      () => checkpointCount(killed) >= 2,
+    );
+    assert.equal(signal, "SIGKILL", "the run was still going when it was killed");
+    // Other demonstrations at the run's dataset path: refused, the run's data is needed.
+    await write(9);
+    const changed = await run("train", "bc-dom", "--out", killed, "--resume");
+    assert.equal(changed.code, 1);
+    assert.match(
+      changed.err,
+      /changed since the run in .* started .* Restore it, or train again with --overwrite/,
+    );
+    await write(3);
+    const resumed = await run("train", "bc-dom", "--out", killed, "--resume");
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.out, /resumed from minibatch \d+; trained 60 epochs/);
+    const straight = join(dir, "dom-straight");
+    const done = await run("train", "bc-dom", "--out", straight, ...args, ...more);
+    assert.equal(done.code, 0, done.err);
+    const policy = async (d: string) => JSON.parse(await readFile(join(d, "policy", "policy.json"), "utf8"));
+    assert.deepEqual((await policy(killed)).weights, (await policy(straight)).weights, "the same weights");
+    const losses = async (d: string) =>
+      (await readFile(join(d, "metrics.jsonl"), "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((m) => [m.step, m.epoch, m.train_loss, m.train_accuracy, m.validation_loss]);
+    assert.deepEqual(await losses(killed), await losses(straight));
+    const env = JSON.parse(await readFile(join(killed, "policy", "env.json"), "utf8"));
+    assert.deepEqual(env.tasks, ["web:click-button"]);
+    assert.ok(existsSync(join(killed, "report.html")));
+    assert.ok(!existsSync(join(killed, "evaluation.json")), "--eval-episodes 0 evaluates nothing");
+
+    const finished = await run("train", "bc-dom", "--out", straight, "--resume");
+    assert.equal(finished.code, 1);
+    assert.match(finished.err, /holds a finished run; there is nothing to resume/);
+    const help = await run("train", "bc-dom", "--help");
+    assert.match(help.out, /--resume/);
+    assert.match(help.out, /--checkpoint-every/);
   });
 });

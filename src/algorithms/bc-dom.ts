@@ -5,7 +5,8 @@
  * BC baseline. The loss is the demonstrated candidate's cross-entropy under the masked softmax
  * over the page's valid candidates (see `DomPolicy`), plus an optional L2 penalty; minibatches
  * come from a seeded shuffle each epoch; Adam. A validation split by episode picks the best
- * epoch's weights (lowest validation loss) and `patience` can stop early, as in `trainBcEncoder`.
+ * epoch's weights (lowest validation loss) and `patience` can stop early, as in `trainBcEncoder`;
+ * checkpoints and resume work as there (`EpochBcCheckpoint` in bc-common.ts).
  *
  * Episodes are read as the Dict leaf columns of `webSpaces().observation` (`utterance`, `fields`,
  * `elements/tag`, `elements/text`, `elements/value`, `elements/numbers`; a `screenshot` leaf is
@@ -31,7 +32,15 @@ import {
   writeDomItems,
 } from "../nn/dom-features.js";
 import { type DomBatch, DomPolicy } from "../nn/dom-policy.js";
-import { BestEpoch, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
+import {
+  BestEpoch,
+  checkSnapshot,
+  type EpochBcOptions,
+  freshEpochState,
+  parseConfig,
+  shuffle,
+  splitByEpisode,
+} from "./bc-common.js";
 
 export const bcDomConfigSchema = z
   .object({
@@ -52,6 +61,8 @@ export const bcDomConfigSchema = z
     validationFraction: z.number().min(0).max(0.9).default(0.2),
     /** Epochs without a better validation loss before stopping (0: never). */
     patience: z.number().int().min(0).default(0),
+    /** Also checkpoint every this many minibatches (0: only at each epoch's end). */
+    checkpointEvery: z.number().int().min(0).default(0),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
@@ -60,6 +71,8 @@ export type BcDomConfig = z.input<typeof bcDomConfigSchema>;
 
 export interface BcDomRecord {
   epoch: number;
+  /** Minibatches done so far. */
+  batch: number;
   /** Mean training loss over the epoch's minibatches (cross-entropy plus the L2 term). */
   trainLoss: number;
   /** Fraction of training transitions whose most likely candidate was the expert's, during the epoch. */
@@ -175,7 +188,7 @@ function validate(
 export async function trainBcDom(
   dataset: Dataset,
   config: BcDomConfig = {},
-  options: { onEpoch?: (record: BcDomRecord) => void; signal?: AbortSignal } = {},
+  options: EpochBcOptions<BcDomRecord> = {},
 ): Promise<BcDomResult> {
   const cfg = parseConfig(bcDomConfigSchema, config, "BC (DOM)");
   if (dataset.episodes.length === 0) {
@@ -212,40 +225,72 @@ export async function trainBcDom(
   const batch: DomBatch = { ...createDomItems(layout, batchSize), targets: new Int32Array(batchSize) };
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
-  const history: BcDomRecord[] = [];
-  const best = new BestEpoch(cfg.patience);
+  const batchesPerEpoch = Math.ceil(data.length / batchSize);
+  let best = new BestEpoch(cfg.patience);
+  let state = freshEpochState<BcDomRecord>(rng, policy.getOptimizerState());
+  if (options.resume) {
+    state = checkSnapshot("BC (DOM)", options.resume, data.length, batchesPerEpoch);
+    policy.setWeights(options.resume.weights);
+    policy.setOptimizerState(state.optimizer);
+    order.set(options.resume.order);
+    rng.bitGenerator.setState(state.rngState);
+    best = BestEpoch.restore(cfg.patience, state.best, options.resume.bestWeights);
+  }
   const started = Date.now();
-  for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+  const seconds = () => state.seconds + (Date.now() - started) / 1000;
+  const checkpoint = async () => {
+    if (!options.onCheckpoint) return;
+    state.rngState = rng.bitGenerator.getState();
+    state.optimizer = policy.getOptimizerState();
+    state.best = best.state;
+    await options.onCheckpoint({
+      checkpoint: { ...structuredClone(state), seconds: seconds() },
+      weights: policy.getWeights(),
+      bestWeights: best.result?.weights.slice() ?? null,
+      order: order.slice(),
+    });
+  };
+  while (state.epoch < cfg.epochs && !best.stopped) {
     options.signal?.throwIfAborted();
-    shuffle(order, rng);
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
+    if (state.batchInEpoch === 0) shuffle(order, rng);
+    for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
+      const start = b * batchSize;
       const rows = Math.min(batchSize, order.length - start);
       fill(data, order, start, rows, layout, batch);
       // ALGO LOGIC: one Adam step on −mean log π(expert's candidate | page) + l2/2·‖w‖².
       const stats = policy.trainStep(batch, rows);
-      lossSum += stats.loss * rows;
-      correct += stats.accuracy * rows;
+      state.sums.loss += stats.loss * rows;
+      state.sums.correct += stats.accuracy * rows;
+      state.sums.count += rows;
+      state.batch += 1;
+      state.batchInEpoch = b + 1;
+      if (cfg.checkpointEvery > 0 && state.batch % cfg.checkpointEvery === 0 && b + 1 < batchesPerEpoch)
+        await checkpoint();
     }
     const record: BcDomRecord = {
-      epoch,
-      trainLoss: lossSum / data.length,
-      trainAccuracy: correct / data.length,
+      epoch: state.epoch + 1,
+      batch: state.batch,
+      trainLoss: state.sums.loss / data.length,
+      trainAccuracy: state.sums.correct / data.length,
       validationLoss: null,
       validationAccuracy: null,
-      seconds: (Date.now() - started) / 1000,
+      seconds: seconds(),
     };
     if (held !== null) {
       const v = validate(policy, held, layout);
       record.validationLoss = v.loss;
       record.validationAccuracy = v.accuracy;
     }
-    history.push(record);
+    state.history.push(record);
     options.onEpoch?.(record);
-    if (best.consider(epoch, record.validationLoss, () => policy.getWeights())) break;
-    await yieldToEventLoop();
+    best.consider(record.epoch, record.validationLoss, () => policy.getWeights());
+    state.epoch += 1;
+    state.batchInEpoch = 0;
+    state.sums = { loss: 0, correct: 0, count: 0 };
+    await checkpoint();
+    if (!best.stopped) await yieldToEventLoop();
   }
+  const history = state.history;
   if (best.result !== null) policy.setWeights(best.result.weights);
   return { policy, history, bestEpoch: best.result?.epoch ?? history.length };
 }

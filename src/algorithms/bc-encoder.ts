@@ -3,7 +3,10 @@
  * pixels). The loss is BC's categorical negative log-likelihood (HumanCompatibleAI/imitation's
  * `bc.py` without the entropy bonus), minibatches from a seeded shuffle each epoch, Adam. A
  * validation split by episode picks the best epoch's weights (lowest validation NLL), and
- * `patience` can stop early, as `trainBc` does.
+ * `patience` can stop early, as `trainBc` does. Checkpoints (`onCheckpoint`) hold the weights,
+ * Adam's state, the shuffle order and generator (which also draws the shifts), the position in
+ * the epoch and the best epoch, so a resumed run (`resume`) ends bit for bit where an
+ * uninterrupted one ends.
  *
  * The training data stays in the dataset's own arrays: each leaf the policy reads is gathered
  * once into one array of its dtype (a uint8 image stays bytes), and each minibatch copies its
@@ -17,7 +20,15 @@ import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Episode } from "../data/episode.js";
 import { type ConvSpec, EncoderPolicy } from "../nn/encoder-policy.js";
-import { BestEpoch, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
+import {
+  BestEpoch,
+  checkSnapshot,
+  type EpochBcOptions,
+  freshEpochState,
+  parseConfig,
+  shuffle,
+  splitByEpisode,
+} from "./bc-common.js";
 
 export const bcEncoderConfigSchema = z
   .object({
@@ -59,6 +70,8 @@ export const bcEncoderConfigSchema = z
     patience: z.number().int().min(0).default(0),
     /** Normalize vector leaves with the training data's mean and std. */
     normalizeObservations: z.boolean().default(true),
+    /** Also checkpoint every this many minibatches (0: only at each epoch's end). */
+    checkpointEvery: z.number().int().min(0).default(0),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
@@ -67,6 +80,8 @@ export type BcEncoderConfig = z.input<typeof bcEncoderConfigSchema>;
 
 export interface BcEncoderRecord {
   epoch: number;
+  /** Minibatches done so far. */
+  batch: number;
   trainLoss: number;
   validationLoss: number | null;
   validationAccuracy: number | null;
@@ -116,7 +131,7 @@ function gather(episodes: readonly Episode[], paths: readonly { path: string; si
 export async function trainBcEncoder(
   dataset: Dataset,
   config: BcEncoderConfig = {},
-  options: { onEpoch?: (record: BcEncoderRecord) => void } = {},
+  options: EpochBcOptions<BcEncoderRecord> = {},
 ): Promise<BcEncoderResult> {
   const cfg = parseConfig(bcEncoderConfigSchema, config, "BC");
   if (dataset.episodes.length === 0) {
@@ -164,14 +179,38 @@ export async function trainBcEncoder(
   const scratch = new Float64Array(Math.max(1, ...inputs.map((i) => i.size)));
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
-  const history: BcEncoderRecord[] = [];
-  const best = new BestEpoch(cfg.patience);
+  const batchesPerEpoch = Math.ceil(data.length / batchSize);
+  let best = new BestEpoch(cfg.patience);
+  let state = freshEpochState<BcEncoderRecord>(rng, policy.getOptimizerState());
+  if (options.resume) {
+    state = checkSnapshot("BC", options.resume, data.length, batchesPerEpoch);
+    policy.setWeights(options.resume.weights);
+    policy.setOptimizerState(state.optimizer);
+    order.set(options.resume.order);
+    rng.bitGenerator.setState(state.rngState);
+    best = BestEpoch.restore(cfg.patience, state.best, options.resume.bestWeights);
+  }
   const started = Date.now();
-  for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-    shuffle(order, rng);
-    let lossSum = 0;
-    let count = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
+  const seconds = () => state.seconds + (Date.now() - started) / 1000;
+  const checkpoint = async () => {
+    if (!options.onCheckpoint) return;
+    // The generator after this epoch's shuffle and shifts so far: the next minibatch's shifts.
+    state.rngState = rng.bitGenerator.getState();
+    state.optimizer = policy.getOptimizerState();
+    state.best = best.state;
+    await options.onCheckpoint({
+      checkpoint: { ...structuredClone(state), seconds: seconds() },
+      weights: policy.getWeights(),
+      bestWeights: best.result?.weights.slice() ?? null,
+      order: order.slice(),
+    });
+  };
+  // ALGO LOGIC: epochs of shuffled (and shifted) minibatches, validation at each epoch's end.
+  while (state.epoch < cfg.epochs && !best.stopped) {
+    options.signal?.throwIfAborted();
+    if (state.batchInEpoch === 0) shuffle(order, rng);
+    for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
+      const start = b * batchSize;
       const rows = Math.min(batchSize, order.length - start);
       for (const input of inputs) {
         const from = data.leaves[input.path] as Float32Array;
@@ -188,26 +227,36 @@ export async function trainBcEncoder(
             shiftImages(batch[input.path]!, rows, input.shape, cfg.shift, rng, scratch);
         }
       }
-      lossSum += policy.trainStep(batch, labels, rows).loss * rows;
-      count += rows;
-      if (start % (batchSize * 16) === 0) await yieldToEventLoop();
+      state.sums.loss += policy.trainStep(batch, labels, rows).loss * rows;
+      state.sums.count += rows;
+      state.batch += 1;
+      state.batchInEpoch = b + 1;
+      if (cfg.checkpointEvery > 0 && state.batch % cfg.checkpointEvery === 0 && b + 1 < batchesPerEpoch)
+        await checkpoint();
+      if (b % 16 === 0) await yieldToEventLoop();
     }
     const record: BcEncoderRecord = {
-      epoch,
-      trainLoss: lossSum / count,
+      epoch: state.epoch + 1,
+      batch: state.batch,
+      trainLoss: state.sums.loss / state.sums.count,
       validationLoss: null,
       validationAccuracy: null,
-      seconds: (Date.now() - started) / 1000,
+      seconds: seconds(),
     };
     if (held !== null) {
       const v = validate(policy, held, inputs);
       record.validationLoss = v.loss;
       record.validationAccuracy = v.accuracy;
     }
-    history.push(record);
+    state.history.push(record);
     options.onEpoch?.(record);
-    if (best.consider(epoch, record.validationLoss, () => policy.getWeights())) break;
+    best.consider(record.epoch, record.validationLoss, () => policy.getWeights());
+    state.epoch += 1;
+    state.batchInEpoch = 0;
+    state.sums = { loss: 0, correct: 0, count: 0 };
+    await checkpoint();
   }
+  const history = state.history;
   if (best.result !== null) policy.setWeights(best.result.weights);
   return { policy, history, bestEpoch: best.result?.epoch ?? history.length };
 }

@@ -9,7 +9,9 @@
  *
  * A validation split by episode picks the best epoch (lowest validation NLL), and can stop early
  * after `patience` epochs without improvement, as `trainBc` does; the returned policy has the best
- * epoch's weights.
+ * epoch's weights. Checkpoints (`onCheckpoint`, at each epoch's end and every `checkpointEvery`
+ * minibatches) hold everything needed to resume (`resume`) and end bit for bit where an
+ * uninterrupted run ends (see `EpochBcCheckpoint` in bc-common.ts).
  *
  * ## Measured (MaskedCartPole-v1, 10 demonstrations of the observer expert with 20% random actions)
  * With the defaults (window 8, GRU 32, head [64], Adam 1e-3, 40 epochs), training seeds 0–3 score
@@ -24,7 +26,15 @@ import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Episode } from "../data/episode.js";
 import { RecurrentPolicy } from "../nn/recurrent-policy.js";
-import { BestEpoch, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
+import {
+  BestEpoch,
+  checkSnapshot,
+  type EpochBcOptions,
+  freshEpochState,
+  parseConfig,
+  shuffle,
+  splitByEpisode,
+} from "./bc-common.js";
 
 export const bcRnnConfigSchema = z
   .object({
@@ -48,6 +58,8 @@ export const bcRnnConfigSchema = z
      */
     patience: z.number().int().min(0).default(0),
     normalizeObservations: z.boolean().default(true),
+    /** Also checkpoint every this many minibatches (0: only at each epoch's end). */
+    checkpointEvery: z.number().int().min(0).default(0),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
@@ -56,6 +68,8 @@ export type BcRnnConfig = z.input<typeof bcRnnConfigSchema>;
 
 export interface BcRnnRecord {
   epoch: number;
+  /** Minibatches done so far. */
+  batch: number;
   trainLoss: number;
   /** Validation NLL and accuracy (argmax action = expert's), or null without validation. */
   validationLoss: number | null;
@@ -69,9 +83,8 @@ export interface BcRnnResult {
   bestEpoch: number;
 }
 
-export interface TrainBcRnnOptions {
-  onEpoch?: (record: BcRnnRecord) => void;
-}
+/** `onEpoch`, and checkpoints to save (`onCheckpoint`) and resume from (`resume`). */
+export type TrainBcRnnOptions = EpochBcOptions<BcRnnRecord>;
 
 /** Windows and labels of every transition of `episodes`, flat. */
 export function bcRnnWindows(
@@ -135,25 +148,53 @@ export async function trainBcRnn(
   const labels = new Int32Array(batchSize);
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
-  const history: BcRnnRecord[] = [];
-  const best = new BestEpoch(cfg.patience);
-  for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
-    shuffle(order, rng);
-    let lossSum = 0;
-    let count = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
+  const batchesPerEpoch = Math.ceil(data.length / batchSize);
+  let best = new BestEpoch(cfg.patience);
+  let state = freshEpochState<BcRnnRecord>(rng, policy.getOptimizerState());
+  if (options.resume) {
+    state = checkSnapshot("BC-RNN", options.resume, data.length, batchesPerEpoch);
+    policy.setWeights(options.resume.weights);
+    policy.setOptimizerState(state.optimizer);
+    order.set(options.resume.order);
+    rng.bitGenerator.setState(state.rngState);
+    best = BestEpoch.restore(cfg.patience, state.best, options.resume.bestWeights);
+  }
+  const checkpoint = async () => {
+    if (!options.onCheckpoint) return;
+    state.rngState = rng.bitGenerator.getState();
+    state.optimizer = policy.getOptimizerState();
+    state.best = best.state;
+    await options.onCheckpoint({
+      checkpoint: structuredClone(state),
+      weights: policy.getWeights(),
+      bestWeights: best.result?.weights.slice() ?? null,
+      order: order.slice(),
+    });
+  };
+  // ALGO LOGIC: epochs of shuffled minibatches, validation at each epoch's end, the best epoch.
+  // A checkpoint holds the epoch position, so a resumed run picks up at the next minibatch.
+  while (state.epoch < cfg.epochs && !best.stopped) {
+    options.signal?.throwIfAborted();
+    if (state.batchInEpoch === 0) shuffle(order, rng);
+    for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
+      const start = b * batchSize;
       const rows = Math.min(batchSize, order.length - start);
       for (let r = 0; r < rows; r++) {
         const k = order[start + r]!;
         batch.set(data.windows.subarray(k * width, (k + 1) * width), r * width);
         labels[r] = data.actions[k]!;
       }
-      lossSum += policy.trainStep(batch, labels, rows).loss * rows;
-      count += rows;
+      state.sums.loss += policy.trainStep(batch, labels, rows).loss * rows;
+      state.sums.count += rows;
+      state.batch += 1;
+      state.batchInEpoch = b + 1;
+      if (cfg.checkpointEvery > 0 && state.batch % cfg.checkpointEvery === 0 && b + 1 < batchesPerEpoch)
+        await checkpoint();
     }
     const record: BcRnnRecord = {
-      epoch,
-      trainLoss: lossSum / count,
+      epoch: state.epoch + 1,
+      batch: state.batch,
+      trainLoss: state.sums.loss / state.sums.count,
       validationLoss: null,
       validationAccuracy: null,
     };
@@ -162,11 +203,16 @@ export async function trainBcRnn(
       record.validationLoss = v.loss;
       record.validationAccuracy = v.accuracy;
     }
-    history.push(record);
+    state.history.push(record);
     options.onEpoch?.(record);
+    best.consider(record.epoch, record.validationLoss, () => policy.getWeights());
+    state.epoch += 1;
+    state.batchInEpoch = 0;
+    state.sums = { loss: 0, correct: 0, count: 0 };
+    await checkpoint();
     await yieldToEventLoop();
-    if (best.consider(epoch, record.validationLoss, () => policy.getWeights())) break;
   }
+  const history = state.history;
   if (best.result !== null) policy.setWeights(best.result.weights);
   return { policy, history, bestEpoch: best.result?.epoch ?? history.length };
 }

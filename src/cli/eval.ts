@@ -3,13 +3,13 @@
  * `mimic eval`: roll a trained policy out and report its returns.
  */
 
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { make } from "../core/registry.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import { evaluateRun, resolvePolicyDir } from "../runs/pipelines.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
-import { loadSingleFilePolicy } from "./policy-file.js";
+import { loadSingleFilePolicy, policyFileOf } from "./policy-file.js";
 import { progressBar } from "./progress.js";
 import { reportScale, scaleFlags, scaleHelp, scaleProgress, setUpScale, wantsScale } from "./scale.js";
 
@@ -145,9 +145,8 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
 
 /** A DOM policy (`mimic train bc-dom|dagger-dom`) at `path` with the tasks it was trained on, or null. */
 async function loadDomPolicy(path: string): Promise<{ policy: unknown; tasks: string[] } | null> {
-  const info = await stat(path).catch(() => null);
-  if (info === null) return null;
-  const file = info.isDirectory() ? join(path, "policy.json") : path;
+  const file = await policyFileOf(path);
+  if (file === null) return null;
   const head = await readFile(file, "utf8").catch(() => null);
   if (head === null || !/"format"\s*:\s*"mimic-dom-policy"/.test(head)) return null;
   const { DomPolicy } = await import("../nn/dom-policy.js");

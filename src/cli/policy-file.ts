@@ -2,7 +2,8 @@
  * @module
  * A `policy.json` of the single-file formats (`mimic-recurrent-policy`, `mimic-encoder-policy`),
  * found by `mimic eval` and `mimic export`: the file itself or a directory holding one, recognized
- * by its `format` field. Run directories and NeuralPolicy directories are not these.
+ * by its `format` field; a run directory of `mimic train bc-rnn|bc-cnn|bc-dom` means its
+ * `policy/policy.json`. NeuralPolicy directories are not these.
  */
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -17,11 +18,22 @@ export interface SingleFilePolicy {
   envOptions: Record<string, unknown>;
 }
 
-/** Loads the policy at `path` if it is one of the single-file formats, otherwise null. */
-export async function loadSingleFilePolicy(path: string): Promise<SingleFilePolicy | null> {
+/**
+ * The `policy.json` that `path` names: the file itself, `path/policy/policy.json` for a run
+ * directory, or `path/policy.json`; null when there is nothing at `path`.
+ */
+export async function policyFileOf(path: string): Promise<string | null> {
   const info = await stat(path).catch(() => null);
   if (info === null) return null;
-  const file = info.isDirectory() ? join(path, "policy.json") : path;
+  if (!info.isDirectory()) return path;
+  const inRun = join(path, "policy", "policy.json");
+  return (await stat(inRun).catch(() => null))?.isFile() ? inRun : join(path, "policy.json");
+}
+
+/** Loads the policy at `path` if it is one of the single-file formats, otherwise null. */
+export async function loadSingleFilePolicy(path: string): Promise<SingleFilePolicy | null> {
+  const file = await policyFileOf(path);
+  if (file === null) return null;
   const text = await readFile(file, "utf8").catch(() => null);
   if (text === null) return null;
   let format: unknown;

@@ -1,14 +1,24 @@
 /**
  * @module
  * `mimic train bc-rnn` and `mimic train bc-cnn`: behavior cloning with a recurrent policy (memory)
- * or an encoder policy (images, Dict observations) into an output directory with policy.json,
- * policy.onnx, env.json, metrics.jsonl and evaluation.json.
+ * or an encoder policy (images, Dict observations) into a run directory (manifest.json,
+ * metrics.jsonl, checkpoints/, policy/ with policy.json, policy.onnx and env.json,
+ * evaluation.json, report.html) that `--resume` continues after a kill.
  */
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { z } from "zod";
+import { parseConfig } from "../algorithms/bc-common.js";
+import type { Policy } from "../core/policy.js";
 import { make } from "../core/registry.js";
 import { evaluate } from "../eval/evaluate.js";
 import type { ConvSpec } from "../nn/encoder-policy.js";
+import {
+  type BcVariantPolicy,
+  type BcVariantRecord,
+  type BcVariantRunOptions,
+  trainBcVariantRun,
+} from "../runs/bc-variant-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";
 import {
   type FlagValues,
@@ -25,8 +35,8 @@ import { displayPath, progressBar } from "./progress.js";
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
 const commonHelp = `  --dataset <path>       dataset directory (Minari HDF5) or .jsonl file
-  --out <dir>            output directory: policy.json, policy.onnx, env.json, metrics.jsonl,
-                         evaluation.json
+  --out <dir>            run directory: manifest.json, metrics.jsonl, checkpoints/, policy/
+                         (policy.json, policy.onnx, env.json), evaluation.json, report.html
   --epochs <N>           passes over the data
   --batch-size <N>       examples per minibatch (default 64)
   --lr <x>               Adam learning rate (default 0.001)
@@ -36,7 +46,11 @@ const commonHelp = `  --dataset <path>       dataset directory (Minari HDF5) or 
   --seed <S>             seed of initialization, split and shuffles (default 0)
   --eval-episodes <N>    evaluation rollouts after training (default 50; 0 skips)
   --eval-seed <S>        seed of the first evaluation episode (default 1000)
-  --overwrite            replace the contents of an existing --out
+  --checkpoint-every <N> also save a checkpoint every N minibatches (default: at each epoch's end)
+  --resume               continue the run in --out from its last checkpoint (its own dataset,
+                         config and evaluation settings); it ends with the weights an
+                         uninterrupted run would have
+  --overwrite            replace an existing run in --out
   -h, --help             show this help`;
 
 export const bcRnnHelp = `Usage: mimic train bc-rnn --dataset <path> --out <dir> [options]
@@ -53,6 +67,7 @@ ${commonHelp}
 
 Example:
   mimic train bc-rnn --dataset datasets/masked-noisy --out runs/masked-bc-rnn
+  mimic train bc-rnn --out runs/masked-bc-rnn --resume     # after a kill
 `;
 
 export const bcCnnHelp = `Usage: mimic train bc-cnn --dataset <path> --out <dir> [options]
@@ -75,6 +90,7 @@ ${commonHelp}
 Example:
   mimic train bc-cnn --dataset datasets/pixel-cartpole --keys pixels --motion 1 --shift 2 \\
     --features 64 --epochs 50 --out runs/pixel-bc-cnn
+  mimic train bc-cnn --out runs/pixel-bc-cnn --resume      # after a kill
 `;
 
 const commonFlags = {
@@ -89,6 +105,8 @@ const commonFlags = {
   seed: { type: "string" },
   "eval-episodes": { type: "string" },
   "eval-seed": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  resume: { type: "boolean" },
   overwrite: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -102,7 +120,10 @@ export function commonConfig(command: string, values: FlagValues): Record<string
     ["validation", "validationFraction", "fraction"],
     ["patience", "patience", "integer"],
     ["seed", "seed", "integer"],
+    ["checkpoint-every", "checkpointEvery", "integer"],
   ]);
+  if (config.checkpointEvery !== undefined && (config.checkpointEvery as number) < 0)
+    throw new UsageError(command, "--checkpoint-every must be ≥ 0.");
   if (config.learningRate !== undefined && !((config.learningRate as number) > 0))
     throw new UsageError(command, `--lr must be a positive number, got ${JSON.stringify(values.lr)}.`);
   if (config.validationFraction !== undefined && (config.validationFraction as number) > 0.9)
@@ -146,17 +167,6 @@ export async function prepareOut(command: string, out: string, overwrite: boolea
   await mkdir(out, { recursive: true });
 }
 
-interface Trained {
-  history: readonly { epoch: number; trainLoss: number; validationLoss: number | null }[];
-  bestEpoch: number;
-  policy: {
-    save(path: string): Promise<void>;
-    exportOnnx(path: string): Promise<void>;
-    act(observation: never): number;
-    reset?(): void;
-  };
-}
-
 export async function runEncoderTrain(
   algorithm: "bc-rnn" | "bc-cnn",
   argv: string[],
@@ -182,8 +192,10 @@ export async function runEncoderTrain(
     io.out(algorithm === "bc-rnn" ? bcRnnHelp : bcCnnHelp);
     return 0;
   }
-  const datasetPath = requiredFlag(command, values, "dataset", "datasets/masked-noisy");
   const out = requiredFlag(command, values, "out", `runs/${algorithm}`);
+  const resume = values.resume === true;
+  // A resumed run takes its dataset, config and evaluation settings from its manifest.
+  const datasetPath = resume ? undefined : requiredFlag(command, values, "dataset", "datasets/masked-noisy");
   const config = commonConfig(command, values);
   if (algorithm === "bc-rnn") {
     setNumberFlags(command, values, config, [
@@ -212,55 +224,66 @@ export async function runEncoderTrain(
   if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
   const evalSeed = numberFlag(command, values, "eval-seed", "integer") ?? 1000;
 
-  const { dataset, envId, envOptions } = await loadTrainingData(datasetPath, (w) => io.err(`warning: ${w}`));
-  await prepareOut(command, out, values.overwrite === true);
-  const totalEpochs = (config.epochs as number | undefined) ?? (algorithm === "bc-rnn" ? 40 : 20);
-  const bar = progressBar(command, totalEpochs);
-  const metrics: string[] = [];
-  const onEpoch = (record: { epoch: number; trainLoss: number; validationLoss: number | null }) => {
-    metrics.push(JSON.stringify(record));
-    bar.update(
-      record.epoch,
-      `loss ${record.trainLoss.toFixed(4)}${record.validationLoss !== null ? `  val ${record.validationLoss.toFixed(4)}` : ""}`,
-    );
+  // Both trainers take a config, a dataset and the epoch options, and give a policy to save.
+  const trainer = (algorithm === "bc-rnn"
+    ? await import("../algorithms/bc-rnn.js").then((m) => ({
+        schema: m.bcRnnConfigSchema,
+        train: m.trainBcRnn,
+      }))
+    : await import("../algorithms/bc-encoder.js").then((m) => ({
+        schema: m.bcEncoderConfigSchema,
+        train: m.trainBcEncoder,
+      }))) as unknown as {
+    schema: z.ZodType<Record<string, unknown> & { epochs: number; seed: number }>;
+    train: BcVariantRunOptions<BcVariantRecord, BcVariantPolicy & Policy<never, number>>["train"];
   };
-  let result: Trained;
-  if (algorithm === "bc-rnn") {
-    const { trainBcRnn } = await import("../algorithms/bc-rnn.js");
-    result = (await trainBcRnn(dataset, config, { onEpoch })) as unknown as Trained;
-  } else {
-    const { trainBcEncoder } = await import("../algorithms/bc-encoder.js");
-    result = (await trainBcEncoder(dataset, config, { onEpoch })) as unknown as Trained;
-  }
-  bar.finish();
-  await writeFile(join(out, "metrics.jsonl"), metrics.map((l) => `${l}\n`).join(""));
-  await result.policy.save(join(out, "policy.json"));
-  await result.policy.exportOnnx(join(out, "policy.onnx"));
-  // The env the policy was trained for, with its options: `mimic eval` makes the same one.
-  await writeFile(join(out, "env.json"), `${JSON.stringify({ envId, envOptions }, null, 2)}\n`);
-  const lines = [
-    `trained ${result.history.length} epochs (best epoch ${result.bestEpoch}), final train loss ${result.history.at(-1)?.trainLoss.toFixed(4) ?? "-"}`,
-  ];
-  if (evalEpisodes > 0) {
-    const env = make(envId, envOptions);
-    try {
-      const evaluation = await evaluate(env, result.policy as never, {
-        episodes: evalEpisodes,
-        seed: evalSeed,
-        deterministic: true,
-      });
-      await writeFile(
-        join(out, "evaluation.json"),
-        `${JSON.stringify({ ...evaluation, seed: evalSeed }, null, 2)}\n`,
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const endBar = () => {
+    bar?.finish();
+    bar = null;
+  };
+  const result = await trainBcVariantRun({
+    algorithm,
+    out,
+    dataset: datasetPath,
+    config,
+    resolveConfig: (c) => parseConfig(trainer.schema, c, algorithm === "bc-rnn" ? "BC-RNN" : "BC"),
+    resume,
+    overwrite: values.overwrite === true,
+    evalEpisodes,
+    evalSeed,
+    command: ["mimic", "train", algorithm, ...argv],
+    load: async (path) => {
+      const { dataset, envId, envOptions } = await loadTrainingData(path, (w) => io.err(`warning: ${w}`));
+      // The env the policy was trained for, with its options: `mimic eval` makes the same one.
+      return { dataset, envId, envFile: { envId, envOptions } };
+    },
+    train: trainer.train,
+    evaluate: async (policy, data, options) => {
+      endBar();
+      const env = make(data.envId, data.envFile.envOptions as Record<string, unknown>);
+      try {
+        const evaluation = await evaluate(env, policy, { ...options, deterministic: true });
+        return { results: { [data.envId]: evaluation }, file: { ...evaluation, seed: options.seed } };
+      } finally {
+        env.close();
+      }
+    },
+    onEpoch: (record, epochs) => {
+      bar ??= progressBar(command, epochs);
+      bar.update(
+        record.epoch,
+        `loss ${record.trainLoss.toFixed(4)}${record.validationLoss !== null ? `  val ${record.validationLoss.toFixed(4)}` : ""}`,
       );
-      lines.push(summarizeEvaluation(evaluation));
-    } finally {
-      env.close();
-    }
-  }
-  lines.push(
-    `policy  ${displayPath(join(out, "policy.json"))} (ONNX: ${displayPath(join(out, "policy.onnx"))})`,
-  );
+    },
+  });
+  endBar();
+  const lines = [
+    `${result.resumedFrom !== null ? `resumed from minibatch ${result.resumedFrom}; ` : ""}trained ${result.history.length} epochs (best epoch ${result.bestEpoch}), final train loss ${result.history.at(-1)?.trainLoss.toFixed(4) ?? "-"}`,
+    ...Object.values(result.evaluation).map(summarizeEvaluation),
+    `policy  ${displayPath(join(result.policyDir, "policy.json"))} (ONNX: ${displayPath(join(result.policyDir, "policy.onnx"))})`,
+    `report  ${displayPath(result.reportPath)}`,
+  ];
   io.out(lines.join("\n"));
   return 0;
 }

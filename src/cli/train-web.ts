@@ -3,11 +3,15 @@
  * `mimic train bc-dom` and `mimic train dagger-dom`: a DOM policy (attention over the page's
  * elements, a pointer head over elements, fields and keys) for web tasks, by behavior cloning from
  * recorded demonstrations (one task or several in one policy), or by DAgger with the task's
- * scripted expert. Both write policy.json, env.json, metrics.jsonl and evaluation.json (the
- * success rate with its 95% interval on new seeds of every task), and DAgger its dataset.
+ * scripted expert. BC-DOM trains into a run directory (manifest.json, metrics.jsonl,
+ * checkpoints/, policy/ with policy.json and env.json, evaluation.json, report.html) that
+ * `--resume` continues after a kill; DAgger writes policy.json, env.json, metrics.jsonl,
+ * evaluation.json and its dataset. Evaluation is the success rate with its 95% interval on new
+ * seeds of every task, in headless Chromium.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseConfig } from "../algorithms/bc-common.js";
 import type { Dataset } from "../data/dataset.js";
 import { writeMinari } from "../data/io/minari-hdf5/index.js";
 import { loadDataset } from "../data/store.js";
@@ -28,9 +32,7 @@ const modelHelp = `  --epochs <N>           passes over the data per training (d
   --seed <S>             seed of initialization, split, shuffles and rollouts (default 0)
   --eval-episodes <N>    evaluation episodes per task on new seeds (default 50; 0 skips)
   --eval-seed <S>        seed of the first evaluation episode (default 1000)
-  --chromium <path>      the Chromium executable (default: /usr/bin/chromium and the usual places)
-  --overwrite            replace the contents of an existing --out
-  -h, --help             show this help`;
+  --chromium <path>      the Chromium executable (default: /usr/bin/chromium and the usual places)`;
 
 export const bcDomHelp = `Usage: mimic train bc-dom --dataset <path>[,<path>…] --out <dir> [options]
 
@@ -42,12 +44,21 @@ in headless Chromium and reports the success rate with its 95% interval.
 
 Options:
   --dataset <paths>      web datasets (mimic web record), comma-separated
-  --out <dir>            output directory: policy.json, env.json, metrics.jsonl, evaluation.json
+  --out <dir>            run directory: manifest.json, metrics.jsonl, checkpoints/, policy/
+                         (policy.json, env.json), evaluation.json, report.html
 ${modelHelp}
+  --patience <N>         epochs without a better validation loss before stopping (default 0 = never)
+  --checkpoint-every <N> also save a checkpoint every N minibatches (default: at each epoch's end)
+  --resume               continue the run in --out from its last checkpoint (its own datasets,
+                         config and evaluation settings); it ends with the weights an
+                         uninterrupted run would have
+  --overwrite            replace an existing run in --out
+  -h, --help             show this help
 
 Example:
   mimic web record --task login-user --episodes 10 --driver expert --out datasets/login-user
   mimic train bc-dom --dataset datasets/login-user --out runs/login-user-dom
+  mimic train bc-dom --out runs/login-user-dom --resume     # after a kill
 `;
 
 export const daggerDomHelp = `Usage: mimic train dagger-dom --task <name> --out <dir> [options]
@@ -64,6 +75,8 @@ Options:
   --out <dir>            output directory: policy.json, env.json, metrics.jsonl, evaluation.json,
                          data/ (the aggregated dataset)
 ${modelHelp}
+  --overwrite            replace the contents of an existing --out
+  -h, --help             show this help
 
 Example:
   mimic train dagger-dom --task click-checkboxes --rounds 3 --out runs/checkboxes-dagger
@@ -145,7 +158,13 @@ export async function runWebTrain(
     command,
     argv,
     algorithm === "bc-dom"
-      ? { ...flags, dataset: { type: "string" } }
+      ? {
+          ...flags,
+          dataset: { type: "string" },
+          patience: { type: "string" },
+          "checkpoint-every": { type: "string" },
+          resume: { type: "boolean" },
+        }
       : {
           ...flags,
           task: { type: "string" },
@@ -159,6 +178,7 @@ export async function runWebTrain(
     return 0;
   }
   const out = requiredFlag(command, values, "out", `runs/${algorithm}`);
+  const resume = algorithm === "bc-dom" && values.resume === true;
   const bc = bcConfig(command, values);
   const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer") ?? 50;
   if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
@@ -168,27 +188,60 @@ export async function runWebTrain(
   let policy: { save(path: string): Promise<void>; envId: string };
   let tasks: string[];
   if (algorithm === "bc-dom") {
-    const loaded = await loadWebDatasets(
-      command,
-      requiredFlag(command, values, "dataset", "datasets/login-user"),
-      io,
-    );
-    tasks = loaded.tasks;
-    await prepareOut(command, out, values.overwrite === true);
-    const { trainBcDom } = await import("../algorithms/bc-dom.js");
-    const epochs = (bc.epochs as number | undefined) ?? 80;
-    const bar = progressBar(command, epochs);
-    const result = await trainBcDom(loaded.dataset, bc, {
-      onEpoch: (r) => {
-        metrics.push(JSON.stringify(r));
+    const { bcDomConfigSchema, trainBcDom } = await import("../algorithms/bc-dom.js");
+    const { trainBcVariantRun } = await import("../runs/bc-variant-pipeline.js");
+    let bar: ReturnType<typeof progressBar> | null = null;
+    const endBar = () => {
+      bar?.finish();
+      bar = null;
+    };
+    let loaded: { dataset: Dataset; tasks: string[] } | null = null;
+    const result = await trainBcVariantRun({
+      algorithm: "bc-dom",
+      out,
+      // A resumed run takes its datasets, config and evaluation settings from its manifest.
+      dataset: resume ? undefined : requiredFlag(command, values, "dataset", "datasets/login-user"),
+      config: bc,
+      resolveConfig: (c) => parseConfig(bcDomConfigSchema, c, "BC (DOM)"),
+      resume,
+      overwrite: values.overwrite === true,
+      evalEpisodes,
+      evalSeed,
+      command: ["mimic", "train", algorithm, ...argv],
+      load: async (paths) => {
+        loaded = await loadWebDatasets(command, paths, io);
+        // The tasks the policy was trained for: `mimic eval` plays them by default.
+        const envFile = { envId: loaded.tasks[0]!, tasks: loaded.tasks };
+        return { dataset: loaded.dataset, envId: loaded.tasks[0]!, envFile };
+      },
+      train: trainBcDom,
+      evaluate: async (policy, data, options) => {
+        endBar();
+        const tasks = data.envFile.tasks as string[];
+        const results = await evaluateWebTasks(
+          policy,
+          tasks,
+          { ...options, chromium, progress: true },
+          () => undefined,
+        );
+        return { results, file: { seed: options.seed, tasks: results } };
+      },
+      onEpoch: (r, epochs) => {
+        bar ??= progressBar(command, epochs);
         bar.update(r.epoch, `loss ${r.trainLoss.toFixed(4)}  acc ${(100 * r.trainAccuracy).toFixed(0)}%`);
       },
     });
-    bar.finish();
-    policy = result.policy;
+    endBar();
+    const data = loaded as { dataset: Dataset; tasks: string[] } | null;
     io.out(
-      `trained ${result.history.length} epochs on ${loaded.dataset.episodes.length} episodes (${loaded.dataset.totalSteps} steps) of ${tasks.join(", ")} (best epoch ${result.bestEpoch}), final train loss ${result.history.at(-1)?.trainLoss.toFixed(4) ?? "-"}`,
+      [
+        `${result.resumedFrom !== null ? `resumed from minibatch ${result.resumedFrom}; ` : ""}trained ${result.history.length} epochs on ${data?.dataset.episodes.length} episodes (${data?.dataset.totalSteps} steps) of ${data?.tasks.join(", ")} (best epoch ${result.bestEpoch}), final train loss ${result.history.at(-1)?.trainLoss.toFixed(4) ?? "-"}`,
+        ...Object.values(result.evaluation).map(summarizeEvaluation),
+        `policy  ${displayPath(join(result.policyDir, "policy.json"))}`,
+        `report  ${displayPath(result.reportPath)}`,
+      ].join("\n"),
     );
+    return 0;
   } else {
     const task = requiredFlag(command, values, "task", "click-checkboxes");
     const { createWebEnv } = await import("../envs/web/web-env.js");

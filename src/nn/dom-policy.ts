@@ -64,6 +64,7 @@ import { Arena, type F32Slot, type FusedEngine } from "./fused/arena.js";
 import { ItemMask, MultiHeadAttention } from "./layers/attention.js";
 import { Dense } from "./layers/dense.js";
 import { PerItem } from "./layers/set-encoder.js";
+import type { TrainerState } from "./trainer.js";
 
 const FORMAT = "mimic-dom-policy";
 /** Per item, the head's outputs: the click (or press) score and the type score. */
@@ -517,6 +518,16 @@ export class DomPolicy implements Policy<EncodedWebObservation | WebObservation,
       );
     }
     this.params.array.set(weights);
+  }
+
+  /** Adam's state (step count and both moments, exactly), for a checkpoint. */
+  getOptimizerState(): TrainerState {
+    return this.adam.getState();
+  }
+
+  /** Restores Adam's state from `getOptimizerState`, so training continues bit for bit. */
+  setOptimizerState(state: TrainerState): void {
+    this.adam.setState(state);
   }
 
   toJSON(): DomPolicyFile {

@@ -57,6 +57,7 @@ import {
   type Node,
   valueInfo,
 } from "./onnx-proto.js";
+import type { TrainerState } from "./trainer.js";
 
 const MIN_STD = 1e-8;
 const FORMAT = "mimic-encoder-policy";
@@ -567,6 +568,16 @@ export class EncoderPolicy implements Policy<unknown, number> {
       );
     }
     this.params.array.set(weights);
+  }
+
+  /** Adam's state (step count and both moments, exactly), for a checkpoint. */
+  getOptimizerState(): TrainerState {
+    return this.adam.getState();
+  }
+
+  /** Restores Adam's state from `getOptimizerState`, so training continues bit for bit. */
+  setOptimizerState(state: TrainerState): void {
+    this.adam.setState(state);
   }
 
   /**

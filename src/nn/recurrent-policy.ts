@@ -40,6 +40,7 @@ import { Gru } from "./layers/gru.js";
 import { gruToOnnx } from "./layers/onnx.js";
 import { initMlpWeights } from "./mlp.js";
 import { encodeModel, FLOAT, INT64, type Initializer, type Node, valueInfo } from "./onnx-proto.js";
+import type { TrainerState } from "./trainer.js";
 
 const MIN_STD = 1e-8;
 const FORMAT = "mimic-recurrent-policy";
@@ -304,6 +305,16 @@ export class RecurrentPolicy implements Policy<ArrayLike<number>, number> {
       );
     }
     this.params.array.set(weights);
+  }
+
+  /** Adam's state (step count and both moments, exactly), for a checkpoint. */
+  getOptimizerState(): TrainerState {
+    return this.adam.getState();
+  }
+
+  /** Restores Adam's state from `getOptimizerState`, so training continues bit for bit. */
+  setOptimizerState(state: TrainerState): void {
+    this.adam.setState(state);
   }
 
   toJSON(): RecurrentPolicyFile {

@@ -28,6 +28,12 @@ import { engineVersions } from "../nn/engine.js";
 import { NeuralPolicy } from "../nn/policy.js";
 import { metricsPlot, type ReportEvaluation, type ReportTable } from "./report.js";
 import { RunDirectory } from "./run-directory.js";
+import {
+  checkpointName,
+  readTrainingCheckpoint,
+  type SavedTraining,
+  saveTrainingCheckpoint,
+} from "./training-checkpoints.js";
 
 export interface TrainProgress {
   /** Minibatches done and planned (planned assumes no early stop). */
@@ -68,35 +74,6 @@ export interface TrainBcRunResult {
   resumedFrom: number | null;
   /** The held-out action agreement, with its report table (null without validation episodes). */
   agreement: { result: ActionAgreement; table: ReportTable } | null;
-}
-
-function weightsToBytes(weights: readonly Float32Array[]): Uint8Array {
-  const total = weights.reduce((n, w) => n + w.length, 0);
-  const flat = new Float32Array(total);
-  let offset = 0;
-  for (const w of weights) {
-    flat.set(w, offset);
-    offset += w.length;
-  }
-  return new Uint8Array(flat.buffer);
-}
-
-function bytesToWeights(bytes: Uint8Array, lengths: readonly number[]): Float32Array[] {
-  const copy = bytes.slice(); // aligned copy
-  const flat = new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
-  const out: Float32Array[] = [];
-  let offset = 0;
-  for (const n of lengths) {
-    out.push(flat.slice(offset, offset + n));
-    offset += n;
-  }
-  return out;
-}
-
-interface SavedCheckpoint {
-  bc: BcCheckpoint;
-  weightLengths: number[];
-  hasBest: boolean;
 }
 
 /** Loads a dataset and checks it against its env: the env must exist and its spaces must match. */
@@ -159,21 +136,20 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
   let resumedFrom: number | null = null;
   let datasetPath = options.dataset;
   if (options.resume) {
-    const reopened = await RunDirectory.resume<SavedCheckpoint>(options.out, "bc", {
+    const reopened = await RunDirectory.resume<SavedTraining<BcCheckpoint>>(options.out, "bc", {
       missing: "no checkpoint to resume from (it was stopped before its first one)",
-      step: (checkpoint) => checkpoint.bc.batch,
+      step: (checkpoint) => (checkpoint.bc as BcCheckpoint).batch,
     });
     run = reopened.run;
     const saved = reopened.config as unknown as { bc: BcConfig; dataset: string };
     config = resolveBcConfig(saved.bc);
     datasetPath = saved.dataset;
-    const latest = reopened.checkpoint;
-    const { bc, weightLengths, hasBest } = latest.json;
-    resume = {
-      checkpoint: bc,
-      weights: bytesToWeights(latest.files["weights.bin"]!, weightLengths),
-      bestWeights: hasBest ? bytesToWeights(latest.files["best.bin"]!, weightLengths) : null,
-    };
+    const {
+      state: bc,
+      weights,
+      bestWeights,
+    } = readTrainingCheckpoint<BcCheckpoint>(reopened.checkpoint, "bc", options.out);
+    resume = { checkpoint: bc, weights, bestWeights };
     resumedFrom = bc.batch;
   }
   const { dataset, envId, envOptions } = await loadTrainingData(datasetPath, options.onWarning);
@@ -208,16 +184,12 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
           });
           options.onProgress?.({ batch: record.batch, totalBatches, loss: record.trainLoss, epoch: record });
         },
-        onCheckpoint: async (checkpoint, weights, bestWeights) => {
-          const files: Record<string, Uint8Array> = { "weights.bin": weightsToBytes(weights) };
-          if (bestWeights) files["best.bin"] = weightsToBytes(bestWeights);
-          const json: SavedCheckpoint = {
-            bc: checkpoint,
-            weightLengths: weights.map((w) => w.length),
-            hasBest: bestWeights !== null,
-          };
-          await run.saveCheckpoint(`batch-${String(checkpoint.batch).padStart(8, "0")}`, { json, files });
-        },
+        onCheckpoint: (checkpoint, weights, bestWeights) =>
+          saveTrainingCheckpoint(run, "bc", checkpointName(checkpoint.batch), {
+            state: checkpoint,
+            weights,
+            bestWeights,
+          }),
       },
     });
     if (result.aborted) {
