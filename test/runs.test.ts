@@ -706,6 +706,34 @@ describe("RunDirectory: manifest, create and open", () => {
     await second.close();
   });
 
+  test("resume refuses a run of another algorithm or without a checkpoint and leaves it untouched", async () => {
+    const dir = fresh();
+    const run = await RunDirectory.create(dir, {
+      ...baseOptions,
+      config: { ...baseOptions.config, algorithm: "bc" },
+      clock: tickingClock(),
+    });
+    run.log(0, { loss: 1 });
+    await run.finish("failed");
+    const before = readFileSync(join(dir, "manifest.json"), "utf8");
+    await assert.rejects(
+      RunDirectory.resume(dir, "ppo", { missing: "no checkpoint" }),
+      (e: unknown) => e instanceof RunDirectoryError && /is a bc run, not ppo/.test(e.message),
+    );
+    await assert.rejects(
+      RunDirectory.resume(dir, "bc", { missing: "no checkpoint of BC" }),
+      (e: unknown) => e instanceof RunDirectoryError && /has no checkpoint of BC/.test(e.message),
+    );
+    assert.equal(readFileSync(join(dir, "manifest.json"), "utf8"), before);
+    const reopened = await RunDirectory.open(dir);
+    await reopened.saveCheckpoint("c", { json: { step: 0 } });
+    await reopened.finish("failed");
+    const resumed = await RunDirectory.resume<{ step: number }>(dir, "bc", { missing: "no checkpoint" });
+    assert.deepEqual(resumed.checkpoint.json, { step: 0 });
+    assert.equal(resumed.run.manifest.status, "running");
+    await resumed.run.close();
+  });
+
   test("open throws a clear error for a missing run, a directory without a manifest, or a damaged manifest", async () => {
     const missing = fresh("missing");
     await assert.rejects(

@@ -274,26 +274,28 @@ export class RunDirectory {
     algorithm: string,
     options: { missing: string; usable?: (checkpoint: C) => boolean; step?: (checkpoint: C) => number },
   ): Promise<{ run: RunDirectory; config: Record<string, unknown>; checkpoint: Checkpoint<C> }> {
-    const run = await RunDirectory.open(dir);
-    const config = run.manifest.config as Record<string, unknown>;
-    const fail = async (why: string): Promise<never> => {
-      await run.close();
-      throw new RunDirectoryError(dir, why);
-    };
+    // Everything is checked before the run is reopened, so a refused resume leaves it as it was.
+    const manifest = await RunDirectory.readManifest(dir);
+    const config = manifest.config as Record<string, unknown>;
     if (config.algorithm !== undefined && config.algorithm !== algorithm) {
       const theirs = String(config.algorithm);
-      await fail(
+      throw new RunDirectoryError(
+        dir,
         `${dir} is a ${theirs} run, not ${algorithm}; resume it with \`mimic train ${theirs} --resume\`.`,
       );
     }
-    const checkpoint = await run.latestCheckpoint<C>();
-    if (checkpoint === null || (options.usable !== undefined && !options.usable(checkpoint.json))) {
-      return fail(
+    const found = existsSync(join(resolve(dir), CHECKPOINTS_DIR))
+      ? await new CheckpointStore(join(resolve(dir), CHECKPOINTS_DIR)).latest<C>()
+      : null;
+    if (found === null || (options.usable !== undefined && !options.usable(found.json))) {
+      throw new RunDirectoryError(
+        dir,
         `${dir} has ${options.missing}. Start it again without --resume (add --overwrite to replace it).`,
       );
     }
-    if (options.step) await run.truncateMetricsAfter(options.step(checkpoint.json));
-    return { run, config, checkpoint };
+    const run = await RunDirectory.open(dir);
+    if (options.step) await run.truncateMetricsAfter(options.step(found.json));
+    return { run, config, checkpoint: found };
   }
 
   /** Reads a run's manifest without opening the run; throws a RunDirectoryError saying what is wrong. */
