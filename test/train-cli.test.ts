@@ -119,13 +119,21 @@ describe("mimic train bc and mimic eval", () => {
     const child = spawn(
       process.execPath,
       [join(repoRoot, "bin", "mimic.js"), "train", "bc", "--out", killed, ...args],
-      { stdio: "ignore" },
+      { stdio: ["ignore", "ignore", "pipe"] },
     );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    let exitedEarly = false;
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.on("exit", (_code, signal) => resolve(signal)),
+      child.on("exit", (_code, signal) => {
+        exitedEarly = signal === null;
+        resolve(signal);
+      }),
     );
-    // Kill it as soon as its second checkpoint exists.
-    for (let waited = 0; waited < 60_000; waited += 10) {
+    // Kill it as soon as its second checkpoint exists (a run that exits first has failed).
+    for (let waited = 0; waited < 60_000 && !exitedEarly; waited += 10) {
       const checkpoints = join(killed, "checkpoints");
       if (
         existsSync(checkpoints) &&
@@ -135,7 +143,11 @@ describe("mimic train bc and mimic eval", () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     child.kill("SIGKILL");
-    assert.equal(await exited, "SIGKILL", "the run was still going when it was killed");
+    assert.equal(
+      await exited,
+      "SIGKILL",
+      `the run was still going when it was killed; its stderr: ${stderr}`,
+    );
     const resumed = await run("train", "bc", "--out", killed, "--resume");
     assert.equal(resumed.code, 0, resumed.err);
     assert.match(resumed.out, /resumed from minibatch \d+/);
