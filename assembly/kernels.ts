@@ -104,16 +104,7 @@ function epilogue4(acc: v128, act: i32, g: usize): v128 {
   return acc;
 }
 
-/** The epilogue on one element (through lane 0, so it agrees with `epilogue4` exactly). */
-// @ts-expect-error: decorator
-@inline
-function epilogue1(acc: f32, act: i32, g: usize): f32 {
-  if (act === NONE) return acc;
-  const gate = act >= TANH_GRAD ? v128.load32_splat(g) : f32x4.splat(0);
-  const y = epilogue4WithGate(f32x4.splat(acc), act, gate);
-  return f32x4.extract_lane(y, 0);
-}
-
+/** The epilogue on four lanes with the gate's lanes `y` already loaded. */
 // @ts-expect-error: decorator
 @inline
 function epilogue4WithGate(acc: v128, act: i32, y: v128): v128 {
@@ -122,6 +113,53 @@ function epilogue4WithGate(acc: v128, act: i32, y: v128): v128 {
   if (act === TANH_GRAD) return f32x4.mul(acc, f32x4.sub(f32x4.splat(1), f32x4.mul(y, y)));
   if (act === RELU_GRAD) return v128.and(acc, f32x4.gt(y, f32x4.splat(0)));
   return acc;
+}
+
+/**
+ * `c + a·b` on four lanes: one fused multiply-add (`f32x4.relaxed_madd`, a single rounding) in the
+ * build with relaxed SIMD, a multiply and an add (two roundings) in the plain build. Only `gemm`
+ * uses it, so every other kernel gives the same bits in both builds.
+ */
+// @ts-expect-error: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
+ * The first `lanes` (1 to 4) floats at `p` in a vector's first lanes, zeros after: it reads no
+ * byte past them, so a matrix's last row can end at the end of memory.
+ */
+// @ts-expect-error: decorator
+@inline
+function loadLanes(p: usize, lanes: i32): v128 {
+  if (lanes >= 4) return v128.load(p);
+  if (lanes === 2) return v128.load64_zero(p);
+  if (lanes === 1) return v128.load32_zero(p);
+  return v128.load32_lane(p + 8, v128.load64_zero(p), 2);
+}
+
+/** Stores a vector's first `lanes` (1 to 4) floats at `p`. */
+// @ts-expect-error: decorator
+@inline
+function storeLanes(p: usize, v: v128, lanes: i32): void {
+  if (lanes >= 4) {
+    v128.store(p, v);
+  } else if (lanes === 1) {
+    v128.store32_lane(p, v, 0);
+  } else {
+    v128.store64_lane(p, v, 0);
+    if (lanes === 3) v128.store32_lane(p + 8, v, 2);
+  }
+}
+
+/** `epilogue4` on the first `lanes` lanes (the gate read with `loadLanes`). */
+// @ts-expect-error: decorator
+@inline
+function epilogueLanes(acc: v128, act: i32, g: usize, lanes: i32): v128 {
+  if (act === NONE) return acc;
+  return epilogue4WithGate(acc, act, act >= TANH_GRAD ? loadLanes(g, lanes) : f32x4.splat(0));
 }
 
 /**
@@ -235,16 +273,16 @@ function gemmBlock(
         const w1 = v128.load(pb, 16);
         const x0 = v128.load32_splat(a0 + pa);
         const x1 = v128.load32_splat(a1 + pa);
-        s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-        s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-        s10 = f32x4.add(s10, f32x4.mul(x1, w0));
-        s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+        s00 = madd(x0, w0, s00);
+        s01 = madd(x0, w1, s01);
+        s10 = madd(x1, w0, s10);
+        s11 = madd(x1, w1, s11);
         const x2 = v128.load32_splat(a2 + pa);
         const x3 = v128.load32_splat(a3 + pa);
-        s20 = f32x4.add(s20, f32x4.mul(x2, w0));
-        s21 = f32x4.add(s21, f32x4.mul(x2, w1));
-        s30 = f32x4.add(s30, f32x4.mul(x3, w0));
-        s31 = f32x4.add(s31, f32x4.mul(x3, w1));
+        s20 = madd(x2, w0, s20);
+        s21 = madd(x2, w1, s21);
+        s30 = madd(x3, w0, s30);
+        s31 = madd(x3, w1, s31);
         pa += aCol4;
         pb += ldb4;
       }
@@ -259,55 +297,76 @@ function gemmBlock(
       v128.store(o0 + 3 * ldc4, epilogue4(s30, act, q0 + 3 * ldc4));
       v128.store(o0 + 3 * ldc4, epilogue4(s31, act, q0 + 3 * ldc4 + 16), 16);
     }
-    for (; j + 4 <= n; j += 4) {
+    // The last n mod 8 columns: one block of 8 whose second half is partial, or one of 4 (full
+    // or partial). Lanes past n load zeros and are never stored; every stored lane runs the
+    // same float32 operations as a scalar loop would (the same bits).
+    const rest = n - j;
+    if (rest > 4) {
       const jo = <usize>(j << 2);
       const o = i0 + jo;
-      let s0 = v128.load(o);
-      let s1 = v128.load(o + init4);
-      let s2 = v128.load(o + 2 * init4);
-      let s3 = v128.load(o + 3 * init4);
+      const r1 = rest - 4;
+      let s00 = v128.load(o);
+      let s01 = loadLanes(o + 16, r1);
+      let s10 = v128.load(o + init4);
+      let s11 = loadLanes(o + init4 + 16, r1);
+      let s20 = v128.load(o + 2 * init4);
+      let s21 = loadLanes(o + 2 * init4 + 16, r1);
+      let s30 = v128.load(o + 3 * init4);
+      let s31 = loadLanes(o + 3 * init4 + 16, r1);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
-        const w = v128.load(pb);
-        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + pa), w));
-        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + pa), w));
-        s2 = f32x4.add(s2, f32x4.mul(v128.load32_splat(a2 + pa), w));
-        s3 = f32x4.add(s3, f32x4.mul(v128.load32_splat(a3 + pa), w));
+        const w0 = v128.load(pb);
+        const w1 = loadLanes(pb + 16, r1);
+        const x0 = v128.load32_splat(a0 + pa);
+        const x1 = v128.load32_splat(a1 + pa);
+        s00 = madd(x0, w0, s00);
+        s01 = madd(x0, w1, s01);
+        s10 = madd(x1, w0, s10);
+        s11 = madd(x1, w1, s11);
+        const x2 = v128.load32_splat(a2 + pa);
+        const x3 = v128.load32_splat(a3 + pa);
+        s20 = madd(x2, w0, s20);
+        s21 = madd(x2, w1, s21);
+        s30 = madd(x3, w0, s30);
+        s31 = madd(x3, w1, s31);
         pa += aCol4;
         pb += ldb4;
       }
       const o0 = c0 + jo;
       const q0 = g0 + jo;
-      v128.store(o0, epilogue4(s0, act, q0));
-      v128.store(o0 + ldc4, epilogue4(s1, act, q0 + ldc4));
-      v128.store(o0 + 2 * ldc4, epilogue4(s2, act, q0 + 2 * ldc4));
-      v128.store(o0 + 3 * ldc4, epilogue4(s3, act, q0 + 3 * ldc4));
-    }
-    for (; j < n; j++) {
+      v128.store(o0, epilogue4(s00, act, q0));
+      storeLanes(o0 + 16, epilogueLanes(s01, act, q0 + 16, r1), r1);
+      v128.store(o0 + ldc4, epilogue4(s10, act, q0 + ldc4));
+      storeLanes(o0 + ldc4 + 16, epilogueLanes(s11, act, q0 + ldc4 + 16, r1), r1);
+      v128.store(o0 + 2 * ldc4, epilogue4(s20, act, q0 + 2 * ldc4));
+      storeLanes(o0 + 2 * ldc4 + 16, epilogueLanes(s21, act, q0 + 2 * ldc4 + 16, r1), r1);
+      v128.store(o0 + 3 * ldc4, epilogue4(s30, act, q0 + 3 * ldc4));
+      storeLanes(o0 + 3 * ldc4 + 16, epilogueLanes(s31, act, q0 + 3 * ldc4 + 16, r1), r1);
+    } else if (rest > 0) {
       const jo = <usize>(j << 2);
       const o = i0 + jo;
-      let s0 = load<f32>(o);
-      let s1 = load<f32>(o + init4);
-      let s2 = load<f32>(o + 2 * init4);
-      let s3 = load<f32>(o + 3 * init4);
+      let s0 = loadLanes(o, rest);
+      let s1 = loadLanes(o + init4, rest);
+      let s2 = loadLanes(o + 2 * init4, rest);
+      let s3 = loadLanes(o + 3 * init4, rest);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
-        const w = load<f32>(pb);
-        s0 += load<f32>(a0 + pa) * w;
-        s1 += load<f32>(a1 + pa) * w;
-        s2 += load<f32>(a2 + pa) * w;
-        s3 += load<f32>(a3 + pa) * w;
+        const w = loadLanes(pb, rest);
+        s0 = madd(v128.load32_splat(a0 + pa), w, s0);
+        s1 = madd(v128.load32_splat(a1 + pa), w, s1);
+        s2 = madd(v128.load32_splat(a2 + pa), w, s2);
+        s3 = madd(v128.load32_splat(a3 + pa), w, s3);
         pa += aCol4;
         pb += ldb4;
       }
       const o0 = c0 + jo;
       const q0 = g0 + jo;
-      store<f32>(o0, epilogue1(s0, act, q0));
-      store<f32>(o0 + ldc4, epilogue1(s1, act, q0 + ldc4));
-      store<f32>(o0 + 2 * ldc4, epilogue1(s2, act, q0 + 2 * ldc4));
-      store<f32>(o0 + 3 * ldc4, epilogue1(s3, act, q0 + 3 * ldc4));
+      storeLanes(o0, epilogueLanes(s0, act, q0, rest), rest);
+      storeLanes(o0 + ldc4, epilogueLanes(s1, act, q0 + ldc4, rest), rest);
+      storeLanes(o0 + 2 * ldc4, epilogueLanes(s2, act, q0 + 2 * ldc4, rest), rest);
+      storeLanes(o0 + 3 * ldc4, epilogueLanes(s3, act, q0 + 3 * ldc4, rest), rest);
     }
   }
   // The last m mod 4 rows, one at a time, 16 columns per pass (a matrix-vector product at m = 1).
@@ -327,10 +386,10 @@ function gemmBlock(
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
         const x = v128.load32_splat(a0 + pa);
-        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
-        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
-        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(pb, 32)));
-        s3 = f32x4.add(s3, f32x4.mul(x, v128.load(pb, 48)));
+        s0 = madd(x, v128.load(pb), s0);
+        s1 = madd(x, v128.load(pb, 16), s1);
+        s2 = madd(x, v128.load(pb, 32), s2);
+        s3 = madd(x, v128.load(pb, 48), s3);
         pa += aCol4;
         pb += ldb4;
       }
@@ -341,29 +400,18 @@ function gemmBlock(
       v128.store(o0, epilogue4(s2, act, q0 + 32), 32);
       v128.store(o0, epilogue4(s3, act, q0 + 48), 48);
     }
-    for (; j + 4 <= n; j += 4) {
+    for (; j < n; j += 4) {
       const jo = <usize>(j << 2);
-      let s = v128.load(i0 + jo);
+      const lanes = min(4, n - j);
+      let s = loadLanes(i0 + jo, lanes);
       let pa: usize = 0;
       let pb = b + jo;
       for (let p = 0; p < k; p++) {
-        s = f32x4.add(s, f32x4.mul(v128.load32_splat(a0 + pa), v128.load(pb)));
+        s = madd(v128.load32_splat(a0 + pa), loadLanes(pb, lanes), s);
         pa += aCol4;
         pb += ldb4;
       }
-      v128.store(c0 + jo, epilogue4(s, act, g0 + jo));
-    }
-    for (; j < n; j++) {
-      const jo = <usize>(j << 2);
-      let s = load<f32>(i0 + jo);
-      let pa: usize = 0;
-      let pb = b + jo;
-      for (let p = 0; p < k; p++) {
-        s += load<f32>(a0 + pa) * load<f32>(pb);
-        pa += aCol4;
-        pb += ldb4;
-      }
-      store<f32>(c0 + jo, epilogue1(s, act, g0 + jo));
+      storeLanes(c0 + jo, epilogueLanes(s, act, g0 + jo, lanes), lanes);
     }
   }
 }
