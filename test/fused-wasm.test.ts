@@ -504,6 +504,47 @@ describe("wasm kernels equal the TypeScript reference", () => {
     );
   });
 
+  test("colSum: float32 sums in row order, bit for bit, across its row blocks and column stripes", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 150 }),
+          cols: fc.integer({ min: 1, max: 45 }),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ rows, cols, seed }) => {
+          const x = uniforms(rows * cols, seed, -3, 3);
+          const arena = new Arena("wasm", { threads: false });
+          const src = arena.alloc(rows * cols);
+          const dst = arena.alloc(cols);
+          arena.view(src, rows * cols).set(x);
+          arena.view(dst, cols).fill(Number.NaN);
+          arena.kernels.colSum(src, rows, cols, dst);
+          const expected = new Float32Array(cols);
+          for (let j = 0; j < cols; j++) {
+            let s = 0;
+            for (let r = 0; r < rows; r++) s = Math.fround(s + x[r * cols + j]!);
+            expected[j] = s;
+          }
+          assertSameBits(arena.view(dst, cols), expected, `colSum ${rows}×${cols}`);
+          // The TypeScript kernel sums in float64: within float32 rounding of the same sums.
+          const ts = new Arena("ts");
+          const tsSrc = ts.alloc(rows * cols);
+          const tsDst = ts.alloc(cols);
+          ts.view(tsSrc, rows * cols).set(x);
+          ts.kernels.colSum(tsSrc, rows, cols, tsDst);
+          assertNear(
+            arena.view(dst, cols),
+            ts.view(tsDst, cols),
+            1e-5 * Math.sqrt(rows),
+            `colSum ${rows}×${cols}`,
+          );
+        },
+      ),
+      { numRuns: 100, seed: 13, includeErrorInReport: true },
+    );
+  });
+
   test("activationGrad: relu the same bits on both kernel sets, tanh within float32 rounding", () => {
     fc.assert(
       fc.property(
