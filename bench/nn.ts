@@ -28,6 +28,7 @@ import { fileURLToPath } from "node:url";
 import { rngFromSeed } from "../src/core/rng.js";
 import { Box, Discrete } from "../src/core/spaces/index.js";
 import { initEngine } from "../src/nn/engine.js";
+import { fusedKernelsFma } from "../src/nn/fused/arena.js";
 import { FusedForward } from "../src/nn/fused/forward.js";
 import { fusedThreads, fusedThreadsProblem } from "../src/nn/fused/threads.js";
 import { createFusedTrainer } from "../src/nn/fused/trainer.js";
@@ -95,6 +96,8 @@ export interface NnReport {
   machine: string;
   node: string;
   tfjsBackend: string;
+  /** Whether the fused kernels fuse gemm's multiply-adds (relaxed SIMD; `MIMIC_FMA=0` turns it off). */
+  mimicFma: boolean;
   torch: string | null;
   /** The BLAS library PyTorch's process loaded. */
   torchBlas: string | null;
@@ -283,6 +286,9 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
   log(machine);
   log(`tfjs backend: ${engine.backend}`);
   log(`fused engine threads: ${fusedThreads()}`);
+  log(
+    `fused kernels: ${fusedKernelsFma() ? "FMA (relaxed SIMD)" : "multiply, then add (no relaxed SIMD, or MIMIC_FMA=0)"}`,
+  );
   const threadsProblem = fusedThreadsProblem();
   if (threadsProblem !== null) log(`warning: ${threadsProblem}`);
   const shapes: NnShapeResult[] = [];
@@ -348,6 +354,7 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
     machine,
     node: process.version,
     tfjsBackend: engine.backend,
+    mimicFma: fusedKernelsFma(),
     torch: torch === undefined || typeof torch === "string" ? null : torch.torch,
     torchBlas: torch === undefined || typeof torch === "string" ? null : torch.blas,
     shapes,

@@ -15,9 +15,10 @@ import { ShapeMismatchError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
 import { initEngine, tf } from "../src/nn/engine.js";
 import { FusedAdam } from "../src/nn/fused/adam.js";
-import { Arena, fusedEngineAvailable, initFusedEngine } from "../src/nn/fused/arena.js";
+import { Arena, fusedEngineAvailable, fusedKernelsFma, initFusedEngine } from "../src/nn/fused/arena.js";
 import { FusedForward } from "../src/nn/fused/forward.js";
 import { Epilogue, ppoCategoricalIoSize } from "../src/nn/fused/kernels-ts.js";
+import { kernelsFmaWasmBase64, kernelsWasmBase64 } from "../src/nn/fused/kernels-wasm.js";
 import {
   CategoricalScratch,
   categoricalNll,
@@ -78,6 +79,65 @@ function assertNear(
   if (!(err <= tol * scale + 1e-12)) assert.fail(`${what}: max error ${err} vs scale ${scale}`);
 }
 
+/** float32 `a·b + c` rounded once (a fused multiply-add), from float32 inputs. */
+function fmaf32(a: number, b: number, c: number): number {
+  const p = a * b; // exact: two 24-bit significands fit float64's 53
+  const s = p + c;
+  const bb = s - p;
+  const err = p - (s - bb) + (c - bb); // s + err = p + c exactly (TwoSum)
+  const r = Math.fround(s);
+  if (err === 0 || r === s) return r;
+  // Rounding s to float32 errs only when s is exactly halfway between two float32s: then the
+  // exact sum lies on err's side.
+  const other = 2 * s - r;
+  if (Math.fround(other) !== other) return r;
+  return err > 0 ? Math.max(r, other) : Math.min(r, other);
+}
+
+/**
+ * `gemm`'s float32 result, element by element: each product and sum rounded to float32 in the
+ * order of k (`fused`: each multiply-add rounded once), then the epilogue (none, relu, tanh's
+ * derivative or relu's) in float32.
+ */
+function gemmReference(
+  a: Float32Array,
+  b: Float32Array,
+  bias: Float32Array | null,
+  gate: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  act: number,
+  fused: boolean,
+): Float32Array {
+  const f = Math.fround;
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = bias === null ? 0 : bias[j]!;
+      for (let p = 0; p < k; p++) {
+        s = fused ? fmaf32(a[i * k + p]!, b[p * n + j]!, s) : f(s + f(a[i * k + p]! * b[p * n + j]!));
+      }
+      const y = gate[i * n + j]!;
+      if (act === Epilogue.relu) s = Math.max(s, 0);
+      else if (act === Epilogue.tanhGrad) s = f(s * f(1 - f(y * y)));
+      else if (act === Epilogue.reluGrad) s = y > 0 ? s : 0;
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+/** The same bits, except that +0 and −0 count as equal. */
+function assertSameBits(actual: Float32Array, expected: Float32Array, what: string) {
+  for (let i = 0; i < expected.length; i++) {
+    const x = actual[i]!;
+    const y = expected[i]!;
+    if (!(Object.is(x, y) || (x === 0 && y === 0)))
+      assert.fail(`${what}: element ${i} is ${x}, expected ${y}`);
+  }
+}
+
 describe("the WebAssembly module", () => {
   test("src/nn/fused/kernels-wasm.ts is what assembly/kernels.ts compiles to", () => {
     // Throws (exit status 1, with the reason on stderr) when the committed bytes are stale.
@@ -122,6 +182,89 @@ describe("the WebAssembly module", () => {
     assert.equal(fusedEngineAvailable(), "wasm");
     assert.equal(new Arena().backend, "wasm");
     assert.equal(new Arena("ts").backend, "ts");
+  });
+
+  test("this runtime fuses gemm's multiply-adds (relaxed SIMD, set up by the engine on Node 20)", () => {
+    // Node 20 on x86-64 with FMA (this project's machines): the engine turns relaxed SIMD on and
+    // its probe sees one rounding. MIMIC_FMA=0 keeps the plain kernels.
+    assert.equal(fusedKernelsFma(), process.env.MIMIC_FMA !== "0");
+  });
+
+  test("both builds of gemm, plain and FMA: their own float32 rounding bit for bit, tails of n mod 8 included, and no read or write past the matrices", () => {
+    const builds = [{ fused: false, base64: kernelsWasmBase64 }];
+    // The FMA build validates only where relaxed SIMD is on (the engine set it up above).
+    if (fusedKernelsFma()) builds.push({ fused: true, base64: kernelsFmaWasmBase64 });
+    const modules = builds.map(({ fused, base64 }) => ({
+      fused,
+      module: new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0))),
+    }));
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: fc.integer({ min: 1, max: 9 }),
+          k: fc.integer({ min: 1, max: 24 }),
+          n: fc.integer({ min: 1, max: 19 }),
+          transposed: fc.boolean(),
+          bias: fc.boolean(),
+          act: fc.constantFrom(Epilogue.none, Epilogue.relu, Epilogue.tanhGrad, Epilogue.reluGrad),
+          last: fc.constantFrom("a", "b", "bias", "c", "gate"),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ m, k, n, transposed, bias, act, last, seed }) => {
+          const a = uniforms(m * k, seed, -2, 2);
+          const b = uniforms(k * n, seed + 1, -2, 2);
+          const bv = uniforms(n, seed + 2);
+          const gate = uniforms(m * n, seed + 3);
+          for (const { fused, module } of modules) {
+            const e = new WebAssembly.Instance(module, {}).exports as unknown as {
+              memory: WebAssembly.Memory;
+              gemm(...args: number[]): void;
+            };
+            // One matrix ends at the last byte of memory, so any read or write past it traps.
+            const end = e.memory.buffer.byteLength;
+            const sizes = { a: m * k, b: k * n, bias: n, c: m * n, gate: m * n };
+            const at: Record<string, number> = {};
+            let top = end - 4 * sizes[last];
+            at[last] = top;
+            for (const name of ["a", "b", "bias", "c", "gate"] as const) {
+              if (name === last) continue;
+              top -= 4 * sizes[name] + 64;
+              at[name] = top;
+            }
+            const heap = new Float32Array(e.memory.buffer);
+            const stored = transposed
+              ? Float32Array.from({ length: m * k }, (_, j) => a[(j % m) * k + Math.floor(j / m)]!)
+              : a;
+            heap.set(stored, at.a! / 4);
+            heap.set(b, at.b! / 4);
+            heap.set(bv, at.bias! / 4);
+            heap.set(gate, at.gate! / 4);
+            e.gemm(
+              at.a!,
+              transposed ? 1 : k,
+              transposed ? m : 1,
+              at.b!,
+              n,
+              bias ? at.bias! : 0,
+              at.c!,
+              n,
+              at.gate!,
+              m,
+              k,
+              n,
+              act,
+            );
+            const expected = gemmReference(a, b, bias ? bv : null, gate, m, k, n, act, fused);
+            assertSameBits(
+              heap.slice(at.c! / 4, at.c! / 4 + m * n),
+              expected,
+              `${fused ? "FMA" : "plain"} gemm ${m}×${k}×${n} act ${act}`,
+            );
+          }
+        },
+      ),
+      { numRuns: 150, seed: 12, includeErrorInReport: true },
+    );
   });
 });
 
@@ -349,25 +492,56 @@ describe("wasm kernels equal the TypeScript reference", () => {
           });
           // Float32 sums (wasm) against float64 ones (TypeScript): the error grows with k.
           assertNear(results[0]!, results[1]!, Math.max(1e-5, 4e-7 * k), `gemm ${m}×${k}×${n} act ${act}`);
-          if (act === 0 || act === 2) {
-            // The wasm kernel rounds each product and each sum to float32, in the order of k,
-            // whatever its blocks: the same bits as this loop.
-            const f = Math.fround;
-            for (let i = 0; i < m; i++) {
-              for (let j = 0; j < n; j++) {
-                let s = bias ? bv[j]! : 0;
-                for (let p = 0; p < k; p++) s = f(s + f(a[i * k + p]! * b[p * n + j]!));
-                if (act === 2) s = Math.max(s, 0);
-                assert.ok(
-                  Object.is(results[0]![i * n + j], s) || (s === 0 && results[0]![i * n + j] === 0),
-                  `C[${i}, ${j}]: ${results[0]![i * n + j]} vs ${s}`,
-                );
-              }
-            }
+          if (act !== Epilogue.tanh) {
+            // The wasm kernel rounds each product and each sum to float32 (or, with FMA, each
+            // multiply-add once), in the order of k, whatever its blocks: the same bits as this loop.
+            const expected = gemmReference(a, b, bias ? bv : null, gate, m, k, n, act, fusedKernelsFma());
+            assertSameBits(results[0]!, expected, `gemm ${m}×${k}×${n} act ${act}`);
           }
         },
       ),
       { numRuns: 60, seed: 11, includeErrorInReport: true },
+    );
+  });
+
+  test("colSum: float32 sums in row order, bit for bit, across its row blocks and column stripes", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 150 }),
+          cols: fc.integer({ min: 1, max: 45 }),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ rows, cols, seed }) => {
+          const x = uniforms(rows * cols, seed, -3, 3);
+          const arena = new Arena("wasm", { threads: false });
+          const src = arena.alloc(rows * cols);
+          const dst = arena.alloc(cols);
+          arena.view(src, rows * cols).set(x);
+          arena.view(dst, cols).fill(Number.NaN);
+          arena.kernels.colSum(src, rows, cols, dst);
+          const expected = new Float32Array(cols);
+          for (let j = 0; j < cols; j++) {
+            let s = 0;
+            for (let r = 0; r < rows; r++) s = Math.fround(s + x[r * cols + j]!);
+            expected[j] = s;
+          }
+          assertSameBits(arena.view(dst, cols), expected, `colSum ${rows}×${cols}`);
+          // The TypeScript kernel sums in float64: within float32 rounding of the same sums.
+          const ts = new Arena("ts");
+          const tsSrc = ts.alloc(rows * cols);
+          const tsDst = ts.alloc(cols);
+          ts.view(tsSrc, rows * cols).set(x);
+          ts.kernels.colSum(tsSrc, rows, cols, tsDst);
+          assertNear(
+            arena.view(dst, cols),
+            ts.view(tsDst, cols),
+            1e-5 * Math.sqrt(rows),
+            `colSum ${rows}×${cols}`,
+          );
+        },
+      ),
+      { numRuns: 100, seed: 13, includeErrorInReport: true },
     );
   });
 

@@ -20,7 +20,12 @@
  */
 import { InvalidOptionError } from "../../core/errors.js";
 import { createTsKernels, type Kernels } from "./kernels-ts.js";
-import { kernelsSharedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm.js";
+import {
+  kernelsFmaSharedWasmBase64,
+  kernelsFmaWasmBase64,
+  kernelsSharedWasmBase64,
+  kernelsWasmBase64,
+} from "./kernels-wasm.js";
 import { runTape, TapeOp, threadedGemm, threadsWanted } from "./threads.js";
 
 /** Which kernels an arena runs: WebAssembly SIMD when available (`auto`), or one of the two. */
@@ -39,6 +44,74 @@ function wasmBytes(base64 = kernelsWasmBase64): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/**
+ * Whether this runtime runs relaxed SIMD, so the kernels built with it (gemm's multiply-adds
+ * fused, `f32x4.relaxed_madd`) can load. Node 20's V8 has it behind `--experimental-wasm-relaxed-simd`,
+ * which is set here before anything compiles (it only adds instructions; Node 22 and Chrome 114 on
+ * have them anyway). `MIMIC_FMA=0` keeps the plain kernels.
+ */
+function relaxedSimd(): boolean {
+  if (fma !== undefined) return fma;
+  const proc = (globalThis as { process?: NodeLikeProcess }).process;
+  const setting = proc?.env?.MIMIC_FMA;
+  if (setting !== undefined && setting !== "" && setting !== "0" && setting !== "1") {
+    throw new InvalidOptionError("MIMIC_FMA", `MIMIC_FMA must be 0 (plain kernels) or 1, got "${setting}".`);
+  }
+  fma = false;
+  if (setting === "0") return fma;
+  if (!WebAssembly.validate(RELAXED_MADD_PROBE) && typeof proc?.getBuiltinModule === "function") {
+    const v8 = proc.getBuiltinModule("node:v8") as
+      | { setFlagsFromString?: (flags: string) => void }
+      | undefined;
+    v8?.setFlagsFromString?.("--experimental-wasm-relaxed-simd");
+  }
+  if (!WebAssembly.validate(RELAXED_MADD_PROBE)) return fma;
+  try {
+    // relaxed_madd may also compile to a multiply and an add (a CPU without FMA): then the plain
+    // build is the same and keeps its bits. With a = b = 1 + 2⁻¹² and c = −(1 + 2⁻¹¹), a·b + c is
+    // 2⁻²⁴ fused and 0 rounded twice.
+    const probe = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_MADD_PROBE), {}).exports as {
+      f(a: number, b: number, c: number): number;
+    };
+    fma = probe.f(1 + 2 ** -12, 1 + 2 ** -12, -(1 + 2 ** -11)) === 2 ** -24;
+  } catch {
+    fma = false;
+  }
+  return fma;
+}
+
+/**
+ * A 53-byte module with one function, `f(a, b, c) = lane 0 of f32x4.relaxed_madd(splat a, splat b,
+ * splat c)` (small enough for a browser's main thread to compile synchronously).
+ */
+const RELAXED_MADD_PROBE = Uint8Array.from(
+  [
+    "0061736d01000000", // magic, version 1
+    "01080160037d7d7d017d", // types: (f32, f32, f32) → f32
+    "03020100", // functions: one of type 0
+    "07050101660000", // exports: "f" = function 0
+    "0a160114002000fd132001fd132002fd13fd8502fd1f000b", // code: splat ×3, relaxed_madd, extract_lane 0
+  ]
+    .join("")
+    .match(/../g)!
+    .map((byte) => Number.parseInt(byte, 16)),
+);
+
+interface NodeLikeProcess {
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+let fma: boolean | undefined;
+
+/**
+ * Whether the WebAssembly kernels in use fuse gemm's multiply-adds (relaxed SIMD), which rounds
+ * each product-and-sum once instead of twice; false before they load or without them.
+ */
+export function fusedKernelsFma(): boolean {
+  return loadWasm() !== null && fma === true;
+}
+
 /** The compiled kernels, or null while unavailable (no WebAssembly, no SIMD, compile pending). */
 function loadWasm(): WebAssembly.Module | null {
   if (wasmModule !== undefined) return wasmModule;
@@ -48,12 +121,13 @@ function loadWasm(): WebAssembly.Module | null {
     wasmModule = null;
     return null;
   }
-  const bytes = wasmBytes();
+  let bytes = wasmBytes();
   if (!WebAssembly.validate(bytes)) {
     wasmFailure = "this runtime's WebAssembly has no SIMD (128-bit vectors)";
     wasmModule = null;
     return null;
   }
+  if (relaxedSimd()) bytes = wasmBytes(kernelsFmaWasmBase64);
   try {
     wasmModule = new WebAssembly.Module(bytes);
     return wasmModule;
@@ -85,7 +159,10 @@ function loadSharedWasm(): WebAssembly.Module | null {
   if (!threadsWanted()) return null;
   try {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    sharedModule = new WebAssembly.Module(wasmBytes(kernelsSharedWasmBase64));
+    // The same build as the plain module (with or without FMA), so threads never change a bit.
+    sharedModule = new WebAssembly.Module(
+      wasmBytes(fma === true ? kernelsFmaSharedWasmBase64 : kernelsSharedWasmBase64),
+    );
     new WebAssembly.Instance(sharedModule, { env: { memory } });
   } catch {
     sharedModule = null;

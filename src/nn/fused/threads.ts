@@ -207,6 +207,8 @@ function drain() {
     const msg = m.message;
     if (msg.type === "attach") {
       const exports = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports;
+      // Its own slot for gemm's packed bands (the caller's instance keeps slot 0).
+      exports.setThreadIndex(workerData.index);
       instances.set(msg.id, { exports, memory: msg.memory });
     } else {
       instances.delete(msg.id);
@@ -327,6 +329,7 @@ class GemmPool {
           control: control.buffer,
           counter: this.counter.buffer,
           port: port2,
+          index: t + 1,
           spinMs: HELPER_SPIN_MS,
         },
         transferList: [port2],
