@@ -9,7 +9,7 @@
  * demonstrations, killed with SIGKILL and resumed with --resume, against an uninterrupted run.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,15 @@ import { checkpointCount, killCliWhen, runCli as run } from "./helpers/cli.js";
 import { expertDataset, WEB_FAMILIES } from "./helpers/synthetic-web.js";
 
 let dir = "";
+
+/** The checkpoint a run's `latest` pointer names now (a checkpoint counts once it does). */
+function latestCheckpoint(run: string): string | null {
+  try {
+    return readFileSync(join(run, "checkpoints", "latest"), "utf8").trim();
+  } catch {
+    return null;
+  }
+}
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "mimic-cli-web-"));
 });
@@ -181,8 +190,9 @@ describe("mimic web, train bc-dom, eval", () => {
     // Killed once round 2's checkpoint is written (round 3 is under way), then resumed. Round 1
     // (no learner yet) draws no β coins; round 2 does, so round 3 needs the generator's state.
     const killed = join(dir, "dagger-killed");
-    const signal = await killCliWhen(["train", "dagger-dom", ...args, ...more, "--out", killed], () =>
-      existsSync(join(killed, "checkpoints", "round-0002", "checkpoint.json")),
+    const signal = await killCliWhen(
+      ["train", "dagger-dom", ...args, ...more, "--out", killed],
+      () => latestCheckpoint(killed) === "round-0002",
     );
     assert.equal(signal, "SIGKILL", "the run was still going when it was killed");
     assert.ok(!existsSync(join(killed, "checkpoints", "round-0003")), "killed before round 3 was done");
@@ -223,6 +233,16 @@ describe("mimic web, train bc-dom, eval", () => {
     const none = await run("train", "dagger-dom", "--out", early, "--resume");
     assert.equal(none.code, 1);
     assert.match(none.err, /no finished round to resume from/);
+    const other = join(dir, "dagger-other");
+    await (
+      await RunDirectory.create(other, { command: [], config: { algorithm: "bc-dom" }, seeds: {} })
+    ).close();
+    const wrongKind = await run("train", "dagger-dom", "--out", other, "--resume");
+    assert.equal(wrongKind.code, 1);
+    assert.match(
+      wrongKind.err,
+      /is a bc-dom run, not dagger-dom; resume it with `mimic train bc-dom --resume`/,
+    );
     const help = await run("train", "dagger-dom", "--help");
     assert.match(help.out, /--resume/);
     assert.match(help.out, /rounds\/round-<i>/);
