@@ -327,7 +327,9 @@ export {
 export {
   type DaggerDomConfig,
   type DaggerDomResult,
+  type DaggerDomResume,
   type DaggerDomRound,
+  type DaggerDomRoundState,
   daggerDomConfigSchema,
   trainDaggerDom,
 } from "./algorithms/dagger-dom.js";
@@ -388,6 +390,12 @@ export {
   distill,
   trainDaggerRun,
 } from "./runs/dagger-pipeline.js";
+export {
+  type DaggerDomEnv,
+  type DaggerDomRunOptions,
+  type DaggerDomRunResult,
+  trainDaggerDomRun,
+} from "./runs/dagger-dom-pipeline.js";
 export { type PpoRunOptions, trainPpoRun } from "./runs/ppo-pipeline.js";
 export { type AdversarialRunOptions, trainAdversarialRun } from "./runs/adversarial-pipeline.js";
 export { type MaxEntIrlRunOptions, trainMaxEntIrlRun } from "./runs/maxent-pipeline.js";

@@ -3,24 +3,36 @@
  * `mimic web record --driver expert` (the dataset, --append continuing the seeds, refusing an
  * existing --out without it), `mimic train bc-dom` (its run directory: manifest, metrics,
  * checkpoints, policy/ with policy.json and env.json, evaluation.json with the success interval,
- * report), `mimic eval` of the DOM policy with --env, `mimic train dagger-dom` (its dataset), and
- * the flag errors, each saying how to fix it. Without Chromium: `train bc-dom` on synthetic web
+ * report), `mimic eval` of the DOM policy with --env, `mimic train dagger-dom` (its run directory;
+ * killed with SIGKILL after round 1 and resumed, against an uninterrupted run; resume refusals),
+ * and the flag errors, each saying how to fix it. Without Chromium: `train bc-dom` on synthetic web
  * demonstrations, killed with SIGKILL and resumed with --resume, against an uninterrupted run.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Dataset } from "../src/data/dataset.js";
+import { contentHash } from "../src/data/hash.js";
 import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { webSpaces } from "../src/envs/web/observation.js";
+import { RunDirectory } from "../src/runs/run-directory.js";
 import { skipWithoutChromium } from "./helpers/chromium.js";
 import { checkpointCount, killCliWhen, runCli as run } from "./helpers/cli.js";
 import { expertDataset, WEB_FAMILIES } from "./helpers/synthetic-web.js";
 
 let dir = "";
+
+/** The checkpoint a run's `latest` pointer names now (a checkpoint counts once it does). */
+function latestCheckpoint(run: string): string | null {
+  try {
+    return readFileSync(join(run, "checkpoints", "latest"), "utf8").trim();
+  } catch {
+    return null;
+  }
+}
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "mimic-cli-web-"));
 });
@@ -138,37 +150,102 @@ describe("mimic web, train bc-dom, eval", () => {
     assert.match(wrongEnv.err, /a DOM policy plays web tasks, named web:<task>/);
   });
 
-  test("train dagger-dom writes its aggregated dataset", async (t) => {
+  test("train dagger-dom writes a run directory; killed after round 2 and resumed, it ends where an uninterrupted run ends", async (t) => {
     if (skipWithoutChromium(t)) return;
-    const runDir = join(dir, "dagger");
-    const { code, out, err } = await run(
-      "train",
-      "dagger-dom",
-      "--task",
-      "click-option",
-      "--rounds",
-      "2",
-      "--episodes-per-round",
-      "2",
-      "--epochs",
-      "20",
-      "--eval-episodes",
-      "3",
-      "--out",
-      runDir,
-    );
+    const args = ["--task", "click-option", "--rounds", "3", "--episodes-per-round", "2"];
+    const more = ["--epochs", "40", "--width", "16", "--heads", "2", "--eval-episodes", "3"];
+    const straight = join(dir, "dagger");
+    const { code, out, err } = await run("train", "dagger-dom", ...args, ...more, "--out", straight);
     assert.equal(code, 0, err);
-    assert.match(out, /DAgger: 2 rounds, 4 episodes/);
-    const { dataset } = await readMinari(join(runDir, "data"));
-    assert.equal(dataset.episodes.length, 4);
-    const rounds = (await readFile(join(runDir, "metrics.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    assert.match(out, /DAgger: 3 rounds, 6 episodes/);
+    for (const file of [
+      "manifest.json",
+      "report.html",
+      "evaluation.json",
+      "policy/policy.json",
+      "policy/env.json",
+    ])
+      assert.ok(existsSync(join(straight, file)), file);
+    const manifest = JSON.parse(await readFile(join(straight, "manifest.json"), "utf8"));
+    assert.equal(manifest.status, "finished");
+    assert.equal(manifest.config.algorithm, "dagger-dom");
+    assert.equal(manifest.config.task, "click-option");
+    const metrics = async (d: string) =>
+      (await readFile(join(d, "metrics.jsonl"), "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map(({ time: _, ...rest }) => rest);
+    const lines = await metrics(straight);
     assert.deepEqual(
-      rounds.map((r) => r.beta),
-      [1, 0.5],
+      lines.filter((l) => "round" in l).map((l) => [l.round, l.beta]),
+      [
+        [1, 1],
+        [2, 2 / 3],
+        [3, 1 / 3],
+      ],
     );
+    assert.ok("eval_success_rate" in lines.at(-1)!, "the evaluation's scalars come last");
+
+    // Killed once round 2's checkpoint is written (round 3 is under way), then resumed. Round 1
+    // (no learner yet) draws no β coins; round 2 does, so round 3 needs the generator's state.
+    const killed = join(dir, "dagger-killed");
+    const signal = await killCliWhen(
+      ["train", "dagger-dom", ...args, ...more, "--out", killed],
+      () => latestCheckpoint(killed) === "round-0002",
+    );
+    assert.equal(signal, "SIGKILL", "the run was still going when it was killed");
+    assert.ok(!existsSync(join(killed, "checkpoints", "round-0003")), "killed before round 3 was done");
+    const resumed = await run("train", "dagger-dom", "--out", killed, "--resume");
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.out, /resumed after round 2; DAgger: 3 rounds, 6 episodes/);
+    const policy = async (d: string) => JSON.parse(await readFile(join(d, "policy", "policy.json"), "utf8"));
+    assert.deepEqual((await policy(killed)).weights, (await policy(straight)).weights, "the same weights");
+    assert.deepEqual(await metrics(killed), lines);
+    const state = async (d: string) =>
+      JSON.parse(await readFile(join(d, "checkpoints", "round-0003", "checkpoint.json"), "utf8")).json;
+    assert.deepEqual(
+      await state(killed),
+      await state(straight),
+      "the rounds and the coins' state after round 3",
+    );
+    for (const round of [1, 2, 3]) {
+      const rounds = async (d: string) =>
+        contentHash((await readMinari(join(d, "rounds", `round-${round}`))).dataset);
+      assert.equal(await rounds(killed), await rounds(straight), `round ${round}'s labelled episodes`);
+    }
+    assert.deepEqual(
+      JSON.parse(await readFile(join(killed, "evaluation.json"), "utf8")),
+      JSON.parse(await readFile(join(straight, "evaluation.json"), "utf8")),
+    );
+
+    // Refusals: a finished run, a run of another kind, a run with no finished round, no run.
+    const finished = await run("train", "dagger-dom", "--out", straight, "--resume");
+    assert.equal(finished.code, 1);
+    assert.match(finished.err, /holds a finished run; there is nothing to resume/);
+    const early = join(dir, "dagger-early");
+    const created = await RunDirectory.create(early, {
+      command: [],
+      config: { algorithm: "dagger-dom", task: "click-option" },
+      seeds: {},
+    });
+    await created.close();
+    const none = await run("train", "dagger-dom", "--out", early, "--resume");
+    assert.equal(none.code, 1);
+    assert.match(none.err, /no finished round to resume from/);
+    const other = join(dir, "dagger-other");
+    await (
+      await RunDirectory.create(other, { command: [], config: { algorithm: "bc-dom" }, seeds: {} })
+    ).close();
+    const wrongKind = await run("train", "dagger-dom", "--out", other, "--resume");
+    assert.equal(wrongKind.code, 1);
+    assert.match(
+      wrongKind.err,
+      /is a bc-dom run, not dagger-dom; resume it with `mimic train bc-dom --resume`/,
+    );
+    const help = await run("train", "dagger-dom", "--help");
+    assert.match(help.out, /--resume/);
+    assert.match(help.out, /rounds\/round-<i>/);
   });
 
   test("flag errors say what to do", async () => {

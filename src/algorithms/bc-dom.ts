@@ -185,6 +185,25 @@ function validate(
 // trainBcDom
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The untrained DOM policy `trainBcDom` starts from for `dataset` (its page sizes and env) and
+ * `config`; DAgger-DOM's resume loads a checkpoint's weights into one.
+ */
+export function domPolicyFor(dataset: Dataset, config: BcDomConfig = {}): DomPolicy {
+  const cfg = parseConfig(bcDomConfigSchema, config, "BC (DOM)");
+  return new DomPolicy({
+    sizes: webSizesOf(dataset.observationSpace),
+    envId: dataset.envSpec?.id ?? "unknown",
+    width: cfg.width,
+    heads: cfg.heads,
+    textBuckets: cfg.textBuckets,
+    utteranceBuckets: cfg.utteranceBuckets,
+    learningRate: cfg.learningRate,
+    l2: cfg.l2,
+    seed: cfg.seed,
+  });
+}
+
 export async function trainBcDom(
   dataset: Dataset,
   config: BcDomConfig = {},
@@ -203,17 +222,7 @@ export async function trainBcDom(
       `BC (DOM): dataset ${dataset.id} has actions in ${dataset.actionSpace}; its observations are web pages of ${sizes.maxElements} elements and ${sizes.maxFields} fields, whose actions are ${spaces.action} ([kind, element, field or key]).`,
     );
   }
-  const policy = new DomPolicy({
-    sizes,
-    envId: dataset.envSpec?.id ?? "unknown",
-    width: cfg.width,
-    heads: cfg.heads,
-    textBuckets: cfg.textBuckets,
-    utteranceBuckets: cfg.utteranceBuckets,
-    learningRate: cfg.learningRate,
-    l2: cfg.l2,
-    seed: cfg.seed,
-  });
+  const policy = domPolicyFor(dataset, cfg);
   const layout = policy.layout;
   // Every episode is checked (held out or not) before training starts.
   const { train, validation } = splitByEpisode(dataset, cfg.validationFraction, cfg.seed);

@@ -17,11 +17,15 @@
  * (its labels), and the rewards the mixture's actions earned. Round i's episode k resets with
  * `seed + 1000·i + k`; evaluation seeds start at `evalSeed`, apart from those. Like dagger.ts it
  * calls eval/ to evaluate each round (a listed exception to the layering rule).
+ *
+ * Resuming: after each round `onRound` receives what the next round needs (the episodes the
+ * round added, the learner's weights, the β coins' generator state); `resume` hands them back,
+ * and the rounds after it run as they would have in one uninterrupted call.
  */
 import { z } from "zod";
 import type { AsyncEnv } from "../core/env.js";
 import { InvalidOptionError } from "../core/errors.js";
-import { rngFromSeed } from "../core/rng.js";
+import { type Pcg64State, rngFromSeed } from "../core/rng.js";
 import { columnFor, layoutFor } from "../data/columns.js";
 import { Dataset } from "../data/dataset.js";
 import { Episode } from "../data/episode.js";
@@ -29,7 +33,7 @@ import type { EncodedWebObservation, WebAction, WebObservation, WebSpaces } from
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import type { DomPolicy } from "../nn/dom-policy.js";
 import { parseConfig } from "./bc-common.js";
-import { bcDomConfigSchema, trainBcDom } from "./bc-dom.js";
+import { bcDomConfigSchema, domPolicyFor, trainBcDom } from "./bc-dom.js";
 import { betaFor } from "./dagger.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -83,6 +87,27 @@ export interface DaggerDomResult {
   dataset: Dataset;
 }
 
+/** What a finished round leaves for the next: enough to resume after it. */
+export interface DaggerDomRoundState {
+  /** The episodes this round added to the aggregate, in order (ids continue the aggregate's). */
+  added: readonly Episode[];
+  /** The learner trained on the aggregate after this round (its flat parameters). */
+  weights: Float32Array;
+  /** The β coins' generator after this round. */
+  coins: Pcg64State;
+}
+
+/** A run to continue after its last finished round (what `onRound` gave, gathered). */
+export interface DaggerDomResume {
+  /** The finished rounds, in order. */
+  rounds: readonly DaggerDomRound[];
+  /** The aggregate after the last of them: the demonstrations, then every round's episodes. */
+  episodes: readonly Episode[];
+  /** The learner after the last of them. */
+  weights: Float32Array;
+  coins: Pcg64State;
+}
+
 export interface DaggerDomOptions {
   /** The web task to roll out in (its spaces are the dataset's). */
   env: AsyncEnv<EncodedWebObservation, Int32Array> & { spaces: WebSpaces };
@@ -90,7 +115,10 @@ export interface DaggerDomOptions {
   expert: (observation: WebObservation) => WebAction;
   /** Demonstrations to start from (recorded in the same env's spaces). */
   demonstrations?: Dataset | null;
-  onRound?: (round: DaggerDomRound) => void;
+  /** Called after each round (and awaited), with what resuming after it needs. */
+  onRound?: (round: DaggerDomRound, state: DaggerDomRoundState) => void | Promise<void>;
+  /** Continue after the given rounds instead of starting (the config must be the run's). */
+  resume?: DaggerDomResume;
   signal?: AbortSignal;
 }
 
@@ -170,7 +198,8 @@ export async function trainDaggerDom(
       `DAgger (DOM): the demonstrations' observation space ${demos.observationSpace} is not the env's ${env.observationSpace}; record them in the same task sizes.`,
     );
   }
-  let episodes: Episode[] = demos ? [...demos.episodes] : [];
+  const resume = options.resume ?? null;
+  let episodes: Episode[] = resume ? [...resume.episodes] : demos ? [...demos.episodes] : [];
   const make = (list: readonly Episode[]) =>
     new Dataset({
       id: demos?.id ?? `web/${env.spec.id.replace(/^web:/, "")}-dagger-v0`,
@@ -179,18 +208,26 @@ export async function trainDaggerDom(
       actionSpace: env.actionSpace,
       envSpec: env.spec,
     });
-  let learner: DomPolicy | null =
-    episodes.length > 0 ? (await trainBcDom(make(episodes), cfg.bc)).policy : null;
+  let learner: DomPolicy | null = null;
   const coins = rngFromSeed(cfg.seed + 7);
+  if (resume) {
+    // The learner the last finished round trained, and the coins where that round left them.
+    learner = domPolicyFor(make(episodes), cfg.bc);
+    learner.setWeights(resume.weights);
+    coins.bitGenerator.setState(resume.coins);
+  } else if (episodes.length > 0) {
+    learner = (await trainBcDom(make(episodes), cfg.bc)).policy;
+  }
   const coin = () => coins.random();
-  const rounds: DaggerDomRound[] = [];
-  for (let i = 1; i <= cfg.rounds; i++) {
+  const rounds: DaggerDomRound[] = [...(resume?.rounds ?? [])];
+  for (let i = rounds.length + 1; i <= cfg.rounds; i++) {
     options.signal?.throwIfAborted();
     const beta = learner === null ? 1 : betaFor(cfg.beta, i - 1, cfg.rounds);
     let steps = 0;
     let learnerSteps = 0;
     let successes = 0;
     let added = 0;
+    const before = episodes.length;
     for (let k = 0; k < cfg.episodesPerRound; k++) {
       const rolled = await rollOut(options, learner, beta, cfg.seed + 1000 * i + k, coin, episodes.length);
       if (rolled === null) continue;
@@ -217,7 +254,11 @@ export async function trainDaggerDom(
       evaluation,
     };
     rounds.push(round);
-    options.onRound?.(round);
+    await options.onRound?.(round, {
+      added: episodes.slice(before),
+      weights: learner.getWeights(),
+      coins: coins.bitGenerator.getState(),
+    });
   }
   return { policy: learner!, rounds, dataset: make(episodes) };
 }

@@ -3,22 +3,19 @@
  * `mimic train bc-dom` and `mimic train dagger-dom`: a DOM policy (attention over the page's
  * elements, a pointer head over elements, fields and keys) for web tasks, by behavior cloning from
  * recorded demonstrations (one task or several in one policy), or by DAgger with the task's
- * scripted expert. BC-DOM trains into a run directory (manifest.json, metrics.jsonl,
- * checkpoints/, policy/ with policy.json and env.json, evaluation.json, report.html) that
- * `--resume` continues after a kill; DAgger writes policy.json, env.json, metrics.jsonl,
- * evaluation.json and its dataset. Evaluation is the success rate with its 95% interval on new
+ * scripted expert. Both train into a run directory (manifest.json, metrics.jsonl, checkpoints/,
+ * policy/ with policy.json and env.json, evaluation.json, report.html; DAgger adds rounds/, each
+ * round's labelled episodes) that `--resume` continues after a kill. Evaluation is the success rate with its 95% interval on new
  * seeds of every task, in headless Chromium.
  */
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseConfig } from "../algorithms/bc-common.js";
 import type { Dataset } from "../data/dataset.js";
-import { writeMinari } from "../data/io/minari-hdf5/index.js";
 import { loadDataset } from "../data/store.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
-import { commonConfig, prepareOut } from "./train-encoders.js";
+import { commonConfig } from "./train-encoders.js";
 import { evaluateWebTasks } from "./web-eval.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
@@ -72,14 +69,20 @@ Options:
   --dataset <path>       demonstrations to start from (optional)
   --rounds <N>           DAgger rounds (default 3)
   --episodes-per-round <N>  episodes rolled out per round (default 5)
-  --out <dir>            output directory: policy.json, env.json, metrics.jsonl, evaluation.json,
-                         data/ (the aggregated dataset)
+  --out <dir>            run directory: manifest.json, metrics.jsonl (one line per round),
+                         rounds/round-<i>/ (the episodes round i added, labelled by the expert),
+                         checkpoints/ (one per finished round), policy/ (policy.json, env.json),
+                         evaluation.json, report.html
 ${modelHelp}
-  --overwrite            replace the contents of an existing --out
+  --resume               continue the run in --out after its last finished round (its own task,
+                         demonstrations, config and evaluation settings); the tasks' pages are
+                         seeded, so it ends where an uninterrupted run ends
+  --overwrite            replace an existing run in --out
   -h, --help             show this help
 
 Example:
   mimic train dagger-dom --task click-checkboxes --rounds 3 --out runs/checkboxes-dagger
+  mimic train dagger-dom --out runs/checkboxes-dagger --resume     # after a kill
 `;
 
 const flags = {
@@ -171,6 +174,7 @@ export async function runWebTrain(
           dataset: { type: "string" },
           rounds: { type: "string" },
           "episodes-per-round": { type: "string" },
+          resume: { type: "boolean" },
         },
   );
   if (values.help) {
@@ -178,15 +182,12 @@ export async function runWebTrain(
     return 0;
   }
   const out = requiredFlag(command, values, "out", `runs/${algorithm}`);
-  const resume = algorithm === "bc-dom" && values.resume === true;
+  const resume = values.resume === true;
   const bc = bcConfig(command, values);
   const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer") ?? 50;
   if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
   const evalSeed = numberFlag(command, values, "eval-seed", "integer") ?? 1000;
   const chromium = typeof values.chromium === "string" ? values.chromium : undefined;
-  const metrics: string[] = [];
-  let policy: { save(path: string): Promise<void>; envId: string };
-  let tasks: string[];
   if (algorithm === "bc-dom") {
     const { bcDomConfigSchema, trainBcDom } = await import("../algorithms/bc-dom.js");
     const { trainBcVariantRun } = await import("../runs/bc-variant-pipeline.js");
@@ -242,80 +243,74 @@ export async function runWebTrain(
       ].join("\n"),
     );
     return 0;
-  } else {
-    const task = requiredFlag(command, values, "task", "click-checkboxes");
-    const { createWebEnv } = await import("../envs/web/web-env.js");
-    const { isWebTaskName } = await import("../envs/web/tasks.js");
-    if (!isWebTaskName(task)) {
-      throw new UsageError(
-        command,
-        `--task ${task} has no scripted expert; DAgger needs one of mimic web tasks.`,
-      );
-    }
-    const demos =
-      typeof values.dataset === "string"
-        ? (await loadWebDatasets(command, values.dataset, io)).dataset
-        : null;
-    const config: Record<string, unknown> = { bc, evalEpisodes: 0 };
-    setNumberFlags(command, values, config, [
-      ["rounds", "rounds", "positive-integer"],
-      ["episodes-per-round", "episodesPerRound", "positive-integer"],
-      ["seed", "seed", "integer"],
-    ]);
-    await prepareOut(command, out, values.overwrite === true);
-    const { trainDaggerDom } = await import("../algorithms/dagger-dom.js");
-    const { webActor } = await import("../experts/web.js");
-    const env = await createWebEnv({
-      task,
-      reward: "raw",
-      ...(chromium === undefined ? {} : { executablePath: chromium }),
-    });
-    try {
-      const rounds = (config.rounds as number | undefined) ?? 3;
-      const bar = progressBar(command, rounds);
-      const result = await trainDaggerDom(
-        {
-          env,
-          expert: webActor(task),
-          demonstrations: demos,
-          onRound: (r) => {
-            const { evaluation: _, ...record } = r;
-            metrics.push(JSON.stringify(record));
-            bar.update(
-              r.round,
-              `β ${r.beta.toFixed(2)}  steps ${r.totalSteps}  rollout success ${(100 * r.rolloutSuccess).toFixed(0)}%`,
-            );
-          },
-        },
-        config,
-      );
-      bar.finish();
-      await writeMinari(join(out, "data"), result.dataset, { algorithmName: "mimic train dagger-dom" });
-      policy = result.policy;
-      tasks = [env.spec.id];
-      io.out(
-        `DAgger: ${result.rounds.length} rounds, ${result.dataset.episodes.length} episodes, ${result.dataset.totalSteps} labelled steps → ${displayPath(join(out, "data"))}`,
-      );
-    } finally {
-      await env.close();
-    }
   }
-  await writeFile(join(out, "metrics.jsonl"), metrics.map((l) => `${l}\n`).join(""));
-  await policy.save(join(out, "policy.json"));
-  // The tasks the policy was trained for: `mimic eval` plays them by default.
-  await writeFile(join(out, "env.json"), `${JSON.stringify({ envId: tasks[0], tasks }, null, 2)}\n`);
-  if (evalEpisodes > 0) {
-    const results = await evaluateWebTasks(
-      policy,
-      tasks,
-      { episodes: evalEpisodes, seed: evalSeed, chromium, progress: true },
-      (_, result) => io.out(summarizeEvaluation(result)),
-    );
-    await writeFile(
-      join(out, "evaluation.json"),
-      `${JSON.stringify({ seed: evalSeed, tasks: results }, null, 2)}\n`,
+  const { createWebEnv } = await import("../envs/web/web-env.js");
+  const { isWebTaskName } = await import("../envs/web/tasks.js");
+  const { webActor } = await import("../experts/web.js");
+  const { trainDaggerDomRun } = await import("../runs/dagger-dom-pipeline.js");
+  // A resumed run takes its task, demonstrations, config and evaluation settings from its manifest.
+  const task = resume ? undefined : requiredFlag(command, values, "task", "click-checkboxes");
+  if (task !== undefined && !isWebTaskName(task)) {
+    throw new UsageError(
+      command,
+      `--task ${task} has no scripted expert; DAgger needs one of mimic web tasks.`,
     );
   }
-  io.out(`policy  ${displayPath(join(out, "policy.json"))}`);
+  const config: Record<string, unknown> = { bc, evalEpisodes: 0 };
+  setNumberFlags(command, values, config, [
+    ["rounds", "rounds", "positive-integer"],
+    ["episodes-per-round", "episodesPerRound", "positive-integer"],
+    ["seed", "seed", "integer"],
+  ]);
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const result = await trainDaggerDomRun({
+    out,
+    task,
+    dataset: typeof values.dataset === "string" ? values.dataset : null,
+    config,
+    resume,
+    overwrite: values.overwrite === true,
+    evalEpisodes,
+    evalSeed,
+    command: ["mimic", "train", algorithm, ...argv],
+    open: async (name) => {
+      const env = await createWebEnv({
+        task: name,
+        reward: "raw",
+        ...(chromium === undefined ? {} : { executablePath: chromium }),
+      });
+      return { env, expert: webActor(name), close: () => env.close() };
+    },
+    load: async (paths) => (await loadWebDatasets(command, paths, io)).dataset,
+    evaluate: async (policy, tasks, options) => {
+      const results = await evaluateWebTasks(
+        policy,
+        tasks,
+        { ...options, chromium, progress: true },
+        () => undefined,
+      );
+      return { results, file: { seed: options.seed, tasks: results } };
+    },
+    onRound: (r, rounds) => {
+      bar ??= progressBar(command, rounds);
+      bar.update(
+        r.round,
+        `β ${r.beta.toFixed(2)}  steps ${r.totalSteps}  rollout success ${(100 * r.rolloutSuccess).toFixed(0)}%`,
+      );
+      if (r.round === rounds) {
+        bar.finish();
+        bar = null;
+      }
+    },
+  });
+  (bar as ReturnType<typeof progressBar> | null)?.finish();
+  io.out(
+    [
+      `${result.resumedAfter !== null ? `resumed after round ${result.resumedAfter}; ` : ""}DAgger: ${result.rounds.length} rounds, ${result.episodes} episodes, ${result.steps} labelled steps → ${displayPath(join(result.run, "rounds"))}`,
+      ...Object.values(result.evaluation).map(summarizeEvaluation),
+      `policy  ${displayPath(join(result.policyDir, "policy.json"))}`,
+      `report  ${displayPath(result.reportPath)}`,
+    ].join("\n"),
+  );
   return 0;
 }
