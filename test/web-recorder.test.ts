@@ -17,9 +17,10 @@ import { Dataset } from "../src/data/dataset.js";
 import type { Episode } from "../src/data/episode.js";
 import { readMinari, writeMinari } from "../src/data/io/minari-hdf5/index.js";
 import { launchBrowser } from "../src/envs/web/browser.js";
+import { CAPTURE_SCRIPT } from "../src/envs/web/capture-script.js";
 import { createWebEnv, WEB_TASKS, type WebEnv } from "../src/envs/web/web-env.js";
 import { webActor } from "../src/experts/web.js";
-import { expertDriver, recordWebEpisodes } from "../src/experts/web-recorder.js";
+import { expertDriver, POLL_CAPTURED, recordWebEpisodes } from "../src/experts/web-recorder.js";
 import { chromium, skipWithoutChromium } from "./helpers/chromium.js";
 
 let browser: Browser | undefined;
@@ -126,6 +127,42 @@ describe("web recorder", () => {
       assert.deepEqual(leafRows(back.episodes[1]!), leafRows(episodes[1]!));
       assert.deepEqual(Array.from(back.episodes[0]!.actions), Array.from(episodes[0]!.actions));
       assert.equal(back.envSpec?.id, "web:login-user");
+    } finally {
+      await env.close();
+    }
+  });
+
+  test("the click that ends the task is not lost when the page is read before it is reported", async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const env = await open("click-button");
+    try {
+      const { observation } = await env.reset({ seed: 3 });
+      const action = webActor("click-button")(env.spaces.decodeObservation(observation));
+      assert.equal(action.kind, "click");
+      const target =
+        env.spaces.decodeObservation(observation).elements[(action as { element: number }).element]!;
+      await env.page.evaluate(CAPTURE_SCRIPT);
+      // Press and click, then read the page in the same task, before the report's timer runs (a
+      // busy machine can schedule the recorder's read there).
+      const first = (await env.page.evaluate(`(() => {
+        const el = document.elementFromPoint(${target.left + target.width / 2}, ${target.top + target.height / 2});
+        el.dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
+        el.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+        return ${POLL_CAPTURED};
+      })()`)) as { steps: unknown[]; done: boolean };
+      assert.equal(await env.page.evaluate("!!WOB_DONE_GLOBAL"), true, "the click ended the task");
+      assert.deepEqual(
+        first,
+        { ...first, steps: [], done: false },
+        "not done while its action is unreported",
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      const later = (await env.page.evaluate(POLL_CAPTURED)) as { steps: { kind: string }[]; done: boolean };
+      assert.equal(later.done, true);
+      assert.deepEqual(
+        later.steps.map((s) => s.kind),
+        ["click"],
+      );
     } finally {
       await env.close();
     }

@@ -54,11 +54,13 @@ interface PagePoll {
   episode: number;
 }
 
-const POLL = `(() => {
+/** Evaluated in the page: the captured steps so far (removed from the queue) and the task's status. */
+export const POLL_CAPTURED = `(() => {
   const rec = window.__mimicRecorder;
   return {
     steps: rec ? rec.queue.splice(0, rec.queue.length) : [],
-    done: !!WOB_DONE_GLOBAL,
+    // Not done while the action that ended the task still waits to be reported.
+    done: !!WOB_DONE_GLOBAL && !(rec && rec.pending > 0),
     reward: +WOB_REWARD_GLOBAL,
     rawReward: +WOB_RAW_REWARD_GLOBAL,
     episode: WOB_EPISODE_ID,
@@ -130,7 +132,7 @@ export async function recordWebEpisodes(options: RecordWebOptions): Promise<Epis
     const seed = seed0 + attempt;
     const { observation } = await env.reset({ seed });
     await pageCall("installing the capture script", CAPTURE_SCRIPT);
-    const start = await pageCall<PagePoll>("reading the page", POLL);
+    const start = await pageCall<PagePoll>("reading the page", POLL_CAPTURED);
     const steps: RecordedStep[] = [];
     /** This episode's captured actions as env steps; one that cannot be is dropped, with the reason. */
     const take = (captured: readonly CapturedStep[]) => {
@@ -152,7 +154,7 @@ export async function recordWebEpisodes(options: RecordWebOptions): Promise<Epis
       : Promise.resolve();
     const deadline = Date.now() + timeout;
     for (;;) {
-      status = await pageCall<PagePoll>("reading the captured actions", POLL);
+      status = await pageCall<PagePoll>("reading the captured actions", POLL_CAPTURED);
       take(status.steps);
       if (status.done || driverError !== undefined || Date.now() > deadline) break;
       await sleep(25);
@@ -165,7 +167,7 @@ export async function recordWebEpisodes(options: RecordWebOptions): Promise<Epis
     }
     // Typing the person had not left yet, and a click into a field with no typing after it.
     await pageCall("flushing the last action", FLUSH_CAPTURED);
-    const rest = await pageCall<PagePoll>("reading the captured actions", POLL);
+    const rest = await pageCall<PagePoll>("reading the captured actions", POLL_CAPTURED);
     take(rest.steps);
     if (steps.length === 0) {
       warn(

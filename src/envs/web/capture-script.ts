@@ -44,7 +44,7 @@ export interface CapturedStep {
 /** Evaluated in the page (idempotent): installs the listeners once. */
 export const CAPTURE_SCRIPT = `(() => {
   if (window.__mimicRecorder) return true;
-  const rec = { queue: [], typing: null, click: null, keyDown: null, lastClick: null };
+  const rec = { queue: [], typing: null, click: null, keyDown: null, lastClick: null, pending: 0 };
   window.__mimicRecorder = rec;
   const TEXT_TYPES = ["text", "password", "email", "search", "number", "tel", "url"];
   const KEYS = { Enter: "Enter", Tab: "Tab", Escape: "Escape", Backspace: "Backspace", ArrowUp: "ArrowUp",
@@ -93,7 +93,9 @@ export const CAPTURE_SCRIPT = `(() => {
     const step = { kind: "click", ref: c.ref, dom: c.snap.dom, utterance: c.snap.utterance, episode: c.snap.episode };
     // A click into a text field waits: typing into it next folds the click into the type.
     if (isTextField(c.target)) { flushClick(); rec.lastClick = { step, el: c.target }; return; }
-    setTimeout(() => { flushClick(); emit(step); }, 0);
+    // Reported after the task's handlers; until then \`pending\` tells readers a report is due.
+    rec.pending++;
+    setTimeout(() => { rec.pending--; flushClick(); emit(step); }, 0);
   });
   const flushClick = () => {
     const c = rec.lastClick;
@@ -124,7 +126,8 @@ export const CAPTURE_SCRIPT = `(() => {
     const k = rec.keyDown;
     if (!k || KEYS[e.key] !== k.key) return;
     rec.keyDown = null;
-    setTimeout(() => emit({ kind: "key", key: k.key, dom: k.snap.dom, utterance: k.snap.utterance, episode: k.snap.episode }), 0);
+    rec.pending++;
+    setTimeout(() => { rec.pending--; emit({ kind: "key", key: k.key, dom: k.snap.dom, utterance: k.snap.utterance, episode: k.snap.episode }); }, 0);
   });
   document.addEventListener("focusout", (e) => {
     if (rec.typing && rec.typing.el === e.target) finishTyping();
