@@ -22,9 +22,10 @@ import { displayPath, progressBar } from "./progress.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
-const airlPresetHelp = `  On seals/CartPole-v0, AIRL defaults to --disc-activation tanh --disc-replay-size 65536: a
-  reward network that saturates away from the expert's states, and a discriminator that keeps
-  the early generator's falls in view (measured in docs/algorithms/irl.md). Flags override them.
+const airlPresetHelp = `  On seals/CartPole-v0, AIRL defaults to --disc-activation tanh --disc-replay-size 65536
+  --disc-hidden 64,64: a reward network that saturates away from the expert's states, and a
+  discriminator that keeps the early generator's falls in view (measured in
+  docs/algorithms/irl.md). Flags override them.
 `;
 
 export function adversarialHelp(algorithm: "gail" | "airl"): string {

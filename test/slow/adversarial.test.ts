@@ -19,7 +19,8 @@
  *   CLI's `AIRL_PRESETS` settings): on at least 2 of the 3 seeds, AIRL's own policy scores ≥ 450
  *   and PPO from scratch on its learned reward (200,000 steps: PPO on seals' true reward needs
  *   about that much, measured 462.5 and 164.9 at 100,000) scores ≥ 450. Measured on 2026-12-07:
- *   seeds 1 and 3 reach 500 and 500, seed 2 about 100 and 106 (docs/algorithms/irl.md).
+ *   500 and 500 on every seed of 1–6 (docs/algorithms/irl.md); the test asks for 2 of 3, the
+ *   rate issue 22 set, not 3 of 3.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -110,7 +111,9 @@ test("AIRL on seals/CartPole-v0 (no flag) reaches ≥ 450, and PPO on its learne
   const sealsPpo = PPO_PRESETS[sealsId]!;
   let passing = 0;
   const scores: string[] = [];
+  // 2 of 3 decides the test: once two seeds pass, the third is not run (it would take 35 s).
   for (const seed of [1, 2, 3]) {
+    if (passing >= 2) break;
     const started = performance.now();
     const airl = await trainAirl(
       makeVec(sealsId, { numEnvs: 8 }),
@@ -119,14 +122,18 @@ test("AIRL on seals/CartPole-v0 (no flag) reaches ≥ 450, and PPO on its learne
       { episodeLengths: episodes.map((e) => e.length) },
     );
     const score = meanReturn(airl.act, sealsId);
-    const transfer = await trainPpo(
-      makeVec(sealsId, { numEnvs: 8 }),
-      { ...sealsPpo, totalTimesteps: 200_000, seed: 7 },
-      { rewardModel: airl.rewardModel },
-    );
-    const transferred = meanReturn(transfer.act, sealsId);
-    if (score >= 450 && transferred >= 450) passing++;
-    scores.push(`seed ${seed}: AIRL ${score}, PPO on its reward ${transferred}`);
+    // The transfer counts only where AIRL itself passed; skipping it elsewhere saves time.
+    let transferred: number | null = null;
+    if (score >= 450) {
+      const transfer = await trainPpo(
+        makeVec(sealsId, { numEnvs: 8 }),
+        { ...sealsPpo, totalTimesteps: 200_000, seed: 7 },
+        { rewardModel: airl.rewardModel },
+      );
+      transferred = meanReturn(transfer.act, sealsId);
+      if (transferred >= 450) passing++;
+    }
+    scores.push(`seed ${seed}: AIRL ${score}, PPO on its reward ${transferred ?? "not run"}`);
     t.diagnostic(`${scores.at(-1)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
   assert.ok(passing >= 2, scores.join("; "));
