@@ -141,6 +141,7 @@ describe("mimic train gail and airl", () => {
     assert.equal(discriminatorOf(preset).activation, "tanh");
     assert.equal(discriminatorOf(preset).replaySize, 65_536);
     assert.deepEqual(discriminatorOf(preset).hidden, [64, 64]);
+    assert.equal(discriminatorOf(preset).learningRate, 5e-4);
     assert.equal((await RewardModel.load(preset)).activation, "tanh");
 
     const flags = join(dir, "seals-airl-relu");

@@ -23,8 +23,8 @@ import { displayPath, progressBar } from "./progress.js";
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
 const airlPresetHelp = `  On seals/CartPole-v0, AIRL defaults to --disc-activation tanh --disc-replay-size 65536
-  --disc-hidden 64,64: a reward network that saturates away from the expert's states, and a
-  discriminator that keeps the early generator's falls in view (measured in
+  --disc-hidden 64,64 --disc-lr 0.0005: a reward network that saturates away from the expert's
+  states, and a discriminator that keeps the early generator's falls in view (measured in
   docs/algorithms/irl.md). Flags override them.
 `;
 
