@@ -370,7 +370,7 @@ export {
   trainAdversarial,
 } from "./algorithms/adversarial.js";
 export { GailDiscriminator, trainGail } from "./algorithms/gail.js";
-export { AirlDiscriminator, trainAirl } from "./algorithms/airl.js";
+export { AIRL_PRESETS, AirlDiscriminator, trainAirl } from "./algorithms/airl.js";
 export { RewardModel, RewardWrapper } from "./algorithms/reward-model.js";
 
 // Runs: the run directory (manifest, metrics, TensorBoard, checkpoints, report) and the workflows.

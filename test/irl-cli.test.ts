@@ -115,6 +115,55 @@ describe("mimic train gail and airl", () => {
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /nowhere/);
   });
+
+  test("airl on seals/CartPole-v0 runs without a flag, with its preset under the flags", async () => {
+    const env = make("seals/CartPole-v0");
+    const seals = join(dir, "seals-2");
+    await saveDataset(
+      seals,
+      new Dataset({
+        id: "test/seals-cartpole-2-v0",
+        episodes: await collect(env, scriptedExpert("seals/CartPole-v0"), {
+          episodes: 2,
+          seed: 0,
+          deterministic: true,
+        }),
+        observationSpace: env.observationSpace,
+        actionSpace: env.actionSpace,
+        envSpec: env.spec,
+      }),
+    );
+    const discriminatorOf = (out: string) =>
+      JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).config.airl.discriminator;
+    const preset = join(dir, "seals-airl");
+    const r = await run("train", "airl", "--dataset", seals, "--out", preset, ...tiny);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(discriminatorOf(preset).activation, "tanh");
+    assert.equal(discriminatorOf(preset).replaySize, 65_536);
+    assert.deepEqual(discriminatorOf(preset).hidden, [64, 64]);
+    assert.equal(discriminatorOf(preset).learningRate, 5e-4);
+    assert.equal((await RewardModel.load(preset)).activation, "tanh");
+
+    const flags = join(dir, "seals-airl-relu");
+    const args = ["--disc-activation", "relu", "--disc-replay-size", "0", ...tiny];
+    const overridden = await run("train", "airl", "--dataset", seals, "--out", flags, ...args);
+    assert.equal(overridden.code, 0, overridden.err);
+    assert.equal(discriminatorOf(flags).activation, "relu");
+    assert.equal(discriminatorOf(flags).replaySize, 0);
+
+    const bad = await run(
+      "train",
+      "airl",
+      "--dataset",
+      seals,
+      "--out",
+      join(dir, "z"),
+      "--disc-activation",
+      "gelu",
+    );
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--disc-activation is relu or tanh, got "gelu"/);
+  });
 });
 
 describe("mimic train ppo --reward", () => {

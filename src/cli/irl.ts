@@ -3,6 +3,7 @@
  * `mimic train gail`, `mimic train airl` and `mimic train maxent-irl`: inverse RL into a run
  * directory, with progress, metrics, TensorBoard events and the report, as `train bc`.
  */
+import { AIRL_PRESETS } from "../algorithms/airl.js";
 import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
 import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";
@@ -21,11 +22,17 @@ import { displayPath, progressBar } from "./progress.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
+const airlPresetHelp = `  On seals/CartPole-v0, AIRL defaults to --disc-activation tanh --disc-replay-size 65536
+  --disc-hidden 64,64 --disc-lr 0.0005: a reward network that saturates away from the expert's
+  states, and a discriminator that keeps the early generator's falls in view (measured in
+  docs/algorithms/irl.md). Flags override them.
+`;
+
 export function adversarialHelp(algorithm: "gail" | "airl"): string {
   const what =
     algorithm === "gail"
       ? "GAIL (Ho & Ermon 2016): a discriminator on state-action pairs tells expert from generator; the\ngenerator (PPO) is rewarded by softplus(logit) = −log(1 − D)."
-      : "AIRL (Fu et al. 2018): the discriminator's logit is f(s,a,s') − log π(a|s) with\nf = g(s,a) + γh(s') − h(s); the generator (PPO) is rewarded by that logit, and g is kept as the\nlearned reward.";
+      : "AIRL (Fu et al. 2018): the discriminator's logit is f(s,a,s') − log π(a|s) with\nf = g(s,a) + γh(s') − h(s); the generator (PPO) is rewarded by that logit, and f is kept as the\nlearned reward.";
   return `Usage: mimic train ${algorithm} --dataset <path> --out runs/<name> [--timesteps N] [options]
 
 ${what}
@@ -46,12 +53,15 @@ Options:
   --disc-batch-size <N>       transitions per side per discriminator batch (default 256)
   --disc-updates <N>          discriminator steps per generator rollout (default 4)
   --disc-hidden <sizes>       reward network hidden layers (default 32,32)
+  --disc-activation <fn>      reward network activation: relu or tanh (default relu)
+  --disc-replay-size <N>      generator transitions kept for the discriminator across rounds
+                              (default 0: the latest rollout only)
   --no-reward-norm            give PPO the raw learned reward (default: standardized)
   --state-only-reward         AIRL: learn g(s) on the state alone (Fu et al.'s disentangled form)
   --allow-variable-horizon    accept episodes of different lengths (CartPole-v1's generator falls;
                               read the error it replaces before turning this on). Not needed on
                               fixed-horizon envs such as seals/CartPole-v0
-  PPO generator (defaults: the env's tuned preset when it has one, else CleanRL's):
+${algorithm === "airl" ? airlPresetHelp : ""}  PPO generator (defaults: the env's tuned preset when it has one, else CleanRL's):
   --num-envs <N>  --num-steps <N>  --lr <x>  --epochs <N>  --minibatches <N>
   --gamma <x>  --gae-lambda <x>  --ent-coef <x>
   --checkpoint-every <N>      save the training state every N rounds (default 50)
@@ -76,6 +86,8 @@ const adversarialFlags = {
   "disc-batch-size": { type: "string" },
   "disc-updates": { type: "string" },
   "disc-hidden": { type: "string" },
+  "disc-activation": { type: "string" },
+  "disc-replay-size": { type: "string" },
   "no-reward-norm": { type: "boolean" },
   "state-only-reward": { type: "boolean" },
   "allow-variable-horizon": { type: "boolean" },
@@ -118,11 +130,21 @@ export async function runAdversarialCommand(
   };
   // The generator's preset depends on the env, which the dataset names (a resumed run has its own).
   const envId = resume ? "" : (await loadTrainingData(dataset)).envId;
-  const discriminator = setNumberFlags(command, values, {}, [
+  // AIRL's per-env preset (seals/CartPole-v0), under the flags.
+  const preset = algorithm === "airl" ? AIRL_PRESETS[envId]?.discriminator : undefined;
+  const discriminator = setNumberFlags(command, values, { ...preset }, [
     ["disc-lr", "learningRate", "number"],
     ["disc-batch-size", "batchSize", "positive-integer"],
     ["disc-updates", "updatesPerRound", "positive-integer"],
+    ["disc-replay-size", "replaySize", "integer"],
   ]);
+  const activation = values["disc-activation"];
+  if (typeof activation === "string") {
+    if (activation !== "relu" && activation !== "tanh") {
+      throw new UsageError(command, `--disc-activation is relu or tanh, got ${JSON.stringify(activation)}.`);
+    }
+    discriminator.activation = activation;
+  }
   if (typeof values["disc-hidden"] === "string")
     discriminator.hidden = parseHidden(command, values["disc-hidden"]);
   if (values["state-only-reward"] === true) {

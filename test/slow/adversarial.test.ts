@@ -14,10 +14,17 @@
  *
  * CartPole's generator falls early while the expert never does, so the runs set
  * `allowVariableHorizon`; episode ends go through the learned absorbing state (reward-model.ts).
+ *
+ * - AIRL on seals/CartPole-v0 (the fixed-horizon path, no flag; 200,000 steps, seeds 1–3, the
+ *   CLI's `AIRL_PRESETS` settings): on at least 2 of the 3 seeds, AIRL's own policy scores ≥ 450
+ *   and PPO from scratch on its learned reward (200,000 steps: PPO on seals' true reward needs
+ *   about that much, measured 462.5 and 164.9 at 100,000) scores ≥ 450. Measured on 2026-12-07:
+ *   500 and 500 on seeds 1–4 and 6, seed 5 361 and 106 (docs/algorithms/irl.md); the test asks
+ *   for 2 of 3, the rate issue 22 set.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { trainAirl } from "../../src/algorithms/airl.js";
+import { AIRL_PRESETS, trainAirl } from "../../src/algorithms/airl.js";
 import { trainGail } from "../../src/algorithms/gail.js";
 import { PPO_PRESETS, trainPpo } from "../../src/algorithms/ppo/index.js";
 import { collect, make, makeVec, scriptedExpert, toTransitions } from "../../src/index.js";
@@ -33,8 +40,8 @@ async function demonstrations() {
   return toTransitions(episodes);
 }
 
-function meanReturn(act: (o: ArrayLike<number>) => number | Float32Array): number {
-  const env = make("CartPole-v1");
+function meanReturn(act: (o: ArrayLike<number>) => number | Float32Array, envId = "CartPole-v1"): number {
+  const env = make(envId);
   let total = 0;
   for (let seed = 1000; seed < 1050; seed++) {
     let observation = env.reset({ seed }).observation as Float32Array;
@@ -90,4 +97,44 @@ test("AIRL reaches ≥ 450, and PPO from scratch on its learned reward alone rea
   }
   const passing = transferred.filter((r) => r >= 400).length;
   assert.ok(passing >= 2, `PPO on the learned reward: ${transferred.join(", ")}`);
+});
+
+test("AIRL on seals/CartPole-v0 (no flag) reaches ≥ 450, and PPO on its learned reward too (2 of 3 seeds)", async (t) => {
+  const sealsId = "seals/CartPole-v0";
+  const episodes = await collect(make(sealsId), scriptedExpert(sealsId), {
+    episodes: 4,
+    seed: 0,
+    deterministic: true,
+  });
+  const demos = toTransitions(episodes);
+  const preset = AIRL_PRESETS[sealsId]!;
+  const sealsPpo = PPO_PRESETS[sealsId]!;
+  let passing = 0;
+  const scores: string[] = [];
+  // 2 of 3 decides the test: once two seeds pass, the third is not run (it would take 35 s).
+  for (const seed of [1, 2, 3]) {
+    if (passing >= 2) break;
+    const started = performance.now();
+    const airl = await trainAirl(
+      makeVec(sealsId, { numEnvs: 8 }),
+      demos,
+      { ...preset, totalTimesteps: 200_000, ppo: sealsPpo, seed },
+      { episodeLengths: episodes.map((e) => e.length) },
+    );
+    const score = meanReturn(airl.act, sealsId);
+    // The transfer counts only where AIRL itself passed; skipping it elsewhere saves time.
+    let transferred: number | null = null;
+    if (score >= 450) {
+      const transfer = await trainPpo(
+        makeVec(sealsId, { numEnvs: 8 }),
+        { ...sealsPpo, totalTimesteps: 200_000, seed: 7 },
+        { rewardModel: airl.rewardModel },
+      );
+      transferred = meanReturn(transfer.act, sealsId);
+      if (transferred >= 450) passing++;
+    }
+    scores.push(`seed ${seed}: AIRL ${score}, PPO on its reward ${transferred ?? "not run"}`);
+    t.diagnostic(`${scores.at(-1)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  assert.ok(passing >= 2, scores.join("; "));
 });
