@@ -196,3 +196,63 @@ export function checkSnapshot<R>(
   }
   return structuredClone(state);
 }
+
+/** What an epoch trainer needs of its policy to checkpoint and resume it. */
+export interface ResumablePolicy {
+  getWeights(): Float32Array;
+  setWeights(weights: ArrayLike<number>): void;
+  getOptimizerState(): TrainerState;
+  setOptimizerState(state: TrainerState): void;
+}
+
+/** An epoch trainer's resumable bookkeeping; see `epochTraining`. */
+export interface EpochTraining<R> {
+  /** The position, sums, history and generator state (mutated by the loop as it goes). */
+  state: EpochBcCheckpoint<R>;
+  best: BestEpoch;
+  /** Seconds trained, those of earlier runs of a resumed training included. */
+  seconds(): number;
+  /** Hands `onCheckpoint` (if any) a snapshot of the policy, optimizer, order, generator and state. */
+  checkpoint(): Promise<void>;
+}
+
+/**
+ * Starts an epoch trainer's bookkeeping: fresh, or restored from `options.resume` into `policy`,
+ * `order` and `rng` (after `checkSnapshot`; `what` names the trainer in its errors).
+ */
+export function epochTraining<R>(
+  what: string,
+  policy: ResumablePolicy,
+  order: Int32Array,
+  rng: Rng,
+  patience: number,
+  batchesPerEpoch: number,
+  options: EpochBcOptions<R>,
+): EpochTraining<R> {
+  let state = freshEpochState<R>(rng, policy.getOptimizerState());
+  let best = new BestEpoch(patience);
+  if (options.resume) {
+    state = checkSnapshot(what, options.resume, order.length, batchesPerEpoch);
+    policy.setWeights(options.resume.weights);
+    policy.setOptimizerState(state.optimizer);
+    order.set(options.resume.order);
+    rng.bitGenerator.setState(state.rngState);
+    best = BestEpoch.restore(patience, state.best, options.resume.bestWeights);
+  }
+  const started = Date.now();
+  const seconds = () => state.seconds + (Date.now() - started) / 1000;
+  const checkpoint = async () => {
+    if (!options.onCheckpoint) return;
+    // The generator as the next minibatch will find it (after this epoch's shuffle and draws).
+    state.rngState = rng.bitGenerator.getState();
+    state.optimizer = policy.getOptimizerState();
+    state.best = best.state;
+    await options.onCheckpoint({
+      checkpoint: { ...structuredClone(state), seconds: seconds() },
+      weights: policy.getWeights(),
+      bestWeights: best.result?.weights.slice() ?? null,
+      order: order.slice(),
+    });
+  };
+  return { state, best, seconds, checkpoint };
+}

@@ -32,15 +32,7 @@ import {
   writeDomItems,
 } from "../nn/dom-features.js";
 import { type DomBatch, DomPolicy } from "../nn/dom-policy.js";
-import {
-  BestEpoch,
-  checkSnapshot,
-  type EpochBcOptions,
-  freshEpochState,
-  parseConfig,
-  shuffle,
-  splitByEpisode,
-} from "./bc-common.js";
+import { type EpochBcOptions, epochTraining, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
 
 export const bcDomConfigSchema = z
   .object({
@@ -235,30 +227,15 @@ export async function trainBcDom(
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
   const batchesPerEpoch = Math.ceil(data.length / batchSize);
-  let best = new BestEpoch(cfg.patience);
-  let state = freshEpochState<BcDomRecord>(rng, policy.getOptimizerState());
-  if (options.resume) {
-    state = checkSnapshot("BC (DOM)", options.resume, data.length, batchesPerEpoch);
-    policy.setWeights(options.resume.weights);
-    policy.setOptimizerState(state.optimizer);
-    order.set(options.resume.order);
-    rng.bitGenerator.setState(state.rngState);
-    best = BestEpoch.restore(cfg.patience, state.best, options.resume.bestWeights);
-  }
-  const started = Date.now();
-  const seconds = () => state.seconds + (Date.now() - started) / 1000;
-  const checkpoint = async () => {
-    if (!options.onCheckpoint) return;
-    state.rngState = rng.bitGenerator.getState();
-    state.optimizer = policy.getOptimizerState();
-    state.best = best.state;
-    await options.onCheckpoint({
-      checkpoint: { ...structuredClone(state), seconds: seconds() },
-      weights: policy.getWeights(),
-      bestWeights: best.result?.weights.slice() ?? null,
-      order: order.slice(),
-    });
-  };
+  const { state, best, seconds, checkpoint } = epochTraining<BcDomRecord>(
+    "BC (DOM)",
+    policy,
+    order,
+    rng,
+    cfg.patience,
+    batchesPerEpoch,
+    options,
+  );
   while (state.epoch < cfg.epochs && !best.stopped) {
     options.signal?.throwIfAborted();
     if (state.batchInEpoch === 0) shuffle(order, rng);

@@ -20,15 +20,7 @@ import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Episode } from "../data/episode.js";
 import { type ConvSpec, EncoderPolicy } from "../nn/encoder-policy.js";
-import {
-  BestEpoch,
-  checkSnapshot,
-  type EpochBcOptions,
-  freshEpochState,
-  parseConfig,
-  shuffle,
-  splitByEpisode,
-} from "./bc-common.js";
+import { type EpochBcOptions, epochTraining, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
 
 export const bcEncoderConfigSchema = z
   .object({
@@ -180,31 +172,15 @@ export async function trainBcEncoder(
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
   const batchesPerEpoch = Math.ceil(data.length / batchSize);
-  let best = new BestEpoch(cfg.patience);
-  let state = freshEpochState<BcEncoderRecord>(rng, policy.getOptimizerState());
-  if (options.resume) {
-    state = checkSnapshot("BC", options.resume, data.length, batchesPerEpoch);
-    policy.setWeights(options.resume.weights);
-    policy.setOptimizerState(state.optimizer);
-    order.set(options.resume.order);
-    rng.bitGenerator.setState(state.rngState);
-    best = BestEpoch.restore(cfg.patience, state.best, options.resume.bestWeights);
-  }
-  const started = Date.now();
-  const seconds = () => state.seconds + (Date.now() - started) / 1000;
-  const checkpoint = async () => {
-    if (!options.onCheckpoint) return;
-    // The generator after this epoch's shuffle and shifts so far: the next minibatch's shifts.
-    state.rngState = rng.bitGenerator.getState();
-    state.optimizer = policy.getOptimizerState();
-    state.best = best.state;
-    await options.onCheckpoint({
-      checkpoint: { ...structuredClone(state), seconds: seconds() },
-      weights: policy.getWeights(),
-      bestWeights: best.result?.weights.slice() ?? null,
-      order: order.slice(),
-    });
-  };
+  const { state, best, seconds, checkpoint } = epochTraining<BcEncoderRecord>(
+    "BC",
+    policy,
+    order,
+    rng,
+    cfg.patience,
+    batchesPerEpoch,
+    options,
+  );
   // ALGO LOGIC: epochs of shuffled (and shifted) minibatches, validation at each epoch's end.
   while (state.epoch < cfg.epochs && !best.stopped) {
     options.signal?.throwIfAborted();

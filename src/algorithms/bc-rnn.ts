@@ -26,15 +26,7 @@ import { yieldToEventLoop } from "../core/yield.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Episode } from "../data/episode.js";
 import { RecurrentPolicy } from "../nn/recurrent-policy.js";
-import {
-  BestEpoch,
-  checkSnapshot,
-  type EpochBcOptions,
-  freshEpochState,
-  parseConfig,
-  shuffle,
-  splitByEpisode,
-} from "./bc-common.js";
+import { type EpochBcOptions, epochTraining, parseConfig, shuffle, splitByEpisode } from "./bc-common.js";
 
 export const bcRnnConfigSchema = z
   .object({
@@ -149,28 +141,15 @@ export async function trainBcRnn(
   const order = Int32Array.from({ length: data.length }, (_, i) => i);
   const rng = rngFromSeed(cfg.seed + 1);
   const batchesPerEpoch = Math.ceil(data.length / batchSize);
-  let best = new BestEpoch(cfg.patience);
-  let state = freshEpochState<BcRnnRecord>(rng, policy.getOptimizerState());
-  if (options.resume) {
-    state = checkSnapshot("BC-RNN", options.resume, data.length, batchesPerEpoch);
-    policy.setWeights(options.resume.weights);
-    policy.setOptimizerState(state.optimizer);
-    order.set(options.resume.order);
-    rng.bitGenerator.setState(state.rngState);
-    best = BestEpoch.restore(cfg.patience, state.best, options.resume.bestWeights);
-  }
-  const checkpoint = async () => {
-    if (!options.onCheckpoint) return;
-    state.rngState = rng.bitGenerator.getState();
-    state.optimizer = policy.getOptimizerState();
-    state.best = best.state;
-    await options.onCheckpoint({
-      checkpoint: structuredClone(state),
-      weights: policy.getWeights(),
-      bestWeights: best.result?.weights.slice() ?? null,
-      order: order.slice(),
-    });
-  };
+  const { state, best, checkpoint } = epochTraining<BcRnnRecord>(
+    "BC-RNN",
+    policy,
+    order,
+    rng,
+    cfg.patience,
+    batchesPerEpoch,
+    options,
+  );
   // ALGO LOGIC: epochs of shuffled minibatches, validation at each epoch's end, the best epoch.
   // A checkpoint holds the epoch position, so a resumed run picks up at the next minibatch.
   while (state.epoch < cfg.epochs && !best.stopped) {
