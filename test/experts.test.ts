@@ -37,7 +37,16 @@ const thresholds: Record<string, number> = {
   // for Hopper-v5 (threshold 3800, which the expert does not reach: 3603 over seeds 0–99) 3000.
   "InvertedPendulum-v5": 950,
   "Hopper-v5": 3000,
+  // Over the first 20 seeds only (their simulation is slower), with margin under what was measured
+  // there: HalfCheetah-v5 1856.5, Walker2d-v5 3907.5 (7 of the 20 episodes fall early), Ant-v5
+  // 921.4 (a weak expert: returns 12–1950).
+  "HalfCheetah-v5": 1700,
+  "Walker2d-v5": 3000,
+  "Ant-v5": 600,
 };
+
+/** The envs checked over SEEDS' first 20 seeds instead of all 100. */
+const fewerSeeds = new Set(["HalfCheetah-v5", "Walker2d-v5", "Ant-v5"]);
 
 interface Episode {
   return: number;
@@ -77,8 +86,8 @@ function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-describe("scripted experts reach their thresholds over seeds 10000–10099", () => {
-  before(() => loadMujoco()); // InvertedPendulum-v5 and Hopper-v5 have shipped experts
+describe("scripted experts reach their thresholds over seeds 10000–10099 (or 10000–10019)", () => {
+  before(() => loadMujoco()); // the MuJoCo envs have shipped experts
   it("has an expert for every built-in env", () => {
     assert.deepEqual(expertEnvIds().sort(), Object.keys(thresholds).sort());
   });
@@ -88,7 +97,8 @@ describe("scripted experts reach their thresholds over seeds 10000–10099", () 
       const env = make(id);
       const expert = scriptedExpert(id);
       assert.equal(typeof expert.name, "string");
-      const returns = SEEDS.map((seed) => runEpisode(env, expert, seed).return);
+      const seeds = fewerSeeds.has(id) ? SEEDS.slice(0, 20) : SEEDS;
+      const returns = seeds.map((seed) => runEpisode(env, expert, seed).return);
       const meanReturn = mean(returns);
       assert.ok(meanReturn >= threshold, `${id}: mean return ${meanReturn} < ${threshold}`);
     });

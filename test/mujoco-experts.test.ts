@@ -16,6 +16,7 @@ import { trainGail } from "../src/algorithms/gail.js";
 import { RewardModel } from "../src/algorithms/reward-model.js";
 import { SHIPPED_POLICY_FILES, shippedCompiledPolicy } from "../src/experts/shipped-policies.js";
 import {
+  Box,
   collect,
   Dataset,
   evaluate,
@@ -39,13 +40,20 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function episodeReturn(envId: string, seed: number): number {
+/** The return of one deterministic episode of the shipped expert, cut after `maxSteps` steps. */
+function episodeReturn(envId: string, seed: number, maxSteps = Number.POSITIVE_INFINITY): number {
   const env = make(envId);
   const expert = scriptedExpert(envId);
+  assert.ok(env.actionSpace instanceof Box);
+  const { low, high } = env.actionSpace;
   let observation = env.reset({ seed }).observation as ArrayLike<number>;
   let total = 0;
-  for (;;) {
-    const step = env.step(expert.act(observation as never) as ArrayLike<number>);
+  for (let t = 0; t < maxSteps; t++) {
+    const action = expert.act(observation as never) as ArrayLike<number>;
+    for (let i = 0; i < action.length; i++) {
+      assert.ok(action[i]! >= low[i]! && action[i]! <= high[i]!, `${envId} action ${i} = ${action[i]}`);
+    }
+    const step = env.step(action);
     total += step.reward;
     observation = step.observation as ArrayLike<number>;
     if (step.terminated || step.truncated) break;
@@ -55,18 +63,35 @@ function episodeReturn(envId: string, seed: number): number {
 }
 
 test("the shipped experts load from experts/ and hold their measured returns", () => {
-  assert.deepEqual(Object.keys(SHIPPED_POLICY_FILES).sort(), ["Hopper-v5", "InvertedPendulum-v5"]);
-  assert.equal(shippedCompiledPolicy("Hopper-v5").envId, "Hopper-v5");
+  assert.deepEqual(Object.keys(SHIPPED_POLICY_FILES).sort(), [
+    "Ant-v5",
+    "HalfCheetah-v5",
+    "Hopper-v5",
+    "InvertedPendulum-v5",
+    "Walker2d-v5",
+  ]);
+  for (const id of Object.keys(SHIPPED_POLICY_FILES)) assert.equal(shippedCompiledPolicy(id).envId, id);
   // Measured over seeds 0–99: 1000 and 3602.9 (experts/README.md).
   assert.equal(episodeReturn("InvertedPendulum-v5", 0), 1000);
   assert.ok(episodeReturn("Hopper-v5", 0) > 3000);
-  assert.throws(() => shippedCompiledPolicy("Ant-v5"), PolicyLoadError);
+  assert.throws(() => shippedCompiledPolicy("Humanoid-v5"), PolicyLoadError);
 });
 
-test("InvertedPendulum-v5 and Hopper-v5 have reference returns, so a normalized score", async () => {
+test("the HalfCheetah, Walker2d and Ant experts act in bounds and hold their returns over 300 steps", () => {
+  // Seed 0's first 300 steps, measured: HalfCheetah 509.6, Walker2d 1107.7 (it falls after 287
+  // steps), Ant 196.6 (unhealthy after 102 steps). Seeds 0–9: 503–561, 653–1334 and 196–593.
+  // A random policy's whole episode averages −273, 1.8 and −74 (the reference returns).
+  assert.ok(episodeReturn("HalfCheetah-v5", 0, 300) > 400);
+  assert.ok(episodeReturn("Walker2d-v5", 0, 300) > 800);
+  assert.ok(episodeReturn("Ant-v5", 0, 300) > 150);
+});
+
+test("the MuJoCo envs have reference returns, so a normalized score", async () => {
   assert.equal(normalizedScore("InvertedPendulum-v5", 1000), 1);
   assert.equal(normalizedScore("Hopper-v5", 18.892), 0);
-  assert.equal(normalizedScore("Walker2d-v5", 1000), null);
+  assert.equal(normalizedScore("HalfCheetah-v5", 1852.75), 1);
+  assert.equal(normalizedScore("Walker2d-v5", 1.77), 0);
+  assert.notEqual(normalizedScore("Ant-v5", 1000), null);
   const env = make("InvertedPendulum-v5");
   const result = await evaluate(env, scriptedExpert("InvertedPendulum-v5") as never, { episodes: 2 });
   env.close();

@@ -21,7 +21,7 @@ Minari's HDF5 layout (Python's minari and h5py open it), or a .jsonl file.
 Options:
   --env <id>          environment id, e.g. CartPole-v1 (see 'mimic envs')
   --expert scripted   the built-in expert for the env: a scripted controller, or for
-                      InvertedPendulum-v5 and Hopper-v5 the PPO policy shipped in experts/
+                      the MuJoCo envs the PPO policy shipped in experts/
   --episodes <N>      number of episodes to record
   --steps <N>         or: record at least N steps (the last episode is finished)
   --seed <S>          seed of the first reset; episode k uses S + k (default 0)

@@ -19,6 +19,9 @@ import { type CompiledPolicy, compiledPolicyFromJSON } from "../nn/compile.js";
 export const SHIPPED_POLICY_FILES: Readonly<Record<string, string>> = {
   "InvertedPendulum-v5": "InvertedPendulum-v5.json",
   "Hopper-v5": "Hopper-v5.json",
+  "HalfCheetah-v5": "HalfCheetah-v5.json",
+  "Walker2d-v5": "Walker2d-v5.json",
+  "Ant-v5": "Ant-v5.json",
 };
 
 let expertsDirectory: string | undefined;

@@ -82,11 +82,14 @@ export const antOptionsSchema = z
  * What `evaluate` scores against, for the default options: measured with
  * scripts/reference-returns.ts on 2026-12-07, the mean return over 100 episodes reset with seeds
  * 0–99 of the uniform random policy (random) and of the shipped PPO expert (expert; see
- * experts/README.md), rounded to 3 decimals. Envs without a shipped expert have none yet.
+ * experts/README.md), rounded to 3 decimals.
  */
 const referenceReturns: Record<string, { random: number; expert: number }> = {
   "InvertedPendulum-v5": { random: 5.23, expert: 1000 },
   "Hopper-v5": { random: 18.892, expert: 3602.855 },
+  "HalfCheetah-v5": { random: -272.956, expert: 1852.75 },
+  "Walker2d-v5": { random: 1.77, expert: 3598.381 },
+  "Ant-v5": { random: -74.154, expert: 912.585 },
 };
 
 /** The MuJoCo envs' registrations, in Gymnasium's order. */
@@ -105,16 +108,19 @@ export const mujocoRegistrations: EnvRegistration<never>[] = [
   } as EnvRegistration<HopperOptions>,
   {
     ...halfCheetahSpec,
+    referenceReturns: referenceReturns["HalfCheetah-v5"],
     options: halfCheetahOptionsSchema,
     entryPoint: (o: HalfCheetahOptions) => new HalfCheetahEnv(o),
   } as EnvRegistration<HalfCheetahOptions>,
   {
     ...walker2dSpec,
+    referenceReturns: referenceReturns["Walker2d-v5"],
     options: walker2dOptionsSchema,
     entryPoint: (o: Walker2dOptions) => new Walker2dEnv(o),
   } as EnvRegistration<Walker2dOptions>,
   {
     ...antSpec,
+    referenceReturns: referenceReturns["Ant-v5"],
     options: antOptionsSchema,
     entryPoint: (o: AntOptions) => new AntEnv(o),
   } as EnvRegistration<AntOptions>,
