@@ -69,6 +69,14 @@ export class GailDiscriminator implements Discriminator {
   }
 }
 
+/**
+ * GAIL's settings per env, applied by the CLI (`mimic train gail`) under the user's flags, as
+ * `AIRL_PRESETS` is for AIRL; the library's defaults stay `imitation`'s.
+ */
+export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
+  "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },
+};
+
 /** GAIL on a vector env with Discrete or Box actions, from expert transitions (see the module comment). */
 export async function trainGail(
   envs: VectorEnv,
