@@ -369,7 +369,7 @@ export {
   type Discriminator,
   trainAdversarial,
 } from "./algorithms/adversarial.js";
-export { GailDiscriminator, trainGail } from "./algorithms/gail.js";
+export { GAIL_PRESETS, GailDiscriminator, trainGail } from "./algorithms/gail.js";
 export { AIRL_PRESETS, AirlDiscriminator, trainAirl } from "./algorithms/airl.js";
 export { RewardModel, RewardWrapper } from "./algorithms/reward-model.js";
 

@@ -116,7 +116,7 @@ describe("mimic train gail and airl", () => {
     assert.match(missing.err, /nowhere/);
   });
 
-  test("airl on seals/CartPole-v0 runs without a flag, with its preset under the flags", async () => {
+  test("airl and gail on seals/CartPole-v0 run without a flag, with their presets under the flags", async () => {
     const env = make("seals/CartPole-v0");
     const seals = join(dir, "seals-2");
     await saveDataset(
@@ -163,6 +163,29 @@ describe("mimic train gail and airl", () => {
     );
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--disc-activation is relu or tanh, got "gelu"/);
+
+    // GAIL's preset there is its generator's: four PPO minibatches, under --minibatches.
+    const ppoOf = (out: string) =>
+      JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).config.gail.ppo;
+    const gail = join(dir, "seals-gail");
+    const g = await run("train", "gail", "--dataset", seals, "--out", gail, ...tiny);
+    assert.equal(g.code, 0, g.err);
+    assert.equal(ppoOf(gail).numMinibatches, 4);
+    assert.equal(ppoOf(gail).gamma, 0.98, "the env's PPO preset stays under GAIL's");
+    const gailFlags = join(dir, "seals-gail-mb1");
+    const g1 = await run(
+      "train",
+      "gail",
+      "--dataset",
+      seals,
+      "--out",
+      gailFlags,
+      "--minibatches",
+      "1",
+      ...tiny,
+    );
+    assert.equal(g1.code, 0, g1.err);
+    assert.equal(ppoOf(gailFlags).numMinibatches, 1);
   });
 });
 

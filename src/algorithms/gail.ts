@@ -69,6 +69,21 @@ export class GailDiscriminator implements Discriminator {
   }
 }
 
+/**
+ * GAIL's settings per env, applied by the CLI (`mimic train gail`) under the user's flags, as
+ * `AIRL_PRESETS` is for AIRL; the library's defaults stay `imitation`'s. Measured on
+ * seals/CartPole-v0, 4 episodes, 200,000 steps (docs/algorithms/irl.md, "GAIL on the fixed
+ * horizon"): with the env's PPO preset (one minibatch of 256 per epoch) successful runs only take
+ * off after 60k–160k steps, so 200k is at the edge and a rounding change flips seeds (94.7, 500,
+ * 500, 434.5 on seeds 1–4). `numMinibatches: 4` (four PPO steps of 64 per epoch) reached 500 on
+ * seeds 1–6 with the default kernels; with `MIMIC_FMA=0` on seeds 2 and 4–6 (8.45 and 76.2 on 1
+ * and 3; the defaults there: 500, 42.1, 102.7, 500 on 1–4). Discriminator changes (tanh, replay,
+ * learning rate, 64×64, updates per round, batch size) each left 2 or more of 4 seeds below 475.
+ */
+export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
+  "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },
+};
+
 /** GAIL on a vector env with Discrete or Box actions, from expert transitions (see the module comment). */
 export async function trainGail(
   envs: VectorEnv,

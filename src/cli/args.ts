@@ -5,7 +5,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { z } from "zod";
-import { PPO_PRESETS } from "../algorithms/ppo/config.js";
+import { PPO_PRESETS, type PpoConfig } from "../algorithms/ppo/config.js";
 import { formatPath } from "../core/errors.js";
 import { closest, make } from "../core/registry.js";
 
@@ -160,9 +160,17 @@ export function parseHidden(command: string, text: string): number[] {
   return sizes;
 }
 
-/** PPO flags shared by `train ppo` and the adversarial generators, over the env's preset. */
-export function ppoFlagsConfig(command: string, values: FlagValues, envId: string): Record<string, unknown> {
-  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}) }, [
+/**
+ * PPO flags shared by `train ppo` and the adversarial generators, over the env's preset and then
+ * `overPreset` (an algorithm's own per-env settings for its generator, e.g. `GAIL_PRESETS`).
+ */
+export function ppoFlagsConfig(
+  command: string,
+  values: FlagValues,
+  envId: string,
+  overPreset: PpoConfig = {},
+): Record<string, unknown> {
+  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}), ...overPreset }, [
     ["num-envs", "numEnvs", "positive-integer"],
     ["num-steps", "numSteps", "positive-integer"],
     ["lr", "learningRate", "number"],
