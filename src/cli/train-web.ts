@@ -188,6 +188,20 @@ export async function runWebTrain(
   if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
   const evalSeed = numberFlag(command, values, "eval-seed", "integer") ?? 1000;
   const chromium = typeof values.chromium === "string" ? values.chromium : undefined;
+  /** A trained DOM policy on each task, in Chromium: the run's evaluation and its file. */
+  const evaluateOnTasks = async (
+    policy: unknown,
+    tasks: readonly string[],
+    options: { episodes: number; seed: number },
+  ) => {
+    const results = await evaluateWebTasks(
+      policy,
+      tasks,
+      { ...options, chromium, progress: true },
+      () => undefined,
+    );
+    return { results, file: { seed: options.seed, tasks: results } };
+  };
   if (algorithm === "bc-dom") {
     const { bcDomConfigSchema, trainBcDom } = await import("../algorithms/bc-dom.js");
     const { trainBcVariantRun } = await import("../runs/bc-variant-pipeline.js");
@@ -218,14 +232,7 @@ export async function runWebTrain(
       train: trainBcDom,
       evaluate: async (policy, data, options) => {
         endBar();
-        const tasks = data.envFile.tasks as string[];
-        const results = await evaluateWebTasks(
-          policy,
-          tasks,
-          { ...options, chromium, progress: true },
-          () => undefined,
-        );
-        return { results, file: { seed: options.seed, tasks: results } };
+        return evaluateOnTasks(policy, data.envFile.tasks as string[], options);
       },
       onEpoch: (r, epochs) => {
         bar ??= progressBar(command, epochs);
@@ -282,15 +289,7 @@ export async function runWebTrain(
       return { env, expert: webActor(name), close: () => env.close() };
     },
     load: async (paths) => (await loadWebDatasets(command, paths, io)).dataset,
-    evaluate: async (policy, tasks, options) => {
-      const results = await evaluateWebTasks(
-        policy,
-        tasks,
-        { ...options, chromium, progress: true },
-        () => undefined,
-      );
-      return { results, file: { seed: options.seed, tasks: results } };
-    },
+    evaluate: evaluateOnTasks,
     onRound: (r, rounds) => {
       bar ??= progressBar(command, rounds);
       bar.update(
