@@ -147,8 +147,8 @@ export async function trainBcVariantRun<R extends BcVariantRecord, P extends BcV
   let resume: EpochBcOptions<R>["resume"];
   let resumedFrom: number | null = null;
   if (options.resume) {
-    // Checked before the run is reopened, so a run of another kind is left as it was; a finished
-    // run has nothing to continue: say so rather than train zero epochs and evaluate again.
+    // Checked before the run is reopened, so a run of another kind is left as it was. A finished
+    // run has nothing to continue: resume refuses it rather than train zero epochs and evaluate again.
     const manifest = await RunDirectory.readManifest(options.out);
     const theirs = (manifest.config as { algorithm?: unknown } | null)?.algorithm;
     if (theirs !== algorithm) {
@@ -159,14 +159,9 @@ export async function trainBcVariantRun<R extends BcVariantRecord, P extends BcV
           : `${options.out} is not a ${algorithm} run (its manifest names no algorithm); it cannot be resumed with \`mimic train ${algorithm}\`.`,
       );
     }
-    if (manifest.status === "finished") {
-      throw new RunDirectoryError(
-        options.out,
-        `${options.out} holds a finished run; there is nothing to resume. Train again with --overwrite, or choose another --out.`,
-      );
-    }
     const reopened = await RunDirectory.resume<SavedTraining<EpochBcCheckpoint<R>>>(options.out, algorithm, {
       missing: "no checkpoint to resume from (it was stopped before the end of its first epoch)",
+      refuseFinished: true,
       usable: (json) => json?.[algorithm] !== undefined,
       step: (json) => (json[algorithm] as EpochBcCheckpoint<R>).batch,
     });

@@ -125,22 +125,14 @@ export async function trainDaggerDomRun(options: DaggerDomRunOptions): Promise<D
   let demos: Dataset | null = null;
   let resume: { checkpoint: DaggerDomCheckpoint; weights: Float32Array } | null = null;
   if (options.resume) {
-    const manifest = await RunDirectory.readManifest(options.out);
-    if (
-      manifest.status === "finished" &&
-      (manifest.config as { algorithm?: unknown })?.algorithm === ALGORITHM
-    ) {
-      throw new RunDirectoryError(
-        options.out,
-        `${options.out} holds a finished run; there is nothing to resume. Train again with --overwrite, or choose another --out.`,
-      );
-    }
     const reopened = await RunDirectory.resume<SavedTraining<DaggerDomCheckpoint>>(options.out, ALGORITHM, {
       missing: "no finished round to resume from (it was stopped during its first round)",
+      refuseFinished: true,
       usable: (json) => json?.[ALGORITHM] !== undefined,
       step: (json) => (json[ALGORITHM] as DaggerDomCheckpoint).envSteps,
     });
     run = reopened.run;
+    const manifest = run.manifest;
     try {
       saved = reopened.config as unknown as SavedConfig;
       const read = readTrainingCheckpoint<DaggerDomCheckpoint>(reopened.checkpoint, ALGORITHM, options.out);

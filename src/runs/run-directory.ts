@@ -272,7 +272,13 @@ export class RunDirectory {
   static async resume<C>(
     dir: string,
     algorithm: string,
-    options: { missing: string; usable?: (checkpoint: C) => boolean; step?: (checkpoint: C) => number },
+    options: {
+      missing: string;
+      usable?: (checkpoint: C) => boolean;
+      step?: (checkpoint: C) => number;
+      /** Refuse a run that finished (for trainers where continuing it would do nothing). */
+      refuseFinished?: boolean;
+    },
   ): Promise<{ run: RunDirectory; config: Record<string, unknown>; checkpoint: Checkpoint<C> }> {
     // Everything is checked before the run is reopened, so a refused resume leaves it as it was.
     const manifest = await RunDirectory.readManifest(dir);
@@ -282,6 +288,12 @@ export class RunDirectory {
       throw new RunDirectoryError(
         dir,
         `${dir} is a ${theirs} run, not ${algorithm}; resume it with \`mimic train ${theirs} --resume\`.`,
+      );
+    }
+    if (options.refuseFinished && manifest.status === "finished") {
+      throw new RunDirectoryError(
+        dir,
+        `${dir} holds a finished run; there is nothing to resume. Train again with --overwrite, or choose another --out.`,
       );
     }
     const found = existsSync(join(resolve(dir), CHECKPOINTS_DIR))
