@@ -186,9 +186,12 @@ export function fma(a: number, b: number, c: number): number {
   return roundScaled(exact, e);
 }
 
+/** `decompose`'s scratch: one view for every call (Ant's info takes a norm each step). */
+const bitsView = new DataView(new ArrayBuffer(8));
+
 /** A finite nonzero double as `m · 2^e` with integer `m` (53 bits at most). */
 function decompose(v: number): [bigint, number] {
-  const view = new DataView(new ArrayBuffer(8));
+  const view = bitsView;
   view.setFloat64(0, v);
   const hi = view.getUint32(0);
   const lo = view.getUint32(4);
