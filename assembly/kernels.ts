@@ -1095,3 +1095,363 @@ export function activationGrad(y: usize, dy: usize, dz: usize, n: i32, act: i32)
     }
   }
 }
+
+/**
+ * A convolution's forward pass without the im2col buffer (implicit GEMM, `src/nn/layers/conv2d.ts`),
+ * for windows that lie inside the image (no padding): `y[(r, oy, ox), j] = act(bias[j] + Σ_p
+ * x[r, oy·sh + ky, ox·sw + kx, ci] · wts[p, j])` over p = (ky, kx, ci) in that order, wts
+ * `[kh·kw·cin, cout]`. It is `gemm` on im2col's matrix with A's rows read from the image where
+ * they lie (each window is kh runs of kw·cin floats): the same 4-pixel × 8-column register blocks,
+ * the same float32 operations in the same order, so the same bits as im2col then gemm. `bias` 0 is
+ * none. One pass per block over all of k (gemm blocks k by 256 and continues from C: same order).
+ */
+export function conv2dForward(
+  x: usize,
+  rows: i32,
+  h: i32,
+  w: i32,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  ho: i32,
+  wo: i32,
+  wts: usize,
+  bias: usize,
+  y: usize,
+  cout: i32,
+  act: i32,
+): void {
+  const init = bias !== 0 ? bias : GEMM_ZEROS;
+  const run = kw * cin;
+  const line4 = <usize>((w * cin) << 2);
+  const cout4 = <usize>(cout << 2);
+  const image4 = <usize>(h * w * cin) << 2;
+  const stepX = <usize>((sw * cin) << 2);
+  const stepY = <usize>((sh * w * cin) << 2);
+  const pixels = rows * ho * wo;
+  // A cursor over output pixels in (r, oy, ox) order: the byte address of each window's first float.
+  let cr = 0;
+  let cy = 0;
+  let cx = 0;
+  let base = x;
+  let q = 0;
+  for (; q + 4 <= pixels; q += 4) {
+    const b0 = base;
+    cx++;
+    base += stepX;
+    if (cx === wo) {
+      cx = 0;
+      cy++;
+      base = x + <usize>cr * image4 + <usize>cy * stepY;
+      if (cy === ho) {
+        cy = 0;
+        cr++;
+        base = x + <usize>cr * image4;
+      }
+    }
+    const b1 = base;
+    cx++;
+    base += stepX;
+    if (cx === wo) {
+      cx = 0;
+      cy++;
+      base = x + <usize>cr * image4 + <usize>cy * stepY;
+      if (cy === ho) {
+        cy = 0;
+        cr++;
+        base = x + <usize>cr * image4;
+      }
+    }
+    const b2 = base;
+    cx++;
+    base += stepX;
+    if (cx === wo) {
+      cx = 0;
+      cy++;
+      base = x + <usize>cr * image4 + <usize>cy * stepY;
+      if (cy === ho) {
+        cy = 0;
+        cr++;
+        base = x + <usize>cr * image4;
+      }
+    }
+    const b3 = base;
+    cx++;
+    base += stepX;
+    if (cx === wo) {
+      cx = 0;
+      cy++;
+      base = x + <usize>cr * image4 + <usize>cy * stepY;
+      if (cy === ho) {
+        cy = 0;
+        cr++;
+        base = x + <usize>cr * image4;
+      }
+    }
+    const c0 = y + <usize>q * cout4;
+    let j = 0;
+    for (; j + 8 <= cout; j += 8) {
+      const jo = <usize>(j << 2);
+      const s0 = v128.load(init + jo);
+      const s1 = v128.load(init + jo, 16);
+      let s00 = s0;
+      let s01 = s1;
+      let s10 = s0;
+      let s11 = s1;
+      let s20 = s0;
+      let s21 = s1;
+      let s30 = s0;
+      let s31 = s1;
+      let pb = wts + jo;
+      let line: usize = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        let pa = line;
+        for (let t = 0; t < run; t++) {
+          const w0 = v128.load(pb);
+          const w1 = v128.load(pb, 16);
+          const x0 = v128.load32_splat(b0 + pa);
+          const x1 = v128.load32_splat(b1 + pa);
+          s00 = madd(x0, w0, s00);
+          s01 = madd(x0, w1, s01);
+          s10 = madd(x1, w0, s10);
+          s11 = madd(x1, w1, s11);
+          const x2 = v128.load32_splat(b2 + pa);
+          const x3 = v128.load32_splat(b3 + pa);
+          s20 = madd(x2, w0, s20);
+          s21 = madd(x2, w1, s21);
+          s30 = madd(x3, w0, s30);
+          s31 = madd(x3, w1, s31);
+          pa += 4;
+          pb += cout4;
+        }
+        line += line4;
+      }
+      const o0 = c0 + jo;
+      v128.store(o0, epilogue4(s00, act, 0));
+      v128.store(o0, epilogue4(s01, act, 0), 16);
+      v128.store(o0 + cout4, epilogue4(s10, act, 0));
+      v128.store(o0 + cout4, epilogue4(s11, act, 0), 16);
+      v128.store(o0 + 2 * cout4, epilogue4(s20, act, 0));
+      v128.store(o0 + 2 * cout4, epilogue4(s21, act, 0), 16);
+      v128.store(o0 + 3 * cout4, epilogue4(s30, act, 0));
+      v128.store(o0 + 3 * cout4, epilogue4(s31, act, 0), 16);
+    }
+    // The last cout mod 8 columns, up to 4 at a time (lanes past cout load zeros, never stored).
+    for (; j < cout; j += 4) {
+      const jo = <usize>(j << 2);
+      const lanes = min(4, cout - j);
+      const s = loadLanes(init + jo, lanes);
+      let s0 = s;
+      let s1 = s;
+      let s2 = s;
+      let s3 = s;
+      let pb = wts + jo;
+      let line: usize = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        let pa = line;
+        for (let t = 0; t < run; t++) {
+          const wv = loadLanes(pb, lanes);
+          s0 = madd(v128.load32_splat(b0 + pa), wv, s0);
+          s1 = madd(v128.load32_splat(b1 + pa), wv, s1);
+          s2 = madd(v128.load32_splat(b2 + pa), wv, s2);
+          s3 = madd(v128.load32_splat(b3 + pa), wv, s3);
+          pa += 4;
+          pb += cout4;
+        }
+        line += line4;
+      }
+      const o0 = c0 + jo;
+      storeLanes(o0, epilogueLanes(s0, act, 0, lanes), lanes);
+      storeLanes(o0 + cout4, epilogueLanes(s1, act, 0, lanes), lanes);
+      storeLanes(o0 + 2 * cout4, epilogueLanes(s2, act, 0, lanes), lanes);
+      storeLanes(o0 + 3 * cout4, epilogueLanes(s3, act, 0, lanes), lanes);
+    }
+  }
+  // The last pixels mod 4, one at a time.
+  for (; q < pixels; q++) {
+    const b0 = base;
+    cx++;
+    base += stepX;
+    if (cx === wo) {
+      cx = 0;
+      cy++;
+      base = x + <usize>cr * image4 + <usize>cy * stepY;
+    }
+    const c0 = y + <usize>q * cout4;
+    for (let j = 0; j < cout; j += 4) {
+      const jo = <usize>(j << 2);
+      const lanes = min(4, cout - j);
+      let s = loadLanes(init + jo, lanes);
+      let pb = wts + jo;
+      let line: usize = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        let pa = line;
+        for (let t = 0; t < run; t++) {
+          s = madd(v128.load32_splat(b0 + pa), loadLanes(pb, lanes), s);
+          pa += 4;
+          pb += cout4;
+        }
+        line += line4;
+      }
+      storeLanes(c0 + jo, epilogueLanes(s, act, 0, lanes), lanes);
+    }
+  }
+}
+
+/** `conv2dFilterGrad` sums over at least this many output pixels between loading and storing a block's sums. */
+const CONV_GRAD_PIXELS = 256;
+
+/**
+ * A convolution's kernel gradient without the im2col buffer, for windows inside the image (as
+ * `conv2dForward`): rows `from … from + count − 1` of `dw[p, j] = Σ_(r, oy, ox) x[r, oy·sh + ky,
+ * ox·sw + kx, ci] · dz[(r, oy, ox), j]`, p = (ky, kx, ci), summed over pixels in order. That is
+ * `gemm` on im2col's matrix read transposed: every element the same float32 operations in the same
+ * order, so the same bits. Image by image, each block of 4 rows × 8 columns continues from the
+ * sums so far (so an image's floats and its ∂Z stay in cache while every block passes over them).
+ * The rows split across threads (`from`, `count`); `dw` is the whole `[kh·kw·cin, cout]`.
+ */
+export function conv2dFilterGrad(
+  x: usize,
+  rows: i32,
+  h: i32,
+  w: i32,
+  cin: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  ho: i32,
+  wo: i32,
+  dz: usize,
+  cout: i32,
+  dw: usize,
+  from: i32,
+  count: i32,
+): void {
+  const run = kw * cin;
+  const line = w * cin;
+  const cout4 = <usize>(cout << 2);
+  const image4 = <usize>(h * w * cin) << 2;
+  const stepX = <usize>((sw * cin) << 2);
+  const stepY = <usize>((sh * w * cin) << 2);
+  const end = from + count;
+  if (rows <= 0) {
+    for (let p = from; p < end; p++) zeroRun(dw + <usize>p * cout4, cout);
+    return;
+  }
+  // Images in groups of at least CONV_GRAD_PIXELS output pixels, so each block's partial sums are
+  // loaded and stored once per group.
+  const group = max(1, (CONV_GRAD_PIXELS + ho * wo - 1) / (ho * wo));
+  for (let r0 = 0; r0 < rows; r0 += group) {
+    const images = min(group, rows - r0);
+    const image = x + <usize>r0 * image4;
+    const dzImage = dz + <usize>(r0 * ho * wo) * cout4;
+    const first = r0 === 0;
+    let p = from;
+    for (; p + 4 <= end; p += 4) {
+      // The four rows' offsets in a window (p = ky·run + t lies at ky·line + t).
+      const o0 = <usize>(((p / run) * line + (p % run)) << 2);
+      const o1 = <usize>((((p + 1) / run) * line + ((p + 1) % run)) << 2);
+      const o2 = <usize>((((p + 2) / run) * line + ((p + 2) % run)) << 2);
+      const o3 = <usize>((((p + 3) / run) * line + ((p + 3) % run)) << 2);
+      const d0 = dw + <usize>p * cout4;
+      let j = 0;
+      for (; j + 8 <= cout; j += 8) {
+        const jo = <usize>(j << 2);
+        const o = d0 + jo;
+        let s00 = first ? f32x4.splat(0) : v128.load(o);
+        let s01 = first ? f32x4.splat(0) : v128.load(o, 16);
+        let s10 = first ? f32x4.splat(0) : v128.load(o + cout4);
+        let s11 = first ? f32x4.splat(0) : v128.load(o + cout4, 16);
+        let s20 = first ? f32x4.splat(0) : v128.load(o + 2 * cout4);
+        let s21 = first ? f32x4.splat(0) : v128.load(o + 2 * cout4, 16);
+        let s30 = first ? f32x4.splat(0) : v128.load(o + 3 * cout4);
+        let s31 = first ? f32x4.splat(0) : v128.load(o + 3 * cout4, 16);
+        let pb = dzImage + jo;
+        for (let r = 0; r < images; r++) {
+          for (let oy = 0; oy < ho; oy++) {
+            let pa = image + <usize>r * image4 + <usize>oy * stepY;
+            for (let ox = 0; ox < wo; ox++) {
+              const w0 = v128.load(pb);
+              const w1 = v128.load(pb, 16);
+              const x0 = v128.load32_splat(pa + o0);
+              const x1 = v128.load32_splat(pa + o1);
+              s00 = madd(x0, w0, s00);
+              s01 = madd(x0, w1, s01);
+              s10 = madd(x1, w0, s10);
+              s11 = madd(x1, w1, s11);
+              const x2 = v128.load32_splat(pa + o2);
+              const x3 = v128.load32_splat(pa + o3);
+              s20 = madd(x2, w0, s20);
+              s21 = madd(x2, w1, s21);
+              s30 = madd(x3, w0, s30);
+              s31 = madd(x3, w1, s31);
+              pa += stepX;
+              pb += cout4;
+            }
+          }
+        }
+        v128.store(o, s00);
+        v128.store(o, s01, 16);
+        v128.store(o + cout4, s10);
+        v128.store(o + cout4, s11, 16);
+        v128.store(o + 2 * cout4, s20);
+        v128.store(o + 2 * cout4, s21, 16);
+        v128.store(o + 3 * cout4, s30);
+        v128.store(o + 3 * cout4, s31, 16);
+      }
+      for (; j < cout; j += 4) {
+        const jo = <usize>(j << 2);
+        const lanes = min(4, cout - j);
+        const o = d0 + jo;
+        let s0 = first ? f32x4.splat(0) : loadLanes(o, lanes);
+        let s1 = first ? f32x4.splat(0) : loadLanes(o + cout4, lanes);
+        let s2 = first ? f32x4.splat(0) : loadLanes(o + 2 * cout4, lanes);
+        let s3 = first ? f32x4.splat(0) : loadLanes(o + 3 * cout4, lanes);
+        let pb = dzImage + jo;
+        for (let r = 0; r < images; r++) {
+          for (let oy = 0; oy < ho; oy++) {
+            let pa = image + <usize>r * image4 + <usize>oy * stepY;
+            for (let ox = 0; ox < wo; ox++) {
+              const wv = loadLanes(pb, lanes);
+              s0 = madd(v128.load32_splat(pa + o0), wv, s0);
+              s1 = madd(v128.load32_splat(pa + o1), wv, s1);
+              s2 = madd(v128.load32_splat(pa + o2), wv, s2);
+              s3 = madd(v128.load32_splat(pa + o3), wv, s3);
+              pa += stepX;
+              pb += cout4;
+            }
+          }
+        }
+        storeLanes(o, s0, lanes);
+        storeLanes(o + cout4, s1, lanes);
+        storeLanes(o + 2 * cout4, s2, lanes);
+        storeLanes(o + 3 * cout4, s3, lanes);
+      }
+    }
+    // The last rows mod 4, one at a time.
+    for (; p < end; p++) {
+      const o0 = <usize>(((p / run) * line + (p % run)) << 2);
+      const d0 = dw + <usize>p * cout4;
+      for (let j = 0; j < cout; j += 4) {
+        const jo = <usize>(j << 2);
+        const lanes = min(4, cout - j);
+        let s = first ? f32x4.splat(0) : loadLanes(d0 + jo, lanes);
+        let pb = dzImage + jo;
+        for (let r = 0; r < images; r++) {
+          for (let oy = 0; oy < ho; oy++) {
+            let pa = image + <usize>r * image4 + <usize>oy * stepY;
+            for (let ox = 0; ox < wo; ox++) {
+              s = madd(v128.load32_splat(pa + o0), loadLanes(pb, lanes), s);
+              pa += stepX;
+              pb += cout4;
+            }
+          }
+        }
+        storeLanes(d0 + jo, s, lanes);
+      }
+    }
+  }
+}

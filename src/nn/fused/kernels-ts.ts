@@ -132,6 +132,54 @@ export interface Kernels {
     dx: number,
   ): void;
   /**
+   * A convolution's forward pass without im2col's buffer, for windows inside the image (no
+   * padding): `y[(r, oy, ox), j] = act(bias[j] + Σ_p x[r, oy·sh + ky, ox·sw + kx, ci]·wts[p, j])`
+   * over p = (ky, kx, ci) in order, `wts` `[kh·kw·cin, cout]`, `bias` 0 = none (`act` as gemm's
+   * none, tanh, relu). The same numbers as `im2col` then `gemm` on each kernel set.
+   */
+  conv2dForward(
+    x: number,
+    rows: number,
+    h: number,
+    w: number,
+    cin: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ho: number,
+    wo: number,
+    wts: number,
+    bias: number,
+    y: number,
+    cout: number,
+    act: number,
+  ): void;
+  /**
+   * Rows `from … from + count − 1` of a convolution's kernel gradient `dw[p, j] = Σ_pixels
+   * x[r, oy·sh + ky, ox·sw + kx, ci]·dz[(r, oy, ox), j]` (`dw` the whole `[kh·kw·cin, cout]`),
+   * without im2col's buffer, windows inside the image: the same numbers as `gemm` on im2col's
+   * matrix read transposed, on each kernel set.
+   */
+  conv2dFilterGrad(
+    x: number,
+    rows: number,
+    h: number,
+    w: number,
+    cin: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ho: number,
+    wo: number,
+    dz: number,
+    cout: number,
+    dw: number,
+    from: number,
+    count: number,
+  ): void;
+  /**
    * `dz = dy ⊙ f'(·)` through a layer's output `y = f(z)`: `act` tanh gives 1 − y², relu [y > 0]
    * (a product: a non-finite dy where y ≤ 0 gives NaN).
    */
@@ -361,6 +409,60 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
             }
           }
         }
+      }
+    },
+    conv2dForward(x, rows, h, w, cin, kh, kw, sh, sw, ho, wo, wts, bias, y, cout, act) {
+      // Each output pixel as gemm's row: a float64 sum over the window in (ky, kx, ci) order.
+      const m = heap();
+      if (row.length < cout) row = new Float64Array(cout);
+      const acc = row;
+      const run = kw * cin;
+      const W = wts >> 2;
+      let q = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let oy = 0; oy < ho; oy++) {
+          for (let ox = 0; ox < wo; ox++, q++) {
+            for (let j = 0; j < cout; j++) acc[j] = bias !== 0 ? m[(bias >> 2) + j]! : 0;
+            let p = 0;
+            for (let ky = 0; ky < kh; ky++) {
+              const s = (x >> 2) + ((r * h + oy * sh + ky) * w + ox * sw) * cin;
+              for (let t = 0; t < run; t++, p++) {
+                const v = m[s + t]!;
+                const bp = W + p * cout;
+                for (let j = 0; j < cout; j++) acc[j] += v * m[bp + j]!;
+              }
+            }
+            store(m, acc, 0, y, 0, cout, q, cout, act);
+          }
+        }
+      }
+    },
+    conv2dFilterGrad(x, rows, h, w, cin, kh, kw, sh, sw, ho, wo, dz, cout, dw, from, count) {
+      // Each kernel row as gemm's row of the transposed im2col matrix: a float64 sum over pixels.
+      const m = heap();
+      if (row.length < cout) row = new Float64Array(cout);
+      const acc = row;
+      const run = kw * cin;
+      if (from < 0 || from + count > kh * run) {
+        throw new RangeError(
+          `conv2dFilterGrad: rows ${from}…${from + count - 1} are outside the kernel's ${kh * run} rows (kh·kw·cin); pass from ≥ 0 and from + count ≤ ${kh * run}.`,
+        );
+      }
+      const D = dz >> 2;
+      for (let p = from; p < from + count; p++) {
+        const offset = Math.floor(p / run) * w * cin + (p % run);
+        acc.fill(0, 0, cout);
+        let q = 0;
+        for (let r = 0; r < rows; r++) {
+          for (let oy = 0; oy < ho; oy++) {
+            for (let ox = 0; ox < wo; ox++, q++) {
+              const v = m[(x >> 2) + ((r * h + oy * sh) * w + ox * sw) * cin + offset]!;
+              const dp = D + q * cout;
+              for (let j = 0; j < cout; j++) acc[j] += v * m[dp + j]!;
+            }
+          }
+        }
+        store(m, acc, 0, dw, 0, cout, p, cout, Epilogue.none);
       }
     },
     gruGates(gi, giRow, gh, hPrev, prevRow, cache, cacheRow, hOut, outRow, rows, units) {

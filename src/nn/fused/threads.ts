@@ -54,9 +54,9 @@ const RUNNING = 4;
  * Words of a helper's control block: state, arena id, job kind, the job's arguments (gemm's 13
  * for the whole product, then how it is chunked: by rows or not, the chunk, the extent; a tape's
  * byte offset and length in words; or a row kernel's index in `ROW_KERNELS` and its arguments,
- * up to 14), the two sleep flags, then the mail flag.
+ * up to 16), the two sleep flags, then the mail flag.
  */
-const WORDS = 22;
+const WORDS = 24;
 const KIND = 2;
 const ARGS = 3;
 /**
@@ -66,15 +66,15 @@ const ARGS = 3;
  * it must: `Atomics.notify` on a sleeping thread took 150–700 µs per product on this loaded VM
  * (measured), a third of a GRU step, while the caller can run the chunks itself meanwhile.
  */
-const HELPER_ASLEEP = 19;
-const CALLER_ASLEEP = 20;
+const HELPER_ASLEEP = 21;
+const CALLER_ASLEEP = 22;
 const LIGHT = 1;
 const DEEP = 2;
 /** A helper idle this long sleeps until notified (ms); before that it polls every LIGHT_WAIT_MS. */
 const HELPER_LIGHT_SLEEP_MS = 50;
 const LIGHT_WAIT_MS = 0.25;
 /** Set when attach/detach messages wait on the helper's port (so a job reads the port only then). */
-const MAIL = 21;
+const MAIL = 23;
 const KIND_GEMM = 0;
 const KIND_TAPE = 1;
 const KIND_ROWS = 2;
@@ -83,10 +83,19 @@ const KIND_ROWS = 2;
  * Kernels whose rows are independent (every output row reads only its own input rows), which a
  * helper can run on a band of rows: split like products, the same bits as one call.
  */
-const ROW_KERNELS = ["gruGates", "gruGatesBackward", "im2col", "col2im", "activationGrad", "adam"] as const;
+const ROW_KERNELS = [
+  "gruGates",
+  "gruGatesBackward",
+  "im2col",
+  "col2im",
+  "activationGrad",
+  "adam",
+  "conv2dForward",
+  "conv2dFilterGrad",
+] as const;
 type RowKernel = (typeof ROW_KERNELS)[number];
 /** Per row kernel, the first of its arguments that are float32 (they travel as float bits), or −1. */
-const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5] as const;
+const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5, -1, -1] as const;
 
 /**
  * A tape: kernel calls recorded in an arena's memory as int32 words, `[op, ...arguments]` each,
@@ -255,10 +264,10 @@ for (;;) {
       const a = ${ARGS} + 1;
       const f = ROW_FLOATS_FROM[ctrl[${ARGS}]];
       if (f < 0) {
-        instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12], ctrl[a + 13]);
+        instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12], ctrl[a + 13], ctrl[a + 14], ctrl[a + 15]);
       } else {
         const x = [];
-        for (let i = 0; i < 14; i++) x.push(i >= f ? ctrlF32[a + i] : ctrl[a + i]);
+        for (let i = 0; i < 16; i++) x.push(i >= f ? ctrlF32[a + i] : ctrl[a + i]);
         instance.exports[ROW_KERNELS[ctrl[${ARGS}]]](...x);
       }
       state = ${DONE};
@@ -651,9 +660,10 @@ export function threadedGemm(
   /**
    * Runs row kernel `name` with `args`, its rows split into bands across the free helpers when
    * there are at least SPLIT_MIN_ELEMENTS outputs: `rowsAt` is the argument that counts rows, and
-   * each `[index, bytes]` of `shifts` an argument that moves `bytes` per row (0 stays 0: "none").
+   * each `[index, bytes]` of `shifts` an argument that moves `bytes` per row (0 stays 0: "none"),
+   * and each of `indices` an argument that counts rows itself (the band's first row is added).
    */
-  const callArgs = new Array<number>(15).fill(0);
+  const callArgs = new Array<number>(17).fill(0);
   const split = (
     name: RowKernel,
     fn: (...a: number[]) => void,
@@ -661,6 +671,7 @@ export function threadedGemm(
     rowsAt: number,
     elements: number,
     shifts: readonly (readonly [number, number])[],
+    indices: readonly number[] = [],
   ): void => {
     const rows = args[rowsAt]!;
     const p = elements < SPLIT_MIN_ELEMENTS || rows < 2 ? null : getPool();
@@ -679,6 +690,7 @@ export function threadedGemm(
       const from = t * band;
       for (let i = 0; i < args.length; i++) callArgs[i + 1] = args[i]!;
       for (const [i, bytes] of shifts) if (args[i] !== 0) callArgs[i + 1] = args[i]! + from * bytes;
+      for (const i of indices) callArgs[i + 1] = args[i]! + from;
       callArgs[rowsAt + 1] = Math.min(band, rows - from);
       p.post(p.busy + t - 1, id, callArgs, KIND_ROWS, floatsFrom < 0 ? callArgs.length : floatsFrom + 1);
       posted++;
@@ -743,6 +755,28 @@ export function threadedGemm(
               [1, 4],
               [2, 4],
             ]);
+          },
+          conv2dForward: (x, rows, h, w, cin, kh, kw, sh, sw, ho, wo, wts, bias, y, cout, act) => {
+            // By images: each output pixel is one thread's, over the whole window (the same bits).
+            // Their work counts multiply-adds / 8, so they split where a product of that size would.
+            const args = [x, rows, h, w, cin, kh, kw, sh, sw, ho, wo, wts, bias, y, cout, act];
+            split("conv2dForward", k.conv2dForward, args, 1, (rows * ho * wo * cout * kh * kw * cin) / 8, [
+              [0, 4 * h * w * cin],
+              [13, 4 * ho * wo * cout],
+            ]);
+          },
+          conv2dFilterGrad: (x, rows, h, w, cin, kh, kw, sh, sw, ho, wo, dz, cout, dw, from, count) => {
+            // By the kernel's rows: each element of dW is one thread's sum over every pixel.
+            const args = [x, rows, h, w, cin, kh, kw, sh, sw, ho, wo, dz, cout, dw, from, count];
+            split(
+              "conv2dFilterGrad",
+              k.conv2dFilterGrad,
+              args,
+              15,
+              (rows * ho * wo * cout * count) / 8,
+              [],
+              [14],
+            );
           },
           col2im: (dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx) => {
             const args = [dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx];
