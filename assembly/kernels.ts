@@ -1269,7 +1269,7 @@ export function conv2dForward(
       storeLanes(o0 + 3 * cout4, epilogueLanes(s3, act, 0, lanes), lanes);
     }
   }
-  // The last pixels mod 4, one at a time.
+  // The last pixels mod 4, one at a time (they may span images when an image has fewer than 4).
   for (; q < pixels; q++) {
     const b0 = base;
     cx++;
@@ -1278,6 +1278,11 @@ export function conv2dForward(
       cx = 0;
       cy++;
       base = x + <usize>cr * image4 + <usize>cy * stepY;
+      if (cy === ho) {
+        cy = 0;
+        cr++;
+        base = x + <usize>cr * image4;
+      }
     }
     const c0 = y + <usize>q * cout4;
     for (let j = 0; j < cout; j += 4) {

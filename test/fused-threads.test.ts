@@ -95,7 +95,7 @@ describe("fused engine helper threads", () => {
     if (threaded) assert.ok(splitCount() > before, "some products were split across threads");
   });
 
-  test("row kernels (GRU gates and their adjoint, im2col, col2im, activationGrad, Adam) split across threads: the same bits", () => {
+  test("row kernels (GRU gates and their adjoint, im2col, col2im, the implicit convolutions, activationGrad, Adam) split across threads: the same bits", () => {
     const before = splitCount();
     // rows × units at or above SPLIT_MIN_ELEMENTS, so the threaded arena splits them.
     for (const [rows, h] of [
@@ -195,6 +195,45 @@ describe("fused engine helper threads", () => {
         return { cols: arena.view(cols, colSize).slice(), dx: arena.view(dx, inSize).slice() };
       });
       assert.deepEqual(results[0], results[1], `conv ${rows} × [${h}, ${w}, ${cin}]`);
+    }
+    // The implicit-GEMM convolution kernels: forward by images, ∂W by the kernel's rows (BC-CNN's
+    // two layers, and an odd shape with column and row tails), each also a sub-range of ∂W's rows.
+    for (const [rows, h, w, cin, kh, kw, sh, sw, cout] of [
+      [64, 32, 64, 3, 5, 5, 2, 2, 16],
+      [64, 14, 30, 16, 3, 3, 2, 2, 32],
+      [9, 13, 17, 5, 3, 2, 1, 2, 13],
+    ] as const) {
+      const ho = Math.floor((h - kh) / sh) + 1;
+      const wo = Math.floor((w - kw) / sw) + 1;
+      const field = kh * kw * cin;
+      const geometry = [rows, h, w, cin, kh, kw, sh, sw, ho, wo] as const;
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const x = arena.alloc(rows * h * w * cin);
+        const wts = arena.alloc(field * cout);
+        const bias = arena.alloc(cout);
+        const y = arena.alloc(rows * ho * wo * cout);
+        const dw = arena.alloc(field * cout);
+        const part = arena.alloc(field * cout);
+        fill(arena, x, rows * h * w * cin, 14);
+        fill(arena, wts, field * cout, 15);
+        fill(arena, bias, cout, 16);
+        arena.kernels.conv2dForward(x, ...geometry, wts, bias, y, cout, Epilogue.relu);
+        arena.kernels.conv2dFilterGrad(x, ...geometry, y, cout, dw, 0, field);
+        arena.kernels.conv2dFilterGrad(x, ...geometry, y, cout, part, 5, field - 7);
+        return [y, dw, part].map((ptr, i) =>
+          arena.view(ptr, [rows * ho * wo * cout, field * cout, field * cout][i]!).slice(),
+        );
+      });
+      assert.deepEqual(results[0], results[1], `implicit conv ${rows} × [${h}, ${w}, ${cin}] → ${cout}`);
+      const [, dw, part] = results[0]!;
+      // The sub-range wrote rows 5 … field − 3 only, the same bits as the whole.
+      assert.deepEqual(
+        part!.subarray(5 * cout, (field - 2) * cout),
+        dw!.subarray(5 * cout, (field - 2) * cout),
+      );
+      assert.ok(part!.subarray(0, 5 * cout).every((v) => v === 0));
+      assert.ok(part!.subarray((field - 2) * cout).every((v) => v === 0));
     }
     // Adam: elementwise with float arguments (they travel as float bits).
     {

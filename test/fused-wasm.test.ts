@@ -653,6 +653,172 @@ describe("wasm kernels equal the TypeScript reference", () => {
     );
   });
 
+  test("conv2dForward and conv2dFilterGrad: im2col then gemm's bits on both builds and on the TypeScript kernels, and each build's float32 rounding", () => {
+    const builds = [{ fused: false, base64: kernelsWasmBase64 }];
+    if (fusedKernelsFma()) builds.push({ fused: true, base64: kernelsFmaWasmBase64 });
+    const modules = builds.map(({ fused, base64 }) => ({
+      fused,
+      module: new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0))),
+    }));
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 1, max: 10 }),
+          w: fc.integer({ min: 1, max: 12 }),
+          cin: fc.integer({ min: 1, max: 5 }),
+          kh: fc.integer({ min: 1, max: 5 }),
+          kw: fc.integer({ min: 1, max: 5 }),
+          sh: fc.integer({ min: 1, max: 3 }),
+          sw: fc.integer({ min: 1, max: 3 }),
+          cout: fc.integer({ min: 1, max: 19 }),
+          bias: fc.boolean(),
+          act: fc.constantFrom(Epilogue.none, Epilogue.relu, Epilogue.tanh),
+          range: fc.tuple(fc.nat(), fc.nat()),
+          last: fc.constantFrom("x", "wts", "bias", "y", "dz", "dw"),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ rows, h, w, cin, kh, kw, sh, sw, cout, bias, act, range, last, seed }) => {
+          fc.pre(kh <= h && kw <= w);
+          const ho = Math.floor((h - kh) / sh) + 1;
+          const wo = Math.floor((w - kw) / sw) + 1;
+          const field = kh * kw * cin;
+          const pixels = rows * ho * wo;
+          // ∂W's rows from … from + count − 1 (any sub-range, empty included).
+          const from = range[0] % (field + 1);
+          const count = range[1] % (field - from + 1);
+          const sizes = {
+            x: rows * h * w * cin,
+            wts: field * cout,
+            bias: cout,
+            y: pixels * cout,
+            dz: pixels * cout,
+            dw: field * cout,
+            cols: pixels * field,
+            yRef: pixels * cout,
+            dwRef: field * cout,
+          };
+          const x = uniforms(sizes.x, seed, -2, 2);
+          const wts = uniforms(sizes.wts, seed + 1, -2, 2);
+          const bv = uniforms(cout, seed + 2);
+          const dz = uniforms(sizes.dz, seed + 3, -2, 2);
+          const geometry = [rows, h, w, cin, kh, kw, sh, sw, ho, wo] as const;
+          for (const { fused, module } of modules) {
+            const e = new WebAssembly.Instance(module, {}).exports as unknown as {
+              memory: WebAssembly.Memory;
+              heapBase(): number;
+              im2col(...args: number[]): void;
+              gemm(...args: number[]): void;
+              conv2dForward(...args: number[]): void;
+              conv2dFilterGrad(...args: number[]): void;
+            };
+            const total = Object.values(sizes).reduce((t, n) => t + 4 * n + 64, e.heapBase() + 64);
+            const have = e.memory.buffer.byteLength;
+            if (total > have) e.memory.grow(Math.ceil((total - have) / 65536));
+            // One array ends at the last byte of memory, so any read or write past it traps.
+            const end = e.memory.buffer.byteLength;
+            const at: Record<string, number> = {};
+            let top = end - 4 * sizes[last];
+            at[last] = top;
+            for (const name of Object.keys(sizes) as (keyof typeof sizes)[]) {
+              if (name === last) continue;
+              top -= 4 * sizes[name] + 64;
+              at[name] = top;
+            }
+            const heap = new Float32Array(e.memory.buffer);
+            heap.set(x, at.x! / 4);
+            heap.set(wts, at.wts! / 4);
+            heap.set(bv, at.bias! / 4);
+            heap.set(dz, at.dz! / 4);
+            const biasPtr = bias ? at.bias! : 0;
+            e.im2col(at.x!, rows, h, w, cin, kh, kw, sh, sw, 0, 0, ho, wo, at.cols!);
+            e.gemm(at.cols!, field, 1, at.wts!, cout, biasPtr, at.yRef!, cout, 0, pixels, field, cout, act);
+            e.gemm(
+              at.cols!,
+              1,
+              field,
+              at.dz!,
+              cout,
+              0,
+              at.dwRef!,
+              cout,
+              0,
+              field,
+              pixels,
+              cout,
+              Epilogue.none,
+            );
+            e.conv2dForward(at.x!, ...geometry, at.wts!, biasPtr, at.y!, cout, act);
+            e.conv2dFilterGrad(at.x!, ...geometry, at.dz!, cout, at.dw!, from, count);
+            const what = `${fused ? "FMA" : "plain"} conv [${h}, ${w}, ${cin}] ${kh}×${kw}/${sh},${sw} → ${cout}`;
+            const view = (name: string, n: number) => heap.slice(at[name]! / 4, at[name]! / 4 + n);
+            const y = view("y", sizes.y);
+            assertSameBits(y, view("yRef", sizes.y), `${what}: forward against im2col + gemm`);
+            const dw = view("dw", sizes.dw);
+            assertSameBits(
+              dw.subarray(from * cout, (from + count) * cout),
+              view("dwRef", sizes.dw).subarray(from * cout, (from + count) * cout),
+              `${what}: ∂W rows ${from}…${from + count - 1} against gemm on im2col's matrix`,
+            );
+            assert.ok(
+              dw.subarray(0, from * cout).every((v) => v === 0) &&
+                dw.subarray((from + count) * cout).every((v) => v === 0),
+              `${what}: ∂W wrote outside rows ${from}…${from + count - 1}`,
+            );
+            // Against the build's own float32 rounding (the reference gemm has no tanh).
+            const cols = view("cols", sizes.cols);
+            if (act !== Epilogue.tanh) {
+              const zeros = new Float32Array(sizes.y);
+              const ref = gemmReference(cols, wts, bias ? bv : null, zeros, pixels, field, cout, act, fused);
+              assertSameBits(y, ref, `${what}: forward against the float32 reference`);
+            }
+            const colsT = Float32Array.from(
+              { length: sizes.cols },
+              (_, i) => cols[(i % pixels) * field + Math.floor(i / pixels)]!,
+            );
+            const dwRef = gemmReference(
+              colsT,
+              dz,
+              null,
+              new Float32Array(sizes.dw),
+              field,
+              pixels,
+              cout,
+              Epilogue.none,
+              fused,
+            );
+            assertSameBits(
+              dw.subarray(from * cout, (from + count) * cout),
+              dwRef.subarray(from * cout, (from + count) * cout),
+              `${what}: ∂W against the float32 reference`,
+            );
+          }
+          // The TypeScript kernels: the same numbers as their own im2col then gemm.
+          const arena = new Arena("ts");
+          const p = Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, arena.alloc(n)]));
+          arena.view(p.x!, sizes.x).set(x);
+          arena.view(p.wts!, sizes.wts).set(wts);
+          arena.view(p.bias!, cout).set(bv);
+          arena.view(p.dz!, sizes.dz).set(dz);
+          const k = arena.kernels;
+          const biasPtr = bias ? p.bias! : 0;
+          k.im2col(p.x!, rows, h, w, cin, kh, kw, sh, sw, 0, 0, ho, wo, p.cols!);
+          k.gemm(p.cols!, field, 1, p.wts!, cout, biasPtr, p.yRef!, cout, 0, pixels, field, cout, act);
+          k.gemm(p.cols!, 1, field, p.dz!, cout, 0, p.dwRef!, cout, 0, field, pixels, cout, Epilogue.none);
+          k.conv2dForward(p.x!, ...geometry, p.wts!, biasPtr, p.y!, cout, act);
+          k.conv2dFilterGrad(p.x!, ...geometry, p.dz!, cout, p.dw!, from, count);
+          assertSameBits(arena.view(p.y!, sizes.y), arena.view(p.yRef!, sizes.y), "TypeScript forward");
+          assertSameBits(
+            arena.view(p.dw!, sizes.dw).subarray(from * cout, (from + count) * cout),
+            arena.view(p.dwRef!, sizes.dw).subarray(from * cout, (from + count) * cout),
+            "TypeScript ∂W",
+          );
+        },
+      ),
+      { numRuns: 200, seed: 13, includeErrorInReport: true },
+    );
+  });
+
   test("the SIMD tanh stays within 3e-7 of Math.tanh on [−12, 12], and passes NaN through", () => {
     const n = 4801;
     const x = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));
