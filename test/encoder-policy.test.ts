@@ -81,6 +81,25 @@ describe("EncoderPolicy", () => {
     assert.ok(accuracy(stateOnly) < 0.7, `state only: ${accuracy(stateOnly)}`);
   });
 
+  test("bytes (looked up per channel) and the same values as floats (computed per pixel) give the same logits bit for bit", () => {
+    const policy = new EncoderPolicy({
+      observationSpace: space,
+      actionSpace: new Discrete(2),
+      envId: "test",
+      keys: ["pixels", "state"],
+      features: 16,
+      seed: 6,
+    });
+    const data = squares(16, 7);
+    // Every byte value, in every channel, and a standardization that is not the identity.
+    for (let i = 0; i < data.pixels.length; i++) data.pixels[i] = (i * 37) % 256;
+    policy.fitImageNormalization({ pixels: data.pixels }, 16);
+    const bytes = policy.logits({ pixels: data.pixels, state: data.state }, 16).slice();
+    const floats = policy.logits({ pixels: Float32Array.from(data.pixels), state: data.state }, 16);
+    assert.deepEqual(bytes, floats);
+    assert.ok(bytes.some((v) => v !== 0));
+  });
+
   test("the ONNX export (motion channels and standardization included) gives the policy's probabilities; the file round trip keeps it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mimic-encoder-"));
     try {

@@ -772,6 +772,9 @@ export class EncoderPolicy implements Policy<unknown, number> {
   }
 }
 
+/** `imageInput`'s per-channel results for each byte value (grown as needed, reused across calls). */
+let byteTable = new Float32Array(256 * 4);
+
 /**
  * The network's input for `pixels` pixels of an HWC image of `channels` channels: per pixel the
  * channels over 255, then (with `motion` > 0) each frame's difference from the frame before;
@@ -787,8 +790,24 @@ function imageInput(
   out: Float32Array,
 ): void {
   if (motion === 0) {
-    // Channel by channel: one mean and scale per pass and no inner loop (2× faster, the same bits).
     const n = pixels * channels;
+    if (values instanceof Uint8Array || values instanceof Uint8ClampedArray) {
+      // Bytes: each channel's 256 possible results computed once, then looked up (the same
+      // expression, so the same bits; 3× faster on BC-CNN's batch than the arithmetic per pixel).
+      if (byteTable.length < 256 * channels) byteTable = new Float32Array(256 * channels);
+      const table = byteTable;
+      for (let c = 0; c < channels; c++) {
+        const m = mean[c]!;
+        const s = invStd[c]!;
+        for (let v = 0; v < 256; v++) table[256 * c + v] = (v / 255 - m) * s;
+      }
+      for (let c = 0; c < channels; c++) {
+        const t = 256 * c;
+        for (let i = c; i < n; i += channels) out[i] = table[t + values[i]!]!;
+      }
+      return;
+    }
+    // Channel by channel: one mean and scale per pass and no inner loop (2× faster, the same bits).
     for (let c = 0; c < channels; c++) {
       const m = mean[c]!;
       const s = invStd[c]!;
