@@ -62,6 +62,38 @@ describe("Dense", () => {
     );
   });
 
+  test("a small batch's ∂input (dXᵀ = W·dZᵀ) is dZ·Wᵀ's bits on both kernel sets", () => {
+    // rows·(in + out) < in·out takes the transposed path; 3 × 40 → 37 reaches both gemms' tails.
+    for (const [rows, fanIn, units] of [
+      [3, 40, 37],
+      [9, 130, 70],
+    ] as const) {
+      assert.ok(rows * (fanIn + units) < fanIn * units);
+      const kernel = uniforms(fanIn * units, 21);
+      const bias = uniforms(units, 22);
+      const x = uniforms(rows * fanIn, 23, -2, 2);
+      const dy = uniforms(rows * units, 24);
+      for (const engine of engines) {
+        const arena = arenaFor(engine);
+        const layer = new Dense({ arena, inputSize: fanIn, units });
+        const run = runLayer(arena, layer, concat(kernel, bias), x, rows, dy, true);
+        // The direct product: W transposed, then dZ·Wᵀ.
+        const [w, wT, dz, dx] = [fanIn * units, fanIn * units, rows * units, rows * fanIn].map((n) =>
+          arena.alloc(n),
+        ) as [number, number, number, number];
+        arena.view(w, fanIn * units).set(kernel);
+        arena.view(dz, rows * units).set(dy);
+        arena.kernels.transpose(w, fanIn, units, wT);
+        arena.kernels.gemm(dz, units, 1, wT, fanIn, 0, dx, fanIn, 0, rows, units, fanIn, 0);
+        assert.deepEqual(
+          run.inputGrad,
+          arena.view(dx, rows * fanIn).slice(),
+          `${engine} ${rows}×${fanIn}→${units}`,
+        );
+      }
+    }
+  });
+
   test("its parameters are FusedMlp's layout: a one-layer MLP gives the same output", () => {
     const arena = arenaFor("wasm");
     const layer = new Dense({ arena, inputSize: 3, units: 4 });

@@ -5,7 +5,10 @@
  * `[out, in]`), one row per example. The arithmetic is FusedMlp's for one layer:
  * - forward   one `gemm` with the bias and the activation fused into its store;
  * - backward  `dZ = dY ⊙ f'(·)` (through the output), `dW = Xᵀ·dZ` (gemm reads X transposed in
- *   place), `db = Σ_rows dZ` (colSum), `dX = dZ·Wᵀ` (W transposed into scratch).
+ *   place), `db = Σ_rows dZ` (colSum), `dX = dZ·Wᵀ` (W transposed into scratch), or, where a
+ *   batch is small next to W (rows·(in + out) < in·out, as BC-CNN's 64 × 2688 → 256 layer), `dXᵀ =
+ *   W·dZᵀ` with dZ and the result transposed instead of W (each element the same products in the
+ *   same order, so the same bits, for a quarter of the copying there).
  *
  * Parameters: kernel `[in, out]` row-major, then bias `[out]` (FusedMlp's layout).
  */
@@ -123,6 +126,15 @@ export class Dense implements Layer {
     k.colSum(dz.ptr, rows, fanOut, grads + 4 * fanIn * fanOut);
     if (!inputGrad) return null;
     const dx = this.dx!;
+    if (rows * (fanIn + fanOut) < fanIn * fanOut) {
+      // dXᵀ = W·dZᵀ, both scratch matrices inside the `transposed` slot (rows·(in + out) < in·out floats).
+      const dzT = this.transposed.ptr;
+      const dxT = dzT + 4 * rows * fanOut;
+      k.transpose(dz.ptr, rows, fanOut, dzT);
+      k.gemm(params, fanOut, 1, dzT, rows, 0, dxT, rows, 0, fanIn, fanOut, rows, Epilogue.none);
+      k.transpose(dxT, fanIn, rows, dx.ptr);
+      return dx;
+    }
     k.transpose(params, fanIn, fanOut, this.transposed.ptr);
     k.gemm(
       dz.ptr,
