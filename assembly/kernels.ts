@@ -1460,3 +1460,30 @@ export function conv2dFilterGrad(
     }
   }
 }
+
+/**
+ * Bytes to floats through a table (an image's uint8 pixels to the network's input,
+ * `src/nn/encoder-policy.ts`): for `n` pixels of `channels` bytes at `src`, `out[p, c] =
+ * table[256·c + src[p, c]]` (the table holds each channel's 256 possible results, computed once).
+ */
+export function lookupBytes(src: usize, n: i32, channels: i32, table: usize, out: usize): void {
+  let s = src;
+  let o = out;
+  if (channels === 3) {
+    for (let p = 0; p < n; p++) {
+      store<f32>(o, load<f32>(table + (<usize>load<u8>(s) << 2)));
+      store<f32>(o, load<f32>(table + 1024 + (<usize>load<u8>(s, 1) << 2)), 4);
+      store<f32>(o, load<f32>(table + 2048 + (<usize>load<u8>(s, 2) << 2)), 8);
+      s += 3;
+      o += 12;
+    }
+    return;
+  }
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < channels; c++) {
+      store<f32>(o, load<f32>(table + (<usize>((c << 8) + load<u8>(s)) << 2)));
+      s++;
+      o += 4;
+    }
+  }
+}

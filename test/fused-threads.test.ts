@@ -95,7 +95,7 @@ describe("fused engine helper threads", () => {
     if (threaded) assert.ok(splitCount() > before, "some products were split across threads");
   });
 
-  test("row kernels (GRU gates and their adjoint, im2col, col2im, the implicit convolutions, activationGrad, Adam) split across threads: the same bits", () => {
+  test("row kernels (GRU gates and their adjoint, im2col, col2im, the implicit convolutions, the byte lookup, activationGrad, Adam) split across threads: the same bits", () => {
     const before = splitCount();
     // rows × units at or above SPLIT_MIN_ELEMENTS, so the threaded arena splits them.
     for (const [rows, h] of [
@@ -234,6 +234,21 @@ describe("fused engine helper threads", () => {
       );
       assert.ok(part!.subarray(0, 5 * cout).every((v) => v === 0));
       assert.ok(part!.subarray((field - 2) * cout).every((v) => v === 0));
+    }
+    // An image's byte lookup, by pixels (BC-CNN's batch: 64 images of 32 × 64 × 3 bytes).
+    {
+      const n = 64 * 32 * 64;
+      const rng = rngFromSeed(17);
+      const bytes = Uint8Array.from({ length: 3 * n }, () => rng.integers(256));
+      const results = [true, false].map((threads) => {
+        const arena = new Arena("wasm", { threads });
+        const [src, table, out] = [arena.alloc((3 * n) / 4), arena.alloc(768), arena.alloc(3 * n)];
+        new Uint8Array(arena.buffer, src, 3 * n).set(bytes);
+        fill(arena, table, 768, 18);
+        arena.kernels.lookupBytes(src, n, 3, table, out);
+        return arena.view(out, 3 * n).slice();
+      });
+      assert.deepEqual(results[0], results[1], "lookupBytes");
     }
     // Adam: elementwise with float arguments (they travel as float bits).
     {

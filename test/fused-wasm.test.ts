@@ -819,6 +819,40 @@ describe("wasm kernels equal the TypeScript reference", () => {
     );
   });
 
+  test("lookupBytes: the same floats on both kernel sets, each the table's entry for its channel and byte", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 0, max: 70 }),
+          channels: fc.integer({ min: 1, max: 5 }),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ n, channels, seed }) => {
+          const rng = rngFromSeed(seed);
+          const bytes = Uint8Array.from({ length: n * channels }, () => rng.integers(256));
+          const table = uniforms(256 * channels, seed + 1);
+          const results = (["wasm", "ts"] as const).map((engine) => {
+            const arena = new Arena(engine, { threads: false });
+            const src = arena.alloc(Math.ceil((n * channels) / 4));
+            const t = arena.alloc(256 * channels);
+            const out = arena.alloc(n * channels + 1);
+            new Uint8Array(arena.buffer, src, n * channels).set(bytes);
+            arena.view(t, 256 * channels).set(table);
+            arena.view(out, n * channels + 1).fill(Number.NaN);
+            arena.kernels.lookupBytes(src, n, channels, t, out);
+            return arena.view(out, n * channels + 1).slice();
+          });
+          assert.deepEqual(results[0], results[1]);
+          const out = results[0]!;
+          for (let i = 0; i < n * channels; i++)
+            assert.equal(out[i], table[256 * (i % channels) + bytes[i]!]);
+          assert.ok(Number.isNaN(out[n * channels]), "nothing written past the last pixel");
+        },
+      ),
+      { numRuns: 100, seed: 14, includeErrorInReport: true },
+    );
+  });
+
   test("the SIMD tanh stays within 3e-7 of Math.tanh on [−12, 12], and passes NaN through", () => {
     const n = 4801;
     const x = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));

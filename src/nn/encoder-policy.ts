@@ -138,6 +138,12 @@ interface Branch {
   width: number;
   /** Where the branch's features start in the head's input row. */
   at: number;
+  /**
+   * Image branches without motion channels: the batch's bytes copied into the arena (byte offset,
+   * 0 until reserved) and each channel's 256 possible inputs, for the `lookupBytes` kernel.
+   */
+  bytes: number;
+  table: F32Slot | null;
 }
 
 interface EncoderPolicyFile {
@@ -283,6 +289,8 @@ export class EncoderPolicy implements Policy<unknown, number> {
           inputSize,
           width: this.features,
           at,
+          bytes: 0,
+          table: null,
         });
         offset += net.parameterCount;
         at += this.features;
@@ -311,6 +319,8 @@ export class EncoderPolicy implements Policy<unknown, number> {
           inputSize: n,
           width: n,
           at,
+          bytes: 0,
+          table: null,
         });
         at += n;
       }
@@ -370,6 +380,10 @@ export class EncoderPolicy implements Policy<unknown, number> {
     for (const b of this.branches) {
       b.net?.reserve(rows);
       b.input = this.arena.slot(rows * b.inputSize);
+      if (b.kind === "image" && this.motion === 0) {
+        b.bytes = this.arena.alloc(Math.ceil((rows * b.size) / 4));
+        b.table ??= this.arena.slot(256 * b.channels);
+      }
     }
     this.head.reserve(rows);
     this.concat = this.arena.slot(rows * this.head.inputSize);
@@ -393,7 +407,21 @@ export class EncoderPolicy implements Policy<unknown, number> {
       }
       const x = b.input!.array;
       if (b.kind === "image") {
-        imageInput(values, rows * (b.size / b.channels), b.channels, this.motion, b.mean, b.invStd, x);
+        const pixels = rows * (b.size / b.channels);
+        if (b.bytes !== 0 && (values instanceof Uint8Array || values instanceof Uint8ClampedArray)) {
+          // Bytes: each channel's 256 possible inputs computed once (imageInput's expression, so
+          // the same bits), then the batch looked up in a kernel (split across threads).
+          const table = b.table!.array;
+          for (let c = 0; c < b.channels; c++) {
+            const m = b.mean[c]!;
+            const s = b.invStd[c]!;
+            for (let v = 0; v < 256; v++) table[256 * c + v] = (v / 255 - m) * s;
+          }
+          new Uint8Array(this.arena.buffer, b.bytes, rows * b.size).set(values.subarray(0, rows * b.size));
+          this.arena.kernels.lookupBytes(b.bytes, pixels, b.channels, b.table!.ptr, b.input!.ptr);
+        } else {
+          imageInput(values, pixels, b.channels, this.motion, b.mean, b.invStd, x);
+        }
         const y = b.net!.forward(this.params.ptr + 4 * b.offset, b.input!, rows).array;
         const c = this.concat.array;
         for (let r = 0; r < rows; r++) {
@@ -772,9 +800,6 @@ export class EncoderPolicy implements Policy<unknown, number> {
   }
 }
 
-/** `imageInput`'s per-channel results for each byte value (grown as needed, reused across calls). */
-let byteTable = new Float32Array(256 * 4);
-
 /**
  * The network's input for `pixels` pixels of an HWC image of `channels` channels: per pixel the
  * channels over 255, then (with `motion` > 0) each frame's difference from the frame before;
@@ -790,24 +815,8 @@ function imageInput(
   out: Float32Array,
 ): void {
   if (motion === 0) {
-    const n = pixels * channels;
-    if (values instanceof Uint8Array || values instanceof Uint8ClampedArray) {
-      // Bytes: each channel's 256 possible results computed once, then looked up (the same
-      // expression, so the same bits; 3× faster on BC-CNN's batch than the arithmetic per pixel).
-      if (byteTable.length < 256 * channels) byteTable = new Float32Array(256 * channels);
-      const table = byteTable;
-      for (let c = 0; c < channels; c++) {
-        const m = mean[c]!;
-        const s = invStd[c]!;
-        for (let v = 0; v < 256; v++) table[256 * c + v] = (v / 255 - m) * s;
-      }
-      for (let c = 0; c < channels; c++) {
-        const t = 256 * c;
-        for (let i = c; i < n; i += channels) out[i] = table[t + values[i]!]!;
-      }
-      return;
-    }
     // Channel by channel: one mean and scale per pass and no inner loop (2× faster, the same bits).
+    const n = pixels * channels;
     for (let c = 0; c < channels; c++) {
       const m = mean[c]!;
       const s = invStd[c]!;

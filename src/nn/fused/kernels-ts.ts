@@ -180,6 +180,11 @@ export interface Kernels {
     count: number,
   ): void;
   /**
+   * Bytes to floats through a table: for `n` pixels of `channels` bytes at byte offset `src`,
+   * `out[p, c] = table[256·c + byte]` (an image's input, each channel's 256 results computed once).
+   */
+  lookupBytes(src: number, n: number, channels: number, table: number, out: number): void;
+  /**
    * `dz = dy ⊙ f'(·)` through a layer's output `y = f(z)`: `act` tanh gives 1 − y², relu [y > 0]
    * (a product: a non-finite dy where y ≤ 0 gives NaN).
    */
@@ -410,6 +415,13 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
           }
         }
       }
+    },
+    lookupBytes(src, n, channels, table, out) {
+      const m = heap();
+      const bytes = new Uint8Array(m.buffer, m.byteOffset + src, n * channels);
+      const T = table >> 2;
+      const O = out >> 2;
+      for (let i = 0; i < n * channels; i++) m[O + i] = m[T + 256 * (i % channels) + bytes[i]!]!;
     },
     conv2dForward(x, rows, h, w, cin, kh, kw, sh, sw, ho, wo, wts, bias, y, cout, act) {
       // Each output pixel as gemm's row: a float64 sum over the window in (ky, kx, ci) order.

@@ -6,8 +6,9 @@
  * of C's rows (or of its columns, when C has more 8-column blocks than 4-row blocks), about four
  * per thread, which the caller and the helpers take in turn from a shared counter: a thread that
  * runs slowly (say, descheduled on a loaded machine) takes fewer. Kernels whose rows are
- * independent (the GRU's gates, im2col/col2im, the activation gradient, Adam) split into bands
- * of rows the same way, and the caller takes back a band no helper has started.
+ * independent (the GRU's gates, im2col/col2im, the implicit-GEMM convolutions, the activation
+ * gradient, Adam, an image's byte lookup) split into bands of rows the same way, and the caller
+ * takes back a band no helper has started.
  *
  * Every element of C is still computed by one thread, over the same k order and with the same
  * 4 × 8 register blocks (chunks start at multiples of 4 rows or 8 columns), so the result is
@@ -92,10 +93,11 @@ const ROW_KERNELS = [
   "adam",
   "conv2dForward",
   "conv2dFilterGrad",
+  "lookupBytes",
 ] as const;
 type RowKernel = (typeof ROW_KERNELS)[number];
 /** Per row kernel, the first of its arguments that are float32 (they travel as float bits), or −1. */
-const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5, -1, -1] as const;
+const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5, -1, -1, -1] as const;
 
 /**
  * A tape: kernel calls recorded in an arena's memory as int32 words, `[op, ...arguments]` each,
@@ -777,6 +779,12 @@ export function threadedGemm(
               [],
               [14],
             );
+          },
+          lookupBytes: (src, n, channels, table, out) => {
+            split("lookupBytes", k.lookupBytes, [src, n, channels, table, out], 1, n * channels, [
+              [0, channels],
+              [4, 4 * channels],
+            ]);
           },
           col2im: (dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx) => {
             const args = [dCols, rows, h, w, cin, kh, kw, sh, sw, padTop, padLeft, ho, wo, dx];
