@@ -1487,3 +1487,26 @@ export function lookupBytes(src: usize, n: i32, channels: i32, table: usize, out
     }
   }
 }
+
+/**
+ * Sets the int32 at `flag` to 1 when any of the n floats at `x` is NaN or ±Inf, and leaves it as
+ * it was otherwise (never writes 0, so threads checking parts of one array share one flag): a
+ * training step's check of its gradients before the update.
+ */
+export function flagNonFinite(x: usize, n: i32, flag: usize): void {
+  const inf = f32x4.splat(Infinity);
+  let ok = f32x4.splat(0);
+  ok = f32x4.eq(ok, ok);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>(i << 2);
+    ok = v128.and(ok, f32x4.lt(f32x4.abs(v128.load(x + o)), inf));
+    ok = v128.and(ok, f32x4.lt(f32x4.abs(v128.load(x + o, 16)), inf));
+  }
+  let finite = v128.all_true<i32>(ok);
+  for (; i < n; i++) {
+    const v = load<f32>(x + <usize>(i << 2));
+    if (!(Mathf.abs(v) < Infinity)) finite = false;
+  }
+  if (!finite) store<i32>(flag, 1);
+}

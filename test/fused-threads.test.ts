@@ -95,7 +95,7 @@ describe("fused engine helper threads", () => {
     if (threaded) assert.ok(splitCount() > before, "some products were split across threads");
   });
 
-  test("row kernels (GRU gates and their adjoint, im2col, col2im, the implicit convolutions, the byte lookup, activationGrad, Adam) split across threads: the same bits", () => {
+  test("row kernels (GRU gates and their adjoint, im2col, col2im, the implicit convolutions, the byte lookup, the finiteness flag, activationGrad, Adam) split across threads: the same bits", () => {
     const before = splitCount();
     // rows × units at or above SPLIT_MIN_ELEMENTS, so the threaded arena splits them.
     for (const [rows, h] of [
@@ -249,6 +249,17 @@ describe("fused engine helper threads", () => {
         return arena.view(out, 3 * n).slice();
       });
       assert.deepEqual(results[0], results[1], "lookupBytes");
+    }
+    // The finiteness check: one NaN in any band sets the one shared flag.
+    for (const at of [-1, 5, 60_000, 99_999]) {
+      const n = 100_000;
+      const arena = new Arena("wasm", { threads: true });
+      const x = arena.alloc(n);
+      const flag = arena.typedSlot(Int32Array, 1);
+      fill(arena, x, n, 19);
+      if (at >= 0) arena.view(x, n)[at] = Number.NaN;
+      arena.kernels.flagNonFinite(x, n, flag.ptr);
+      assert.equal(flag.array[0], at >= 0 ? 1 : 0, `flagNonFinite with NaN at ${at}`);
     }
     // Adam: elementwise with float arguments (they travel as float bits).
     {

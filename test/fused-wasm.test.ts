@@ -819,6 +819,34 @@ describe("wasm kernels equal the TypeScript reference", () => {
     );
   });
 
+  test("flagNonFinite: sets the flag exactly when a NaN or ±Inf is there (any position, lane tails included), never clears it", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 0, max: 40 }),
+          bad: fc.option(fc.tuple(fc.nat(), fc.constantFrom(Number.NaN, Infinity, -Infinity))),
+          preset: fc.boolean(),
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+        }),
+        ({ n, bad, preset, seed }) => {
+          const x = uniforms(n, seed, -3e38, 3e38);
+          if (bad !== null && n > 0) x[bad[0] % n] = bad[1];
+          const expected = preset || (bad !== null && n > 0) ? 1 : 0;
+          for (const engine of ["wasm", "ts"] as const) {
+            const arena = new Arena(engine, { threads: false });
+            const px = arena.alloc(n);
+            const flag = arena.typedSlot(Int32Array, 1);
+            arena.view(px, n).set(x);
+            flag.array[0] = preset ? 1 : 0;
+            arena.kernels.flagNonFinite(px, n, flag.ptr);
+            assert.equal(flag.array[0], expected, `${engine} n ${n} bad ${bad}`);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 15, includeErrorInReport: true },
+    );
+  });
+
   test("lookupBytes: the same floats on both kernel sets, each the table's entry for its channel and byte", () => {
     fc.assert(
       fc.property(

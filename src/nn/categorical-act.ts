@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { PolicyLoadError, ShapeMismatchError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
-import type { Arena, F32Slot } from "./fused/arena.js";
+import type { Arena, F32Slot, TypedSlot } from "./fused/arena.js";
 
 /** The most likely of `n` categories in `logits[offset … offset + n)` (the first on ties). */
 export function argmax(logits: ArrayLike<number>, n: number, offset = 0): number {
@@ -65,13 +65,23 @@ export function checkDiscreteActions(
   return out;
 }
 
+/** Each arena's flag for `flagNonFinite` (one int32, allocated on the first check). */
+const finiteFlags = new WeakMap<Arena, TypedSlot<Int32Array>>();
+
 /**
  * Throws a `ShapeMismatchError` from `who` naming the first non-finite gradient of `count` in
- * `grads`. Σg² (float64, on the kernels) is finite exactly when every float32 gradient is, so
- * the per-parameter search runs only when one is not.
+ * `grads`. The `flagNonFinite` kernel (split across threads) says whether there is one, so the
+ * per-parameter search runs only when there is.
  */
 export function checkFiniteGradients(who: string, arena: Arena, grads: F32Slot, count: number): void {
-  if (Number.isFinite(arena.kernels.sumSquares(grads.ptr, count))) return;
+  let flag = finiteFlags.get(arena);
+  if (flag === undefined) {
+    flag = arena.typedSlot(Int32Array, 1);
+    finiteFlags.set(arena, flag);
+  }
+  flag.array[0] = 0;
+  arena.kernels.flagNonFinite(grads.ptr, count, flag.ptr);
+  if (flag.array[0] === 0) return;
   const g = grads.array;
   for (let i = 0; i < count; i++) {
     if (!Number.isFinite(g[i]!)) {

@@ -52,6 +52,8 @@ export interface Kernels {
   ): void;
   /** Σ x² in float64. */
   sumSquares(x: number, n: number): number;
+  /** Sets the int32 at `flag` to 1 when any of the n floats at `x` is NaN or ±Inf (never writes 0). */
+  flagNonFinite(x: number, n: number, flag: number): void;
   /** `x ← x · factor`. */
   scale(x: number, n: number, factor: number): void;
   /** `y ← y + alpha · x`. */
@@ -307,6 +309,16 @@ export function createTsKernels(heap: () => Float32Array): Kernels {
       let s = 0;
       for (let i = 0; i < n; i++) s += h[X + i]! * h[X + i]!;
       return s;
+    },
+    flagNonFinite(x, n, flag) {
+      const h = heap();
+      const X = x >> 2;
+      for (let i = 0; i < n; i++) {
+        if (!Number.isFinite(h[X + i]!)) {
+          new Int32Array(h.buffer, h.byteOffset + flag, 1)[0] = 1;
+          return;
+        }
+      }
     },
     scale(x, n, factor) {
       const h = heap();

@@ -7,7 +7,7 @@
  * per thread, which the caller and the helpers take in turn from a shared counter: a thread that
  * runs slowly (say, descheduled on a loaded machine) takes fewer. Kernels whose rows are
  * independent (the GRU's gates, im2col/col2im, the implicit-GEMM convolutions, the activation
- * gradient, Adam, an image's byte lookup) split into bands of rows the same way, and the caller
+ * gradient, Adam, an image's byte lookup, the gradients' finiteness check) split into bands of rows the same way, and the caller
  * takes back a band no helper has started.
  *
  * Every element of C is still computed by one thread, over the same k order and with the same
@@ -94,10 +94,11 @@ const ROW_KERNELS = [
   "conv2dForward",
   "conv2dFilterGrad",
   "lookupBytes",
+  "flagNonFinite",
 ] as const;
 type RowKernel = (typeof ROW_KERNELS)[number];
 /** Per row kernel, the first of its arguments that are float32 (they travel as float bits), or −1. */
-const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5, -1, -1, -1] as const;
+const ROW_FLOATS_FROM = [-1, -1, -1, -1, -1, 5, -1, -1, -1, -1] as const;
 
 /**
  * A tape: kernel calls recorded in an arena's memory as int32 words, `[op, ...arguments]` each,
@@ -779,6 +780,10 @@ export function threadedGemm(
               [],
               [14],
             );
+          },
+          flagNonFinite: (x, n, flag) => {
+            // Bands of the array, one shared flag (threads only ever store 1 in it).
+            split("flagNonFinite", k.flagNonFinite, [x, n, flag], 1, n / 4, [[0, 4]]);
           },
           lookupBytes: (src, n, channels, table, out) => {
             split("lookupBytes", k.lookupBytes, [src, n, channels, table, out], 1, n * channels, [
