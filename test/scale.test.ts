@@ -532,6 +532,11 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
       "a resume with other seeds is refused, naming the job and both units",
     );
     await assert.rejects(
+      collectOnWorkers(spec, { ...other, inputs: "sha256:another-policy" }),
+      (error: unknown) => error instanceof ScaleResumeError && /other inputs/.test(error.message),
+      "a resume whose inputs (eval's policy digest) differ is refused",
+    );
+    await assert.rejects(
       collectOnWorkers(spec, { ...other, run: "never-started" }),
       (error: unknown) =>
         error instanceof ScaleResumeError && /no job of run never-started/.test(error.message),
