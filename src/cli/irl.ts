@@ -3,8 +3,10 @@
  * `mimic train gail`, `mimic train airl` and `mimic train maxent-irl`: inverse RL into a run
  * directory, with progress, metrics, TensorBoard events and the report, as `train bc`.
  */
+import type { AdversarialConfig } from "../algorithms/adversarial.js";
 import { AIRL_PRESETS } from "../algorithms/airl.js";
 import { GAIL_PRESETS } from "../algorithms/gail.js";
+import { PPO_PRESETS, type PpoConfig } from "../algorithms/ppo/config.js";
 import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
 import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";
@@ -112,6 +114,23 @@ const adversarialFlags = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/**
+ * The settings `mimic train gail|airl` starts from on `envId`, before its flags: the generator gets
+ * the env's tuned PPO preset (`PPO_PRESETS`) under the algorithm's own (`GAIL_PRESETS`,
+ * `AIRL_PRESETS`), the discriminator the algorithm's. Envs without presets get `{ ppo: {},
+ * discriminator: {} }`, the library's defaults. `npm run bench -- irl` trains with the same.
+ */
+export function adversarialPreset(
+  algorithm: "gail" | "airl",
+  envId: string,
+): { ppo: PpoConfig; discriminator: NonNullable<AdversarialConfig["discriminator"]> } {
+  const preset = (algorithm === "airl" ? AIRL_PRESETS : GAIL_PRESETS)[envId];
+  return {
+    ppo: { ...PPO_PRESETS[envId], ...preset?.ppo },
+    discriminator: { ...preset?.discriminator },
+  };
+}
+
 export async function runAdversarialCommand(
   algorithm: "gail" | "airl",
   argv: string[],
@@ -137,8 +156,8 @@ export async function runAdversarialCommand(
   // The generator's preset depends on the env, which the dataset names (a resumed run has its own).
   const envId = resume ? "" : (await loadTrainingData(dataset)).envId;
   // The algorithm's per-env preset (seals/CartPole-v0), under the flags.
-  const preset = (algorithm === "airl" ? AIRL_PRESETS : GAIL_PRESETS)[envId];
-  const discriminator = setNumberFlags(command, values, { ...preset?.discriminator }, [
+  const preset = adversarialPreset(algorithm, envId);
+  const discriminator = setNumberFlags(command, values, { ...preset.discriminator }, [
     ["disc-lr", "learningRate", "number"],
     ["disc-batch-size", "batchSize", "positive-integer"],
     ["disc-updates", "updatesPerRound", "positive-integer"],
@@ -163,7 +182,7 @@ export async function runAdversarialCommand(
     discriminator.stateOnlyReward = true;
   }
   const config: Record<string, unknown> = {
-    ppo: ppoFlagsConfig(command, values, envId, preset?.ppo),
+    ppo: ppoFlagsConfig(command, values, envId, preset.ppo),
     discriminator,
     normalizeRewards: values["no-reward-norm"] !== true,
     allowVariableHorizon: values["allow-variable-horizon"] === true,

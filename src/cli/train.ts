@@ -23,6 +23,7 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import { flagsOfConfig, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
 import { reportScale, scaleFlags, scaleHelp, setUpScale, wantsScale } from "./scale.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
@@ -628,6 +629,13 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
   const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer");
   if (evalEpisodes !== undefined && evalEpisodes < 0)
     throw new UsageError(command, "--eval-episodes must be ≥ 0.");
+  if (resume) {
+    // The run's dataset and config hold; a flag that would change them is refused.
+    await refuseChangedFlags(command, out, "bc", [
+      ...(dataset === "" ? [] : [{ flag: "dataset", path: ["dataset"], value: dataset, same: sameDatasets }]),
+      ...flagsOfConfig(config as Record<string, unknown>, ["bc"]),
+    ]);
+  }
   const bar = progressBar("train bc", 1);
   const result = await trainBcRun({
     dataset,
