@@ -112,6 +112,17 @@ describe("--resume refuses a changed training flag", () => {
       "0",
     );
     assert.equal(same.code, 0, same.err);
+    // The run's evaluation settings hold on a resume: it started with --eval-episodes 0, so a resume
+    // without the flag evaluates nothing (it used to evaluate 50 episodes), and another value is refused.
+    const held = await run("train", "bc", "--out", out, "--resume");
+    assert.equal(held.code, 0, held.err);
+    assert.doesNotMatch(held.out, /^eval /m);
+    refused(
+      await run("train", "bc", "--out", out, "--resume", "--eval-episodes", "5"),
+      "eval-episodes",
+      "5",
+      "0",
+    );
   });
 
   test("train bc-rnn: --window, --gru-hidden, --eval-seed; the same values pass the check", async () => {

@@ -23,7 +23,7 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
-import { flagsOfConfig, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
+import { flagsOfConfig, givenFlags, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
 import { reportScale, scaleFlags, scaleHelp, setUpScale, wantsScale } from "./scale.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
@@ -629,11 +629,16 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
   const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer");
   if (evalEpisodes !== undefined && evalEpisodes < 0)
     throw new UsageError(command, "--eval-episodes must be ≥ 0.");
+  const evalSeed = numberFlag(command, values, "eval-seed", "integer");
   if (resume) {
     // The run's dataset and config hold; a flag that would change them is refused.
     await refuseChangedFlags(command, out, "bc", [
       ...(dataset === "" ? [] : [{ flag: "dataset", path: ["dataset"], value: dataset, same: sameDatasets }]),
       ...flagsOfConfig(config as Record<string, unknown>, ["bc"]),
+      ...givenFlags([
+        ["eval-episodes", ["evalEpisodes"], evalEpisodes],
+        ["eval-seed", ["evalSeed"], evalSeed],
+      ]),
     ]);
   }
   const bar = progressBar("train bc", 1);
@@ -644,7 +649,7 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
     resume,
     overwrite: values.overwrite === true,
     evalEpisodes,
-    evalSeed: numberFlag(command, values, "eval-seed", "integer"),
+    evalSeed,
     command: ["mimic", "train", ...argv],
     onWarning: (w) => io.err(`warning: ${w}`),
     onProgress: (p) => {
