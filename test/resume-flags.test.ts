@@ -1,8 +1,8 @@
 /**
  * `--resume` with a training flag that differs from the run's manifest is refused, naming the flag
- * and both values (src/cli/resume-flags.ts), for `train bc`, `bc-rnn`, `bc-cnn`, `bc-dom` and
- * `dagger-dom`; the same values, spelled differently or not, pass. `bc` and `bc-rnn` train tiny
- * real runs; `bc-cnn`, `bc-dom` and `dagger-dom` (whose real runs need pixels or Chromium) get a
+ * and both values (src/cli/resume-flags.ts), for `train bc`, `bc-rnn`, `bc-cnn`, `bc-dom`,
+ * `dagger`, `dagger-dom`, `ppo` and `gail` (`airl` shares gail's code); the same values, spelled
+ * differently or not, pass. `bc`, `bc-rnn`, `dagger`, `ppo` and `gail` train tiny real runs; `bc-cnn`, `bc-dom` and `dagger-dom` (whose real runs need pixels or Chromium) get a
  * run directory whose manifest holds the config their schemas resolve, as their pipelines write it.
  */
 import assert from "node:assert/strict";
@@ -188,6 +188,119 @@ describe("--resume refuses a changed training flag", () => {
     );
     passed(same);
     assert.match(same.err, /holds a finished run/);
+  });
+
+  test("train ppo: --lr, --epochs (updateEpochs), --normalize-obs, --env; the same values pass the check", async () => {
+    const out = join(dir, "ppo");
+    const small = ["--num-envs", "1", "--num-steps", "128", "--minibatches", "2", "--epochs", "2"];
+    const trained = await run(
+      "train",
+      "ppo",
+      "--env",
+      "CartPole-v1",
+      "--timesteps",
+      "256",
+      ...small,
+      "--lr",
+      "0.001",
+      "--eval-episodes",
+      "1",
+      "--out",
+      out,
+    );
+    assert.equal(trained.code, 0, trained.err);
+    refused(await run("train", "ppo", "--out", out, "--resume", "--lr", "0.01"), "lr", "0.01", "0.001");
+    refused(await run("train", "ppo", "--out", out, "--resume", "--epochs", "4"), "epochs", "4", "2");
+    refused(
+      await run("train", "ppo", "--out", out, "--resume", "--normalize-obs"),
+      "normalize-obs",
+      "true",
+      "false",
+    );
+    refused(
+      await run("train", "ppo", "--out", out, "--resume", "--env", "Acrobot-v1"),
+      "env",
+      "Acrobot-v1",
+      "CartPole-v1",
+    );
+    passed(
+      await run("train", "ppo", "--out", out, "--resume", "--env", "CartPole-v1", "--lr", "1e-3", ...small),
+    );
+  });
+
+  test("train gail: --disc-hidden, --minibatches, --no-reward-norm, --timesteps; the same values pass the check", async () => {
+    const data = join(dir, "seals");
+    const collected = await run(
+      "collect",
+      "--env",
+      "seals/CartPole-v0",
+      "--expert",
+      "scripted",
+      "--episodes",
+      "1",
+      "--out",
+      data,
+    );
+    assert.equal(collected.code, 0, collected.err);
+    const out = join(dir, "gail");
+    const small = ["--num-envs", "1", "--num-steps", "128", "--minibatches", "2", "--epochs", "1"];
+    const trained = await run(
+      "train",
+      "gail",
+      "--dataset",
+      data,
+      "--timesteps",
+      "256",
+      ...small,
+      "--disc-hidden",
+      "8",
+      "--eval-episodes",
+      "1",
+      "--out",
+      out,
+    );
+    assert.equal(trained.code, 0, trained.err);
+    const resume = ["train", "gail", "--out", out, "--resume"];
+    refused(await run(...resume, "--disc-hidden", "16"), "disc-hidden", "[16]", "[8]");
+    refused(await run(...resume, "--no-reward-norm"), "no-reward-norm", "false", "true");
+    refused(await run(...resume, "--timesteps", "512"), "timesteps", "512", "256");
+    refused(await run(...resume, "--minibatches", "4"), "minibatches", "4", "2");
+    passed(await run(...resume, "--disc-hidden", "8", "--timesteps", "256", "--dataset", data, ...small));
+  });
+
+  test("train dagger: --rounds, --steps-per-round, --beta, --hidden; the same values pass the check", async () => {
+    const out = join(dir, "dagger");
+    const settings = ["--rounds", "1", "--steps-per-round", "200", "--epochs", "1", "--hidden", "8"];
+    const trained = await run(
+      "train",
+      "dagger",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      ...settings,
+      "--beta",
+      "exp:0.5",
+      "--eval-episodes",
+      "1",
+      "--out",
+      out,
+    );
+    assert.equal(trained.code, 0, trained.err);
+    const resume = ["train", "dagger", "--out", out, "--resume"];
+    refused(await run(...resume, "--rounds", "3"), "rounds", "3", "1");
+    refused(await run(...resume, "--steps-per-round", "100"), "steps-per-round", "100", "200");
+    refused(await run(...resume, "--hidden", "16"), "hidden", "[16]", "[8]");
+    refused(await run(...resume, "--expert", "other"), "expert", "other", "scripted");
+    refused(
+      await run(...resume, "--beta", "linear"),
+      "beta",
+      '{"kind":"linear"}',
+      '{"decay":0.5,"kind":"exponential"}',
+    );
+    passed(
+      await run(...resume, ...settings, "--beta", "exp:0.5", "--env", "CartPole-v1", "--expert", "scripted"),
+    );
   });
 
   /** A run directory with the manifest a pipeline writes for `config` (status running, no checkpoint). */

@@ -22,6 +22,14 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import {
+  DISCRIMINATOR_FLAG_OF,
+  flagsOfConfig,
+  givenFlags,
+  PPO_FLAG_OF,
+  refuseChangedFlags,
+  sameDatasets,
+} from "./resume-flags.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
@@ -191,6 +199,30 @@ export async function runAdversarialCommand(
     ["timesteps", "totalTimesteps", "positive-integer"],
     ["seed", "seed", "integer"],
   ]);
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "positive-integer");
+  if (resume) {
+    // The run's dataset and config hold; a flag that would change them is refused.
+    await refuseChangedFlags(command, out, algorithm, [
+      ...flagsOfConfig(config.ppo as Record<string, unknown>, [algorithm, "ppo"], PPO_FLAG_OF),
+      ...flagsOfConfig(discriminator, [algorithm, "discriminator"], DISCRIMINATOR_FLAG_OF),
+      ...givenFlags([
+        ["dataset", ["dataset"], dataset === "" ? undefined : dataset, sameDatasets],
+        ["timesteps", [algorithm, "totalTimesteps"], config.totalTimesteps],
+        ["seed", [algorithm, "seed"], config.seed],
+        [
+          "no-reward-norm",
+          [algorithm, "normalizeRewards"],
+          values["no-reward-norm"] === true ? false : undefined,
+        ],
+        [
+          "allow-variable-horizon",
+          [algorithm, "allowVariableHorizon"],
+          values["allow-variable-horizon"] === true ? true : undefined,
+        ],
+        ["eval-episodes", ["evalEpisodes"], evalEpisodes],
+      ]),
+    ]);
+  }
   const bar = progressBar(command, 1);
   const result = await trainAdversarialRun({
     algorithm,
@@ -200,7 +232,7 @@ export async function runAdversarialCommand(
     config,
     overwrite: values.overwrite === true,
     checkpointEvery: numberFlag(command, values, "checkpoint-every", "positive-integer"),
-    evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
+    evalEpisodes,
     command: ["mimic", "train", algorithm, ...argv],
     onWarning,
     onRound: (r, total) => {

@@ -3,11 +3,12 @@
  * `--resume` continues a run with the settings its manifest recorded (dataset, config, evaluation):
  * that is what makes a resumed run end where an uninterrupted one ends. A training flag given with
  * `--resume` that asks for another value is refused here, with the flag and both values, instead
- * of being silently ignored. `train bc`, `bc-rnn`, `bc-cnn`, `bc-dom` and `dagger-dom` share it.
+ * of being silently ignored. Every `train … --resume` shares it: `bc`, `bc-rnn`, `bc-cnn`, `bc-dom`,
+ * `dagger`, `dagger-dom`, `ppo`, `gail` and `airl`.
  */
 import { resolve } from "node:path";
 import { RunDirectory } from "../runs/run-directory.js";
-import { UsageError } from "./args.js";
+import { PPO_NUMBER_FLAGS, UsageError } from "./args.js";
 
 /** A flag given with `--resume`, and where the run's manifest keeps the value it started with. */
 export interface ResumedFlag {
@@ -28,13 +29,36 @@ const FLAG_OF: Record<string, string> = {
   standardizeImages: "no-standardize",
 };
 
+/** `train ppo`'s and the adversarial generators' flags, by their `PpoConfig` key. */
+export const PPO_FLAG_OF: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(PPO_NUMBER_FLAGS.map(([flag, key]) => [key, flag])),
+  totalTimesteps: "timesteps",
+  normalizeObservations: "normalize-obs",
+  normalizeRewards: "normalize-reward",
+};
+
+/** GAIL's and AIRL's discriminator flags, by their config key. */
+export const DISCRIMINATOR_FLAG_OF: Readonly<Record<string, string>> = {
+  learningRate: "disc-lr",
+  batchSize: "disc-batch-size",
+  updatesPerRound: "disc-updates",
+  replaySize: "disc-replay-size",
+  activation: "disc-activation",
+  hidden: "disc-hidden",
+  stateOnlyReward: "state-only-reward",
+};
+
 /**
  * The flags behind a config built from flags (every key of `config` came from one), with their
  * place under `at` in the manifest's config.
  */
-export function flagsOfConfig(config: Record<string, unknown>, at: readonly string[]): ResumedFlag[] {
+export function flagsOfConfig(
+  config: Record<string, unknown>,
+  at: readonly string[],
+  flagOf: Readonly<Record<string, string>> = FLAG_OF,
+): ResumedFlag[] {
   return Object.entries(config).map(([key, value]) => ({
-    flag: FLAG_OF[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+    flag: flagOf[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
     path: [...at, key],
     value,
   }));

@@ -23,7 +23,7 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
-import { flagsOfConfig, givenFlags, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
+import { flagsOfConfig, givenFlags, PPO_FLAG_OF, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
 import { reportScale, scaleFlags, scaleHelp, setUpScale, wantsScale } from "./scale.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
@@ -175,6 +175,18 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
   ]);
   if (values["normalize-obs"] === true) config.normalizeObservations = true;
   if (values["normalize-reward"] === true) config.normalizeRewards = true;
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "positive-integer");
+  if (resume) {
+    // The run's env, config and reward hold; a flag that would change them is refused.
+    await refuseChangedFlags(command, out, "ppo", [
+      ...flagsOfConfig(config, ["ppo"], PPO_FLAG_OF),
+      ...givenFlags([
+        ["env", ["env"], values.env],
+        ["reward", ["reward"], values.reward, sameDatasets],
+        ["eval-episodes", ["evalEpisodes"], evalEpisodes],
+      ]),
+    ]);
+  }
   const bar = progressBar("train ppo", 1);
   const result = await trainPpoRun({
     envId,
@@ -185,7 +197,7 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     checkpointEvery: numberFlag(command, values, "checkpoint-every", "positive-integer"),
     overwrite: values.overwrite === true,
     reward: typeof values.reward === "string" ? values.reward : undefined,
-    evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
+    evalEpisodes,
     command: ["mimic", "train", "ppo", ...argv],
     onUpdate: (r, total) => {
       bar.setTotal(total);
@@ -328,6 +340,19 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
         "--beta-stream round cannot be split across workers; leave it out (episode is implied).",
       );
     config.betaStream = "episode";
+  }
+  if (resume) {
+    // The run's env, expert, demonstrations and settings hold; a flag that would change them is refused.
+    const { bc, ...rest } = config;
+    await refuseChangedFlags(command, out, "dagger", [
+      ...flagsOfConfig(rest as Record<string, unknown>, ["dagger"]),
+      ...flagsOfConfig((bc ?? {}) as Record<string, unknown>, ["dagger", "bc"]),
+      ...givenFlags([
+        ["env", ["env"], values.env],
+        ["expert", ["expert"], values.expert],
+        ["demos", ["demos"], values.demos, sameDatasets],
+      ]),
+    ]);
   }
   const scale = await setUpScale(command, values, io.err);
   let scaleReportOfRun: ScaleReport | undefined;
