@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- <suite>`: runs a benchmark suite. Suites: envs, mujoco, data, bc, dagger, serve, irl, layers, nn, scale. Without a name, all suites run.
  */
+import { configureFusedEngineFromEnv } from "../src/cli/engine-env.js";
 import { benchBc } from "./bc.js";
 import { benchDagger } from "./dagger.js";
 import { benchData } from "./data.js";
@@ -11,6 +12,9 @@ import { benchMujoco } from "./mujoco.js";
 import { benchNn } from "./nn.js";
 import { benchScale } from "./scale.js";
 import { benchServe } from "./serve.js";
+
+// The fused engine takes MIMIC_THREADS and MIMIC_FMA from here, as the mimic command does.
+configureFusedEngineFromEnv(process.env);
 
 const suites: Record<string, () => void | Promise<void>> = {
   envs: benchEnvs,

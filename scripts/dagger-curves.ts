@@ -6,9 +6,13 @@
 import { writeFileSync } from "node:fs";
 import { trainBc } from "../src/algorithms/bc.js";
 import { trainDagger } from "../src/algorithms/dagger.js";
+import { configureFusedEngineFromEnv } from "../src/cli/engine-env.js";
 import { policyExpert } from "../src/experts/expert.js";
 import { collect, Dataset, evaluate, make, scriptedExpert } from "../src/index.js";
 import { linePlotSvg } from "../src/runs/plots.js";
+
+// The fused engine takes MIMIC_THREADS and MIMIC_FMA from here, as the mimic command does.
+configureFusedEngineFromEnv(process.env);
 
 async function demos(id: string, episodes: number): Promise<Dataset> {
   const env = make(id);

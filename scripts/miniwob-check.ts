@@ -16,6 +16,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { trainBcDom } from "../src/algorithms/bc-dom.js";
+import { configureFusedEngineFromEnv } from "../src/cli/engine-env.js";
 import { Dataset } from "../src/data/dataset.js";
 import { launchBrowser } from "../src/envs/web/browser.js";
 import type { DomElement, WebAction, WebObservation } from "../src/envs/web/observation.js";
@@ -23,6 +24,9 @@ import { createWebEnv, WEB_TASKS, type WebEnv } from "../src/envs/web/web-env.js
 import { evaluate } from "../src/eval/evaluate.js";
 import { webActor } from "../src/experts/web.js";
 import { expertDriver, recordWebEpisodes } from "../src/experts/web-recorder.js";
+
+// The fused engine takes MIMIC_THREADS and MIMIC_FMA from here, as the mimic command does.
+configureFusedEngineFromEnv(process.env);
 
 const root = process.argv[2];
 const demosAt = process.argv.indexOf("--demos");

@@ -12,6 +12,7 @@
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { trainGail } from "../src/algorithms/gail.js";
+import { configureFusedEngineFromEnv } from "../src/cli/engine-env.js";
 import {
   collect,
   Dataset,
@@ -25,6 +26,9 @@ import {
   trainBc,
   trainDagger,
 } from "../src/index.js";
+
+// The fused engine takes MIMIC_THREADS and MIMIC_FMA from here, as the mimic command does.
+configureFusedEngineFromEnv(process.env);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

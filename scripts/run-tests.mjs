@@ -36,5 +36,10 @@ if (files.length === 0) {
   console.error(`run-tests: no ${slow ? "slow " : ""}test files found under ${root}.`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--test", ...files], { stdio: "inherit" });
+// Every test process configures the fused engine from MIMIC_THREADS and MIMIC_FMA first, as the
+// mimic command does (the library reads no environment variables).
+const engineEnv = join(root, "helpers", "engine-env.js");
+const result = spawnSync(process.execPath, ["--import", `./${engineEnv}`, "--test", ...files], {
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

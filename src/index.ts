@@ -264,7 +264,14 @@ export {
 } from "./nn/compile.js";
 export { exportOnnx } from "./nn/onnx.js";
 // The fused MLP engine (WebAssembly SIMD kernels, plain-TS fallback): batch-1 forward and setup.
-export { fusedEngineAvailable, fusedKernelsFma, initFusedEngine } from "./nn/fused/arena.js";
+export {
+  configureFusedEngine,
+  type FusedEngineSettings,
+  fusedEngineAvailable,
+  fusedKernelsFma,
+  initFusedEngine,
+} from "./nn/fused/arena.js";
+export { fusedThreads } from "./nn/fused/threads.js";
 export { FusedForward } from "./nn/fused/forward.js";
 export { createFusedTrainer, type FusedTrainer, type FusedTrainerConfig } from "./nn/fused/trainer.js";
 export { FusedAdam } from "./nn/fused/adam.js";

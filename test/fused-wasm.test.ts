@@ -11,6 +11,7 @@ import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createContext, runInContext } from "node:vm";
 import fc from "fast-check";
+import "./helpers/engine-env.js";
 import { ShapeMismatchError } from "../src/core/errors.js";
 import { rngFromSeed } from "../src/core/rng.js";
 import { initEngine, tf } from "../src/nn/engine.js";
@@ -186,7 +187,7 @@ describe("the WebAssembly module", () => {
 
   test("this runtime fuses gemm's multiply-adds (relaxed SIMD, set up by the engine on Node 20)", () => {
     // Node 20 on x86-64 with FMA (this project's machines): the engine turns relaxed SIMD on and
-    // its probe sees one rounding. MIMIC_FMA=0 keeps the plain kernels.
+    // its probe sees one rounding. MIMIC_FMA=0 keeps the plain kernels (helpers/engine-env.ts).
     assert.equal(fusedKernelsFma(), process.env.MIMIC_FMA !== "0");
   });
 

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Queue } from "bullmq";
 import {
   type DaggerConfig,
   type DaggerEpisodeRequest,
@@ -18,7 +19,7 @@ import {
   trainDagger,
 } from "../src/algorithms/dagger.js";
 import type { Env } from "../src/core/env.js";
-import { JobFailedError, RedisUnreachableError } from "../src/core/errors.js";
+import { JobFailedError, RedisUnreachableError, ScaleResumeError } from "../src/core/errors.js";
 import { make } from "../src/core/registry.js";
 import { collect } from "../src/data/collect.js";
 import type { Episode } from "../src/data/episode.js";
@@ -39,10 +40,11 @@ import {
   scaleReportTable,
 } from "../src/scale/distributed.js";
 import { mimicBin } from "../src/scale/local.js";
+import { bullConnection, KEY_PREFIX } from "../src/scale/queue.js";
 import { checkRedis, maskRedisUrl, parseRedisUrl } from "../src/scale/redis.js";
 import { decodeEpisode, encodeEpisode } from "../src/scale/wire.js";
 import { type RunningWorker, startWorker } from "../src/scale/worker.js";
-import { runCli } from "./helpers/cli.js";
+import { killCliWhen, runCli } from "./helpers/cli.js";
 import { repoRoot } from "./helpers/fixtures.js";
 import { freshQueue, redisSkip, testRedis } from "./helpers/redis.js";
 
@@ -496,5 +498,128 @@ describe("scale: on a private redis-server", { skip: redisSkip }, () => {
     const report = JSON.parse(readFileSync(join(scaled, "scale.json"), "utf8"));
     assert.equal(report.jobs.length, 4);
     assert.ok(report.workers.length >= 1);
+  });
+  test("a coordinator stopped part way resumes: the finished jobs are kept, the rest run, and the episodes are the local run's", async () => {
+    const queue = freshQueue("resume");
+    const run = `resume-${process.pid}`;
+    const spec = { envId: "CartPole-v1", episodes: 12, seed: 40 };
+    const first = await startWorker({ redis: redis.url, queue, name: "first" });
+    const stop = new AbortController();
+    let finished = 0;
+    await assert.rejects(
+      collectOnWorkers(spec, {
+        redis: redis.url,
+        queue,
+        jobs: 6,
+        run,
+        signal: stop.signal,
+        onProgress: () => {
+          finished += 1;
+          if (finished === 2) stop.abort(new Error("stopped on purpose"));
+        },
+      }),
+      /stopped on purpose/,
+    );
+    await first.close();
+
+    const other = { redis: redis.url, queue, jobs: 6, run, resume: true };
+    await assert.rejects(
+      collectOnWorkers({ ...spec, seed: 41 }, other),
+      (error: unknown) =>
+        error instanceof ScaleResumeError &&
+        /asks for "collect CartPole-v1 seeds 41–42"/.test(error.message) &&
+        /--scale-resume/.test(error.message),
+      "a resume with other seeds is refused, naming the job and both units",
+    );
+    await assert.rejects(
+      collectOnWorkers(spec, { ...other, inputs: "sha256:another-policy" }),
+      (error: unknown) => error instanceof ScaleResumeError && /other inputs/.test(error.message),
+      "a resume whose inputs (eval's policy digest) differ is refused",
+    );
+    await assert.rejects(
+      collectOnWorkers(spec, { ...other, run: "never-started" }),
+      (error: unknown) =>
+        error instanceof ScaleResumeError && /no job of run never-started/.test(error.message),
+    );
+
+    workers.push(await startWorker({ redis: redis.url, queue, name: "second" }));
+    let resumedAt: { done: number; total: number } | undefined;
+    const { episodes, report } = await collectOnWorkers(spec, {
+      ...other,
+      onResume: (r) => {
+        resumedAt = r;
+      },
+    });
+    assertSameEpisodes(episodes, await localEpisodes("CartPole-v1", 12, 40));
+    assert.ok(report.resumed.length >= 2, `at least the 2 jobs seen finished were kept: ${report.resumed}`);
+    for (const job of report.jobs) {
+      assert.equal(job.worker, job.resumed ? "first" : "second", `${job.jobId} ran once, where it says`);
+      assert.equal(job.starts, 1);
+    }
+    assert.equal(resumedAt?.total, 12);
+    assert.equal(resumedAt?.done, 2 * report.resumed.length, "each job is 2 episodes");
+    // Read: the run's jobs are gone, so it cannot be resumed again.
+    await assert.rejects(collectOnWorkers(spec, other), ScaleResumeError);
+  });
+
+  test("mimic collect --redis killed with SIGKILL, resumed with --scale-resume: the local dataset, no job run twice", async () => {
+    const queue = freshQueue("cli-resume");
+    const out = join(dir, "resumed-cp");
+    const local = join(dir, "resumed-cp-local");
+    const args = [
+      "collect",
+      "--env",
+      "CartPole-v1",
+      "--expert",
+      "scripted",
+      "--episodes",
+      "8",
+      "--seed",
+      "5",
+    ];
+    const scaled = [...args, "--jobs", "4", "--redis", redis.url, "--queue", queue, "--out", out];
+    const jobs = new Queue(queue, {
+      connection: bullConnection(parseRedisUrl(redis.url)),
+      prefix: KEY_PREFIX,
+    });
+    try {
+      // No worker yet: the coordinator enqueues its 4 jobs and waits; it is killed once they are in Redis.
+      let enqueued = false;
+      const watching = (async () => {
+        for (let i = 0; i < 6000 && !enqueued; i++) {
+          enqueued = (await jobs.getJobCounts("waiting")).waiting === 4;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      assert.equal(await killCliWhen(scaled, () => enqueued), "SIGKILL");
+      await watching;
+      const waiting = await jobs.getJobs(["waiting"]);
+      const run = (waiting[0]!.data as { run: string }).run;
+      assert.equal(waiting.length, 4);
+      // A worker does the jobs while no coordinator listens; their results stay in Redis.
+      workers.push(await startWorker({ redis: redis.url, queue, name: "alone" }));
+      for (let i = 0; i < 3000 && (await jobs.getJobCounts("completed")).completed < 4; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal((await jobs.getJobCounts("completed")).completed, 4);
+
+      const refused = await runCli(...args, "--out", out, "--scale-resume", run);
+      assert.equal(refused.code, 2);
+      assert.match(refused.err, /--scale-resume goes with --redis/);
+      const resumed = await runCli(...scaled, "--scale-resume", run);
+      assert.equal(resumed.code, 0, resumed.err);
+      assert.match(resumed.err, new RegExp(`resuming run ${run}: 8 of 8 episodes were done`));
+      assert.match(resumed.out, /kept from before the resume: 4 jobs/);
+      assert.equal((await runCli(...args, "--out", local)).code, 0);
+      const [a, b] = await Promise.all([loadDataset(local), loadDataset(out)]);
+      assert.equal(contentHash(b.dataset), contentHash(a.dataset));
+      const report = JSON.parse(readFileSync(join(out, "scale.json"), "utf8"));
+      assert.equal(report.resumed.length, 4);
+      assert.ok(
+        report.jobs.every((j: { worker: string; starts: number }) => j.worker === "alone" && j.starts === 1),
+      );
+      assert.equal((await jobs.getJobCounts("completed")).completed, 0, "the read run's jobs are removed");
+    } finally {
+      await jobs.close();
+    }
   });
 });

@@ -170,14 +170,17 @@ export function ppoFlagsConfig(
   envId: string,
   overPreset: PpoConfig = {},
 ): Record<string, unknown> {
-  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}), ...overPreset }, [
-    ["num-envs", "numEnvs", "positive-integer"],
-    ["num-steps", "numSteps", "positive-integer"],
-    ["lr", "learningRate", "number"],
-    ["epochs", "updateEpochs", "positive-integer"],
-    ["minibatches", "numMinibatches", "positive-integer"],
-    ["gamma", "gamma", "fraction"],
-    ["gae-lambda", "gaeLambda", "fraction"],
-    ["ent-coef", "entCoef", "number"],
-  ]);
+  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}), ...overPreset }, PPO_NUMBER_FLAGS);
 }
+
+/** The PPO flags that `ppoFlagsConfig` reads: flag, `PpoConfig` key, kind. */
+export const PPO_NUMBER_FLAGS = [
+  ["num-envs", "numEnvs", "positive-integer"],
+  ["num-steps", "numSteps", "positive-integer"],
+  ["lr", "learningRate", "number"],
+  ["epochs", "updateEpochs", "positive-integer"],
+  ["minibatches", "numMinibatches", "positive-integer"],
+  ["gamma", "gamma", "fraction"],
+  ["gae-lambda", "gaeLambda", "fraction"],
+  ["ent-coef", "entCoef", "number"],
+] as const satisfies readonly (readonly [string, string, NumberKind])[];

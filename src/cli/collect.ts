@@ -11,7 +11,19 @@ import { saveDataset } from "../data/store.js";
 import { scriptedExpert } from "../experts/index.js";
 import { envOptionsFlag, type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
 import { progressBar } from "./progress.js";
-import { reportScale, scaleFlags, scaleHelp, scaleProgress, setUpScale, wantsScale } from "./scale.js";
+import {
+  checkScaleResumeFlag,
+  reportScale,
+  scaleFlags,
+  scaleHelp,
+  scaleProgress,
+  scaleResumeFlag,
+  scaleResumeHelp,
+  scaleResumeProgress,
+  scaleRunFlag,
+  setUpScale,
+  wantsScale,
+} from "./scale.js";
 
 export const collectHelp = `Usage: mimic collect --env <id> --expert scripted (--episodes N | --steps N) --out <path> [options]
 
@@ -35,6 +47,7 @@ Options:
   -h, --help          show this help
 
 ${scaleHelp}
+${scaleResumeHelp}
   With --redis or --workers, episode k still resets with seed S + k and the dataset is the one a
   local run records (the same episodes, in seed order); --episodes is needed and --num-envs is not
   used. Who collected what is written to <out>/scale.json (<name>.scale.json beside a .jsonl).
@@ -65,6 +78,7 @@ async function collectScaled(input: {
   err: (text: string) => void;
 }): Promise<number> {
   const { envId, envOptions, episodes, seed, out, print, err } = input;
+  const scaleRun = await scaleRunFlag("collect", input.values, err);
   const scale = await setUpScale("collect", input.values, err);
   const { collectOnWorkers } = await import("../scale/distributed.js");
   const env = make(envId, envOptions);
@@ -72,7 +86,14 @@ async function collectScaled(input: {
   try {
     const { episodes: recorded, report } = await collectOnWorkers(
       { envId, envOptions, episodes, seed },
-      { redis: scale!.redis, queue: scale!.queue, jobs: scale!.jobs, ...scaleProgress(bar, err) },
+      {
+        redis: scale!.redis,
+        queue: scale!.queue,
+        jobs: scale!.jobs,
+        ...scaleRun,
+        ...scaleProgress(bar, err),
+        ...scaleResumeProgress(scaleRun.run, "episodes", err),
+      },
     );
     bar.finish();
     const dataset = new Dataset({
@@ -116,6 +137,7 @@ export async function runCollect(
     out: { type: "string" },
     id: { type: "string" },
     ...scaleFlags,
+    ...scaleResumeFlag,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -153,6 +175,7 @@ export async function runCollect(
   }
   parseEnvId(envId);
   const envOptions = envOptionsFlag("collect", values, envId);
+  checkScaleResumeFlag("collect", values);
   if (wantsScale(values)) {
     if (episodes === undefined)
       throw new UsageError(

@@ -5,13 +5,26 @@
 
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { directoryDigest } from "../core/files.js";
 import { make } from "../core/registry.js";
 import { type EvalResult, evaluate } from "../eval/evaluate.js";
 import { evaluateRun, resolvePolicyDir } from "../runs/pipelines.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, UsageError } from "./args.js";
 import { loadSingleFilePolicy, policyFileOf } from "./policy-file.js";
 import { progressBar } from "./progress.js";
-import { reportScale, scaleFlags, scaleHelp, scaleProgress, setUpScale, wantsScale } from "./scale.js";
+import {
+  checkScaleResumeFlag,
+  reportScale,
+  scaleFlags,
+  scaleHelp,
+  scaleProgress,
+  scaleResumeFlag,
+  scaleResumeHelp,
+  scaleResumeProgress,
+  scaleRunFlag,
+  setUpScale,
+  wantsScale,
+} from "./scale.js";
 
 export const evalHelp = `Usage: mimic eval --policy runs/<name> [--episodes 50] [--seed 1000] [--json]
        mimic eval --policy runs/<dom-run> [--env web:<task>[,web:<task>…]] [--episodes 50]
@@ -33,6 +46,7 @@ Options:
   -h, --help        show this help
 
 ${scaleHelp}
+${scaleResumeHelp}
   With --redis or --workers the result is the local one (the same seeds, in order); the policy
   path must be readable on every worker (a shared filesystem, or the same path on each machine).
   --scale-report <file> writes who ran which episodes as JSON.
@@ -65,18 +79,29 @@ async function evaluateScaled(input: {
   io: Io;
 }): Promise<EvalResult> {
   const { io } = input;
+  const scaleRun = await scaleRunFlag("eval", input.values, io.err);
   const scale = await setUpScale("eval", input.values, io.err);
   try {
     const { NeuralPolicy } = await import("../nn/policy.js");
     const { envSpecOf, evaluateOnWorkers } = await import("../scale/distributed.js");
     // The env spec (for the normalized score and success) comes from the policy's own files.
-    const saved = await NeuralPolicy.load(await resolvePolicyDir(input.policy));
+    const policyDir = await resolvePolicyDir(input.policy);
+    const saved = await NeuralPolicy.load(policyDir);
     const envSpec = envSpecOf(saved.envId, { ...saved.envOptions });
     saved.dispose();
     const bar = progressBar(`eval ${envSpec.id}`, input.episodes);
     const { result, report } = await evaluateOnWorkers(
       { policy: resolve(input.policy), envSpec, episodes: input.episodes, seed: input.seed },
-      { redis: scale!.redis, queue: scale!.queue, jobs: scale!.jobs, ...scaleProgress(bar, io.err) },
+      {
+        redis: scale!.redis,
+        queue: scale!.queue,
+        jobs: scale!.jobs,
+        ...scaleRun,
+        // A resume keeps finished jobs only if the policy they evaluated is the one here now.
+        inputs: await directoryDigest(policyDir),
+        ...scaleProgress(bar, io.err),
+        ...scaleResumeProgress(scaleRun.run, "episodes", io.err),
+      },
     );
     bar.finish();
     const reportPath = typeof input.values["scale-report"] === "string" ? input.values["scale-report"] : null;
@@ -96,6 +121,7 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
     env: { type: "string" },
     chromium: { type: "string" },
     ...scaleFlags,
+    ...scaleResumeFlag,
     "scale-report": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
@@ -107,6 +133,7 @@ export async function runEval(argv: string[], io: Io): Promise<number> {
   const episodes = numberFlag("eval", values, "episodes", "positive-integer") ?? 50;
   const seed = numberFlag("eval", values, "seed", "integer") ?? 1000;
   if (seed < 0) throw new UsageError("eval", "--seed must be ≥ 0.");
+  checkScaleResumeFlag("eval", values);
   const dom = await loadDomPolicy(policy);
   if (dom !== null) return evaluateDom({ ...dom, values, episodes, seed, io });
   if (typeof values.env === "string") {

@@ -3,8 +3,10 @@
  * `mimic train gail`, `mimic train airl` and `mimic train maxent-irl`: inverse RL into a run
  * directory, with progress, metrics, TensorBoard events and the report, as `train bc`.
  */
+import type { AdversarialConfig } from "../algorithms/adversarial.js";
 import { AIRL_PRESETS } from "../algorithms/airl.js";
 import { GAIL_PRESETS } from "../algorithms/gail.js";
+import { PPO_PRESETS, type PpoConfig } from "../algorithms/ppo/config.js";
 import { trainAdversarialRun } from "../runs/adversarial-pipeline.js";
 import { trainMaxEntIrlRun } from "../runs/maxent-pipeline.js";
 import { loadTrainingData } from "../runs/pipelines.js";
@@ -20,6 +22,14 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import {
+  DISCRIMINATOR_FLAG_OF,
+  flagsOfConfig,
+  givenFlags,
+  PPO_FLAG_OF,
+  refuseChangedFlags,
+  sameDatasets,
+} from "./resume-flags.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
@@ -112,6 +122,23 @@ const adversarialFlags = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/**
+ * The settings `mimic train gail|airl` starts from on `envId`, before its flags: the generator gets
+ * the env's tuned PPO preset (`PPO_PRESETS`) under the algorithm's own (`GAIL_PRESETS`,
+ * `AIRL_PRESETS`), the discriminator the algorithm's. Envs without presets get `{ ppo: {},
+ * discriminator: {} }`, the library's defaults. `npm run bench -- irl` trains with the same.
+ */
+export function adversarialPreset(
+  algorithm: "gail" | "airl",
+  envId: string,
+): { ppo: PpoConfig; discriminator: NonNullable<AdversarialConfig["discriminator"]> } {
+  const preset = (algorithm === "airl" ? AIRL_PRESETS : GAIL_PRESETS)[envId];
+  return {
+    ppo: { ...PPO_PRESETS[envId], ...preset?.ppo },
+    discriminator: { ...preset?.discriminator },
+  };
+}
+
 export async function runAdversarialCommand(
   algorithm: "gail" | "airl",
   argv: string[],
@@ -137,8 +164,8 @@ export async function runAdversarialCommand(
   // The generator's preset depends on the env, which the dataset names (a resumed run has its own).
   const envId = resume ? "" : (await loadTrainingData(dataset)).envId;
   // The algorithm's per-env preset (seals/CartPole-v0), under the flags.
-  const preset = (algorithm === "airl" ? AIRL_PRESETS : GAIL_PRESETS)[envId];
-  const discriminator = setNumberFlags(command, values, { ...preset?.discriminator }, [
+  const preset = adversarialPreset(algorithm, envId);
+  const discriminator = setNumberFlags(command, values, { ...preset.discriminator }, [
     ["disc-lr", "learningRate", "number"],
     ["disc-batch-size", "batchSize", "positive-integer"],
     ["disc-updates", "updatesPerRound", "positive-integer"],
@@ -163,7 +190,7 @@ export async function runAdversarialCommand(
     discriminator.stateOnlyReward = true;
   }
   const config: Record<string, unknown> = {
-    ppo: ppoFlagsConfig(command, values, envId, preset?.ppo),
+    ppo: ppoFlagsConfig(command, values, envId, preset.ppo),
     discriminator,
     normalizeRewards: values["no-reward-norm"] !== true,
     allowVariableHorizon: values["allow-variable-horizon"] === true,
@@ -172,6 +199,30 @@ export async function runAdversarialCommand(
     ["timesteps", "totalTimesteps", "positive-integer"],
     ["seed", "seed", "integer"],
   ]);
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "positive-integer");
+  if (resume) {
+    // The run's dataset and config hold; a flag that would change them is refused.
+    await refuseChangedFlags(command, out, algorithm, [
+      ...flagsOfConfig(config.ppo as Record<string, unknown>, [algorithm, "ppo"], PPO_FLAG_OF),
+      ...flagsOfConfig(discriminator, [algorithm, "discriminator"], DISCRIMINATOR_FLAG_OF),
+      ...givenFlags([
+        ["dataset", ["dataset"], dataset === "" ? undefined : dataset, sameDatasets],
+        ["timesteps", [algorithm, "totalTimesteps"], config.totalTimesteps],
+        ["seed", [algorithm, "seed"], config.seed],
+        [
+          "no-reward-norm",
+          [algorithm, "normalizeRewards"],
+          values["no-reward-norm"] === true ? false : undefined,
+        ],
+        [
+          "allow-variable-horizon",
+          [algorithm, "allowVariableHorizon"],
+          values["allow-variable-horizon"] === true ? true : undefined,
+        ],
+        ["eval-episodes", ["evalEpisodes"], evalEpisodes],
+      ]),
+    ]);
+  }
   const bar = progressBar(command, 1);
   const result = await trainAdversarialRun({
     algorithm,
@@ -181,7 +232,7 @@ export async function runAdversarialCommand(
     config,
     overwrite: values.overwrite === true,
     checkpointEvery: numberFlag(command, values, "checkpoint-every", "positive-integer"),
-    evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
+    evalEpisodes,
     command: ["mimic", "train", algorithm, ...argv],
     onWarning,
     onRound: (r, total) => {

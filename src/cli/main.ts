@@ -13,6 +13,7 @@ import { loadMujoco } from "../envs/mujoco/module.js";
 import "../envs/index.js";
 import { VERSION } from "../version.js";
 import { UsageError } from "./args.js";
+import { configureFusedEngineFromEnv } from "./engine-env.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
@@ -122,6 +123,10 @@ Options:
   -h, --help     show this help (also: mimic <command> --help)
   -v, --version  print the version
 
+Environment:
+  MIMIC_THREADS  threads that share a large matrix product (default: all cores, at most 4; 1 = one)
+  MIMIC_FMA      0 keeps the plain SIMD kernels instead of fused multiply-adds (default 1)
+
 Examples:
   mimic quickstart
   mimic envs
@@ -161,6 +166,8 @@ export async function main(
         `unknown ${first.startsWith("-") ? "flag" : "command"} ${JSON.stringify(first)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : "."}`,
       );
     }
+    // The fused engine's settings come from the environment here, at the entry point.
+    configureFusedEngineFromEnv(process.env);
     const run = await command.load();
     // MuJoCo envs need their wasm loaded before `make`; a command naming one loads it first.
     if (rest.some(namesMujocoEnv)) await loadMujoco();

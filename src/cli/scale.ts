@@ -6,6 +6,7 @@
  * alone, the workers are whoever is listening on that queue, on any machine.
  */
 import { writeFile } from "node:fs/promises";
+import { isRunId } from "../scale/queue.js";
 import type { Options } from "./args.js";
 import { type FlagValues, numberFlag, UsageError } from "./args.js";
 import type { Progress } from "./progress.js";
@@ -24,6 +25,65 @@ export const scaleHelp = `Scale-out (see docs/deploy.md):
                       private redis-server on 127.0.0.1, which is stopped afterwards)
   --jobs <N>          split the episodes into N jobs (default: one per 8 episodes, 4 to 256)
   --queue <name>      the queue's name (default jobs; workers must use the same)`;
+
+/** `--scale-resume`, which `collect` and `eval` take beside `scaleFlags`. */
+export const scaleResumeFlag: Options = { "scale-resume": { type: "string" } };
+
+export const scaleResumeHelp = `  --scale-resume <run>  continue a run of this command that stopped early (killed, or its machine
+                      lost): the jobs it finished are kept, the rest are run. Needs --redis and
+                      the flags the run started with; the run's id is printed when it starts`;
+
+/** The run's id and whether it resumes one, for `runUnits`. */
+export interface ScaleRun {
+  run: string;
+  resume: boolean;
+}
+
+/**
+ * Checks `--scale-resume` (it needs `--redis`, and a run id as printed) and returns it. Commands
+ * call it before choosing the local path, so the flag is never ignored.
+ */
+export function checkScaleResumeFlag(command: string, values: FlagValues): string | undefined {
+  const given = values["scale-resume"];
+  if (typeof given !== "string") return undefined;
+  if (values.redis === undefined)
+    throw new UsageError(
+      command,
+      "--scale-resume goes with --redis URL, the Redis that holds the run's jobs (the private redis-server of --workers alone stops with the command, and its jobs with it).",
+    );
+  if (!isRunId(given))
+    throw new UsageError(
+      command,
+      `--scale-resume takes the run id printed when the run started (letters, digits, '.', '_' or '-'), got ${JSON.stringify(given)}.`,
+    );
+  return given;
+}
+
+/**
+ * Reads `--scale-resume`, or makes a fresh run id, and says on stderr how to resume the run if it
+ * stops early (with `--redis`: a private redis-server goes with the command, and its jobs too).
+ */
+export async function scaleRunFlag(
+  command: string,
+  values: FlagValues,
+  err: (text: string) => void,
+): Promise<ScaleRun> {
+  const { newRunId } = await import("../scale/coordinator.js");
+  const given = checkScaleResumeFlag(command, values);
+  if (given !== undefined) return { run: given, resume: true };
+  const run = newRunId();
+  if (values.redis !== undefined)
+    err(`scale: run ${run}; if this command stops early, run it again with --scale-resume ${run}`);
+  return { run, resume: false };
+}
+
+/** What the coordinator reports when it resumes a run: how much was already done. */
+export function scaleResumeProgress(run: string, unitName: string, err: (text: string) => void) {
+  return {
+    onResume: ({ done, total }: { done: number; total: number }) =>
+      err(`scale: resuming run ${run}: ${done} of ${total} ${unitName} were done before it stopped`),
+  };
+}
 
 export interface ScaleSetup {
   redis: string;
@@ -117,6 +177,7 @@ export async function reportScale(
   report: {
     workers: { worker: string; jobs: number; units: number; ms: number }[];
     redelivered: string[];
+    resumed: string[];
   },
   path: string | null,
   print: (text: string) => void,
@@ -131,6 +192,11 @@ export async function reportScale(
       ...lines,
       ...(report.redelivered.length > 0
         ? [`  re-run after a worker stopped: ${report.redelivered.join(", ")}`]
+        : []),
+      ...(report.resumed.length > 0
+        ? [
+            `  kept from before the resume: ${report.resumed.length} job${report.resumed.length === 1 ? "" : "s"}`,
+          ]
         : []),
     ].join("\n"),
   );

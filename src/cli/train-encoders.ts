@@ -31,6 +31,7 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import { flagsOfConfig, givenFlags, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
 
 type Io = { out: (text: string) => void; err: (text: string) => void };
 
@@ -223,6 +224,22 @@ export async function runEncoderTrain(
   const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer") ?? 50;
   if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
   const evalSeed = numberFlag(command, values, "eval-seed", "integer") ?? 1000;
+  if (resume) {
+    // The run's dataset, config and evaluation settings hold; a flag that would change them is refused.
+    await refuseChangedFlags(command, out, algorithm, [
+      ...flagsOfConfig(config, [algorithm]),
+      ...givenFlags([
+        [
+          "dataset",
+          ["dataset"],
+          typeof values.dataset === "string" ? values.dataset : undefined,
+          sameDatasets,
+        ],
+        ["eval-episodes", ["evalEpisodes"], numberFlag(command, values, "eval-episodes", "integer")],
+        ["eval-seed", ["evalSeed"], numberFlag(command, values, "eval-seed", "integer")],
+      ]),
+    ]);
+  }
 
   // Both trainers take a config, a dataset and the epoch options, and give a policy to save.
   const trainer = (algorithm === "bc-rnn"

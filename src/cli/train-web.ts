@@ -15,6 +15,7 @@ import { loadDataset } from "../data/store.js";
 import { type FlagValues, numberFlag, parseFlags, requiredFlag, setNumberFlags, UsageError } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import { flagsOfConfig, givenFlags, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
 import { commonConfig } from "./train-encoders.js";
 import { evaluateWebTasks } from "./web-eval.js";
 
@@ -188,6 +189,35 @@ export async function runWebTrain(
   if (evalEpisodes < 0) throw new UsageError(command, "--eval-episodes must be ≥ 0.");
   const evalSeed = numberFlag(command, values, "eval-seed", "integer") ?? 1000;
   const chromium = typeof values.chromium === "string" ? values.chromium : undefined;
+  /** DAgger-DOM's own settings (the BC-DOM ones go under `bc`). */
+  const dagger =
+    algorithm === "dagger-dom"
+      ? setNumberFlags(command, values, {}, [
+          ["rounds", "rounds", "positive-integer"],
+          ["episodes-per-round", "episodesPerRound", "positive-integer"],
+          ["seed", "seed", "integer"],
+        ])
+      : {};
+  if (resume) {
+    // The run's task, datasets, config and evaluation settings hold; a flag that would change them
+    // is refused. --chromium is not a setting of the run and may change.
+    await refuseChangedFlags(command, out, algorithm, [
+      ...(algorithm === "bc-dom"
+        ? flagsOfConfig(bc, ["bc-dom"])
+        : [...flagsOfConfig(bc, ["dagger-dom", "bc"]), ...flagsOfConfig(dagger, ["dagger-dom"])]),
+      ...givenFlags([
+        ["task", ["task"], typeof values.task === "string" ? values.task : undefined],
+        [
+          "dataset",
+          ["dataset"],
+          typeof values.dataset === "string" ? values.dataset : undefined,
+          sameDatasets,
+        ],
+        ["eval-episodes", ["evalEpisodes"], numberFlag(command, values, "eval-episodes", "integer")],
+        ["eval-seed", ["evalSeed"], numberFlag(command, values, "eval-seed", "integer")],
+      ]),
+    ]);
+  }
   /** A trained DOM policy on each task, in Chromium: the run's evaluation and its file. */
   const evaluateOnTasks = async (
     policy: unknown,
@@ -263,12 +293,7 @@ export async function runWebTrain(
       `--task ${task} has no scripted expert; DAgger needs one of mimic web tasks.`,
     );
   }
-  const config: Record<string, unknown> = { bc, evalEpisodes: 0 };
-  setNumberFlags(command, values, config, [
-    ["rounds", "rounds", "positive-integer"],
-    ["episodes-per-round", "episodesPerRound", "positive-integer"],
-    ["seed", "seed", "integer"],
-  ]);
+  const config: Record<string, unknown> = { bc, evalEpisodes: 0, ...dagger };
   let bar: ReturnType<typeof progressBar> | null = null;
   const result = await trainDaggerDomRun({
     out,

@@ -23,6 +23,7 @@ import {
 } from "./args.js";
 import { summarizeEvaluation } from "./eval.js";
 import { displayPath, progressBar } from "./progress.js";
+import { flagsOfConfig, givenFlags, PPO_FLAG_OF, refuseChangedFlags, sameDatasets } from "./resume-flags.js";
 import { reportScale, scaleFlags, scaleHelp, setUpScale, wantsScale } from "./scale.js";
 
 export const trainHelp = `Usage: mimic train bc --dataset <path> --out runs/<name> [options]
@@ -174,6 +175,18 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
   ]);
   if (values["normalize-obs"] === true) config.normalizeObservations = true;
   if (values["normalize-reward"] === true) config.normalizeRewards = true;
+  const evalEpisodes = numberFlag(command, values, "eval-episodes", "positive-integer");
+  if (resume) {
+    // The run's env, config and reward hold; a flag that would change them is refused.
+    await refuseChangedFlags(command, out, "ppo", [
+      ...flagsOfConfig(config, ["ppo"], PPO_FLAG_OF),
+      ...givenFlags([
+        ["env", ["env"], values.env],
+        ["reward", ["reward"], values.reward, sameDatasets],
+        ["eval-episodes", ["evalEpisodes"], evalEpisodes],
+      ]),
+    ]);
+  }
   const bar = progressBar("train ppo", 1);
   const result = await trainPpoRun({
     envId,
@@ -184,7 +197,7 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     checkpointEvery: numberFlag(command, values, "checkpoint-every", "positive-integer"),
     overwrite: values.overwrite === true,
     reward: typeof values.reward === "string" ? values.reward : undefined,
-    evalEpisodes: numberFlag(command, values, "eval-episodes", "positive-integer"),
+    evalEpisodes,
     command: ["mimic", "train", "ppo", ...argv],
     onUpdate: (r, total) => {
       bar.setTotal(total);
@@ -327,6 +340,19 @@ async function runDagger(argv: string[], io: Io): Promise<number> {
         "--beta-stream round cannot be split across workers; leave it out (episode is implied).",
       );
     config.betaStream = "episode";
+  }
+  if (resume) {
+    // The run's env, expert, demonstrations and settings hold; a flag that would change them is refused.
+    const { bc, ...rest } = config;
+    await refuseChangedFlags(command, out, "dagger", [
+      ...flagsOfConfig(rest as Record<string, unknown>, ["dagger"]),
+      ...flagsOfConfig((bc ?? {}) as Record<string, unknown>, ["dagger", "bc"]),
+      ...givenFlags([
+        ["env", ["env"], values.env],
+        ["expert", ["expert"], values.expert],
+        ["demos", ["demos"], values.demos, sameDatasets],
+      ]),
+    ]);
   }
   const scale = await setUpScale(command, values, io.err);
   let scaleReportOfRun: ScaleReport | undefined;
@@ -628,6 +654,18 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
   const evalEpisodes = numberFlag(command, values, "eval-episodes", "integer");
   if (evalEpisodes !== undefined && evalEpisodes < 0)
     throw new UsageError(command, "--eval-episodes must be ≥ 0.");
+  const evalSeed = numberFlag(command, values, "eval-seed", "integer");
+  if (resume) {
+    // The run's dataset and config hold; a flag that would change them is refused.
+    await refuseChangedFlags(command, out, "bc", [
+      ...(dataset === "" ? [] : [{ flag: "dataset", path: ["dataset"], value: dataset, same: sameDatasets }]),
+      ...flagsOfConfig(config as Record<string, unknown>, ["bc"]),
+      ...givenFlags([
+        ["eval-episodes", ["evalEpisodes"], evalEpisodes],
+        ["eval-seed", ["evalSeed"], evalSeed],
+      ]),
+    ]);
+  }
   const bar = progressBar("train bc", 1);
   const result = await trainBcRun({
     dataset,
@@ -636,7 +674,7 @@ export async function runTrain(argv: string[], io: Io): Promise<number> {
     resume,
     overwrite: values.overwrite === true,
     evalEpisodes,
-    evalSeed: numberFlag(command, values, "eval-seed", "integer"),
+    evalSeed,
     command: ["mimic", "train", ...argv],
     onWarning: (w) => io.err(`warning: ${w}`),
     onProgress: (p) => {

@@ -24,6 +24,7 @@ export type MimicErrorCode =
   | "NON_FINITE_GRADIENT"
   | "REDIS_UNREACHABLE"
   | "JOB_FAILED"
+  | "SCALE_RESUME"
   | "WEB_PAGE"
   | "BROWSER"
   | "SIMULATOR";
@@ -241,6 +242,20 @@ export class JobFailedError extends MimicError {
   constructor(jobId: string, message: string, options?: { cause?: unknown }) {
     super("JOB_FAILED", message, options);
     this.jobId = jobId;
+  }
+}
+
+/**
+ * A scaled-out run cannot be resumed (`--scale-resume`): none of its jobs is left in Redis, or they
+ * were made for other units, by another mimic version, or from other inputs.
+ */
+export class ScaleResumeError extends MimicError {
+  /** The run's id. */
+  readonly run: string;
+
+  constructor(run: string, message: string, options?: { cause?: unknown }) {
+    super("SCALE_RESUME", message, options);
+    this.run = run;
   }
 }
 

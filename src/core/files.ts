@@ -3,9 +3,9 @@
  * Crash-safe file plumbing shared by datasets, saved policies and run directories (Node only):
  * a reader, or a crash, sees the old file or directory or the new one, never a mix.
  */
-import { randomUUID } from "node:crypto";
-import { open, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { createHash, randomUUID } from "node:crypto";
+import { open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 /** Flushes a file's contents to disk. */
 export async function syncFile(path: string): Promise<void> {
@@ -71,4 +71,28 @@ export async function replaceDirectory(
   }
   await syncDirectory(dirname(target));
   if (movedAside) await rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * `sha256:<hex>` over a directory's files, recursively: each file's path relative to `dir`, its
+ * length and its bytes, in path order. Two directories with the same files hash the same.
+ */
+export async function directoryDigest(dir: string): Promise<string> {
+  const files: string[] = [];
+  const walk = async (sub: string): Promise<void> => {
+    for (const entry of await readdir(join(dir, sub), { withFileTypes: true })) {
+      const path = sub === "" ? entry.name : `${sub}/${entry.name}`;
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  await walk("");
+  files.sort();
+  const hash = createHash("sha256");
+  for (const file of files) {
+    const bytes = await readFile(join(dir, file));
+    hash.update(`${file}\0${bytes.length}\0`);
+    hash.update(bytes);
+  }
+  return `sha256:${hash.digest("hex")}`;
 }

@@ -65,7 +65,11 @@ import { createTrainer, type PolicyTrainer, type TrainableNetwork } from "./trai
  * wasm) it costs about 2 ns against an engine call's 80 µs, so 64×64 networks act in JS and
  * 256×256 ones on the engine.
  */
-const MIRROR_LIMIT = fusedEngineAvailable() === "wasm" ? 1 << 20 : 32768;
+function mirrorLimit(): number {
+  // Asked when a policy first acts, not when this module loads, so that `configureFusedEngine`
+  // can still choose the kernels after `import "mimic"`.
+  return fusedEngineAvailable() === "wasm" ? 1 << 20 : 32768;
+}
 
 export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   readonly observationSpace: Space;
@@ -181,7 +185,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
   actBatch(observations: ArrayLike<number>, options: ActOptions = {}): ActionArray {
     this.checkAlive();
     const n = this.rowCount(observations, "actBatch");
-    if (n * this.mirror.multiplyAdds <= MIRROR_LIMIT) {
+    if (n * this.mirror.multiplyAdds <= mirrorLimit()) {
       const out = this.head.allocate(n);
       for (let row = 0; row < n; row++) {
         this.actRow(observations, row * this.observationDim, options, out, row * this.actionDim);
@@ -223,7 +227,7 @@ export class NeuralPolicy implements Policy<NeuralObservation, NeuralAction> {
       );
     }
     let params: ArrayLike<number>;
-    if (this.mirror.multiplyAdds <= MIRROR_LIMIT) {
+    if (this.mirror.multiplyAdds <= mirrorLimit()) {
       if (!this.mirrorFresh) this.refreshMirror();
       params = this.mirror.forward(this.input);
     } else {

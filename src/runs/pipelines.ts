@@ -122,8 +122,8 @@ export async function loadTrainingData(
 
 /** Trains BC on a dataset into a run directory, evaluates the policy, and writes the report. */
 export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRunResult> {
-  const evalEpisodes = options.evalEpisodes ?? 50;
-  const evalSeed = options.evalSeed ?? 1000;
+  let evalEpisodes = options.evalEpisodes ?? 50;
+  let evalSeed = options.evalSeed ?? 1000;
   if (!Number.isInteger(evalEpisodes) || evalEpisodes < 0) {
     throw new InvalidOptionError(
       "evalEpisodes",
@@ -141,9 +141,17 @@ export async function trainBcRun(options: TrainBcRunOptions): Promise<TrainBcRun
       step: (checkpoint) => (checkpoint.bc as BcCheckpoint).batch,
     });
     run = reopened.run;
-    const saved = reopened.config as unknown as { bc: BcConfig; dataset: string };
+    const saved = reopened.config as unknown as {
+      bc: BcConfig;
+      dataset: string;
+      evalEpisodes?: number;
+      evalSeed?: number;
+    };
     config = resolveBcConfig(saved.bc);
     datasetPath = saved.dataset;
+    // The run's evaluation holds too, so a resumed run reports what the uninterrupted one would.
+    evalEpisodes = saved.evalEpisodes ?? evalEpisodes;
+    evalSeed = saved.evalSeed ?? evalSeed;
     const {
       state: bc,
       weights,

@@ -33,6 +33,8 @@ export interface ScaleReport {
   workers: { worker: string; jobs: number; units: number; ms: number }[];
   /** Jobs started more than once (their first worker stopped). */
   redelivered: string[];
+  /** Jobs whose results came from an earlier, interrupted coordinator of this run (a resume). */
+  resumed: string[];
 }
 
 export function scaleReport(queue: string, run: string, jobs: readonly Assignment[]): ScaleReport {
@@ -47,9 +49,17 @@ export function scaleReport(queue: string, run: string, jobs: readonly Assignmen
   return {
     queue,
     run,
-    jobs: jobs.map(({ jobId, unit, worker, ms, starts }) => ({ jobId, unit, worker, ms, starts })),
+    jobs: jobs.map(({ jobId, unit, worker, ms, starts, resumed }) => ({
+      jobId,
+      unit,
+      worker,
+      ms,
+      starts,
+      resumed,
+    })),
     workers: [...byWorker.values()].sort((a, b) => a.worker.localeCompare(b.worker)),
     redelivered: jobs.filter((j) => j.starts > 1).map((j) => j.jobId),
+    resumed: jobs.filter((j) => j.resumed).map((j) => j.jobId),
   };
 }
 

@@ -17,6 +17,8 @@ export interface JobData {
   run: string;
   mimic: string;
   unit: Unit;
+  /** A digest of what the unit reads besides its own fields (a policy's files), when it reads any. */
+  inputs?: string;
 }
 
 /** What a worker returns for a job (BullMQ stores it as the job's return value). */
@@ -26,6 +28,11 @@ export interface JobReturn {
   /** Milliseconds the unit took on the worker. */
   ms: number;
   result: UnitResult;
+}
+
+/** Whether `text` can be a run id, the prefix of its job ids: letters, digits, `.`, `_`, `-` (≤ 128). */
+export function isRunId(text: string): boolean {
+  return /^[\w.-]{1,128}$/.test(text);
 }
 
 /** BullMQ connection options for a Redis URL's parsed options (workers need no request retries cap). */

@@ -26,7 +26,7 @@ import {
   kernelsSharedWasmBase64,
   kernelsWasmBase64,
 } from "./kernels-wasm.js";
-import { runTape, TapeOp, threadedGemm, threadsWanted } from "./threads.js";
+import { runTape, setFusedThreads, TapeOp, threadedGemm, threadsWanted } from "./threads.js";
 
 /** Which kernels an arena runs: WebAssembly SIMD when available (`auto`), or one of the two. */
 export type FusedEngine = "auto" | "wasm" | "ts";
@@ -48,17 +48,13 @@ function wasmBytes(base64 = kernelsWasmBase64): Uint8Array<ArrayBuffer> {
  * Whether this runtime runs relaxed SIMD, so the kernels built with it (gemm's multiply-adds
  * fused, `f32x4.relaxed_madd`) can load. Node 20's V8 has it behind `--experimental-wasm-relaxed-simd`,
  * which is set here before anything compiles (it only adds instructions; Node 22 and Chrome 114 on
- * have them anyway). `MIMIC_FMA=0` keeps the plain kernels.
+ * have them anyway). The setting `fma: false` (`configureFusedEngine`) keeps the plain kernels.
  */
 function relaxedSimd(): boolean {
   if (fma !== undefined) return fma;
-  const proc = (globalThis as { process?: NodeLikeProcess }).process;
-  const setting = proc?.env?.MIMIC_FMA;
-  if (setting !== undefined && setting !== "" && setting !== "0" && setting !== "1") {
-    throw new InvalidOptionError("MIMIC_FMA", `MIMIC_FMA must be 0 (plain kernels) or 1, got "${setting}".`);
-  }
   fma = false;
-  if (setting === "0") return fma;
+  if (!fmaSetting) return fma;
+  const proc = (globalThis as { process?: NodeLikeProcess }).process;
   if (!WebAssembly.validate(RELAXED_MADD_PROBE) && typeof proc?.getBuiltinModule === "function") {
     const v8 = proc.getBuiltinModule("node:v8") as
       | { setFlagsFromString?: (flags: string) => void }
@@ -98,11 +94,76 @@ const RELAXED_MADD_PROBE = Uint8Array.from(
 );
 
 interface NodeLikeProcess {
-  env?: Record<string, string | undefined>;
   getBuiltinModule?: (id: string) => unknown;
 }
 
+/** The `fma` setting: use the FMA build where the runtime fuses multiply-adds (the default). */
+let fmaSetting = true;
+/** Whether the kernels in use are the FMA build; decided when they first load, then fixed. */
 let fma: boolean | undefined;
+
+/** How the fused engine runs; every field is optional and keeps its current value when left out. */
+export interface FusedEngineSettings {
+  /**
+   * Threads that share a large matrix product (Node only): 1 runs everything on the calling
+   * thread, n starts n − 1 helper threads. Default: the available parallelism, at most 4.
+   * Results are bit-identical for every count.
+   */
+  threads?: number;
+  /**
+   * Whether gemm fuses its multiply-adds (the relaxed-SIMD build) where the runtime does so; false
+   * keeps the plain SIMD kernels, whose results differ from the FMA build's in float32 rounding.
+   * Default true.
+   */
+  fma?: boolean;
+}
+
+const SETTING_NAMES = ["threads", "fma"] as const;
+
+/**
+ * Sets how the fused engine runs. Call it before the first network, trainer or policy is made:
+ * the kernels and the thread count are chosen then, and asking for different ones afterwards
+ * throws (the same values again are fine). Library code reads no environment variables; the
+ * `mimic` command passes `MIMIC_THREADS` and `MIMIC_FMA` here.
+ */
+export function configureFusedEngine(settings: FusedEngineSettings): void {
+  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) {
+    throw new InvalidOptionError(
+      "settings",
+      `configureFusedEngine takes an object such as { threads: 1, fma: false }, got ${JSON.stringify(settings)}.`,
+    );
+  }
+  for (const key of Object.keys(settings)) {
+    if (!(SETTING_NAMES as readonly string[]).includes(key)) {
+      throw new InvalidOptionError(
+        key,
+        `configureFusedEngine has no setting ${JSON.stringify(key)}; the settings are ${SETTING_NAMES.join(" and ")}.`,
+      );
+    }
+  }
+  const { threads, fma: wantFma } = settings;
+  if (threads !== undefined && !(Number.isSafeInteger(threads) && threads >= 1)) {
+    throw new InvalidOptionError(
+      "threads",
+      `threads must be a whole number ≥ 1 (1 = no helper threads), got ${JSON.stringify(threads)}.`,
+    );
+  }
+  if (wantFma !== undefined && typeof wantFma !== "boolean") {
+    throw new InvalidOptionError(
+      "fma",
+      `fma must be true (fused multiply-adds where the runtime has them) or false (the plain kernels), got ${JSON.stringify(wantFma)}.`,
+    );
+  }
+  if (wantFma !== undefined && fma !== undefined && wantFma !== fmaSetting) {
+    throw new InvalidOptionError(
+      "fma",
+      `The fused engine already loaded its ${fma ? "FMA" : "plain"} kernels (when the first network, trainer or policy was made), so fma: ${wantFma} cannot apply; call configureFusedEngine({ fma: ${wantFma} }) before anything uses the engine.`,
+    );
+  }
+  // Threads first: it may refuse, and then nothing has changed.
+  if (threads !== undefined) setFusedThreads(threads);
+  if (wantFma !== undefined) fmaSetting = wantFma;
+}
 
 /**
  * Whether the WebAssembly kernels in use fuse gemm's multiply-adds (relaxed SIMD), which rounds
@@ -151,7 +212,7 @@ let sharedModule: WebAssembly.Module | null | undefined;
 
 /**
  * The kernels on an imported shared memory, where helper threads can exist (Node); null elsewhere,
- * or when `MIMIC_THREADS=1`. Only asked once the plain module has loaded (so SIMD is there).
+ * or with the setting `threads: 1`. Only asked once the plain module has loaded (so SIMD is there).
  */
 function loadSharedWasm(): WebAssembly.Module | null {
   if (sharedModule !== undefined) return sharedModule;

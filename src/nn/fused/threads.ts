@@ -23,11 +23,13 @@
  * `postMessage`, read synchronously with `receiveMessageOnPort`) and dropped when the arena is
  * garbage-collected.
  *
- * Threads: `MIMIC_THREADS` (1 turns splitting off), else the machine's available parallelism, at
- * most 4. Where `worker_threads` is out of reach (browsers, Node before 20.16 without
- * `process.getBuiltinModule`) nothing is split.
+ * Threads: the `threads` setting of `configureFusedEngine` (1 turns splitting off; the CLI takes it
+ * from `MIMIC_THREADS`), else the machine's available parallelism, at most 4. Where
+ * `worker_threads` is out of reach (browsers, Node before 20.16 without `process.getBuiltinModule`)
+ * nothing is split.
  */
 
+import { InvalidOptionError } from "../../core/errors.js";
 import { Epilogue, type Kernels } from "./kernels-ts.js";
 
 /** Below this much work (multiply-adds m·k·n, plus a dozen per element for a tanh) a product runs on the calling thread alone. */
@@ -470,7 +472,7 @@ class GemmPool {
     if (state === FAILED) {
       Atomics.store(control, 0, IDLE);
       throw new Error(
-        "A fused-engine helper thread had no kernels for this arena (an internal error); run with MIMIC_THREADS=1 to avoid threads.",
+        "A fused-engine helper thread had no kernels for this arena (an internal error); configure the engine with threads: 1 (MIMIC_THREADS=1 for the mimic command) to avoid threads.",
       );
     }
   }
@@ -478,7 +480,7 @@ class GemmPool {
 
 function helperError(helper: Helper): Error {
   return new Error(
-    `A fused-engine helper thread is gone (${helper.dead}); run with MIMIC_THREADS=1 to train on one thread.`,
+    `A fused-engine helper thread is gone (${helper.dead}); configure the engine with threads: 1 (MIMIC_THREADS=1 for the mimic command) to train on one thread.`,
   );
 }
 
@@ -490,20 +492,36 @@ export function fusedThreads(): number {
   return p === null ? 1 : p.helpers.length + 1;
 }
 
-/** Requested threads: `MIMIC_THREADS`, else the available parallelism (at most 4). */
+/** The `threads` setting (`configureFusedEngine`); undefined: the available parallelism, at most 4. */
+let threadsSetting: number | undefined;
+/** The thread count in use, fixed by the first arena that asked (or the first `fusedThreads()`). */
+let threadsInUse: number | undefined;
+
+/** Requested threads: the setting, else the available parallelism (at most 4). Fixed on first use. */
 function requestedThreads(): number {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  const setting = proc?.env?.MIMIC_THREADS;
-  if (setting !== undefined && setting !== "") {
-    const n = Number(setting);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`MIMIC_THREADS must be a whole number ≥ 1 (1 = no helper threads), got "${setting}".`);
-    }
-    return n;
+  if (threadsInUse !== undefined) return threadsInUse;
+  if (threadsSetting !== undefined) {
+    threadsInUse = threadsSetting;
+  } else {
+    const os = builtin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
+    threadsInUse = os === null ? 1 : Math.min(4, os.availableParallelism?.() ?? os.cpus().length);
   }
-  const os = builtin<{ availableParallelism?: () => number; cpus(): unknown[] }>("node:os");
-  if (os === null) return 1;
-  return Math.min(4, os.availableParallelism?.() ?? os.cpus().length);
+  return threadsInUse;
+}
+
+/**
+ * Sets how many threads share a large product (`configureFusedEngine`'s `threads`, already
+ * checked to be a whole number ≥ 1). Once an arena has chosen its memory the count is fixed:
+ * asking for another one then throws, since arenas made on unshared memory cannot split later.
+ */
+export function setFusedThreads(threads: number): void {
+  if (threadsInUse !== undefined && threadsInUse !== threads) {
+    throw new InvalidOptionError(
+      "threads",
+      `The fused engine already runs on ${threadsInUse} thread${threadsInUse === 1 ? "" : "s"} (fixed when the first network, trainer or policy was made), so threads: ${threads} cannot apply; call configureFusedEngine({ threads: ${threads} }) before anything uses the engine.`,
+    );
+  }
+  threadsSetting = threads;
 }
 
 function builtin<T>(name: string): T | null {

@@ -52,7 +52,7 @@ export interface FusedTrainerConfig {
   engine?: FusedEngine;
   /**
    * Split large matrix products across helper threads where the runtime has them (default true;
-   * `MIMIC_THREADS` sets how many). The numbers are the same either way.
+   * `configureFusedEngine({ threads })` sets how many). The numbers are the same either way.
    */
   threads?: boolean;
 }
