@@ -10,14 +10,19 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { trainGail } from "../src/algorithms/gail.js";
 import {
   collect,
   Dataset,
   InvalidOptionError,
   loadMujoco,
   make,
+  makeVec,
+  normalizedScore,
   randomPolicy,
   readMinari,
+  scriptedExpert,
+  toTransitions,
   writeMinari,
 } from "../src/index.js";
 
@@ -135,5 +140,50 @@ describe("the seals MuJoCo variants", () => {
     const again = make(back.envSpec!.id, { ...back.envSpec!.kwargs });
     assert.deepEqual(again.reset({ seed: 0 }).observation, env.reset({ seed: 0 }).observation);
     env.close();
+  });
+});
+
+describe("the seals MuJoCo experts", () => {
+  test("seals/Walker2d-v5's expert is Walker2d-v5's on the v5 part of the observation", () => {
+    const seals = scriptedExpert("seals/Walker2d-v5");
+    const v5 = scriptedExpert("Walker2d-v5");
+    const env = make("seals/Walker2d-v5");
+    let observation = env.reset({ seed: 3 }).observation as Float32Array;
+    for (let t = 0; t < 400; t++) {
+      const action = seals.act(observation as never) as Float32Array;
+      const expected = v5.act(observation.subarray(1) as never) as Float32Array;
+      // The fused kernel may sum the extra zero-weight input in another lane: equal to float32 rounding.
+      for (let i = 0; i < action.length; i++) assert.ok(Math.abs(action[i]! - expected[i]!) < 1e-5);
+      observation = env.step(action).observation as Float32Array;
+    }
+    // Reference returns (seeds 0–99): random −1.437, expert 3629.881.
+    assert.equal(normalizedScore("seals/Walker2d-v5", 3629.881), 1);
+    env.close();
+  });
+
+  test("GAIL runs on a seals variant without allowVariableHorizon: every episode is 1000 steps", async () => {
+    const env = make("seals/Walker2d-v5");
+    const episodes = await collect(env, scriptedExpert("seals/Walker2d-v5"), { episodes: 1, seed: 0 });
+    env.close();
+    assert.equal(episodes[0]!.length, 1000);
+    const gail = await trainGail(makeVec("seals/Walker2d-v5", { numEnvs: 1 }), toTransitions(episodes), {
+      totalTimesteps: 2048,
+      ppo: { numEnvs: 1, numSteps: 1024, numMinibatches: 4, updateEpochs: 1 },
+      seed: 1,
+    });
+    assert.equal(gail.history.length, 2);
+    // The same on Walker2d-v5, whose falls end episodes early, is refused without the flag.
+    const v5 = make("Walker2d-v5");
+    const fallen = await collect(v5, scriptedExpert("Walker2d-v5"), { episodes: 1, seed: 0 });
+    v5.close();
+    assert.ok(fallen[0]!.length < 1000); // seed 0: the expert falls after 287 steps
+    await assert.rejects(
+      trainGail(makeVec("Walker2d-v5", { numEnvs: 1 }), toTransitions(fallen), {
+        totalTimesteps: 2048,
+        ppo: { numEnvs: 1, numSteps: 1024, numMinibatches: 4, updateEpochs: 1 },
+        seed: 1,
+      }),
+      /different lengths/,
+    );
   });
 });

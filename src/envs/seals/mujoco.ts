@@ -64,11 +64,14 @@ const sealsKwargs = {
 type BaseId = keyof typeof sealsKwargs;
 
 /**
- * What `evaluate` scores against: measured with scripts/reference-returns.ts, the mean return over
- * 100 episodes reset with seeds 0–99 of the uniform random policy (random) and of the shipped PPO
- * expert (expert; see experts/README.md), rounded to 3 decimals. Absent until an expert is shipped.
+ * What `evaluate` scores against: measured with scripts/reference-returns.ts on 2026-12-07, the
+ * mean return over 100 episodes reset with seeds 0–99 of the uniform random policy (random) and of
+ * the shipped expert (expert; see experts/README.md), rounded to 3 decimals. Absent for a variant
+ * without a shipped expert.
  */
-const referenceReturns: Partial<Record<string, { random: number; expert: number }>> = {};
+const referenceReturns: Partial<Record<string, { random: number; expert: number }>> = {
+  "seals/Walker2d-v5": { random: -1.437, expert: 3629.881 },
+};
 
 /**
  * A seals variant's options: the two it presets, which a recorded `env_spec` repeats, and which may
