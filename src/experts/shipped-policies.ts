@@ -23,6 +23,8 @@ export const SHIPPED_POLICY_FILES: Readonly<Record<string, string>> = {
   "Walker2d-v5": "Walker2d-v5.json",
   "Ant-v5": "Ant-v5.json",
   // seals' recipe on v5 (src/envs/seals/mujoco.ts); the id's "/" is a "-" in the file name.
+  "seals/Hopper-v5": "seals-Hopper-v5.json",
+  "seals/HalfCheetah-v5": "seals-HalfCheetah-v5.json",
   "seals/Walker2d-v5": "seals-Walker2d-v5.json",
 };
 
