@@ -4,6 +4,9 @@
  * episodes reset with seeds 1000–1049 (evaluate's defaults; the reference returns and the
  * demonstrations use seeds 0–99), with the wall time of each training.
  *
+ * On the seals variants (seals/Walker2d-v5, …: fixed 1000-step horizon) GAIL runs without
+ * `allowVariableHorizon`, as imitation's seals benchmark does; on the v5 envs it needs it.
+ *
  *   npx tsx scripts/mujoco-imitation.ts InvertedPendulum-v5 [--episodes 4] [--only bc,dagger,gail]
  *     [--gail-steps N] [--dagger-rounds N] [--dagger-epochs N] [--seed S] [--no-validation]
  *
@@ -48,6 +51,8 @@ const demoEpisodes = Number(values.episodes);
 const only = new Set(values.only!.split(","));
 const seed = Number(values.seed);
 const noValidation = values["no-validation"] ? { validationFraction: 0, patience: 0 } : {};
+/** seals/…-v5 (src/envs/seals/mujoco.ts): no termination, every episode is 1000 steps. */
+const fixedHorizon = envId.startsWith("seals/");
 
 await loadMujoco();
 const expert = scriptedExpert(envId);
@@ -124,7 +129,9 @@ if (only.has("gail")) {
       entCoef: 0,
       normalizeObservations: true,
     },
-    allowVariableHorizon: true,
+    // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
+    // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
+    allowVariableHorizon: !fixedHorizon,
     seed: seed + 1,
   });
   const act = gail.act;

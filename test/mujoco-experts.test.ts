@@ -69,6 +69,9 @@ test("the shipped experts load from experts/ and hold their measured returns", (
     "Hopper-v5",
     "InvertedPendulum-v5",
     "Walker2d-v5",
+    "seals/HalfCheetah-v5",
+    "seals/Hopper-v5",
+    "seals/Walker2d-v5",
   ]);
   for (const id of Object.keys(SHIPPED_POLICY_FILES)) assert.equal(shippedCompiledPolicy(id).envId, id);
   // Measured over seeds 0–99: 1000 and 3602.9 (experts/README.md).

@@ -192,7 +192,10 @@ export function knownEnvOptions(
   return kept;
 }
 
-/** Puts the env's own options into its spec (`EnvSpec.kwargs`), as Gymnasium's `make` does. */
+/**
+ * Puts the env's own options into its spec (`EnvSpec.kwargs`), as Gymnasium's `make` does: over
+ * the registered kwargs, when the env's spec has some (as the seals MuJoCo variants' do).
+ */
 class SpecKwargs extends Wrapper {
   private readonly kwargs: Readonly<Record<string, unknown>>;
 
@@ -202,7 +205,8 @@ class SpecKwargs extends Wrapper {
   }
 
   override get spec(): EnvSpec {
-    return { ...this.env.spec, kwargs: this.kwargs };
+    const spec = this.env.spec;
+    return { ...spec, kwargs: { ...spec.kwargs, ...this.kwargs } };
   }
 }
 

@@ -26,6 +26,7 @@ import {
 } from "./pixels/cartpole-pixels.js";
 import { MaskedCartPoleEnv, MaskedCartPoleKernel, maskedCartPoleSpec } from "./pomdp/masked-cartpole.js";
 import { SealsCartPoleEnv, SealsCartPoleKernel, sealsCartPoleSpec } from "./seals/cartpole.js";
+import { sealsMujocoRegistrations } from "./seals/mujoco.js";
 import { GridWorldEnv, gridWorldOptionsSchema, gridWorldSpec } from "./toy/grid-world.js";
 
 const goalVelocityOptions = z.object({ goalVelocity: z.number().finite().optional() }).strict();
@@ -156,6 +157,8 @@ export function registerBuiltinEnvs(): void {
   });
   // MuJoCo (issue 20): make() needs `await loadMujoco()` first.
   for (const registration of mujocoRegistrations) register(registration);
+  // seals' recipe on the v5 MuJoCo envs: a fixed 1000-step horizon, the root position observed.
+  for (const registration of sealsMujocoRegistrations) register(registration);
 }
 
 registerBuiltinEnvs();

@@ -22,6 +22,10 @@ export const SHIPPED_POLICY_FILES: Readonly<Record<string, string>> = {
   "HalfCheetah-v5": "HalfCheetah-v5.json",
   "Walker2d-v5": "Walker2d-v5.json",
   "Ant-v5": "Ant-v5.json",
+  // seals' recipe on v5 (src/envs/seals/mujoco.ts); the id's "/" is a "-" in the file name.
+  "seals/Hopper-v5": "seals-Hopper-v5.json",
+  "seals/HalfCheetah-v5": "seals-HalfCheetah-v5.json",
+  "seals/Walker2d-v5": "seals-Walker2d-v5.json",
 };
 
 let expertsDirectory: string | undefined;

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { EnvRegistration } from "../../core/registry.js";
+import { sealsMujocoRegistrations } from "../seals/mujoco.js";
 import { AntEnv, type AntOptions, antSpec } from "./ant.js";
 import { HalfCheetahEnv, type HalfCheetahOptions, halfCheetahSpec } from "./half-cheetah.js";
 import { HopperEnv, type HopperOptions, hopperSpec } from "./hopper.js";
@@ -126,5 +127,7 @@ export const mujocoRegistrations: EnvRegistration<never>[] = [
   } as EnvRegistration<AntOptions>,
 ] as unknown as EnvRegistration<never>[];
 
-/** The MuJoCo env ids (whose `make` needs `await loadMujoco()` first). */
-export const MUJOCO_ENV_IDS: readonly string[] = mujocoRegistrations.map((r) => r.id);
+/** The MuJoCo env ids, Gymnasium's and seals' (whose `make` needs `await loadMujoco()` first). */
+export const MUJOCO_ENV_IDS: readonly string[] = [...mujocoRegistrations, ...sealsMujocoRegistrations].map(
+  (r) => r.id,
+);

@@ -10,7 +10,10 @@ import { parsePythonJson } from "../../../core/spaces/index.js";
 import { PyFloat, pythonJsonDumps } from "./python-json.js";
 import type { Warnings } from "./warnings.js";
 
-/** Gymnasium's registrations of the classic-control envs mimic ports (gymnasium/envs/__init__.py). */
+/**
+ * Gymnasium's entry points for the envs mimic ports (gymnasium/envs/__init__.py): classic control,
+ * the MuJoCo v5 envs, and the seals-style MuJoCo variants.
+ */
 const GYMNASIUM_ENTRY_POINTS: Record<string, { entry: string; vector?: string }> = {
   "CartPole-v0": {
     entry: "gymnasium.envs.classic_control.cartpole:CartPoleEnv",
@@ -26,6 +29,18 @@ const GYMNASIUM_ENTRY_POINTS: Record<string, { entry: string; vector?: string }>
   },
   "Pendulum-v1": { entry: "gymnasium.envs.classic_control.pendulum:PendulumEnv" },
   "Acrobot-v1": { entry: "gymnasium.envs.classic_control.acrobot:AcrobotEnv" },
+  "InvertedPendulum-v5": { entry: "gymnasium.envs.mujoco.inverted_pendulum_v5:InvertedPendulumEnv" },
+  "Hopper-v5": { entry: "gymnasium.envs.mujoco.hopper_v5:HopperEnv" },
+  "HalfCheetah-v5": { entry: "gymnasium.envs.mujoco.half_cheetah_v5:HalfCheetahEnv" },
+  "Walker2d-v5": { entry: "gymnasium.envs.mujoco.walker2d_v5:Walker2dEnv" },
+  "Ant-v5": { entry: "gymnasium.envs.mujoco.ant_v5:AntEnv" },
+  // seals' recipe on v5 (src/envs/seals/mujoco.ts) is Gymnasium's v5 class with two kwargs, which
+  // the env's spec carries: `gymnasium.make(EnvSpec)` builds from the entry point and kwargs and
+  // never looks the id up, so Minari's `recover_environment()` rebuilds it without seals installed.
+  "seals/Hopper-v5": { entry: "gymnasium.envs.mujoco.hopper_v5:HopperEnv" },
+  "seals/HalfCheetah-v5": { entry: "gymnasium.envs.mujoco.half_cheetah_v5:HalfCheetahEnv" },
+  "seals/Walker2d-v5": { entry: "gymnasium.envs.mujoco.walker2d_v5:Walker2dEnv" },
+  "seals/Ant-v5": { entry: "gymnasium.envs.mujoco.ant_v5:AntEnv" },
 };
 
 /** The fields of `EnvSpec.to_json()` (dataclasses.asdict order, namespace/name/version popped). */

@@ -42,7 +42,8 @@ export interface WriteMinariOptions {
   requirements?: readonly string[];
   /**
    * The Gymnasium `entry_point` in `env_spec`. Default: Gymnasium's own entry point for the
-   * classic-control ids mimic ports (so Python's `recover_environment()` works), otherwise null.
+   * classic-control and MuJoCo v5 ids mimic ports, and the v5 class for the seals MuJoCo variants
+   * (so Python's `recover_environment()` works), otherwise null.
    */
   entryPoint?: string | null;
 }
