@@ -26,6 +26,7 @@ export const SHIPPED_POLICY_FILES: Readonly<Record<string, string>> = {
   "seals/Hopper-v5": "seals-Hopper-v5.json",
   "seals/HalfCheetah-v5": "seals-HalfCheetah-v5.json",
   "seals/Walker2d-v5": "seals-Walker2d-v5.json",
+  "seals/Ant-v5": "seals-Ant-v5.json",
 };
 
 let expertsDirectory: string | undefined;
