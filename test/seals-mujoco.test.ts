@@ -144,22 +144,31 @@ describe("the seals MuJoCo variants", () => {
 });
 
 describe("the seals MuJoCo experts", () => {
-  test("seals/Walker2d-v5's expert is Walker2d-v5's on the v5 part of the observation", () => {
-    const seals = scriptedExpert("seals/Walker2d-v5");
-    const v5 = scriptedExpert("Walker2d-v5");
-    const env = make("seals/Walker2d-v5");
-    let observation = env.reset({ seed: 3 }).observation as Float32Array;
-    for (let t = 0; t < 400; t++) {
-      const action = seals.act(observation as never) as Float32Array;
-      const expected = v5.act(observation.subarray(1) as never) as Float32Array;
-      // The fused kernel may sum the extra zero-weight input in another lane: equal to float32 rounding.
-      for (let i = 0; i < action.length; i++) assert.ok(Math.abs(action[i]! - expected[i]!) < 1e-5);
-      observation = env.step(action).observation as Float32Array;
-    }
-    // Reference returns (seeds 0–99): random −1.437, expert 3629.881.
-    assert.equal(normalizedScore("seals/Walker2d-v5", 3629.881), 1);
-    env.close();
-  });
+  const derived = [
+    // Reference returns (seeds 0–99) of each derived expert: random, then expert.
+    { id: "seals/Hopper-v5", base: "Hopper-v5", extra: 1, random: -50.468, expert: 3552.671 },
+    { id: "seals/HalfCheetah-v5", base: "HalfCheetah-v5", extra: 1, random: -272.956, expert: 1846.883 },
+    { id: "seals/Walker2d-v5", base: "Walker2d-v5", extra: 1, random: -1.437, expert: 3629.881 },
+    { id: "seals/Ant-v5", base: "Ant-v5", extra: 2, random: -351.58, expert: 1344.739 },
+  ];
+  for (const { id, base, extra, random, expert } of derived) {
+    test(`${id}'s expert is ${base}'s on the v5 part of the observation`, () => {
+      const seals = scriptedExpert(id);
+      const v5 = scriptedExpert(base);
+      const env = make(id);
+      let observation = env.reset({ seed: 3 }).observation as Float32Array;
+      for (let t = 0; t < 200; t++) {
+        const action = seals.act(observation as never) as Float32Array;
+        const expected = v5.act(observation.subarray(extra) as never) as Float32Array;
+        // The fused kernel may sum the extra zero-weight inputs in another lane: equal to float32 rounding.
+        for (let i = 0; i < action.length; i++) assert.ok(Math.abs(action[i]! - expected[i]!) < 1e-5);
+        observation = env.step(action).observation as Float32Array;
+      }
+      assert.equal(normalizedScore(id, expert), 1);
+      assert.equal(normalizedScore(id, random), 0);
+      env.close();
+    });
+  }
 
   test("GAIL runs on a seals variant without allowVariableHorizon: every episode is 1000 steps", async () => {
     const env = make("seals/Walker2d-v5");
