@@ -172,9 +172,15 @@ describe("the seals MuJoCo experts", () => {
 
   test("GAIL runs on a seals variant without allowVariableHorizon: every episode is 1000 steps", async () => {
     const env = make("seals/Walker2d-v5");
-    const episodes = await collect(env, scriptedExpert("seals/Walker2d-v5"), { episodes: 1, seed: 0 });
+    // Two demonstrations: both end by truncation, which only the transitions' episodeLengths show
+    // (they were once read as one 2000-step episode and refused).
+    const episodes = await collect(env, scriptedExpert("seals/Walker2d-v5"), { episodes: 2, seed: 0 });
     env.close();
-    assert.equal(episodes[0]!.length, 1000);
+    assert.deepEqual(
+      episodes.map((e) => e.length),
+      [1000, 1000],
+    );
+    assert.deepEqual(toTransitions(episodes).episodeLengths, [1000, 1000]);
     const gail = await trainGail(makeVec("seals/Walker2d-v5", { numEnvs: 1 }), toTransitions(episodes), {
       totalTimesteps: 2048,
       ppo: { numEnvs: 1, numSteps: 1024, numMinibatches: 4, updateEpochs: 1 },

@@ -420,6 +420,8 @@ export function variableHorizonError(algorithm: string, what: string): InvalidOp
 /** Lengths of the demonstration episodes: they end at a `done` or, when none is set, at the end. */
 function demoHorizons(demos: Transitions, episodeLengths: readonly number[] | undefined): number[] {
   if (episodeLengths !== undefined) return [...episodeLengths];
+  if (demos.episodeLengths !== undefined) return [...demos.episodeLengths];
+  // Only terminal steps are marked here: an unmarked truncation joins its episode to the next.
   const lengths: number[] = [];
   let start = 0;
   for (let i = 0; i < demos.length; i++) {

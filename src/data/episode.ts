@@ -225,6 +225,11 @@ export interface Transitions {
   actDim: number;
   /** Number of transitions. */
   length: number;
+  /**
+   * Each source episode's length, in order, where known (`toTransitions` sets it): `dones` marks
+   * only terminal steps, so a truncated episode's end shows here and nowhere else.
+   */
+  episodeLengths?: readonly number[];
 }
 
 /** Flattens episodes into transitions (all episodes must share obsDim and actDim). */
@@ -249,6 +254,7 @@ export function toTransitions(episodes: readonly Episode[]): Transitions {
     obsDim,
     actDim,
     length: n,
+    episodeLengths: episodes.map((e) => e.length),
   };
   let row = 0;
   for (const e of episodes) {
