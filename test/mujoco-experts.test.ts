@@ -69,6 +69,7 @@ test("the shipped experts load from experts/ and hold their measured returns", (
     "Hopper-v5",
     "InvertedPendulum-v5",
     "Walker2d-v5",
+    "seals/Ant-v5",
     "seals/HalfCheetah-v5",
     "seals/Hopper-v5",
     "seals/Walker2d-v5",
