@@ -9,6 +9,7 @@
  *
  *   npx tsx scripts/mujoco-imitation.ts InvertedPendulum-v5 [--episodes 4] [--only bc,dagger,gail]
  *     [--gail-steps N] [--dagger-rounds N] [--dagger-epochs N] [--seed S] [--no-validation]
+ *     [--min-return R]   (keep only the demonstrations with return ≥ R)
  *
  * Prints one row per algorithm, and a JSON line with every number (for docs/benchmarks.md).
  */
@@ -42,6 +43,8 @@ const { values, positionals } = parseArgs({
     "dagger-rounds": { type: "string", default: "5" },
     "dagger-epochs": { type: "string", default: "50" },
     seed: { type: "string", default: "0" },
+    /** Keep only the demonstrations whose return is at least this (demo selection; default: all). */
+    "min-return": { type: "string" },
     /** Train BC (and DAgger's BC) on every episode for the full epochs: no validation split, no early stopping. */
     "no-validation": { type: "boolean", default: false },
   },
@@ -57,7 +60,14 @@ const fixedHorizon = envId.startsWith("seals/");
 await loadMujoco();
 const expert = scriptedExpert(envId);
 const env = make(envId);
-const episodes = await collect(env, expert, { episodes: demoEpisodes, seed: 0, deterministic: true });
+const minReturn = values["min-return"] === undefined ? null : Number(values["min-return"]);
+const collected = await collect(env, expert, { episodes: demoEpisodes, seed: 0, deterministic: true });
+const returnOf = (e: (typeof collected)[number]) => e.rewards.reduce((a, b) => a + b, 0);
+const episodes = minReturn === null ? collected : collected.filter((e) => returnOf(e) >= minReturn);
+if (episodes.length === 0) throw new Error(`No demonstration reached --min-return ${minReturn}.`);
+if (minReturn !== null) {
+  console.log(`kept ${episodes.length} of ${collected.length} demonstrations with return ≥ ${minReturn}`);
+}
 const demos = new Dataset({
   id: `${envId}-expert-v0`,
   episodes,
@@ -65,7 +75,7 @@ const demos = new Dataset({
   actionSpace: env.actionSpace,
   envSpec: env.spec,
 });
-const demoReturns = episodes.map((e) => e.rewards.reduce((a, b) => a + b, 0));
+const demoReturns = episodes.map(returnOf);
 
 const rows: Record<string, unknown>[] = [];
 const report = async (name: string, policy: Parameters<typeof evaluate>[1], seconds: number, extra = {}) => {
@@ -147,6 +157,8 @@ console.log(
   JSON.stringify({
     envId,
     demoEpisodes,
+    keptEpisodes: episodes.length,
+    minReturn,
     demoReturns,
     cpus: cpus().length,
     date: new Date().toISOString(),
