@@ -124,7 +124,6 @@ export async function benchIrl(): Promise<void> {
     first = null;
     start = process.hrtime.bigint();
     const result = await train(makeVec(SEALS, { numEnvs: config.ppo.numEnvs }), demos, config, {
-      episodeLengths: episodes.map((e) => e.length),
       onRoundEnd: (r) => onReturn(r.meanEpisodeReturn),
     });
     const total = seconds(start);

@@ -417,9 +417,11 @@ export function variableHorizonError(algorithm: string, what: string): InvalidOp
   );
 }
 
-/** Lengths of the demonstration episodes: they end at a `done` or, when none is set, at the end. */
-function demoHorizons(demos: Transitions, episodeLengths: readonly number[] | undefined): number[] {
-  if (episodeLengths !== undefined) return [...episodeLengths];
+/**
+ * Lengths of the demonstration episodes: `demos.episodeLengths` where known (`toTransitions` sets
+ * it); else they end at a `done` or, when none is set, at the end.
+ */
+function demoHorizons(demos: Transitions): number[] {
   if (demos.episodeLengths !== undefined) return [...demos.episodeLengths];
   // Only terminal steps are marked here: an unmarked truncation joins its episode to the next.
   const lengths: number[] = [];
@@ -436,8 +438,8 @@ function demoHorizons(demos: Transitions, episodeLengths: readonly number[] | un
 
 /**
  * The shared adversarial loop: PPO generator rounds against `discriminator`, on `envs`, imitating
- * `demos`. `episodeLengths` (the demonstration episodes' lengths) lets the variable-horizon check
- * see truncated episodes, which `Transitions` does not mark.
+ * `demos`. The variable-horizon check reads the demonstrations' lengths from
+ * `demos.episodeLengths`, the only place a truncated episode's end shows.
  */
 export async function trainAdversarial(
   algorithm: string,
@@ -446,9 +448,8 @@ export async function trainAdversarial(
   discriminator: Discriminator,
   config: ResolvedAdversarialConfig,
   options: AdversarialOptions = {},
-  episodeLengths?: readonly number[],
 ): Promise<AdversarialResult> {
-  const horizons = demoHorizons(demos, episodeLengths);
+  const horizons = demoHorizons(demos);
   // H: the env's time limit, or the longest demonstration.
   const fixedHorizon = envs.spec.maxEpisodeSteps ?? Math.max(...horizons);
   const expert = expertPool(envs, demos, algorithm, fixedHorizon);

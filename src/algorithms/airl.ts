@@ -142,17 +142,9 @@ export async function trainAirl(
   envs: VectorEnv,
   demos: Transitions,
   config: AdversarialConfig = {},
-  options: AdversarialOptions & { episodeLengths?: readonly number[] } = {},
+  options: AdversarialOptions = {},
 ): Promise<AdversarialResult> {
   const args = resolveAdversarialConfig(config, "AIRL");
   const model = initRewardModel("airl", envs, demos, args, "AIRL");
-  return trainAdversarial(
-    "AIRL",
-    envs,
-    demos,
-    new AirlDiscriminator(model),
-    args,
-    options,
-    options.episodeLengths,
-  );
+  return trainAdversarial("AIRL", envs, demos, new AirlDiscriminator(model), args, options);
 }

@@ -89,7 +89,7 @@ export async function trainGail(
   envs: VectorEnv,
   demos: Transitions,
   config: AdversarialConfig = {},
-  options: AdversarialOptions & { episodeLengths?: readonly number[] } = {},
+  options: AdversarialOptions = {},
 ): Promise<AdversarialResult> {
   const args = resolveAdversarialConfig(config, "GAIL");
   if (args.discriminator.stateOnlyReward) {
@@ -99,13 +99,5 @@ export async function trainGail(
     );
   }
   const model = initRewardModel("gail", envs, demos, args, "GAIL");
-  return trainAdversarial(
-    "GAIL",
-    envs,
-    demos,
-    new GailDiscriminator(model),
-    args,
-    options,
-    options.episodeLengths,
-  );
+  return trainAdversarial("GAIL", envs, demos, new GailDiscriminator(model), args, options);
 }

@@ -106,7 +106,6 @@ export async function trainAdversarialRun(options: AdversarialRunOptions): Promi
     const train = options.algorithm === "gail" ? trainGail : trainAirl;
     const result = await train(envs, demos, config, {
       resume,
-      episodeLengths: dataset.episodes.map((e) => e.length),
       onWarning: (message) => options.onWarning?.(message),
       onRoundEnd: async (record, snapshot) => {
         run.log(record.timesteps, {

@@ -120,12 +120,12 @@ test("AIRL on seals/CartPole-v0 (no flag) reaches ≥ 450, and PPO on its learne
   for (const seed of [1, 2, 3]) {
     if (passing >= 2) break;
     const started = performance.now();
-    const airl = await trainAirl(
-      makeVec(sealsId, { numEnvs: 8 }),
-      demos,
-      { ...preset, totalTimesteps: 200_000, ppo: sealsPpo, seed },
-      { episodeLengths: episodes.map((e) => e.length) },
-    );
+    const airl = await trainAirl(makeVec(sealsId, { numEnvs: 8 }), demos, {
+      ...preset,
+      totalTimesteps: 200_000,
+      ppo: sealsPpo,
+      seed,
+    });
     const score = meanReturn(airl.act, sealsId);
     // The transfer counts only where AIRL itself passed; skipping it elsewhere saves time.
     let transferred: number | null = null;
@@ -161,12 +161,12 @@ test("GAIL on seals/CartPole-v0 (no flag, the CLI's preset) reaches ≥ 450 on 4
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     if (passing >= 4 || failing >= 3) break;
     const started = performance.now();
-    const gail = await trainGail(
-      makeVec(sealsId, { numEnvs: 8 }),
-      demos,
-      { ...preset, ppo, totalTimesteps: 200_000, seed },
-      { episodeLengths: episodes.map((e) => e.length) },
-    );
+    const gail = await trainGail(makeVec(sealsId, { numEnvs: 8 }), demos, {
+      ...preset,
+      ppo,
+      totalTimesteps: 200_000,
+      seed,
+    });
     const score = meanReturn(gail.act, sealsId);
     if (score >= 450) passing++;
     else failing++;
