@@ -13,8 +13,10 @@
  *   last hidden state through Linear/Tanh/Linear.
  *
  * Both sides train with Adam (lr 1e-3) on a pool of four fixed random batches, cycled. PyTorch
- * runs with 2 threads and with 1 (as the MLP rows), once before mimic and once after; its figure
- * is the better of the two runs. mimic runs with its default helper threads (`MIMIC_THREADS`).
+ * runs with 2 threads and with 1 (as the MLP rows); mimic runs with its default helper threads
+ * (`MIMIC_THREADS`). Each workload is measured PyTorch → mimic → PyTorch → mimic, and each side's
+ * figure (per thread count) is the better of its two runs: this shared machine's speed moves by
+ * up to a third within seconds, and both sides get the same number of tries in the same minutes.
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -31,6 +33,8 @@ const PYTHON = "/usr/bin/python3";
 const POOL = 4;
 const TARGET_SECONDS = 0.3;
 const REPEATS = 5;
+/** Interleaved PyTorch → mimic rounds per workload; each side keeps its better run. */
+const ROUNDS = 2;
 
 interface CnnWorkload {
   kind: "cnn";
@@ -190,17 +194,23 @@ export function benchEncoders(options: { quiet?: boolean; only?: string } = {}):
   );
   const torchRuns: TorchEncoderReport[] = [];
   let torchProblem: string | null = null;
-  const torchOn = () => {
+  const torchOn = (only: readonly Workload[]) => {
     if (torchProblem !== null) return;
-    const run = runTorch(workloads);
+    const run = runTorch(only);
     if (typeof run === "string") torchProblem = run;
     else torchRuns.push(run);
   };
-  torchOn();
   const results: EncoderResult[] = [];
   for (const w of workloads) {
     const load = loadavg()[0]!;
-    const mimic = rates(mimicStep(w)).wall;
+    // PyTorch, mimic, PyTorch, mimic: each side's figure is the better of its two runs, taken in
+    // the same minutes as the other's (this machine's speed drifts within seconds).
+    const step = mimicStep(w);
+    let mimic = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      torchOn([w]);
+      mimic = Math.max(mimic, rates(step).wall);
+    }
     log(`  measured ${w.name} (load ${load.toFixed(2)})`);
     results.push({
       name: w.name,
@@ -213,7 +223,6 @@ export function benchEncoders(options: { quiet?: boolean; only?: string } = {}):
       ratioVsTorchBest: null,
     });
   }
-  torchOn();
   if (torchProblem !== null) log(`\n${torchProblem} Showing mimic's figures alone.`);
   const best = (threads: number, name: string) => {
     let top: number | null = null;
