@@ -16,7 +16,8 @@
  * `[3·hidden]` each. Initial values are PyTorch's: uniform in ±1/√hidden.
  *
  * The input projection of all T steps is one matrix product; each step then costs one product
- * `[rows, hidden] × [hidden, 3·hidden]` and an elementwise pass (the `gruGates` kernel: SIMD
+ * `[rows, hidden] × [hidden, 3·hidden]` (not the first: h₋₁ = 0, so its product is the bias) and
+ * an elementwise pass (the `gruGates` kernel: SIMD
  * lanes on wasm, where σ(x) is ½·tanh(x/2) + ½ on the rational tanh, so gates agree with the
  * TypeScript kernel's `Math.exp` to a few float32 ulps of 1; 5× faster than the TypeScript loop
  * at 256 rows × 64 units). The backward pass runs the steps
@@ -157,8 +158,15 @@ export class Gru implements Layer {
     const prev = this.prev.array;
     for (let r = 0; r < rows; r++) prev.fill(0, r * T * H, r * T * H + H);
     for (let t = 0; t < T; t++) {
-      // h_{t−1}·W_h + b_h, with h_{t−1} read in place from `prev` (row stride T·H).
-      k.gemm(this.prev.ptr + 4 * t * H, T * H, 1, wh, G, bh, this.gh.ptr, G, 0, rows, H, G, Epilogue.none);
+      if (t === 0) {
+        // h₋₁ = 0, so h₋₁·W_h + b_h is b_h: every row gets the bias, no product.
+        const bias = this.arena.view(bh, G);
+        const gh = this.gh.array;
+        for (let r = 0; r < rows; r++) gh.set(bias, r * G);
+      } else {
+        // h_{t−1}·W_h + b_h, with h_{t−1} read in place from `prev` (row stride T·H).
+        k.gemm(this.prev.ptr + 4 * t * H, T * H, 1, wh, G, bh, this.gh.ptr, G, 0, rows, H, G, Epilogue.none);
+      }
       // The gates, elementwise: h_t goes to the next step's slot of `prev`, or out at the last step.
       const last = t + 1 === T;
       const toOut = last && !this.returnSequences;
