@@ -14,16 +14,17 @@
  *     [--gail-preset mimic|imitation]
  *
  * `--gail-preset imitation` runs GAIL with imitation's tuned settings for the env's seals-v0 twin
- * (`IMITATION_GAIL` below, from benchmarking/example_gail_seals_<env>_best_hp_eval.json in
- * HumanCompatibleAI/imitation; its budget there is 10M steps). `mimic` (the default) is the
- * settings measured before: 1 env × 2048 steps, lr 3e-4, 10 epochs of 32 minibatches, entropy 0,
+ * (`IMITATION_SEALS_GAIL` in src/algorithms/gail.ts, from
+ * benchmarking/example_gail_seals_<env>_best_hp_eval.json in HumanCompatibleAI/imitation; its
+ * budget there is 10M steps). `mimic` (the default) is the settings measured before: 1 env × 2048
+ * steps, lr 3e-4, 10 epochs of 32 minibatches, entropy 0,
  * the discriminator's defaults.
  *
  * Prints one row per algorithm, and a JSON line with every number (for docs/benchmarks.md).
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { trainGail } from "../src/algorithms/gail.js";
+import { IMITATION_SEALS_GAIL, trainGail } from "../src/algorithms/gail.js";
 import { configureFusedEngineFromEnv } from "../src/cli/engine-env.js";
 import {
   collect,
@@ -67,88 +68,6 @@ const seed = Number(values.seed);
 const noValidation = values["no-validation"] ? { validationFraction: 0, patience: 0 } : {};
 /** seals/…-v5 (src/envs/seals/mujoco.ts): no termination, every episode is 1000 steps. */
 const fixedHorizon = envId.startsWith("seals/");
-
-/**
- * imitation's tuned GAIL settings per seals env (8 envs, as its default `num_vec`; its rollout of
- * `batch_size` steps is numEnvs × numSteps; PPO's minibatch is the rollout / numMinibatches;
- * SB3's learning rate is constant and its value loss unclipped). Two differences remain: its
- * Hopper and Walker2d policies use ReLU where mimic's PPO uses tanh, and its generator replay
- * buffer keeps the latest N samples where mimic's discriminator sees the latest rollout (N is
- * one rollout for Hopper, Walker2d and Ant; 512 of HalfCheetah's 4096).
- */
-const IMITATION_GAIL: Record<
-  string,
-  { ppo: Record<string, unknown>; batchSize: number; updatesPerRound: number }
-> = {
-  Hopper: {
-    ppo: {
-      numSteps: 512,
-      numMinibatches: 8,
-      updateEpochs: 20,
-      learningRate: 4.3984856156897565e-5,
-      clipCoef: 0.1,
-      entCoef: 0.001255299425412744,
-      gamma: 0.995,
-      gaeLambda: 0.98,
-      vfCoef: 0.20315938606555833,
-      maxGradNorm: 0.9,
-      hidden: [64, 64],
-    },
-    batchSize: 128,
-    updatesPerRound: 8,
-  },
-  HalfCheetah: {
-    ppo: {
-      numSteps: 512,
-      numMinibatches: 64,
-      updateEpochs: 5,
-      learningRate: 0.00026250519057717037,
-      clipCoef: 0.1,
-      entCoef: 3.992371122209408e-6,
-      gamma: 0.95,
-      gaeLambda: 0.95,
-      vfCoef: 0.11483689492120866,
-      maxGradNorm: 0.8,
-      hidden: [32, 32],
-    },
-    batchSize: 8192,
-    updatesPerRound: 8,
-  },
-  Walker2d: {
-    ppo: {
-      numSteps: 2048,
-      numMinibatches: 128,
-      updateEpochs: 20,
-      learningRate: 1.943992487657563e-5,
-      clipCoef: 0.4,
-      entCoef: 0.0007566389899529574,
-      gamma: 0.98,
-      gaeLambda: 0.92,
-      vfCoef: 0.6167177795726859,
-      maxGradNorm: 0.6,
-      hidden: [64, 64],
-    },
-    batchSize: 512,
-    updatesPerRound: 16,
-  },
-  Ant: {
-    ppo: {
-      numSteps: 2048,
-      numMinibatches: 1024,
-      updateEpochs: 10,
-      learningRate: 2.428297806883194e-5,
-      clipCoef: 0.3,
-      entCoef: 0.008871887607426377,
-      gamma: 0.995,
-      gaeLambda: 0.8,
-      vfCoef: 0.4351450387648799,
-      maxGradNorm: 0.9,
-      hidden: [32, 32],
-    },
-    batchSize: 32,
-    updatesPerRound: 8,
-  },
-};
 
 await loadMujoco();
 const expert = scriptedExpert(envId);
@@ -225,31 +144,26 @@ if (only.has("gail")) {
   if (preset !== "mimic" && preset !== "imitation") {
     throw new Error(`--gail-preset takes mimic or imitation, got ${JSON.stringify(preset)}.`);
   }
-  const tuned =
-    preset === "imitation" ? IMITATION_GAIL[envId.replace(/^seals\//, "").replace(/-v\d+$/, "")] : null;
+  const tuned = preset === "imitation" ? IMITATION_SEALS_GAIL[envId] : null;
   if (tuned === undefined) {
     throw new Error(
-      `--gail-preset imitation has settings for ${Object.keys(IMITATION_GAIL).join(", ")}, not ${envId}.`,
+      `--gail-preset imitation has settings for ${Object.keys(IMITATION_SEALS_GAIL).join(", ")}, not ${envId}.`,
     );
   }
-  const numEnvs = tuned === null ? 1 : 8;
+  const numEnvs = tuned === null ? 1 : (tuned.ppo?.numEnvs ?? 1);
   const gail = await trainGail(makeVec(envId, { numEnvs }), toTransitions(episodes), {
     totalTimesteps: Number(values["gail-steps"]),
-    ppo:
-      tuned === null
-        ? {
-            numEnvs,
-            numSteps: 2048,
-            learningRate: 3e-4,
-            updateEpochs: 10,
-            numMinibatches: 32,
-            entCoef: 0,
-            normalizeObservations: true,
-          }
-        : { ...tuned.ppo, numEnvs, annealLr: false, clipVloss: false, normalizeObservations: true },
-    ...(tuned === null
-      ? {}
-      : { discriminator: { batchSize: tuned.batchSize, updatesPerRound: tuned.updatesPerRound } }),
+    ...(tuned ?? {
+      ppo: {
+        numEnvs,
+        numSteps: 2048,
+        learningRate: 3e-4,
+        updateEpochs: 10,
+        numMinibatches: 32,
+        entCoef: 0,
+        normalizeObservations: true,
+      },
+    }),
     // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
     // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
     allowVariableHorizon: !fixedHorizon,

@@ -8,7 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { resolveAdversarialConfig } from "../src/algorithms/adversarial.js";
+import { GAIL_PRESETS, IMITATION_SEALS_GAIL } from "../src/algorithms/gail.js";
 import { RewardModel } from "../src/algorithms/reward-model.js";
+import { adversarialPreset } from "../src/cli/irl.js";
 import { collect, Dataset, make, saveDataset, scriptedExpert } from "../src/index.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
 import { runCli as run } from "./helpers/cli.js";
@@ -114,6 +117,40 @@ describe("mimic train gail and airl", () => {
     const missing = await run("train", "gail", "--dataset", join(dir, "nowhere"), "--out", join(dir, "y"));
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /nowhere/);
+  });
+
+  test("GAIL's seals MuJoCo presets: imitation's tuned settings on Hopper and Walker2d, the measured ones on HalfCheetah, none on Ant", () => {
+    // Every preset is a config the trainer accepts (its schema is strict: a misspelt key throws).
+    for (const [id, preset] of [...Object.entries(GAIL_PRESETS), ...Object.entries(IMITATION_SEALS_GAIL)]) {
+      assert.doesNotThrow(() => resolveAdversarialConfig({ ...preset }, "GAIL"), id);
+    }
+    const hopper = adversarialPreset("gail", "seals/Hopper-v5");
+    assert.deepEqual(hopper.ppo, {
+      numEnvs: 8,
+      numSteps: 512,
+      numMinibatches: 8,
+      updateEpochs: 20,
+      learningRate: 4.3984856156897565e-5,
+      clipCoef: 0.1,
+      entCoef: 0.001255299425412744,
+      gamma: 0.995,
+      gaeLambda: 0.98,
+      vfCoef: 0.20315938606555833,
+      maxGradNorm: 0.9,
+      hidden: [64, 64],
+      annealLr: false,
+      clipVloss: false,
+      normalizeObservations: true,
+    });
+    assert.deepEqual(hopper.discriminator, { batchSize: 128, updatesPerRound: 8 });
+    assert.equal(adversarialPreset("gail", "seals/Walker2d-v5").ppo.numSteps, 2048);
+    assert.deepEqual(adversarialPreset("gail", "seals/Walker2d-v5").discriminator, {
+      batchSize: 512,
+      updatesPerRound: 16,
+    });
+    assert.equal(adversarialPreset("gail", "seals/HalfCheetah-v5").ppo.numEnvs, 1);
+    assert.equal(adversarialPreset("gail", "seals/HalfCheetah-v5").ppo.numSteps, 2048);
+    assert.deepEqual(adversarialPreset("gail", "seals/Ant-v5"), { ppo: {}, discriminator: {} });
   });
 
   test("airl and gail on seals/CartPole-v0 run without a flag, with their presets under the flags", async () => {
