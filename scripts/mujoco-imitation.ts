@@ -24,7 +24,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { IMITATION_SEALS_GAIL, trainGail } from "../src/algorithms/gail.js";
+import { IMITATION_SEALS_GAIL, ONE_ENV_MUJOCO_GAIL_PPO, trainGail } from "../src/algorithms/gail.js";
 import { configureFusedEngineFromEnv } from "../src/cli/engine-env.js";
 import {
   collect,
@@ -153,17 +153,7 @@ if (only.has("gail")) {
   const numEnvs = tuned === null ? 1 : (tuned.ppo?.numEnvs ?? 1);
   const gail = await trainGail(makeVec(envId, { numEnvs }), toTransitions(episodes), {
     totalTimesteps: Number(values["gail-steps"]),
-    ...(tuned ?? {
-      ppo: {
-        numEnvs,
-        numSteps: 2048,
-        learningRate: 3e-4,
-        updateEpochs: 10,
-        numMinibatches: 32,
-        entCoef: 0,
-        normalizeObservations: true,
-      },
-    }),
+    ...(tuned ?? { ppo: ONE_ENV_MUJOCO_GAIL_PPO }),
     // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
     // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
     allowVariableHorizon: !fixedHorizon,

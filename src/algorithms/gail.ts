@@ -190,6 +190,20 @@ function sb3Gail(
 }
 
 /**
+ * The generator settings mimic's MuJoCo GAIL runs started from (docs/mujoco.md): one env × 2048
+ * steps, lr 3e-4, 10 epochs of 32 minibatches, no entropy bonus, observations standardized.
+ */
+export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
+  numEnvs: 1,
+  numSteps: 2048,
+  learningRate: 3e-4,
+  updateEpochs: 10,
+  numMinibatches: 32,
+  entCoef: 0,
+  normalizeObservations: true,
+};
+
+/**
  * On the seals MuJoCo variants, the best settings measured (docs/mujoco.md, 10 demonstrations,
  * seed 1): imitation's for Hopper (1.019 at 10M steps) and Walker2d (0.471 at 10M, against 0.301
  * with the settings below at 2M); for HalfCheetah, one env × 2048 steps, lr 3e-4, 10 epochs of 32
@@ -200,17 +214,7 @@ export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
   "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },
   "seals/Hopper-v5": IMITATION_SEALS_GAIL["seals/Hopper-v5"]!,
   "seals/Walker2d-v5": IMITATION_SEALS_GAIL["seals/Walker2d-v5"]!,
-  "seals/HalfCheetah-v5": {
-    ppo: {
-      numEnvs: 1,
-      numSteps: 2048,
-      learningRate: 3e-4,
-      updateEpochs: 10,
-      numMinibatches: 32,
-      entCoef: 0,
-      normalizeObservations: true,
-    },
-  },
+  "seals/HalfCheetah-v5": { ppo: ONE_ENV_MUJOCO_GAIL_PPO },
 };
 
 /** GAIL on a vector env with Discrete or Box actions, from expert transitions (see the module comment). */
