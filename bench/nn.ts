@@ -18,9 +18,10 @@
  * `MIMIC_THREADS`, else all cores up to 4) and on one thread. This machine's speed drifts within
  * minutes (a shared VM), so each shape is measured PyTorch → mimic → PyTorch → mimic (its
  * default-thread trainer again), and each side's figure is the better of its two runs: a ratio
- * compares numbers taken within the same minutes, with the same number of tries on each side. `ratioVsTorch` is mimic / PyTorch with 2 threads (the issue's baseline);
- * `ratioVsTorchBest` is mimic / the faster of PyTorch's 1- and 2-thread runs. With `--json`,
- * prints one JSON object and nothing else.
+ * compares numbers taken within the same minutes, with the same number of tries on each side.
+ * `ratioVsTorch` is mimic / PyTorch with 2 threads (the issue's baseline); `ratioVsTorchBest` is
+ * mimic / the faster of PyTorch's 1- and 2-thread runs. With `--json`, prints one JSON object and
+ * nothing else.
  */
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";

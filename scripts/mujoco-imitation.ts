@@ -16,9 +16,9 @@
  * `--gail-preset imitation` runs GAIL with imitation's tuned settings for the env's seals-v0 twin
  * (`IMITATION_SEALS_GAIL` in src/algorithms/gail.ts, from
  * benchmarking/example_gail_seals_<env>_best_hp_eval.json in HumanCompatibleAI/imitation; its
- * budget there is 10M steps). `mimic` (the default) is the settings measured before: 1 env × 2048
- * steps, lr 3e-4, 10 epochs of 32 minibatches, entropy 0,
- * the discriminator's defaults.
+ * budget there is 10M steps). `mimic` (the default) is the settings measured before
+ * (`ONE_ENV_MUJOCO_GAIL_PPO`: 1 env × 2048 steps, lr 3e-4, 10 epochs of 32 minibatches, entropy 0)
+ * with the discriminator's defaults.
  *
  * Prints one row per algorithm, and a JSON line with every number (for docs/benchmarks.md).
  */
@@ -144,21 +144,24 @@ if (only.has("gail")) {
   if (preset !== "mimic" && preset !== "imitation") {
     throw new Error(`--gail-preset takes mimic or imitation, got ${JSON.stringify(preset)}.`);
   }
-  const tuned = preset === "imitation" ? IMITATION_SEALS_GAIL[envId] : null;
-  if (tuned === undefined) {
+  const settings = preset === "imitation" ? IMITATION_SEALS_GAIL[envId] : { ppo: ONE_ENV_MUJOCO_GAIL_PPO };
+  if (settings === undefined) {
     throw new Error(
       `--gail-preset imitation has settings for ${Object.keys(IMITATION_SEALS_GAIL).join(", ")}, not ${envId}.`,
     );
   }
-  const numEnvs = tuned === null ? 1 : (tuned.ppo?.numEnvs ?? 1);
-  const gail = await trainGail(makeVec(envId, { numEnvs }), toTransitions(episodes), {
-    totalTimesteps: Number(values["gail-steps"]),
-    ...(tuned ?? { ppo: ONE_ENV_MUJOCO_GAIL_PPO }),
-    // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
-    // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
-    allowVariableHorizon: !fixedHorizon,
-    seed: seed + 1,
-  });
+  const gail = await trainGail(
+    makeVec(envId, { numEnvs: settings.ppo?.numEnvs ?? 1 }),
+    toTransitions(episodes),
+    {
+      totalTimesteps: Number(values["gail-steps"]),
+      ...settings,
+      // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
+      // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
+      allowVariableHorizon: !fixedHorizon,
+      seed: seed + 1,
+    },
+  );
   const act = gail.act;
   await report(
     "gail",

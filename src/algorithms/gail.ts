@@ -71,17 +71,6 @@ export class GailDiscriminator implements Discriminator {
 }
 
 /**
- * GAIL's settings per env, applied by the CLI (`mimic train gail`) under the user's flags, as
- * `AIRL_PRESETS` is for AIRL; the library's defaults stay `imitation`'s. Measured on
- * seals/CartPole-v0, 4 episodes, 200,000 steps (docs/algorithms/irl.md, "GAIL on the fixed
- * horizon"): with the env's PPO preset (one minibatch of 256 per epoch) successful runs only take
- * off after 60k–160k steps, so 200k is at the edge and a rounding change flips seeds (94.7, 500,
- * 500, 434.5 on seeds 1–4). `numMinibatches: 4` (four PPO steps of 64 per epoch) reached 500 on
- * seeds 1–6 with the default kernels; with `MIMIC_FMA=0` on seeds 2 and 4–6 (8.45 and 76.2 on 1
- * and 3; the defaults there: 500, 42.1, 102.7, 500 on 1–4). Discriminator changes (tanh, replay,
- * learning rate, 64×64, updates per round, batch size) each left 2 or more of 4 seeds below 475.
- */
-/**
  * `imitation`'s tuned GAIL settings for the seals MuJoCo envs (HumanCompatibleAI/imitation,
  * benchmarking/example_gail_seals_<env>_best_hp_eval.json), keyed by mimic's seals v5 variants:
  * 8 envs (its default `num_vec`) × `numSteps` is its rollout (`rl.batch_size`), the rollout /
@@ -90,8 +79,8 @@ export class GailDiscriminator implements Discriminator {
  * carried over: its Hopper and Walker2d policies use ReLU (mimic's PPO: tanh), and its generator
  * replay buffer keeps the latest N samples (mimic's discriminator sees the latest rollout; N is
  * one rollout for Hopper, Walker2d and Ant, 512 of HalfCheetah's 4096). Measured in
- * docs/mujoco.md: seals/Hopper-v5 1.019 at 10M steps, Walker2d 0.471, HalfCheetah 0.710, Ant −0.945
- * at 4M.
+ * docs/mujoco.md: seals/Hopper-v5 1.019 and 0.761 (two seeds) at 10M steps, Walker2d 0.471,
+ * HalfCheetah 0.710, Ant −0.945 at 4M.
  */
 export const IMITATION_SEALS_GAIL: Readonly<Record<string, AdversarialConfig>> = {
   "seals/Hopper-v5": sb3Gail(
@@ -204,11 +193,20 @@ export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
 };
 
 /**
- * On the seals MuJoCo variants, the best settings measured (docs/mujoco.md, 10 demonstrations,
- * seed 1): imitation's for Hopper (1.019 at 10M steps) and Walker2d (0.471 at 10M, against 0.301
- * with the settings below at 2M); for HalfCheetah, one env × 2048 steps, lr 3e-4, 10 epochs of 32
- * minibatches, no entropy bonus (0.975 at 4M, against 0.710 with imitation's at 10M). Ant has none:
- * GAIL fails there with both.
+ * GAIL's settings per env, applied by the CLI (`mimic train gail`) under the user's flags, as
+ * `AIRL_PRESETS` is for AIRL; the library's defaults stay `imitation`'s. Measured on
+ * seals/CartPole-v0, 4 episodes, 200,000 steps (docs/algorithms/irl.md, "GAIL on the fixed
+ * horizon"): with the env's PPO preset (one minibatch of 256 per epoch) successful runs only take
+ * off after 60k–160k steps, so 200k is at the edge and a rounding change flips seeds (94.7, 500,
+ * 500, 434.5 on seeds 1–4). `numMinibatches: 4` (four PPO steps of 64 per epoch) reached 500 on
+ * seeds 1–6 with the default kernels; with `MIMIC_FMA=0` on seeds 2 and 4–6 (8.45 and 76.2 on 1
+ * and 3; the defaults there: 500, 42.1, 102.7, 500 on 1–4). Discriminator changes (tanh, replay,
+ * learning rate, 64×64, updates per round, batch size) each left 2 or more of 4 seeds below 475.
+ *
+ * On the seals MuJoCo variants, the best settings measured (docs/mujoco.md, 10 demonstrations):
+ * imitation's for Hopper (1.019 and 0.761 on two training seeds at 10M steps) and Walker2d (0.471 at 10M, against 0.301
+ * with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M); for HalfCheetah, `ONE_ENV_MUJOCO_GAIL_PPO` (0.975 at 4M,
+ * against 0.710 with imitation's at 10M). Ant has none: GAIL fails there with both.
  */
 export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
   "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },
