@@ -14,9 +14,10 @@
  *
  * Both sides train with Adam (lr 1e-3) on a pool of four fixed random batches, cycled. PyTorch
  * runs with 2 threads and with 1 (as the MLP rows); mimic runs with its default helper threads
- * (`MIMIC_THREADS`). Each workload is measured PyTorch → mimic → PyTorch → mimic, and each side's
- * figure (per thread count) is the better of its two runs: this shared machine's speed moves by
- * up to a third within seconds, and both sides get the same number of tries in the same minutes.
+ * (`MIMIC_THREADS`). Each workload is measured in `ROUNDS` interleaved rounds (PyTorch → mimic →
+ * PyTorch → mimic → …), and each side's figure (per thread count) is the best of its runs: this
+ * shared machine's speed moves by up to a third within seconds, and both sides get the same number
+ * of tries in the same minutes.
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -27,14 +28,12 @@ import { Box, Discrete } from "../src/core/spaces/index.js";
 import { type ConvSpec, EncoderPolicy, NATURE_CNN, SMALL_CNN } from "../src/nn/encoder-policy.js";
 import { RecurrentPolicy } from "../src/nn/recurrent-policy.js";
 import { printTable } from "./harness.js";
-import { rates } from "./nn.js";
+import { ROUNDS, rates } from "./nn.js";
 
 const PYTHON = "/usr/bin/python3";
 const POOL = 4;
 const TARGET_SECONDS = 0.3;
 const REPEATS = 5;
-/** Interleaved PyTorch → mimic rounds per workload; each side keeps its better run. */
-const ROUNDS = 2;
 
 interface CnnWorkload {
   kind: "cnn";
@@ -114,6 +113,14 @@ export interface EncoderResult {
   ratioVsTorch1Thread: number | null;
   /** mimic / the faster of PyTorch's two thread counts. */
   ratioVsTorchBest: number | null;
+  /**
+   * Steps per second of CPU time (user + system, every thread of the process): mimic's
+   * default-thread runs (a spinning helper counts) and PyTorch's 1-thread runs (its BLAS threads
+   * count). Less moved by how the machine shares its cores than steps per second.
+   */
+  mimicStepsPerCpuSecond: number;
+  torch1ThreadStepsPerCpuSecond: number | null;
+  ratioVsTorch1ThreadCpu: number | null;
 }
 
 /** A `trainStep` loop over a pool of fixed random batches. */
@@ -168,7 +175,10 @@ export function mimicStep(w: Workload): (units: number) => void {
 
 interface TorchEncoderReport {
   torch: string;
-  runs: { threads: number; workloads: { name: string; stepsPerSecond: number }[] }[];
+  runs: {
+    threads: number;
+    workloads: { name: string; stepsPerSecond: number; stepsPerCpuSecond: number }[];
+  }[];
 }
 
 function runTorch(workloads: readonly Workload[]): TorchEncoderReport | string {
@@ -203,19 +213,25 @@ export function benchEncoders(options: { quiet?: boolean; only?: string } = {}):
   const results: EncoderResult[] = [];
   for (const w of workloads) {
     const load = loadavg()[0]!;
-    // PyTorch, mimic, PyTorch, mimic: each side's figure is the better of its two runs, taken in
-    // the same minutes as the other's (this machine's speed drifts within seconds).
+    // PyTorch, mimic, PyTorch, mimic, …: each side's figure is the best of its ROUNDS runs, taken
+    // in the same minutes as the other's (this machine's speed drifts within seconds).
     const step = mimicStep(w);
     let mimic = 0;
+    let mimicCpu = 0;
     for (let round = 0; round < ROUNDS; round++) {
       torchOn([w]);
-      mimic = Math.max(mimic, rates(step).wall);
+      const run = rates(step);
+      mimic = Math.max(mimic, run.wall);
+      mimicCpu = Math.max(mimicCpu, run.cpu);
     }
     log(`  measured ${w.name} (load ${load.toFixed(2)})`);
     results.push({
       name: w.name,
       load,
       mimicStepsPerSecond: mimic,
+      mimicStepsPerCpuSecond: mimicCpu,
+      torch1ThreadStepsPerCpuSecond: null,
+      ratioVsTorch1ThreadCpu: null,
       torchStepsPerSecond: null,
       torch1ThreadStepsPerSecond: null,
       ratioVsTorch: null,
@@ -224,17 +240,22 @@ export function benchEncoders(options: { quiet?: boolean; only?: string } = {}):
     });
   }
   if (torchProblem !== null) log(`\n${torchProblem} Showing mimic's figures alone.`);
-  const best = (threads: number, name: string) => {
+  const best = (threads: number, name: string, key: "stepsPerSecond" | "stepsPerCpuSecond") => {
     let top: number | null = null;
     for (const run of torchRuns) {
       const s = run.runs.find((r) => r.threads === threads)?.workloads.find((x) => x.name === name);
-      if (s !== undefined && (top === null || s.stepsPerSecond > top)) top = s.stepsPerSecond;
+      if (s !== undefined && (top === null || s[key] > top)) top = s[key];
     }
     return top;
   };
   for (const r of results) {
-    const t2 = best(2, r.name);
-    const t1 = best(1, r.name);
+    const t2 = best(2, r.name, "stepsPerSecond");
+    const t1 = best(1, r.name, "stepsPerSecond");
+    r.torch1ThreadStepsPerCpuSecond = best(1, r.name, "stepsPerCpuSecond");
+    r.ratioVsTorch1ThreadCpu =
+      r.torch1ThreadStepsPerCpuSecond === null
+        ? null
+        : r.mimicStepsPerCpuSecond / r.torch1ThreadStepsPerCpuSecond;
     r.torchStepsPerSecond = t2;
     r.torch1ThreadStepsPerSecond = t1;
     r.ratioVsTorch = t2 === null ? null : r.mimicStepsPerSecond / t2;
@@ -266,6 +287,16 @@ export function benchEncoders(options: { quiet?: boolean; only?: string } = {}):
         ratio(r.ratioVsTorch),
         ratio(r.ratioVsTorch1Thread),
         ratio(r.ratioVsTorchBest),
+      ]),
+    );
+    log("");
+    printTable(
+      ["encoder training (steps/CPU-s)", "mimic", "torch 1 thr", "/torch 1"],
+      results.map((r) => [
+        r.name,
+        num(r.mimicStepsPerCpuSecond),
+        num(r.torch1ThreadStepsPerCpuSecond),
+        ratio(r.ratioVsTorch1ThreadCpu),
       ]),
     );
   }
