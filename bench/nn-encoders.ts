@@ -17,7 +17,7 @@
  * (`MIMIC_THREADS`). Each workload is measured in `ROUNDS` interleaved rounds (PyTorch → mimic →
  * PyTorch → mimic → …), and each side's figure (per thread count) is the best of its runs: this
  * shared machine's speed moves by up to a third within seconds, and both sides get the same number
- * of tries in the same minutes.
+ * of tries in the same minutes. Each run waits for both cores first (`cores.ts`).
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -27,6 +27,7 @@ import { rngFromSeed } from "../src/core/rng.js";
 import { Box, Discrete } from "../src/core/spaces/index.js";
 import { type ConvSpec, EncoderPolicy, NATURE_CNN, SMALL_CNN } from "../src/nn/encoder-policy.js";
 import { RecurrentPolicy } from "../src/nn/recurrent-policy.js";
+import { coresLine, stopCoreProbe, waitForCores } from "./cores.js";
 import { printTable } from "./harness.js";
 import { ROUNDS, rates } from "./nn.js";
 
@@ -216,15 +217,18 @@ export function benchEncoders(options: { quiet?: boolean; only?: string } = {}):
     // PyTorch, mimic, PyTorch, mimic, …: each side's figure is the best of its ROUNDS runs, taken
     // in the same minutes as the other's (this machine's speed drifts within seconds).
     const step = mimicStep(w);
+    const cores: number[] = [];
     let mimic = 0;
     let mimicCpu = 0;
     for (let round = 0; round < ROUNDS; round++) {
+      cores.push(waitForCores(log));
       torchOn([w]);
+      cores.push(waitForCores(log));
       const run = rates(step);
       mimic = Math.max(mimic, run.wall);
       mimicCpu = Math.max(mimicCpu, run.cpu);
     }
-    log(`  measured ${w.name} (load ${load.toFixed(2)})`);
+    log(`  measured ${w.name} (load ${load.toFixed(2)}; ${coresLine(cores)})`);
     results.push({
       name: w.name,
       load,
@@ -239,6 +243,7 @@ export function benchEncoders(options: { quiet?: boolean; only?: string } = {}):
       ratioVsTorchBest: null,
     });
   }
+  stopCoreProbe();
   if (torchProblem !== null) log(`\n${torchProblem} Showing mimic's figures alone.`);
   const best = (threads: number, name: string, key: "stepsPerSecond" | "stepsPerCpuSecond") => {
     let top: number | null = null;

@@ -19,7 +19,9 @@
  * minutes (a shared VM), so each shape is measured in ROUNDS interleaved rounds, PyTorch → mimic
  * (its default-thread trainer again) → PyTorch → mimic → …, and each side's figure is the best of
  * its runs: a ratio compares numbers taken within the same minutes, with the same number of tries
- * on each side.
+ * on each side. Every run starts only when the machine gives the process both its cores
+ * (`cores.ts`: the host sometimes runs this VM's two CPUs on one core's time for tens of seconds),
+ * and the log line of each shape shows the capacity each run started with.
  * `ratioVsTorch` is mimic / PyTorch with 2 threads (the issue's baseline); `ratioVsTorchBest` is
  * mimic / the faster of PyTorch's 1- and 2-thread runs. With `--json`, prints one JSON object and
  * nothing else.
@@ -35,6 +37,7 @@ import { FusedForward } from "../src/nn/fused/forward.js";
 import { fusedThreads, fusedThreadsProblem } from "../src/nn/fused/threads.js";
 import { createFusedTrainer } from "../src/nn/fused/trainer.js";
 import { NeuralPolicy } from "../src/nn/policy.js";
+import { coresLine, waitForCores } from "./cores.js";
 import { machineReport, printTable } from "./harness.js";
 import { benchEncoders, type EncoderResult } from "./nn-encoders.js";
 
@@ -314,13 +317,17 @@ export async function benchNn(options: { json?: boolean } = {}): Promise<NnRepor
   for (const shape of SHAPES) {
     // PyTorch, mimic, PyTorch, mimic (its default-thread trainer again), …: the ratio compares
     // figures from the same minutes, each side the best of its ROUNDS runs.
+    const cores = [waitForCores(log)];
     torchOn([shape]);
+    cores.push(waitForCores(log));
     const { again, ...mimic } = await trainingRates(shape);
     for (let round = 1; round < ROUNDS; round++) {
+      cores.push(waitForCores(log));
       torchOn([shape]);
+      cores.push(waitForCores(log));
       mimic.mimicStepsPerSecond = Math.max(mimic.mimicStepsPerSecond, again());
     }
-    log(`  measured ${shape.name}`);
+    log(`  measured ${shape.name} (${coresLine(cores)})`);
     shapes.push({
       ...mimic,
       torchStepsPerSecond: null,

@@ -12,6 +12,7 @@
  *     [--no-validation]
  *     [--min-return R]   (keep only the demonstrations with return ≥ R)
  *     [--gail-preset mimic|imitation]
+ *     [--disc-input-norm demonstrations|running]   (the discriminator's input standardization)
  *
  * `--gail-preset imitation` runs GAIL with imitation's tuned settings for the env's seals-v0 twin
  * (`IMITATION_SEALS_GAIL` in src/algorithms/gail.ts, from
@@ -50,6 +51,8 @@ const { values, positionals } = parseArgs({
     only: { type: "string", default: "bc,dagger,gail" },
     "gail-steps": { type: "string", default: "300000" },
     "gail-preset": { type: "string", default: "mimic" },
+    /** The discriminator's input standardization: demonstrations (fixed) or running (imitation's RunningNorm). */
+    "disc-input-norm": { type: "string", default: "demonstrations" },
     "dagger-rounds": { type: "string", default: "5" },
     "dagger-epochs": { type: "string", default: "50" },
     /** Env steps of each DAgger round (the mixture policy's rollout the expert labels). */
@@ -150,12 +153,17 @@ if (only.has("gail")) {
       `--gail-preset imitation has settings for ${Object.keys(IMITATION_SEALS_GAIL).join(", ")}, not ${envId}.`,
     );
   }
+  const inputNorm = values["disc-input-norm"];
+  if (inputNorm !== "demonstrations" && inputNorm !== "running") {
+    throw new Error(`--disc-input-norm takes demonstrations or running, got ${JSON.stringify(inputNorm)}.`);
+  }
   const gail = await trainGail(
     makeVec(envId, { numEnvs: settings.ppo?.numEnvs ?? 1 }),
     toTransitions(episodes),
     {
       totalTimesteps: Number(values["gail-steps"]),
       ...settings,
+      discriminator: { ...settings.discriminator, inputNorm },
       // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
       // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
       allowVariableHorizon: !fixedHorizon,
@@ -178,6 +186,8 @@ console.log(
     keptEpisodes: episodes.length,
     minReturn,
     demoReturns,
+    gailPreset: values["gail-preset"],
+    discInputNorm: values["disc-input-norm"],
     cpus: cpus().length,
     date: new Date().toISOString(),
     rows,

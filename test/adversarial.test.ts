@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { TransitionBatch } from "../src/algorithms/adversarial.js";
+import { type AdversarialState, TransitionBatch } from "../src/algorithms/adversarial.js";
 import { AirlDiscriminator, trainAirl } from "../src/algorithms/airl.js";
 import { trainGail } from "../src/algorithms/gail.js";
 import { trainPpo } from "../src/algorithms/ppo/index.js";
@@ -161,6 +161,57 @@ describe("GAIL and AIRL: runs", () => {
         assert.ok(Number.isFinite(record[key]), `${key} = ${record[key]}`);
       }
     }
+  });
+
+  test("a running input norm standardizes with the statistics of every discriminator batch, kept in the saved state", async () => {
+    // seals/CartPole-v0 never terminates, so no batch row is the absorbing state and every row counts.
+    const episodes = await collect(make("seals/CartPole-v0"), scriptedExpert("seals/CartPole-v0"), {
+      episodes: 1,
+      seed: 0,
+      deterministic: true,
+    });
+    const config = { ...small, allowVariableHorizon: false };
+    const states: AdversarialState[] = [];
+    const onRoundEnd = (_: unknown, snapshot: { state(): AdversarialState }) => {
+      states.push(snapshot.state());
+    };
+    const running = await trainGail(
+      makeVec("seals/CartPole-v0", { numEnvs: 2 }),
+      toTransitions(episodes),
+      { ...config, discriminator: { ...config.discriminator, inputNorm: "running" } },
+      { onRoundEnd },
+    );
+    const rounds = running.history.length;
+    const last = states.at(-1)!.inputStats!;
+    // Every round adds updatesPerRound batches of 64 expert and 64 generator rows.
+    assert.equal(last.count, rounds * 2 * 2 * 64);
+    const model = running.rewardModel;
+    for (let k = 0; k < 4; k++) {
+      assert.ok(Math.abs(model.obsMean[k]! - last.mean[k]!) < 1e-12, `mean ${k}`);
+      assert.ok(Math.abs(1 / model.obsInvStd[k]! - Math.sqrt(last.var[k]! + 1e-5)) < 1e-9, `std ${k}`);
+    }
+    // The statistics moved between rounds: the generator's rows are in them, not only the demonstrations'.
+    assert.notDeepEqual(states[0]!.inputStats!.mean, last.mean);
+
+    states.length = 0;
+    const fixed = await trainGail(
+      makeVec("seals/CartPole-v0", { numEnvs: 2 }),
+      toTransitions(episodes),
+      config,
+      { onRoundEnd },
+    );
+    assert.equal(states.at(-1)!.inputStats, undefined);
+    assert.notDeepEqual(fixed.rewardModel.obsMean, model.obsMean);
+    // A state saved without running statistics cannot continue a run that needs them.
+    await assert.rejects(
+      trainGail(
+        makeVec("seals/CartPole-v0", { numEnvs: 2 }),
+        toTransitions(episodes),
+        { ...config, discriminator: { ...config.discriminator, inputNorm: "running" } },
+        { resume: states[0]! },
+      ),
+      (e: Error) => /no running input statistics/.test(e.message),
+    );
   });
 
   test("AIRL's discriminator gradient matches finite differences", () => {

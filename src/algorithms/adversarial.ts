@@ -70,6 +70,16 @@ export const discriminatorConfigSchema = z
     replaySize: z.number().int().min(0).default(0),
     /** AIRL only: a reward g(s) of the state alone (Fu et al.'s disentangled form), not g(s, a). */
     stateOnlyReward: z.boolean().default(false),
+    /**
+     * How the reward networks' observation inputs are standardized. "demonstrations": with the
+     * demonstrations' mean and std, fixed for the run (a constant dimension left unscaled).
+     * "running": `imitation`'s `RunningNorm` (its tuned seals configs put one on the reward net's
+     * input): a running mean and variance over every discriminator batch, expert and generator
+     * rows alike (the absorbing state left out), from an empty start, and inputs scaled by
+     * 1/√(var + 1e-5), so a dimension the demonstrations never move still gets the generator's
+     * scale. The saved reward model keeps the statistics of the end of training.
+     */
+    inputNorm: z.enum(["demonstrations", "running"]).default("demonstrations"),
   })
   .strict();
 
@@ -265,6 +275,8 @@ export interface AdversarialState {
   discriminator: string;
   discriminatorAdam: TrainerState;
   rewardStats: { mean: number[]; var: number[]; count: number };
+  /** The running input statistics (discriminator.inputNorm "running" only). */
+  inputStats?: { mean: number[]; var: number[]; count: number };
   rng: Pcg64State;
   history: AdversarialRecord[];
 }
@@ -401,6 +413,16 @@ export function initRewardModel(
   );
 }
 
+/** RunningNorm's variance floor: inputs are scaled by 1/√(var + RUNNING_NORM_EPS). */
+const RUNNING_NORM_EPS = 1e-5;
+
+/** Points the model's input standardization at running statistics (RunningNorm's transform). */
+function setInputNorm(model: RewardModel, stats: RunningMeanStd): void {
+  model.obsMean.set(stats.mean);
+  for (let k = 0; k < stats.var.length; k++)
+    model.obsInvStd[k] = 1 / Math.sqrt(stats.var[k]! + RUNNING_NORM_EPS);
+}
+
 /** Episode lengths of the demonstrations, from the `dones`/truncation structure the caller gives. */
 export function variableHorizonError(algorithm: string, what: string): InvalidOptionError {
   return new InvalidOptionError(
@@ -491,6 +513,8 @@ export async function trainAdversarial(
   const adam = new FusedAdam(discriminator.tensorSizes, { learningRate: config.discriminator.learningRate });
   const stats = createLossStats();
   const rewardStats = new RunningMeanStd(1);
+  // "running" input norm: the statistics of every discriminator batch so far (RunningNorm's).
+  const inputStats = config.discriminator.inputNorm === "running" ? new RunningMeanStd(obsSize, 0) : null;
   const learned = new Float64Array(rolloutRows);
   const episodeLength = new Int32Array(numEnvs);
   const terminalLengths = new Int32Array(rolloutRows);
@@ -507,6 +531,7 @@ export async function trainAdversarial(
       discriminator: encodeFloat32(discriminator.params),
       discriminatorAdam: adam.getState(),
       rewardStats: rewardStats.toJSON(),
+      ...(inputStats === null ? {} : { inputStats: inputStats.toJSON() }),
       rng: rng.bitGenerator.getState(),
       history: history.map((r) => ({ ...r })),
     }),
@@ -529,6 +554,16 @@ export async function trainAdversarial(
     adam.setState(resume.discriminatorAdam);
     learner.setState(resume.learner);
     rewardStats.load(resume.rewardStats);
+    if (inputStats !== null) {
+      if (resume.inputStats === undefined) {
+        throw new InvalidOptionError(
+          "resume",
+          `${algorithm}: the saved state has no running input statistics; it was trained with discriminator.inputNorm "demonstrations".`,
+        );
+      }
+      inputStats.load(resume.inputStats);
+      setInputNorm(discriminator.model, inputStats);
+    }
     rng.bitGenerator.setState(resume.rng);
     history.push(...resume.history);
     firstRound = resume.round + 1;
@@ -600,6 +635,13 @@ export async function trainAdversarial(
       if (discriminator.needsLogPi) {
         learner.logProbs(discBatch.obs, discBatch.actions, 2 * batch, discBatch.logPi);
         for (let i = 0; i < 2 * batch; i++) if (discBatch.absorbing[i]) discBatch.logPi[i] = 0;
+      }
+      if (inputStats !== null) {
+        for (let i = 0; i < 2 * batch; i++) {
+          if (!discBatch.absorbing[i])
+            inputStats.update(discBatch.obs.subarray(i * obsSize, (i + 1) * obsSize));
+        }
+        setInputNorm(discriminator.model, inputStats);
       }
       const logits = discriminator.logits(discBatch);
       lossValue = logisticLoss(logits, 2 * batch, labels, dLogits, stats);
