@@ -182,11 +182,33 @@ describe("mimic train gail and airl", () => {
     assert.equal((await RewardModel.load(preset)).activation, "tanh");
 
     const flags = join(dir, "seals-airl-relu");
-    const args = ["--disc-activation", "relu", "--disc-replay-size", "0", ...tiny];
+    const args = [
+      "--disc-activation",
+      "relu",
+      "--disc-replay-size",
+      "0",
+      "--disc-input-norm",
+      "running",
+      ...tiny,
+    ];
     const overridden = await run("train", "airl", "--dataset", seals, "--out", flags, ...args);
     assert.equal(overridden.code, 0, overridden.err);
     assert.equal(discriminatorOf(flags).activation, "relu");
     assert.equal(discriminatorOf(flags).replaySize, 0);
+    assert.equal(discriminatorOf(flags).inputNorm, "running");
+    assert.equal(discriminatorOf(preset).inputNorm, "demonstrations");
+    const badNorm = await run(
+      "train",
+      "airl",
+      "--dataset",
+      seals,
+      "--out",
+      join(dir, "y"),
+      "--disc-input-norm",
+      "batch",
+    );
+    assert.equal(badNorm.code, 2);
+    assert.match(badNorm.err, /--disc-input-norm is demonstrations or running, got "batch"/);
 
     const bad = await run(
       "train",

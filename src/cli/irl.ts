@@ -75,6 +75,10 @@ Options:
   --disc-activation <fn>      reward network activation: relu or tanh (default relu)
   --disc-replay-size <N>      generator transitions kept for the discriminator across rounds
                               (default 0: the latest rollout only)
+  --disc-input-norm <how>     standardize the reward network's observations with the
+                              demonstrations' mean and std (demonstrations, the default) or with
+                              running statistics of every discriminator batch (running: imitation's
+                              RunningNorm, which its tuned seals configs use)
   --no-reward-norm            give PPO the raw learned reward (default: standardized)
   --state-only-reward         AIRL: learn g(s) on the state alone (Fu et al.'s disentangled form)
   --allow-variable-horizon    accept episodes of different lengths (CartPole-v1's generator falls;
@@ -107,6 +111,7 @@ const adversarialFlags = {
   "disc-hidden": { type: "string" },
   "disc-activation": { type: "string" },
   "disc-replay-size": { type: "string" },
+  "disc-input-norm": { type: "string" },
   "no-reward-norm": { type: "boolean" },
   "state-only-reward": { type: "boolean" },
   "allow-variable-horizon": { type: "boolean" },
@@ -180,6 +185,16 @@ export async function runAdversarialCommand(
       throw new UsageError(command, `--disc-activation is relu or tanh, got ${JSON.stringify(activation)}.`);
     }
     discriminator.activation = activation;
+  }
+  const inputNorm = values["disc-input-norm"];
+  if (typeof inputNorm === "string") {
+    if (inputNorm !== "demonstrations" && inputNorm !== "running") {
+      throw new UsageError(
+        command,
+        `--disc-input-norm is demonstrations or running, got ${JSON.stringify(inputNorm)}.`,
+      );
+    }
+    discriminator.inputNorm = inputNorm;
   }
   if (typeof values["disc-hidden"] === "string")
     discriminator.hidden = parseHidden(command, values["disc-hidden"]);
