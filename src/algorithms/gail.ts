@@ -76,11 +76,13 @@ export class GailDiscriminator implements Discriminator {
  * 8 envs (its default `num_vec`) × `numSteps` is its rollout (`rl.batch_size`), the rollout /
  * `numMinibatches` its PPO minibatch, SB3's constant learning rate and unclipped value loss, its
  * discriminator batch (`demo_batch_size`) and updates per round. Its budget is 10M steps. Not
- * carried over: its Hopper and Walker2d policies use ReLU (mimic's PPO: tanh), and its generator
+ * carried over: its Hopper and Walker2d policies use ReLU (mimic's PPO: tanh), its generator
  * replay buffer keeps the latest N samples (mimic's discriminator sees the latest rollout; N is
- * one rollout for Hopper, Walker2d and Ant, 512 of HalfCheetah's 4096). Measured in
- * docs/mujoco.md: seals/Hopper-v5 1.019 and 0.761 (two seeds) at 10M steps, Walker2d 0.471,
- * HalfCheetah 0.710, Ant −0.945 at 4M.
+ * one rollout for Hopper, Walker2d and Ant, 512 of HalfCheetah's 4096), and its reward net
+ * standardizes its input with a `RunningNorm` (mimic has it as `discriminator.inputNorm:
+ * "running"`, left out here because these settings were measured without it). Measured in
+ * docs/mujoco.md: seals/Hopper-v5 0.761, 1.019, 1.014 and 1.011 on training seeds 1–4 (mean
+ * 0.951) at 10M steps, Walker2d 0.471, HalfCheetah 0.710, Ant −0.945 at 4M.
  */
 export const IMITATION_SEALS_GAIL: Readonly<Record<string, AdversarialConfig>> = {
   "seals/Hopper-v5": sb3Gail(
@@ -204,9 +206,10 @@ export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
  * learning rate, 64×64, updates per round, batch size) each left 2 or more of 4 seeds below 475.
  *
  * On the seals MuJoCo variants, the best settings measured (docs/mujoco.md, 10 demonstrations):
- * imitation's for Hopper (1.019 and 0.761 on two training seeds at 10M steps) and Walker2d (0.471 at 10M, against 0.301
- * with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M); for HalfCheetah, `ONE_ENV_MUJOCO_GAIL_PPO` (0.975 at 4M,
- * against 0.710 with imitation's at 10M). Ant has none: GAIL fails there with both.
+ * imitation's for Hopper (mean 0.951 over training seeds 1–4 at 10M steps) and Walker2d (0.471
+ * at 10M, against 0.301 with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M); for HalfCheetah,
+ * `ONE_ENV_MUJOCO_GAIL_PPO` (0.975 at 4M, against 0.710 with imitation's at 10M). Ant has none:
+ * GAIL fails there with both.
  */
 export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
   "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },
