@@ -208,8 +208,8 @@ export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
  * On the seals MuJoCo variants, the best settings measured (docs/mujoco.md, 10 demonstrations):
  * imitation's for Hopper (mean 0.951 over training seeds 1–4 at 10M steps) and Walker2d (0.471
  * at 10M, against 0.301 with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M); for HalfCheetah,
- * `ONE_ENV_MUJOCO_GAIL_PPO` (0.975 at 4M, against 0.710 with imitation's at 10M). Ant has none:
- * GAIL fails there with both.
+ * `ONE_ENV_MUJOCO_GAIL_PPO` (0.982, 0.975, 0.855 and 0.990 on training seeds 1–4 at 4M, mean
+ * 0.950, against 0.710 with imitation's at 10M). Ant has none: GAIL fails there with both.
  */
 export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
   "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },
