@@ -212,6 +212,13 @@ describe("GAIL and AIRL: runs", () => {
       ),
       (e: Error) => /no running input statistics/.test(e.message),
     );
+    // Nor the other way round.
+    await assert.rejects(
+      trainGail(makeVec("seals/CartPole-v0", { numEnvs: 2 }), toTransitions(episodes), config, {
+        resume: { ...states[0]!, inputStats: last },
+      }),
+      (e: Error) => /has running input statistics/.test(e.message),
+    );
   });
 
   test("AIRL's discriminator gradient matches finite differences", () => {

@@ -563,6 +563,11 @@ export async function trainAdversarial(
       }
       inputStats.load(resume.inputStats);
       setInputNorm(discriminator.model, inputStats);
+    } else if (resume.inputStats !== undefined) {
+      throw new InvalidOptionError(
+        "resume",
+        `${algorithm}: the saved state has running input statistics; it was trained with discriminator.inputNorm "running".`,
+      );
     }
     rng.bitGenerator.setState(resume.rng);
     history.push(...resume.history);
