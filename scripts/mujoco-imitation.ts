@@ -13,6 +13,7 @@
  *     [--min-return R]   (keep only the demonstrations with return ≥ R)
  *     [--gail-preset mimic|imitation]
  *     [--disc-input-norm demonstrations|running]   (the discriminator's input standardization)
+ *     [--gail-log-std-init X]   (the generator's initial Gaussian log-std)
  *
  * `--gail-preset imitation` runs GAIL with imitation's tuned settings for the env's seals-v0 twin
  * (`IMITATION_SEALS_GAIL` in src/algorithms/gail.ts, from
@@ -53,6 +54,8 @@ const { values, positionals } = parseArgs({
     "gail-preset": { type: "string", default: "mimic" },
     /** The discriminator's input standardization: demonstrations (fixed) or running (imitation's RunningNorm). */
     "disc-input-norm": { type: "string", default: "demonstrations" },
+    /** The GAIL generator's initial Gaussian log-std (PPO's logStdInit; default: the preset's, else 0). */
+    "gail-log-std-init": { type: "string" },
     "dagger-rounds": { type: "string", default: "5" },
     "dagger-epochs": { type: "string", default: "50" },
     /** Env steps of each DAgger round (the mixture policy's rollout the expert labels). */
@@ -164,6 +167,9 @@ if (only.has("gail")) {
       totalTimesteps: Number(values["gail-steps"]),
       ...settings,
       discriminator: { ...settings.discriminator, inputNorm },
+      ...(values["gail-log-std-init"] === undefined
+        ? {}
+        : { ppo: { ...settings.ppo, logStdInit: Number(values["gail-log-std-init"]) } }),
       // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
       // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
       allowVariableHorizon: !fixedHorizon,
@@ -188,6 +194,7 @@ console.log(
     demoReturns,
     gailPreset: values["gail-preset"],
     discInputNorm: values["disc-input-norm"],
+    gailLogStdInit: values["gail-log-std-init"] ?? null,
     cpus: cpus().length,
     date: new Date().toISOString(),
     rows,

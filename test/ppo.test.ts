@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type PpoRunState, resolvePpoConfig, trainPpo } from "../src/algorithms/ppo/index.js";
+import { PpoLearner, type PpoRunState, resolvePpoConfig, trainPpo } from "../src/algorithms/ppo/index.js";
 import { InvalidOptionError, makeVec } from "../src/index.js";
 
 describe("trainPpo (fast checks; learning is in test/slow/ppo.test.ts)", () => {
@@ -36,6 +36,16 @@ describe("trainPpo (fast checks; learning is in test/slow/ppo.test.ts)", () => {
       assert.ok(Number.isFinite(record.policyLoss) && Number.isFinite(record.entropy));
     const action = a.act(new Float32Array([1, 0, 100]));
     assert.ok(action instanceof Float32Array && action[0]! >= -2 && action[0]! <= 2);
+  });
+
+  test("Box actions: logStdInit sets the Gaussian's initial log-std (CleanRL's 0 by default)", () => {
+    const logStd = (config: { logStdInit?: number }) =>
+      new PpoLearner(makeVec("Pendulum-v1", { numEnvs: 2 }), { numEnvs: 2, numSteps: 8, ...config })
+        .policyWeights()
+        .at(-1)!;
+    assert.deepEqual(Array.from(logStd({})), [0]);
+    assert.deepEqual(Array.from(logStd({ logStdInit: -2 })), [-2]);
+    assert.throws(() => logStd({ logStdInit: Number.NaN }), /logStdInit/);
   });
 
   test("a run resumed from an update's state finishes the run; resuming the same state twice gives the same run", async () => {

@@ -41,6 +41,11 @@ export const ppoConfigSchema = z
     maxGradNorm: z.number().positive().default(0.5),
     /** Stop an update's epochs early when the approximate KL exceeds this (off by default). */
     targetKl: z.number().positive().optional(),
+    /**
+     * Box actions: the initial log-std of the Gaussian head, every dimension (CleanRL: 0, a std of
+     * 1; rl-baselines3-zoo's tuned MuJoCo PPO: −2).
+     */
+    logStdInit: z.number().min(-20).max(2).default(0),
     /** Hidden layer sizes of both MLPs. */
     hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
     /**

@@ -202,6 +202,7 @@ export class PpoLearner {
     };
     packWeights(initMlpWeights(policyShape, this.rng, 0.01), this.policyParams);
     packWeights(initMlpWeights(valueShape, this.rng, 1), this.valueParams);
+    if (this.gaussian) this.logStd.fill(args.logStdInit);
 
     // ALGO LOGIC: storage setup
     this.rollout = {
