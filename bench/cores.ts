@@ -9,7 +9,9 @@
  * CPU time. A ratio whose two sides were measured in different states compares the machines, not
  * the code. So the bench probes before each run: the same fixed scalar loop on this thread alone,
  * then on this thread and a helper at once; capacity = 2 × alone / together (about 2 with two
- * cores, about 1 in a spell). Both sides of a ratio pass through the same gate.
+ * cores, about 1 in a spell). Both sides of a ratio pass through the same gate. It does not catch
+ * every spell: some slow the SIMD kernels while the scalar loop keeps its speed (docs/benchmarks.md,
+ * "nn: three rounds, and what the slow spells are").
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
