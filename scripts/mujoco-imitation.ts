@@ -13,7 +13,7 @@
  *     [--min-return R]   (keep only the demonstrations with return ≥ R)
  *     [--gail-preset mimic|imitation]
  *     [--disc-input-norm demonstrations|running]   (the discriminator's input standardization)
- *     [--gail-log-std-init X]   (the generator's initial Gaussian log-std)
+ *     [--gail-log-std-init=X]   (the generator's initial Gaussian log-std; "=" since X is negative)
  *
  * `--gail-preset imitation` runs GAIL with imitation's tuned settings for the env's seals-v0 twin
  * (`IMITATION_SEALS_GAIL` in src/algorithms/gail.ts, from
