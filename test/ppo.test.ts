@@ -151,12 +151,16 @@ describe("mimic train ppo", () => {
         "64",
         "--normalize-obs",
         "--normalize-reward",
+        "--log-std-init=-1",
         "--eval-episodes",
         "2",
         "--out",
         pendulum,
       );
       assert.equal(p.code, 0, p.err);
+      const { readFileSync } = await import("node:fs");
+      const pManifest = JSON.parse(readFileSync(join(pendulum, "manifest.json"), "utf8"));
+      assert.equal(pManifest.config.ppo.logStdInit, -1);
       const pe = await runCli("eval", "--policy", pendulum, "--episodes", "2", "--json");
       assert.equal(pe.code, 0, pe.err);
       const pTrained = Number(/return (-?[\d.]+) ±/.exec(p.out)![1]);
@@ -173,6 +177,10 @@ describe("mimic train ppo", () => {
       );
       assert.equal(bad.code, 1);
       assert.match(bad.err, /totalTimesteps \(64\) is below one rollout/);
+      // A negative value after a space reads as a flag; the error says how to write it.
+      const dash = await runCli("train", "ppo", "--env", "Pendulum-v1", "--log-std-init", "-2", "--out", join(dir, "q"));
+      assert.equal(dash.code, 2, dash.err);
+      assert.match(dash.err, /--log-std-init's value "-2" starts with "-".*--log-std-init=-2/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

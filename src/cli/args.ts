@@ -44,6 +44,15 @@ export function parseFlags(
     }
     const positional = /Unexpected argument '([^']+)'/.exec(message);
     if (positional) throw new UsageError(command, `unexpected argument ${JSON.stringify(positional[1])}.`);
+    const ambiguous = /Option '(-{1,2}[^']+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const flag = ambiguous[1]!;
+      const value = argv[argv.indexOf(flag) + 1] ?? "-1";
+      throw new UsageError(
+        command,
+        `${flag}'s value ${JSON.stringify(value)} starts with "-", so it reads as a flag; write it with "=": ${flag}=${value}.`,
+      );
+    }
     throw new UsageError(command, message.replace(/\. To specify.*$/s, "."));
   }
 }
@@ -183,4 +192,5 @@ export const PPO_NUMBER_FLAGS = [
   ["gamma", "gamma", "fraction"],
   ["gae-lambda", "gaeLambda", "fraction"],
   ["ent-coef", "entCoef", "number"],
+  ["log-std-init", "logStdInit", "number"],
 ] as const satisfies readonly (readonly [string, string, NumberKind])[];

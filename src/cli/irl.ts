@@ -88,6 +88,9 @@ Options:
 ${algorithm === "airl" ? airlPresetHelp : gailPresetHelp}  PPO generator (defaults: the env's tuned preset when it has one, else CleanRL's):
   --num-envs <N>  --num-steps <N>  --lr <x>  --epochs <N>  --minibatches <N>
   --gamma <x>  --gae-lambda <x>  --ent-coef <x>
+  --log-std-init=<x>          Box actions: the generator's initial Gaussian log-std (default 0;
+                              -2 lets seals/Ant-v5's GAIL learn: a std-1 generator is told apart
+                              from a deterministic expert by its noise). Negative values need "="
   --checkpoint-every <N>      save the training state every N rounds (default 50)
   --resume                    continue the run in --out from its last checkpoint (its own config
                               and dataset; the generator's envs restart at the checkpoint)
@@ -124,6 +127,7 @@ const adversarialFlags = {
   gamma: { type: "string" },
   "gae-lambda": { type: "string" },
   "ent-coef": { type: "string" },
+  "log-std-init": { type: "string" },
   "checkpoint-every": { type: "string" },
   "eval-episodes": { type: "string" },
   resume: { type: "boolean" },

@@ -117,6 +117,9 @@ Options:
   --gamma <x>          discount (default 0.99)
   --gae-lambda <x>     GAE λ (default 0.95)
   --ent-coef <x>       entropy bonus (default 0.01)
+  --log-std-init=<x>   Box actions: the Gaussian's initial log-std (default 0, a std of 1;
+                       rl-baselines3-zoo's tuned MuJoCo PPO uses -2). Write a negative value
+                       with "=": --log-std-init=-2
   --normalize-obs      standardize observations with running statistics (saved in the policy)
   --normalize-reward   scale rewards by the running std of the discounted return, clip to ±10
   --reward <run>       train on a learned reward (a GAIL/AIRL run directory) instead of the env's;
@@ -148,6 +151,7 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     gamma: { type: "string" },
     "gae-lambda": { type: "string" },
     "ent-coef": { type: "string" },
+    "log-std-init": { type: "string" },
     reward: { type: "string" },
     "normalize-obs": { type: "boolean" },
     "normalize-reward": { type: "boolean" },
