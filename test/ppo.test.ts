@@ -178,7 +178,16 @@ describe("mimic train ppo", () => {
       assert.equal(bad.code, 1);
       assert.match(bad.err, /totalTimesteps \(64\) is below one rollout/);
       // A negative value after a space reads as a flag; the error says how to write it.
-      const dash = await runCli("train", "ppo", "--env", "Pendulum-v1", "--log-std-init", "-2", "--out", join(dir, "q"));
+      const dash = await runCli(
+        "train",
+        "ppo",
+        "--env",
+        "Pendulum-v1",
+        "--log-std-init",
+        "-2",
+        "--out",
+        join(dir, "q"),
+      );
       assert.equal(dash.code, 2, dash.err);
       assert.match(dash.err, /--log-std-init's value "-2" starts with "-".*--log-std-init=-2/);
     } finally {
