@@ -152,6 +152,8 @@ describe("mimic train ppo", () => {
         "--normalize-obs",
         "--normalize-reward",
         "--log-std-init=-1",
+        "--activation",
+        "relu",
         "--eval-episodes",
         "2",
         "--out",
@@ -161,6 +163,11 @@ describe("mimic train ppo", () => {
       const { readFileSync } = await import("node:fs");
       const pManifest = JSON.parse(readFileSync(join(pendulum, "manifest.json"), "utf8"));
       assert.equal(pManifest.config.ppo.logStdInit, -1);
+      assert.equal(pManifest.config.ppo.activation, "relu");
+      assert.equal(
+        JSON.parse(readFileSync(join(pendulum, "policy", "policy.json"), "utf8")).network.activation,
+        "relu",
+      );
       const pe = await runCli("eval", "--policy", pendulum, "--episodes", "2", "--json");
       assert.equal(pe.code, 0, pe.err);
       const pTrained = Number(/return (-?[\d.]+) ±/.exec(p.out)![1]);
@@ -190,6 +197,18 @@ describe("mimic train ppo", () => {
       );
       assert.equal(dash.code, 2, dash.err);
       assert.match(dash.err, /--log-std-init's value "-2" starts with "-".*--log-std-init=-2/);
+      const elu = await runCli(
+        "train",
+        "ppo",
+        "--env",
+        "Pendulum-v1",
+        "--activation",
+        "elu",
+        "--out",
+        join(dir, "e"),
+      );
+      assert.equal(elu.code, 2, elu.err);
+      assert.match(elu.err, /--activation must be tanh or relu, got "elu"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -179,7 +179,20 @@ export function ppoFlagsConfig(
   envId: string,
   overPreset: PpoConfig = {},
 ): Record<string, unknown> {
-  return setNumberFlags(command, values, { ...(PPO_PRESETS[envId] ?? {}), ...overPreset }, PPO_NUMBER_FLAGS);
+  const config = setNumberFlags(
+    command,
+    values,
+    { ...(PPO_PRESETS[envId] ?? {}), ...overPreset },
+    PPO_NUMBER_FLAGS,
+  );
+  const activation = values.activation;
+  if (activation !== undefined) {
+    if (activation !== "tanh" && activation !== "relu") {
+      throw new UsageError(command, `--activation must be tanh or relu, got ${JSON.stringify(activation)}.`);
+    }
+    config.activation = activation;
+  }
+  return config;
 }
 
 /** The PPO flags that `ppoFlagsConfig` reads: flag, `PpoConfig` key, kind. */

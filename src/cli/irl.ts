@@ -91,6 +91,7 @@ ${algorithm === "airl" ? airlPresetHelp : gailPresetHelp}  PPO generator (defaul
   --log-std-init=<x>          Box actions: the generator's initial Gaussian log-std (default 0;
                               -2 lets seals/Ant-v5's GAIL learn: a std-1 generator is told apart
                               from a deterministic expert by its noise). Negative values need "="
+  --activation <fn>           the generator's hidden-layer activation: tanh or relu (default tanh)
   --checkpoint-every <N>      save the training state every N rounds (default 50)
   --resume                    continue the run in --out from its last checkpoint (its own config
                               and dataset; the generator's envs restart at the checkpoint)
@@ -128,6 +129,7 @@ const adversarialFlags = {
   "gae-lambda": { type: "string" },
   "ent-coef": { type: "string" },
   "log-std-init": { type: "string" },
+  activation: { type: "string" },
   "checkpoint-every": { type: "string" },
   "eval-episodes": { type: "string" },
   resume: { type: "boolean" },

@@ -35,6 +35,7 @@ export const PPO_FLAG_OF: Readonly<Record<string, string>> = {
   totalTimesteps: "timesteps",
   normalizeObservations: "normalize-obs",
   normalizeRewards: "normalize-reward",
+  activation: "activation",
 };
 
 /** GAIL's and AIRL's discriminator flags, by their config key. */

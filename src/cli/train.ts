@@ -120,6 +120,7 @@ Options:
   --log-std-init=<x>   Box actions: the Gaussian's initial log-std (default 0, a std of 1;
                        rl-baselines3-zoo's tuned MuJoCo PPO uses -2). Write a negative value
                        with "=": --log-std-init=-2
+  --activation <fn>    hidden-layer activation of both networks: tanh or relu (default tanh)
   --normalize-obs      standardize observations with running statistics (saved in the policy)
   --normalize-reward   scale rewards by the running std of the discounted return, clip to ±10
   --reward <run>       train on a learned reward (a GAIL/AIRL run directory) instead of the env's;
@@ -152,6 +153,7 @@ async function runPpoCommand(argv: string[], io: Io): Promise<number> {
     "gae-lambda": { type: "string" },
     "ent-coef": { type: "string" },
     "log-std-init": { type: "string" },
+    activation: { type: "string" },
     reward: { type: "string" },
     "normalize-obs": { type: "boolean" },
     "normalize-reward": { type: "boolean" },

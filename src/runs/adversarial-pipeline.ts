@@ -143,6 +143,7 @@ export async function trainAdversarialRun(options: AdversarialRunOptions): Promi
       envId,
       envOptions,
       hidden: config.ppo.hidden,
+      activation: config.ppo.activation,
       seed: config.seed,
     });
     policy.setWeights(result.policyWeights);

@@ -144,6 +144,7 @@ export async function trainPpoRun(options: PpoRunOptions): Promise<PpoRunResult>
       envId,
       envOptions,
       hidden: config.hidden,
+      activation: config.activation,
       seed: config.seed,
       ...(result.normalization === null ? {} : { normalization: result.normalization }),
     });

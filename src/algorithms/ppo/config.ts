@@ -49,6 +49,12 @@ export const ppoConfigSchema = z
     /** Hidden layer sizes of both MLPs. */
     hidden: z.array(z.number().int().positive()).min(1).default([64, 64]),
     /**
+     * Hidden-layer activation of both MLPs (CleanRL: tanh; imitation's tuned seals GAIL
+     * generators and rl-baselines3-zoo's tuned MuJoCo PPO: ReLU). The weights start orthogonal
+     * either way.
+     */
+    activation: z.enum(["tanh", "relu"]).default("tanh"),
+    /**
      * Standardize observations with running mean and variance before both networks see them
      * (Gymnasium's NormalizeObservation, as CleanRL's continuous PPO; not clipped, so a saved
      * policy's `(obs − mean) / std` reproduces it).

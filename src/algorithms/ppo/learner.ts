@@ -168,7 +168,8 @@ export class PpoLearner {
     this.rng = rngFromSeed(args.seed);
 
     // ALGO LOGIC: the agent — actor (logits) and critic (V), each [obs, 64, 64, out] with tanh
-    const activation = "tanh" as const;
+    // (CleanRL's; `activation` may make it ReLU)
+    const activation = args.activation;
     const policyShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: nActions, activation };
     const valueShape = { inputSize: obsSize, hiddenSizes: args.hidden, outputSize: 1, activation };
     const capacity = Math.max(numEnvs, batchSize);
