@@ -14,6 +14,7 @@
  *     [--gail-preset mimic|imitation]
  *     [--disc-input-norm demonstrations|running]   (the discriminator's input standardization)
  *     [--gail-log-std-init=X]   (the generator's initial Gaussian log-std; "=" since X is negative)
+ *     [--gail-activation tanh|relu]   (the generator's hidden-layer activation)
  *
  * `--gail-preset imitation` runs GAIL with imitation's tuned settings for the env's seals-v0 twin
  * (`IMITATION_SEALS_GAIL` in src/algorithms/gail.ts, from
@@ -56,6 +57,8 @@ const { values, positionals } = parseArgs({
     "disc-input-norm": { type: "string", default: "demonstrations" },
     /** The GAIL generator's initial Gaussian log-std (PPO's logStdInit; default: the preset's, else 0). */
     "gail-log-std-init": { type: "string" },
+    /** The GAIL generator's hidden-layer activation (default: the preset's, else tanh). */
+    "gail-activation": { type: "string" },
     "dagger-rounds": { type: "string", default: "5" },
     "dagger-epochs": { type: "string", default: "50" },
     /** Env steps of each DAgger round (the mixture policy's rollout the expert labels). */
@@ -167,9 +170,15 @@ if (only.has("gail")) {
       totalTimesteps: Number(values["gail-steps"]),
       ...settings,
       discriminator: { ...settings.discriminator, inputNorm },
-      ...(values["gail-log-std-init"] === undefined
-        ? {}
-        : { ppo: { ...settings.ppo, logStdInit: Number(values["gail-log-std-init"]) } }),
+      ppo: {
+        ...settings.ppo,
+        ...(values["gail-log-std-init"] === undefined
+          ? {}
+          : { logStdInit: Number(values["gail-log-std-init"]) }),
+        ...(values["gail-activation"] === undefined
+          ? {}
+          : { activation: values["gail-activation"] as "tanh" | "relu" }),
+      },
       // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
       // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
       allowVariableHorizon: !fixedHorizon,
@@ -195,6 +204,7 @@ console.log(
     gailPreset: values["gail-preset"],
     discInputNorm: values["disc-input-norm"],
     gailLogStdInit: values["gail-log-std-init"] ?? null,
+    gailActivation: values["gail-activation"] ?? null,
     cpus: cpus().length,
     date: new Date().toISOString(),
     rows,
