@@ -82,11 +82,11 @@ test("the shipped experts load from experts/ and hold their measured returns", (
 });
 
 test("the HalfCheetah, Walker2d and Ant experts act in bounds and hold their returns over 300 steps", () => {
-  // Seed 0's first 300 steps, measured: HalfCheetah 509.6, Walker2d 1107.7 (it falls after 287
-  // steps), Ant 196.6 (unhealthy after 102 steps). Seeds 0–9: 503–561, 653–1334 and 196–593.
-  // A random policy's whole episode averages −273, 1.8 and −74 (the reference returns).
+  // Seed 0's first 300 steps, measured: HalfCheetah 509.6, Walker2d 1569.1, Ant 196.6 (unhealthy
+  // after 102 steps). Seeds 0–9: 503–561, 1569–1631 and 196–593. A random policy's whole episode
+  // averages −273, 1.8 and −74 (the reference returns).
   assert.ok(episodeReturn("HalfCheetah-v5", 0, 300) > 400);
-  assert.ok(episodeReturn("Walker2d-v5", 0, 300) > 800);
+  assert.ok(episodeReturn("Walker2d-v5", 0, 300) > 1400);
   assert.ok(episodeReturn("Ant-v5", 0, 300) > 150);
 });
 

@@ -148,7 +148,7 @@ describe("the seals MuJoCo experts", () => {
     // Reference returns (seeds 0–99) of each derived expert: random, then expert.
     { id: "seals/Hopper-v5", base: "Hopper-v5", extra: 1, random: -50.468, expert: 3552.671 },
     { id: "seals/HalfCheetah-v5", base: "HalfCheetah-v5", extra: 1, random: -272.956, expert: 1846.883 },
-    { id: "seals/Walker2d-v5", base: "Walker2d-v5", extra: 1, random: -1.437, expert: 3629.881 },
+    { id: "seals/Walker2d-v5", base: "Walker2d-v5", extra: 1, random: -1.437, expert: 6438.789 },
     { id: "seals/Ant-v5", base: "Ant-v5", extra: 2, random: -351.58, expert: 1344.739 },
   ];
   for (const { id, base, extra, random, expert } of derived) {
@@ -189,9 +189,9 @@ describe("the seals MuJoCo experts", () => {
     assert.equal(gail.history.length, 2);
     // The same on Walker2d-v5, whose falls end episodes early, is refused without the flag.
     const v5 = make("Walker2d-v5");
-    const fallen = await collect(v5, scriptedExpert("Walker2d-v5"), { episodes: 1, seed: 0 });
+    const fallen = await collect(v5, scriptedExpert("Walker2d-v5"), { episodes: 1, seed: 80 });
     v5.close();
-    assert.ok(fallen[0]!.length < 1000); // seed 0: the expert falls after 287 steps
+    assert.ok(fallen[0]!.length < 1000); // seed 80: the expert falls after 333 steps
     await assert.rejects(
       trainGail(makeVec("Walker2d-v5", { numEnvs: 1 }), toTransitions(fallen), {
         totalTimesteps: 2048,
