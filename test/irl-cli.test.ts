@@ -119,7 +119,7 @@ describe("mimic train gail and airl", () => {
     assert.match(missing.err, /nowhere/);
   });
 
-  test("GAIL's seals MuJoCo presets: imitation's tuned settings on Hopper and Walker2d, the measured ones on HalfCheetah, none on Ant", () => {
+  test("GAIL's seals MuJoCo presets: imitation's tuned settings on Hopper and Walker2d, the measured ones on HalfCheetah and Ant", () => {
     // Every preset is a config the trainer accepts (its schema is strict: a misspelt key throws).
     for (const [id, preset] of [...Object.entries(GAIL_PRESETS), ...Object.entries(IMITATION_SEALS_GAIL)]) {
       assert.doesNotThrow(() => resolveAdversarialConfig({ ...preset }, "GAIL"), id);
@@ -150,7 +150,12 @@ describe("mimic train gail and airl", () => {
     });
     assert.equal(adversarialPreset("gail", "seals/HalfCheetah-v5").ppo.numEnvs, 1);
     assert.equal(adversarialPreset("gail", "seals/HalfCheetah-v5").ppo.numSteps, 2048);
-    assert.deepEqual(adversarialPreset("gail", "seals/Ant-v5"), { ppo: {}, discriminator: {} });
+    // Ant: imitation's settings, the generator's Gaussian starting at log-std −2.
+    const ant = adversarialPreset("gail", "seals/Ant-v5");
+    assert.equal(ant.ppo.logStdInit, -2);
+    assert.equal(ant.ppo.numMinibatches, 1024);
+    assert.deepEqual(ant.discriminator, { batchSize: 32, updatesPerRound: 8 });
+    assert.equal(IMITATION_SEALS_GAIL["seals/Ant-v5"]!.ppo!.logStdInit, undefined);
   });
 
   test("airl and gail on seals/CartPole-v0 run without a flag, with their presets under the flags", async () => {

@@ -76,7 +76,8 @@ export class GailDiscriminator implements Discriminator {
  * 8 envs (its default `num_vec`) × `numSteps` is its rollout (`rl.batch_size`), the rollout /
  * `numMinibatches` its PPO minibatch, SB3's constant learning rate and unclipped value loss, its
  * discriminator batch (`demo_batch_size`) and updates per round. Its budget is 10M steps. Not
- * carried over: its Hopper and Walker2d policies use ReLU (mimic's PPO: tanh), its generator
+ * carried over: its Hopper and Walker2d policies use ReLU (mimic's PPO has it, `activation:
+ * "relu"`, but these settings were measured with tanh), its generator
  * replay buffer keeps the latest N samples (mimic's discriminator sees the latest rollout; N is
  * one rollout for Hopper, Walker2d and Ant, 512 of HalfCheetah's 4096), and its reward net
  * standardizes its input with a `RunningNorm` (mimic has it as `discriminator.inputNorm:
@@ -209,13 +210,21 @@ export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
  * imitation's for Hopper (mean 0.951 over training seeds 1–4 at 10M steps) and Walker2d (0.471
  * at 10M, against 0.301 with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M); for HalfCheetah,
  * `ONE_ENV_MUJOCO_GAIL_PPO` (0.982, 0.975, 0.855 and 0.990 on training seeds 1–4 at 4M, mean
- * 0.950, against 0.710 with imitation's at 10M). Ant has none: GAIL fails there with both.
+ * 0.950, against 0.710 with imitation's at 10M). For Ant, imitation's with the generator's
+ * initial log-std at −2 (1.165 and 1.078 on training seeds 2 and 3 at 4M steps; with a log-std
+ * of 0 both presets ended below the random policy).
  */
 export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
   "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },
   "seals/Hopper-v5": IMITATION_SEALS_GAIL["seals/Hopper-v5"]!,
   "seals/Walker2d-v5": IMITATION_SEALS_GAIL["seals/Walker2d-v5"]!,
   "seals/HalfCheetah-v5": { ppo: ONE_ENV_MUJOCO_GAIL_PPO },
+  // imitation's settings with the generator's Gaussian starting at std e^−2 ≈ 0.14: at std 1 the
+  // discriminator tells the generator from the deterministic expert by its noise alone.
+  "seals/Ant-v5": {
+    ...IMITATION_SEALS_GAIL["seals/Ant-v5"]!,
+    ppo: { ...IMITATION_SEALS_GAIL["seals/Ant-v5"]!.ppo, logStdInit: -2 },
+  },
 };
 
 /** GAIL on a vector env with Discrete or Box actions, from expert transitions (see the module comment). */
