@@ -211,8 +211,8 @@ export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
  * at 10M, against 0.301 with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M); for HalfCheetah,
  * `ONE_ENV_MUJOCO_GAIL_PPO` (0.982, 0.975, 0.855 and 0.990 on training seeds 1–4 at 4M, mean
  * 0.950, against 0.710 with imitation's at 10M). For Ant, imitation's with the generator's
- * initial log-std at −2 (1.165 and 1.078 on training seeds 2 and 3 at 4M steps; with a log-std
- * of 0 both presets ended below the random policy).
+ * initial log-std at −2 (1.097, 1.165 and 1.078 on training seeds 1–3 at 4M steps, mean 1.113;
+ * with a log-std of 0 both presets ended below the random policy).
  */
 export const GAIL_PRESETS: Readonly<Record<string, AdversarialConfig>> = {
   "seals/CartPole-v0": { ppo: { numMinibatches: 4 } },

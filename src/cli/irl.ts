@@ -45,7 +45,7 @@ const gailPresetHelp = `  On seals/CartPole-v0, GAIL's generator defaults to --m
   tuned settings (8 envs, its PPO and discriminator hyperparameters; run 10M steps: Hopper scored
   0.95 in the mean of four seeds), on seals/HalfCheetah-v5 to 1 env x 2048 steps, lr 3e-4, 10
   epochs of 32 minibatches (0.95 in the mean of four seeds at 4M steps), on seals/Ant-v5 to
-  imitation's settings with --log-std-init=-2 (1.165 and 1.078 on two seeds at 4M steps);
+  imitation's settings with --log-std-init=-2 (1.11 in the mean of three seeds at 4M steps);
   measured in docs/mujoco.md. Flags override them.
 `;
 
