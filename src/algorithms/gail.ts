@@ -208,7 +208,8 @@ export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
  *
  * On the seals MuJoCo variants, the best settings measured (docs/mujoco.md, 10 demonstrations):
  * imitation's for Hopper (mean 0.951 over training seeds 1–4 at 10M steps) and Walker2d (0.471
- * at 10M, against 0.301 with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M); for HalfCheetah,
+ * at 10M against the first Walker2d expert, 0.301 with `ONE_ENV_MUJOCO_GAIL_PPO` at 2M; against
+ * the current expert every setting tried scores 0.12–0.27 at 10M); for HalfCheetah,
  * `ONE_ENV_MUJOCO_GAIL_PPO` (0.982, 0.975, 0.855 and 0.990 on training seeds 1–4 at 4M, mean
  * 0.950, against 0.710 with imitation's at 10M). For Ant, imitation's with the generator's
  * initial log-std at −2 (1.097, 1.165 and 1.078 on training seeds 1–3 at 4M steps, mean 1.113;
