@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { PPO_PRESETS, type PpoConfig } from "../algorithms/ppo/config.js";
 import { formatPath } from "../core/errors.js";
 import { closest, make } from "../core/registry.js";
+import type { Activation } from "../nn/activation.js";
 
 /** A wrong command, flag or flag value. The CLI prints it with a pointer to --help and exits 2. */
 export class UsageError extends Error {
@@ -47,10 +48,12 @@ export function parseFlags(
     const ambiguous = /Option '(-{1,2}[^']+)' argument is ambiguous/.exec(message);
     if (ambiguous) {
       const flag = ambiguous[1]!;
-      const value = argv[argv.indexOf(flag) + 1] ?? "-1";
+      const value = argv[argv.indexOf(flag) + 1];
       throw new UsageError(
         command,
-        `${flag}'s value ${JSON.stringify(value)} starts with "-", so it reads as a flag; write it with "=": ${flag}=${value}.`,
+        value === undefined
+          ? `${flag}'s value starts with "-", so it reads as a flag; write it with "=": ${flag}=<value>.`
+          : `${flag}'s value ${JSON.stringify(value)} starts with "-", so it reads as a flag; write it with "=": ${flag}=${value}.`,
       );
     }
     throw new UsageError(command, message.replace(/\. To specify.*$/s, "."));
@@ -169,6 +172,14 @@ export function parseHidden(command: string, text: string): number[] {
   return sizes;
 }
 
+/** An activation name given as `label` (`--activation`, `grid activation`), checked. */
+export function parseActivation(command: string, label: string, value: unknown): Activation {
+  if (value !== "tanh" && value !== "relu") {
+    throw new UsageError(command, `${label} must be tanh or relu, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
 /**
  * PPO flags shared by `train ppo` and the adversarial generators, over the env's preset and then
  * `overPreset` (an algorithm's own per-env settings for its generator, e.g. `GAIL_PRESETS`).
@@ -185,13 +196,8 @@ export function ppoFlagsConfig(
     { ...(PPO_PRESETS[envId] ?? {}), ...overPreset },
     PPO_NUMBER_FLAGS,
   );
-  const activation = values.activation;
-  if (activation !== undefined) {
-    if (activation !== "tanh" && activation !== "relu") {
-      throw new UsageError(command, `--activation must be tanh or relu, got ${JSON.stringify(activation)}.`);
-    }
-    config.activation = activation;
-  }
+  if (values.activation !== undefined)
+    config.activation = parseActivation(command, "--activation", values.activation);
   return config;
 }
 

@@ -14,6 +14,7 @@ import {
   envOptionsFlag,
   type FlagValues,
   numberFlag,
+  parseActivation,
   parseFlags,
   parseHidden,
   ppoFlagsConfig,
@@ -495,11 +496,7 @@ const GRID_KEYS: Record<string, { field: keyof BcConfig; parse: (command: string
   "l2-weight": { field: "l2Weight", parse: (c, v) => nonNegative(c, "l2-weight", v) },
   activation: {
     field: "activation",
-    parse: (c, v) => {
-      if (v !== "tanh" && v !== "relu")
-        throw new UsageError(c, `grid activation must be tanh or relu, got ${JSON.stringify(v)}.`);
-      return v;
-    },
+    parse: (c, v) => parseActivation(c, "grid activation", v),
   },
 };
 
@@ -561,14 +558,8 @@ function bcConfigFrom(command: string, values: FlagValues): BcConfig {
     throw new UsageError(command, `--lr must be a positive number, got ${values.lr}.`);
   set("learningRate", lr);
   if (typeof values.hidden === "string") set("hidden", parseHidden(command, values.hidden));
-  if (typeof values.activation === "string") {
-    if (values.activation !== "tanh" && values.activation !== "relu")
-      throw new UsageError(
-        command,
-        `--activation must be tanh or relu, got ${JSON.stringify(values.activation)}.`,
-      );
-    set("activation", values.activation);
-  }
+  if (typeof values.activation === "string")
+    set("activation", parseActivation(command, "--activation", values.activation));
   if (typeof values.loss === "string") {
     if (values.loss !== "nll" && values.loss !== "mse")
       throw new UsageError(command, `--loss must be nll or mse, got ${JSON.stringify(values.loss)}.`);
