@@ -15,6 +15,9 @@
  *     [--disc-input-norm demonstrations|running]   (the discriminator's input standardization)
  *     [--gail-log-std-init=X]   (the generator's initial Gaussian log-std; "=" since X is negative)
  *     [--gail-activation tanh|relu]   (the generator's hidden-layer activation)
+ *     [--gail-raw-rewards]   (the generator learns from softplus(logit) itself, imitation's form)
+ *     [--gail-progress N]   (a line every N GAIL rounds: the generator's true return, the
+ *                            discriminator's accuracy on each side, the mean learned reward)
  *
  * `--gail-preset imitation` runs GAIL with imitation's tuned settings for the env's seals-v0 twin
  * (`IMITATION_SEALS_GAIL` in src/algorithms/gail.ts, from
@@ -59,6 +62,10 @@ const { values, positionals } = parseArgs({
     "gail-log-std-init": { type: "string" },
     /** The GAIL generator's hidden-layer activation (default: the preset's, else tanh). */
     "gail-activation": { type: "string" },
+    /** Feed the generator the raw learned reward softplus(logit), as imitation's GAIL does, not standardized. */
+    "gail-raw-rewards": { type: "boolean", default: false },
+    /** Print the generator's env return and the discriminator's accuracy every N GAIL rounds (0: never). */
+    "gail-progress": { type: "string", default: "0" },
     "dagger-rounds": { type: "string", default: "5" },
     "dagger-epochs": { type: "string", default: "50" },
     /** Env steps of each DAgger round (the mixture policy's rollout the expert labels). */
@@ -159,6 +166,7 @@ if (only.has("gail")) {
       `--gail-preset imitation has settings for ${Object.keys(IMITATION_SEALS_GAIL).join(", ")}, not ${envId}.`,
     );
   }
+  const progressEvery = Number(values["gail-progress"]);
   const inputNorm = values["disc-input-norm"];
   if (inputNorm !== "demonstrations" && inputNorm !== "running") {
     throw new Error(`--disc-input-norm takes demonstrations or running, got ${JSON.stringify(inputNorm)}.`);
@@ -182,7 +190,17 @@ if (only.has("gail")) {
       // The seals variants never terminate, so every episode lasts 1000 steps and GAIL runs as
       // imitation does, without accepting variable horizons; the v5 envs' falls need the flag.
       allowVariableHorizon: !fixedHorizon,
+      ...(values["gail-raw-rewards"] ? { normalizeRewards: false } : {}),
       seed: seed + 1,
+    },
+    {
+      onRoundEnd: (r) => {
+        if (progressEvery > 0 && r.round % progressEvery === 0) {
+          console.log(
+            `round ${r.round}  steps ${r.timesteps}  return ${r.meanEpisodeReturn?.toFixed(1) ?? "-"}  disc acc expert ${r.discAccuracyExpert.toFixed(2)} generator ${r.discAccuracyGenerator.toFixed(2)}  learned reward ${r.meanLearnedReward.toFixed(3)}  (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+          );
+        }
+      },
     },
   );
   const act = gail.act;
@@ -205,6 +223,7 @@ console.log(
     discInputNorm: values["disc-input-norm"],
     gailLogStdInit: values["gail-log-std-init"] ?? null,
     gailActivation: values["gail-activation"] ?? null,
+    gailRawRewards: values["gail-raw-rewards"],
     cpus: cpus().length,
     date: new Date().toISOString(),
     rows,
