@@ -15,6 +15,7 @@
  *     [--disc-input-norm demonstrations|running]   (the discriminator's input standardization)
  *     [--gail-log-std-init=X]   (the generator's initial Gaussian log-std; "=" since X is negative)
  *     [--gail-activation tanh|relu]   (the generator's hidden-layer activation)
+ *     [--disc-grad-penalty L]   (the discriminator's gradient penalty λ; DAC uses 10)
  *     [--gail-raw-rewards]   (the generator learns from softplus(logit) itself, imitation's form)
  *     [--gail-progress N]   (a line every N GAIL rounds: the generator's true return, the
  *                            discriminator's accuracy on each side, the mean learned reward)
@@ -64,6 +65,8 @@ const { values, positionals } = parseArgs({
     "gail-activation": { type: "string" },
     /** Feed the generator the raw learned reward softplus(logit), as imitation's GAIL does, not standardized. */
     "gail-raw-rewards": { type: "boolean", default: false },
+    /** λ of the discriminator's gradient penalty (discriminator.gradientPenalty; default 0: none). */
+    "disc-grad-penalty": { type: "string" },
     /** Print the generator's env return and the discriminator's accuracy every N GAIL rounds (0: never). */
     "gail-progress": { type: "string", default: "0" },
     "dagger-rounds": { type: "string", default: "5" },
@@ -177,7 +180,13 @@ if (only.has("gail")) {
     {
       totalTimesteps: Number(values["gail-steps"]),
       ...settings,
-      discriminator: { ...settings.discriminator, inputNorm },
+      discriminator: {
+        ...settings.discriminator,
+        inputNorm,
+        ...(values["disc-grad-penalty"] === undefined
+          ? {}
+          : { gradientPenalty: Number(values["disc-grad-penalty"]) }),
+      },
       ppo: {
         ...settings.ppo,
         ...(values["gail-log-std-init"] === undefined
@@ -196,8 +205,10 @@ if (only.has("gail")) {
     {
       onRoundEnd: (r) => {
         if (progressEvery > 0 && r.round % progressEvery === 0) {
+          const gp =
+            r.discGradientPenalty === undefined ? "" : `  penalty ${r.discGradientPenalty.toFixed(3)}`;
           console.log(
-            `round ${r.round}  steps ${r.timesteps}  return ${r.meanEpisodeReturn?.toFixed(1) ?? "-"}  disc acc expert ${r.discAccuracyExpert.toFixed(2)} generator ${r.discAccuracyGenerator.toFixed(2)}  learned reward ${r.meanLearnedReward.toFixed(3)}  (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+            `round ${r.round}  steps ${r.timesteps}  return ${r.meanEpisodeReturn?.toFixed(1) ?? "-"}  disc acc expert ${r.discAccuracyExpert.toFixed(2)} generator ${r.discAccuracyGenerator.toFixed(2)}  learned reward ${r.meanLearnedReward.toFixed(3)}${gp}  (${((performance.now() - started) / 1000).toFixed(0)} s)`,
           );
         }
       },
@@ -224,6 +235,7 @@ console.log(
     gailLogStdInit: values["gail-log-std-init"] ?? null,
     gailActivation: values["gail-activation"] ?? null,
     gailRawRewards: values["gail-raw-rewards"],
+    discGradPenalty: values["disc-grad-penalty"] ?? null,
     cpus: cpus().length,
     date: new Date().toISOString(),
     rows,

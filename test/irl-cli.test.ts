@@ -246,10 +246,43 @@ describe("mimic train gail and airl", () => {
       gailFlags,
       "--minibatches",
       "1",
+      "--disc-grad-penalty",
+      "10",
       ...tiny,
     );
     assert.equal(g1.code, 0, g1.err);
     assert.equal(ppoOf(gailFlags).numMinibatches, 1);
+    const gailDiscriminator = JSON.parse(readFileSync(join(gailFlags, "manifest.json"), "utf8")).config.gail
+      .discriminator;
+    assert.equal(gailDiscriminator.gradientPenalty, 10);
+    assert.equal(
+      JSON.parse(readFileSync(join(gail, "manifest.json"), "utf8")).config.gail.discriminator.gradientPenalty,
+      0,
+    );
+    const negative = await run(
+      "train",
+      "gail",
+      "--dataset",
+      seals,
+      "--out",
+      join(dir, "w"),
+      "--disc-grad-penalty=-1",
+    );
+    assert.equal(negative.code, 2);
+    assert.match(negative.err, /--disc-grad-penalty must be a number ≥ 0, got "-1"/);
+    const airlPenalty = await run(
+      "train",
+      "airl",
+      "--dataset",
+      seals,
+      "--out",
+      join(dir, "v"),
+      "--disc-grad-penalty",
+      "10",
+      ...tiny,
+    );
+    assert.notEqual(airlPenalty.code, 0);
+    assert.match(airlPenalty.err, /gradient penalty is implemented for GAIL's discriminator/);
   });
 });
 

@@ -38,6 +38,7 @@ import { decodeFloat32, encodeFloat32 } from "../nn/base64.js";
 import { FusedAdam } from "../nn/fused/adam.js";
 import { createLossStats, logisticLoss } from "../nn/fused/losses.js";
 import type { TrainerState } from "../nn/trainer.js";
+import { GradientPenalty } from "./gradient-penalty.js";
 import {
   PpoLearner,
   type PpoLearnerState,
@@ -80,6 +81,13 @@ export const discriminatorConfigSchema = z
      * scale. The saved reward model keeps the statistics of the end of training.
      */
     inputNorm: z.enum(["demonstrations", "running"]).default("demonstrations"),
+    /**
+     * λ of the gradient penalty λ·(‖∇ₓ logit(x̂)‖ − 1)² added to the discriminator's loss, at
+     * points x̂ drawn uniformly between each expert row and a generator row of the batch (WGAN-GP's
+     * form, which DAC puts on GAIL's discriminator with λ = 10; gradient-penalty.ts). 0 (the
+     * default, `imitation`'s): none. GAIL with a ReLU discriminator only.
+     */
+    gradientPenalty: z.number().min(0).default(0),
   })
   .strict();
 
@@ -241,6 +249,8 @@ export interface AdversarialRecord extends PpoRecord {
   round: number;
   /** Binary logistic loss of the round's last discriminator batch. */
   discLoss: number;
+  /** (‖∇ₓ logit‖ − 1)² of the last batch's interpolates, when `gradientPenalty` is on. */
+  discGradientPenalty?: number;
   /** Fraction of the last batch's expert transitions with logit > 0. */
   discAccuracyExpert: number;
   /** Fraction of the last batch's generator transitions with logit < 0. */
@@ -423,6 +433,26 @@ function setInputNorm(model: RewardModel, stats: RunningMeanStd): void {
     model.obsInvStd[k] = 1 / Math.sqrt(stats.var[k]! + RUNNING_NORM_EPS);
 }
 
+/**
+ * The gradient penalty's workspace when the config asks for one, refused where its closed form
+ * does not hold (gradient-penalty.ts): AIRL's two networks, a tanh discriminator.
+ */
+function gradientPenaltyOf(
+  algorithm: string,
+  discriminator: Discriminator,
+  config: ResolvedAdversarialConfig["discriminator"],
+): GradientPenalty | null {
+  if (config.gradientPenalty === 0) return null;
+  const model = discriminator.model;
+  if (model.kind !== "gail" || model.g.mlp.activation !== "relu") {
+    throw new InvalidOptionError(
+      "discriminator.gradientPenalty",
+      `${algorithm}: the gradient penalty is implemented for GAIL's discriminator with ReLU activations; this one is ${model.kind}'s with ${model.g.mlp.activation}. Set discriminator.gradientPenalty to 0 (CLI: leave out --disc-grad-penalty)${model.kind === "gail" ? ", or use --disc-activation relu" : ""}.`,
+    );
+  }
+  return new GradientPenalty(model.g.mlp.sizes);
+}
+
 /** Episode lengths of the demonstrations, from the `dones`/truncation structure the caller gives. */
 export function variableHorizonError(algorithm: string, what: string): InvalidOptionError {
   return new InvalidOptionError(
@@ -512,6 +542,9 @@ export async function trainAdversarial(
   const grads = new Float32Array(discriminator.params.length);
   const adam = new FusedAdam(discriminator.tensorSizes, { learningRate: config.discriminator.learningRate });
   const stats = createLossStats();
+  const penalty = gradientPenaltyOf(algorithm, discriminator, config.discriminator);
+  const interpolates = penalty === null ? null : new Float32Array(batch * penalty.sizes[0]!);
+  let penaltyValue = 0;
   const rewardStats = new RunningMeanStd(1);
   // "running" input norm: the statistics of every discriminator batch so far (RunningNorm's).
   const inputStats = config.discriminator.inputNorm === "running" ? new RunningMeanStd(obsSize, 0) : null;
@@ -654,6 +687,25 @@ export async function trainAdversarial(
         throw new NonFiniteGradientError("discriminator", adam.step + 1, "discriminator logistic loss");
       }
       discriminator.backward(dLogits, grads);
+      if (penalty !== null && interpolates !== null) {
+        // x̂ = ε·x_expert + (1 − ε)·x_generator, one ε ~ U(0, 1) per pair, in the encoded inputs.
+        const width = penalty.sizes[0]!;
+        const input = discriminator.model.g.mlp.input;
+        for (let i = 0; i < batch; i++) {
+          const eps = rng.random();
+          for (let k = 0; k < width; k++) {
+            interpolates[i * width + k] =
+              eps * input[i * width + k]! + (1 - eps) * input[(batch + i) * width + k]!;
+          }
+        }
+        penaltyValue = penalty.apply(
+          discriminator.params,
+          interpolates,
+          batch,
+          grads,
+          config.discriminator.gradientPenalty,
+        );
+      }
       for (let i = 0; i < grads.length; i++) {
         if (!Number.isFinite(grads[i]!)) {
           throw new NonFiniteGradientError("discriminator", adam.step + 1, "discriminator logistic loss");
@@ -698,6 +750,7 @@ export async function trainAdversarial(
       episodes: rollout.episodes,
       ...ppo,
       discLoss: lossValue,
+      ...(penalty === null ? {} : { discGradientPenalty: penaltyValue }),
       discAccuracyExpert: accExpert,
       discAccuracyGenerator: accGenerator,
       meanLearnedReward: transitions > 0 ? sum / transitions : Number.NaN,

@@ -65,7 +65,7 @@ export function numberFlag(
   command: string,
   values: FlagValues,
   name: string,
-  kind: "integer" | "positive-integer" | "number" | "fraction",
+  kind: NumberKind,
 ): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
@@ -77,12 +77,14 @@ export function numberFlag(
     (kind === "number" ||
       (kind === "integer" && Number.isInteger(value)) ||
       (kind === "positive-integer" && Number.isInteger(value) && value > 0) ||
+      (kind === "non-negative" && value >= 0) ||
       (kind === "fraction" && value >= 0 && value <= 1));
   if (!ok) {
     const expected = {
       integer: "an integer",
       "positive-integer": "a positive integer",
       number: "a number",
+      "non-negative": "a number ≥ 0",
       fraction: "a number from 0 to 1",
     }[kind];
     throw new UsageError(command, `--${name} must be ${expected}, got ${JSON.stringify(raw)}.`);
@@ -98,7 +100,7 @@ export function requiredFlag(command: string, values: FlagValues, name: string, 
   return raw;
 }
 
-type NumberKind = "integer" | "positive-integer" | "number" | "fraction";
+type NumberKind = "integer" | "positive-integer" | "number" | "non-negative" | "fraction";
 
 /** Copies each given numeric flag into `target[key]` (checked by `numberFlag`); absent flags are skipped. */
 /**

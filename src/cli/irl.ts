@@ -81,6 +81,9 @@ Options:
                               demonstrations' mean and std (demonstrations, the default) or with
                               running statistics of every discriminator batch (running: imitation's
                               RunningNorm, which its tuned seals configs use)
+  --disc-grad-penalty <λ>     GAIL: add λ·(‖∇ logit‖ − 1)² at points between expert and generator
+                              inputs to the discriminator's loss (WGAN-GP's penalty; DAC uses 10).
+                              Needs --disc-activation relu (default 0: none)
   --no-reward-norm            give PPO the raw learned reward (default: standardized)
   --state-only-reward         AIRL: learn g(s) on the state alone (Fu et al.'s disentangled form)
   --allow-variable-horizon    accept episodes of different lengths (CartPole-v1's generator falls;
@@ -118,6 +121,7 @@ const adversarialFlags = {
   "disc-activation": { type: "string" },
   "disc-replay-size": { type: "string" },
   "disc-input-norm": { type: "string" },
+  "disc-grad-penalty": { type: "string" },
   "no-reward-norm": { type: "boolean" },
   "state-only-reward": { type: "boolean" },
   "allow-variable-horizon": { type: "boolean" },
@@ -186,6 +190,7 @@ export async function runAdversarialCommand(
     ["disc-batch-size", "batchSize", "positive-integer"],
     ["disc-updates", "updatesPerRound", "positive-integer"],
     ["disc-replay-size", "replaySize", "integer"],
+    ["disc-grad-penalty", "gradientPenalty", "non-negative"],
   ]);
   const activation = values["disc-activation"];
   if (typeof activation === "string") {

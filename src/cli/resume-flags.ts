@@ -46,6 +46,8 @@ export const DISCRIMINATOR_FLAG_OF: Readonly<Record<string, string>> = {
   replaySize: "disc-replay-size",
   activation: "disc-activation",
   hidden: "disc-hidden",
+  inputNorm: "disc-input-norm",
+  gradientPenalty: "disc-grad-penalty",
   stateOnlyReward: "state-only-reward",
 };
 
