@@ -16,6 +16,7 @@
  *     [--gail-log-std-init=X]   (the generator's initial Gaussian log-std; "=" since X is negative)
  *     [--gail-activation tanh|relu]   (the generator's hidden-layer activation)
  *     [--disc-grad-penalty L]   (the discriminator's gradient penalty λ; DAC uses 10)
+ *     [--disc-state-only]   (the discriminator sees the state alone: D(s))
  *     [--gail-raw-rewards]   (the generator learns from softplus(logit) itself, imitation's form)
  *     [--gail-progress N]   (a line every N GAIL rounds: the generator's true return, the
  *                            discriminator's accuracy on each side, the mean learned reward)
@@ -67,6 +68,8 @@ const { values, positionals } = parseArgs({
     "gail-raw-rewards": { type: "boolean", default: false },
     /** λ of the discriminator's gradient penalty (discriminator.gradientPenalty; default 0: none). */
     "disc-grad-penalty": { type: "string" },
+    /** The discriminator sees the state alone, D(s) (discriminator.stateOnlyReward). */
+    "disc-state-only": { type: "boolean", default: false },
     /** Print the generator's env return and the discriminator's accuracy every N GAIL rounds (0: never). */
     "gail-progress": { type: "string", default: "0" },
     "dagger-rounds": { type: "string", default: "5" },
@@ -183,6 +186,7 @@ if (only.has("gail")) {
       discriminator: {
         ...settings.discriminator,
         inputNorm,
+        ...(values["disc-state-only"] ? { stateOnlyReward: true } : {}),
         ...(values["disc-grad-penalty"] === undefined
           ? {}
           : { gradientPenalty: Number(values["disc-grad-penalty"]) }),
@@ -236,6 +240,7 @@ console.log(
     gailActivation: values["gail-activation"] ?? null,
     gailRawRewards: values["gail-raw-rewards"],
     discGradPenalty: values["disc-grad-penalty"] ?? null,
+    discStateOnly: values["disc-state-only"],
     cpus: cpus().length,
     date: new Date().toISOString(),
     rows,

@@ -69,7 +69,12 @@ export const discriminatorConfigSchema = z
      * falls in view; measured on CartPole it did not help reward transfer (docs/algorithms/irl.md).
      */
     replaySize: z.number().int().min(0).default(0),
-    /** AIRL only: a reward g(s) of the state alone (Fu et al.'s disentangled form), not g(s, a). */
+    /**
+     * A reward of the state alone, not of the state and action: AIRL's g(s) (Fu et al.'s
+     * disentangled form), GAIL's D(s) (imitation from observation, as in Torabi et al. 2018's
+     * GAIfO without s'; the discriminator cannot tell the two sides apart by the actions'
+     * noise, and the demonstrations' actions go unused).
+     */
     stateOnlyReward: z.boolean().default(false),
     /**
      * How the reward networks' observation inputs are standardized. "demonstrations": with the
@@ -415,7 +420,7 @@ export function initRewardModel(
       hidden: args.discriminator.hidden,
       activation: args.discriminator.activation,
       gamma: args.ppo.gamma,
-      stateOnly: kind === "airl" && args.discriminator.stateOnlyReward,
+      stateOnly: args.discriminator.stateOnlyReward,
       obsMean: mean,
       obsStd: std.map((v) => v || 1),
     },

@@ -13,7 +13,6 @@
  * it would not.
  */
 
-import { InvalidOptionError } from "../core/errors.js";
 import type { VectorEnv } from "../core/vector.js";
 import type { Transitions } from "../data/episode.js";
 import {
@@ -48,10 +47,17 @@ export class GailDiscriminator implements Discriminator {
     this.model.g.mlp.reserve(rows);
   }
 
-  /** logit(s, a) of the state-action discriminator. */
+  /** logit(s, a) of the state-action discriminator (logit(s) with `stateOnly`). */
   logits(batch: TransitionBatch): Float32Array {
     const { mlp, params } = this.model.g;
-    this.model.encode(batch.obs, batch.actions, batch.absorbing, batch.rows, mlp.input);
+    this.model.encode(
+      batch.obs,
+      batch.actions,
+      batch.absorbing,
+      batch.rows,
+      mlp.input,
+      !this.model.stateOnly,
+    );
     this.rows = batch.rows;
     return mlp.forward(params, batch.rows);
   }
@@ -236,12 +242,6 @@ export async function trainGail(
   options: AdversarialOptions = {},
 ): Promise<AdversarialResult> {
   const args = resolveAdversarialConfig(config, "GAIL");
-  if (args.discriminator.stateOnlyReward) {
-    throw new InvalidOptionError(
-      "discriminator.stateOnlyReward",
-      "GAIL: a state-only reward is AIRL's (g(s)); GAIL's discriminator needs the action. Use trainAirl.",
-    );
-  }
   const model = initRewardModel("gail", envs, demos, args, "GAIL");
   return trainAdversarial("GAIL", envs, demos, new GailDiscriminator(model), args, options);
 }

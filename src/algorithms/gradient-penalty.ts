@@ -88,7 +88,7 @@ export class GradientPenalty {
           let z = params[b + j]!;
           for (let i = 0; i < fanIn; i++) z += input[i]! * params[k + i * fanOut + j]!;
           mask[j] = z > 0 ? 1 : 0;
-          out[j] = z > 0 ? z : 0;
+          out[j] = Math.max(z, 0);
         }
       }
       // Backward: the input gradient g = a[0].

@@ -123,12 +123,6 @@ export class RewardModel {
     this.obsMean = Float64Array.from(shape.obsMean);
     this.obsInvStd = Float64Array.from(shape.obsStd, (s) => 1 / Math.max(s, 1e-8));
     this.stateOnly = shape.stateOnly === true;
-    if (this.stateOnly && shape.kind !== "airl") {
-      throw new InvalidOptionError(
-        "stateOnly",
-        "A state-only reward is AIRL's (g(s)); GAIL's discriminator needs the action.",
-      );
-    }
     this.gInputSize = shape.obsSize + 1 + (this.stateOnly ? 0 : shape.nActions);
     this.hInputSize = shape.obsSize + 1;
     this.g = makeNet("g", [this.gInputSize, ...this.hidden, 1], this.activation, weights.g);

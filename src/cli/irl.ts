@@ -85,7 +85,9 @@ Options:
                               inputs to the discriminator's loss (WGAN-GP's penalty; DAC uses 10).
                               Needs --disc-activation relu (default 0: none)
   --no-reward-norm            give PPO the raw learned reward (default: standardized)
-  --state-only-reward         AIRL: learn g(s) on the state alone (Fu et al.'s disentangled form)
+  --state-only-reward         learn a reward of the state alone: AIRL's g(s) (Fu et al.'s
+                              disentangled form), GAIL's D(s) (the actions' noise cannot give
+                              the generator away; the demonstrations' actions go unused)
   --allow-variable-horizon    accept episodes of different lengths (CartPole-v1's generator falls;
                               read the error it replaces before turning this on). Not needed on
                               fixed-horizon envs such as seals/CartPole-v0
@@ -211,15 +213,7 @@ export async function runAdversarialCommand(
   }
   if (typeof values["disc-hidden"] === "string")
     discriminator.hidden = parseHidden(command, values["disc-hidden"]);
-  if (values["state-only-reward"] === true) {
-    if (algorithm !== "airl") {
-      throw new UsageError(
-        command,
-        "--state-only-reward is AIRL's option (g(s)); GAIL's discriminator needs the action.",
-      );
-    }
-    discriminator.stateOnlyReward = true;
-  }
+  if (values["state-only-reward"] === true) discriminator.stateOnlyReward = true;
   const config: Record<string, unknown> = {
     ppo: ppoFlagsConfig(command, values, envId, preset.ppo),
     discriminator,
