@@ -144,10 +144,15 @@ describe("mimic train gail and airl", () => {
     });
     assert.deepEqual(hopper.discriminator, { batchSize: 128, updatesPerRound: 8 });
     assert.equal(adversarialPreset("gail", "seals/Walker2d-v5").ppo.numSteps, 2048);
+    // Walker2d: imitation's in full (ReLU generator, running input norm) and the gradient penalty.
+    assert.equal(adversarialPreset("gail", "seals/Walker2d-v5").ppo.activation, "relu");
     assert.deepEqual(adversarialPreset("gail", "seals/Walker2d-v5").discriminator, {
       batchSize: 512,
       updatesPerRound: 16,
+      inputNorm: "running",
+      gradientPenalty: 10,
     });
+    assert.equal(IMITATION_SEALS_GAIL["seals/Walker2d-v5"]!.discriminator!.gradientPenalty, undefined);
     assert.equal(adversarialPreset("gail", "seals/HalfCheetah-v5").ppo.numEnvs, 1);
     assert.equal(adversarialPreset("gail", "seals/HalfCheetah-v5").ppo.numSteps, 2048);
     // Ant: imitation's settings, the generator's Gaussian starting at log-std −2.

@@ -41,9 +41,10 @@ const airlPresetHelp = `  On seals/CartPole-v0, AIRL defaults to --disc-activati
 
 const gailPresetHelp = `  On seals/CartPole-v0, GAIL's generator defaults to --minibatches 4 (four PPO steps per epoch
   instead of one: it learns fast enough to reach 500 within 200k steps on most seeds; measured in
-  docs/algorithms/irl.md). On seals/Hopper-v5 and seals/Walker2d-v5 it defaults to imitation's
-  tuned settings (8 envs, its PPO and discriminator hyperparameters; run 10M steps: Hopper scored
-  0.95 in the mean of four seeds), on seals/HalfCheetah-v5 to 1 env x 2048 steps, lr 3e-4, 10
+  docs/algorithms/irl.md). On seals/Hopper-v5 it defaults to imitation's tuned settings (8 envs,
+  its PPO and discriminator hyperparameters; run 10M steps: 0.95 in the mean of four seeds), on
+  seals/Walker2d-v5 to imitation's with --activation relu --disc-input-norm running
+  --disc-grad-penalty 10 (0.88 at 10M steps from 100 demonstrations), on seals/HalfCheetah-v5 to 1 env x 2048 steps, lr 3e-4, 10
   epochs of 32 minibatches (0.95 in the mean of four seeds at 4M steps), on seals/Ant-v5 to
   imitation's settings with --log-std-init=-2 (1.11 in the mean of three seeds at 4M steps);
   measured in docs/mujoco.md. Flags override them.
