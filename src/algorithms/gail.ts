@@ -215,8 +215,9 @@ export const ONE_ENV_MUJOCO_GAIL_PPO: Readonly<PpoConfig> = {
  * On the seals MuJoCo variants, the best settings measured (docs/mujoco.md, 10 demonstrations):
  * imitation's for Hopper (mean 0.951 over training seeds 1–4 at 10M steps); for Walker2d,
  * imitation's with its ReLU generator and input RunningNorm, plus the discriminator's gradient
- * penalty (λ = 10): 0.884 at 10M from 100 demonstrations, where every setting without the penalty
- * scored 0.12–0.27 against the current expert; for HalfCheetah,
+ * penalty (λ = 10): 0.884 and 0.647 at 10M steps on training seeds 1 and 2 from 100
+ * demonstrations, where every setting without the penalty scored 0.12–0.27 against the current
+ * expert; for HalfCheetah,
  * `ONE_ENV_MUJOCO_GAIL_PPO` (0.982, 0.975, 0.855 and 0.990 on training seeds 1–4 at 4M, mean
  * 0.950, against 0.710 with imitation's at 10M). For Ant, imitation's with the generator's
  * initial log-std at −2 (1.097, 1.165 and 1.078 on training seeds 1–3 at 4M steps, mean 1.113;

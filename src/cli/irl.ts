@@ -44,8 +44,9 @@ const gailPresetHelp = `  On seals/CartPole-v0, GAIL's generator defaults to --m
   docs/algorithms/irl.md). On seals/Hopper-v5 it defaults to imitation's tuned settings (8 envs,
   its PPO and discriminator hyperparameters; run 10M steps: 0.95 in the mean of four seeds), on
   seals/Walker2d-v5 to imitation's with --activation relu --disc-input-norm running
-  --disc-grad-penalty 10 (0.88 at 10M steps from 100 demonstrations), on seals/HalfCheetah-v5 to 1 env x 2048 steps, lr 3e-4, 10
-  epochs of 32 minibatches (0.95 in the mean of four seeds at 4M steps), on seals/Ant-v5 to
+  --disc-grad-penalty 10 (0.77 in the mean of two seeds at 10M steps, 100 demonstrations), on
+  seals/HalfCheetah-v5 to 1 env x 2048 steps, lr 3e-4, 10 epochs of 32 minibatches (0.95 in the
+  mean of four seeds at 4M steps), on seals/Ant-v5 to
   imitation's settings with --log-std-init=-2 (1.11 in the mean of three seeds at 4M steps);
   measured in docs/mujoco.md. Flags override them.
 `;
