@@ -548,7 +548,6 @@ export async function trainAdversarial(
   const adam = new FusedAdam(discriminator.tensorSizes, { learningRate: config.discriminator.learningRate });
   const stats = createLossStats();
   const penalty = gradientPenaltyOf(algorithm, discriminator, config.discriminator);
-  const interpolates = penalty === null ? null : new Float32Array(batch * penalty.sizes[0]!);
   let penaltyValue = 0;
   const rewardStats = new RunningMeanStd(1);
   // "running" input norm: the statistics of every discriminator batch so far (RunningNorm's).
@@ -692,21 +691,13 @@ export async function trainAdversarial(
         throw new NonFiniteGradientError("discriminator", adam.step + 1, "discriminator logistic loss");
       }
       discriminator.backward(dLogits, grads);
-      if (penalty !== null && interpolates !== null) {
-        // x̂ = ε·x_expert + (1 − ε)·x_generator, one ε ~ U(0, 1) per pair, in the encoded inputs.
-        const width = penalty.sizes[0]!;
-        const input = discriminator.model.g.mlp.input;
-        for (let i = 0; i < batch; i++) {
-          const eps = rng.random();
-          for (let k = 0; k < width; k++) {
-            interpolates[i * width + k] =
-              eps * input[i * width + k]! + (1 - eps) * input[(batch + i) * width + k]!;
-          }
-        }
-        penaltyValue = penalty.apply(
+      if (penalty !== null) {
+        // Between the batch's expert and generator rows, in the encoded inputs `logits` just read.
+        penaltyValue = penalty.applyBetween(
           discriminator.params,
-          interpolates,
+          discriminator.model.g.mlp.input,
           batch,
+          rng,
           grads,
           config.discriminator.gradientPenalty,
         );

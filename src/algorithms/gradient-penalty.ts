@@ -23,11 +23,13 @@
  * passes together.
  */
 
+import type { Rng } from "../core/rng.js";
+
 /** What a penalty batch needs, allocated once per network shape. */
 export class GradientPenalty {
   readonly sizes: readonly number[];
   private readonly kernelOffsets: number[] = [];
-  /** Per layer l: the layer's input h_l (h_0 = x), then after the backward sweep reused. */
+  /** Per layer l: the layer's input h_l (h_0 = x). */
   private readonly h: Float64Array[];
   /** masks[l]: 1 where hidden layer l's pre-activation is positive (l = 1 … L−1; masks[0] unused). */
   private readonly masks: Uint8Array[];
@@ -37,6 +39,8 @@ export class GradientPenalty {
   private readonly a: Float64Array[];
   /** psi[l]: ∂penalty/∂a_l. */
   private readonly psi: Float64Array[];
+  /** The points x̂ of `applyBetween`, grown to the largest batch seen. */
+  private interpolates = new Float32Array(0);
 
   constructor(sizes: readonly number[]) {
     if (sizes.length < 2 || sizes.at(-1) !== 1) {
@@ -58,6 +62,31 @@ export class GradientPenalty {
   }
 
   /**
+   * `apply` at x̂ = ε·x_expert + (1 − ε)·x_generator, one ε ~ U(0, 1) from `rng` per pair, where
+   * `pairs` holds `rows` expert rows and then `rows` generator rows (a discriminator batch's
+   * encoded inputs).
+   */
+  applyBetween(
+    params: ArrayLike<number>,
+    pairs: ArrayLike<number>,
+    rows: number,
+    rng: Rng,
+    grads: Float32Array,
+    scale: number,
+  ): number {
+    const width = this.sizes[0]!;
+    if (this.interpolates.length < rows * width) this.interpolates = new Float32Array(rows * width);
+    const x = this.interpolates;
+    for (let i = 0; i < rows; i++) {
+      const eps = rng.random();
+      for (let k = 0; k < width; k++) {
+        x[i * width + k] = eps * pairs[i * width + k]! + (1 - eps) * pairs[(rows + i) * width + k]!;
+      }
+    }
+    return this.apply(params, x, rows, grads, scale);
+  }
+
+  /**
    * The mean over `rows` of (‖∇ₓ logit(x_i)‖ − 1)² for the inputs `x` (`[rows, sizes[0]]`), and
    * `scale` times its gradient added into `grads` (the parameters' layout; biases get nothing).
    */
@@ -71,6 +100,7 @@ export class GradientPenalty {
     const { sizes, h, masks, d, a, psi } = this;
     const layers = sizes.length - 1;
     const inputSize = sizes[0]!;
+    const rowScale = scale / rows;
     let total = 0;
     for (let row = 0; row < rows; row++) {
       // Forward through the hidden layers: their masks.
@@ -125,7 +155,6 @@ export class GradientPenalty {
         const k = this.kernelOffsets[l]!;
         const pl = psi[l]!;
         const dl = d[l + 1]!;
-        const rowScale = scale / rows;
         for (let i = 0; i < fanIn; i++) {
           const pi = pl[i]! * rowScale;
           if (pi === 0) continue;

@@ -102,7 +102,6 @@ export function requiredFlag(command: string, values: FlagValues, name: string, 
 
 type NumberKind = "integer" | "positive-integer" | "number" | "non-negative" | "fraction";
 
-/** Copies each given numeric flag into `target[key]` (checked by `numberFlag`); absent flags are skipped. */
 /**
  * `--env-options <json>`: the env's own options as a JSON object (`{}` when the flag is absent),
  * checked by making the env once, so a bad option gets the registry's message and nearest name.
@@ -126,6 +125,7 @@ export function envOptionsFlag(command: string, values: FlagValues, envId: strin
   return options as Record<string, unknown>;
 }
 
+/** Copies each given numeric flag into `target[key]` (checked by `numberFlag`); absent flags are skipped. */
 export function setNumberFlags(
   command: string,
   values: FlagValues,
